@@ -1,0 +1,19 @@
+//! The one migration set for SQLite and PostgreSQL.
+//!
+//! Rules that keep both back ends on one set: enums are stored as strings (no native
+//! PostgreSQL enums), money as BIGINT cents, quantities as BIGINT thousandths, and every
+//! SQLite-sensitive change gets its own ALTER.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261130_000001_foundation;
+pub use m20261130_000001_foundation::GENESIS;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261130_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,169 @@
+//! The JSON API under /api/v1, documented by the OpenAPI document generated from these
+//! routes (utoipa), and the catchers that answer errors as problem+json.
+
+use rocket::data::{self, Data, FromData, ToByteUnit};
+use rocket::http::Status;
+use rocket::outcome::Outcome;
+use rocket::request::Request;
+use rocket::response::{self, Responder};
+use rocket::{Catcher, Route};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{AppError, Problem};
+
+pub mod audit;
+pub mod me;
+pub mod municipalities;
+pub mod openapi;
+pub mod pagination;
+
+/// The detail of an error raised by a guard, kept for the catcher to show.
+#[derive(Debug, Clone, Default)]
+pub struct GuardErrorDetail(pub Option<(String, Vec<crate::error::FieldError>)>);
+
+pub fn remember_error(request: &Request<'_>, error: &AppError) {
+    request.local_cache(|| {
+        GuardErrorDetail(Some((error.public_detail(), error.field_errors().to_vec())))
+    });
+}
+
+/// A JSON request body. Unlike rocket's `Json`, a malformed body is answered with the
+/// parser's own message (what is wrong and where) as problem+json.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T, pub String);
+
+#[rocket::async_trait]
+impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
+    type Error = AppError;
+
+    async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
+        let limit = request
+            .limits()
+            .get("json")
+            .unwrap_or_else(|| 1.mebibytes());
+        let fail = |status: Status, error: AppError| {
+            remember_error(request, &error);
+            Outcome::Error((status, error))
+        };
+        let text = match data.open(limit).into_string().await {
+            Ok(s) if s.is_complete() => s.into_inner(),
+            Ok(_) => {
+                return fail(
+                    Status::PayloadTooLarge,
+                    AppError::BadRequest("de body is te groot".into()),
+                )
+            }
+            Err(e) => return fail(Status::BadRequest, AppError::BadRequest(e.to_string())),
+        };
+        let mut deserializer = serde_json::Deserializer::from_str(&text);
+        let parsed = serde_path_to_error::deserialize::<_, T>(&mut deserializer);
+        if let (Ok(_), Err(trailing)) = (&parsed, deserializer.end()) {
+            return fail(
+                Status::BadRequest,
+                AppError::BadRequest(format!("ongeldige JSON: {trailing}")),
+            );
+        }
+        match parsed {
+            Ok(value) => Outcome::Success(JsonBody(value, text)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    fail(
+                        Status::BadRequest,
+                        AppError::BadRequest(format!("ongeldige JSON: {inner}")),
+                    )
+                } else {
+                    let field = if path == "." {
+                        "body".to_string()
+                    } else {
+                        path
+                    };
+                    fail(
+                        Status::UnprocessableEntity,
+                        AppError::field(&field, inner.to_string()),
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// A JSON response with a status.
+pub struct ApiJson<T>(pub Status, pub T);
+
+impl<'r, T: Serialize> Responder<'r, 'static> for ApiJson<T> {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        let body = serde_json::to_string(&self.1).map_err(|_| Status::InternalServerError)?;
+        let mut response = rocket::serde::json::Json(()).respond_to(request)?;
+        response.set_status(self.0);
+        response.set_sized_body(body.len(), std::io::Cursor::new(body));
+        Ok(response)
+    }
+}
+
+pub fn ok<T>(value: T) -> ApiJson<T> {
+    ApiJson(Status::Ok, value)
+}
+
+pub fn created<T>(value: T) -> ApiJson<T> {
+    ApiJson(Status::Created, value)
+}
+
+/// Answers every error status: problem+json for the API, a Dutch page for the web,
+/// a redirect to the login page for a web request without a session.
+/// A response built by hand, for the catcher.
+pub struct Prepared(rocket::Response<'static>);
+
+impl<'r> Responder<'r, 'static> for Prepared {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        Ok(self.0)
+    }
+}
+
+#[rocket::catch(default)]
+fn default_catcher(status: Status, request: &Request<'_>) -> Result<Prepared, Status> {
+    catch_any(status, request).map(Prepared)
+}
+
+fn catch_any(status: Status, request: &Request<'_>) -> response::Result<'static> {
+    let (detail, errors) = request
+        .local_cache(GuardErrorDetail::default)
+        .0
+        .clone()
+        .unwrap_or_else(|| (crate::web::default_detail(status).to_string(), Vec::new()));
+    let status = if status.code == 0 {
+        Status::InternalServerError
+    } else {
+        status
+    };
+    if crate::error::wants_api(request) {
+        let mut headers = Vec::new();
+        if status == Status::TooManyRequests {
+            headers.push(rocket::http::Header::new("Retry-After", "900"));
+        }
+        return Ok(Problem::new(status, detail, errors).respond(headers));
+    }
+    if status == Status::Unauthorized {
+        return rocket::response::Redirect::to("/login").respond_to(request);
+    }
+    let html = crate::web::error_page(request, status, &detail);
+    rocket::response::Response::build()
+        .status(status)
+        .header(rocket::http::ContentType::HTML)
+        .sized_body(html.len(), std::io::Cursor::new(html))
+        .ok()
+}
+
+pub fn catchers() -> Vec<Catcher> {
+    rocket::catchers![default_catcher]
+}
+
+pub fn routes() -> Vec<Route> {
+    let mut routes = rocket::routes![openapi::openapi_json, me::health];
+    routes.extend(me::routes());
+    routes.extend(municipalities::routes());
+    routes.extend(audit::routes());
+    routes
+}

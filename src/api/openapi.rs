@@ -1,0 +1,41 @@
+//! The OpenAPI 3.1 document, generated from the annotated routes.
+
+use rocket::http::ContentType;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "plusmarkt API", version = "1", description = "Marktplaats en contractmotor voor de plusdiensten van WSD. Zie API.md."),
+    paths(super::me::health, super::me::me, super::municipalities::list, super::municipalities::get, super::audit::list),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("plusmarkt_session"))),
+        );
+    }
+}
+
+/// The OpenAPI document.
+#[rocket::get("/api/v1/openapi.json")]
+pub fn openapi_json() -> (ContentType, String) {
+    (
+        ContentType::JSON,
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".into()),
+    )
+}

@@ -1,0 +1,122 @@
+//! Request guards that build on each other: `CurrentUser` finds the principal (bearer token
+//! or session cookie); the role guards narrow it, so a handler's arguments say who may call it.
+
+use rocket::http::Status;
+use rocket::outcome::{try_outcome, Outcome};
+use rocket::request::{self, FromRequest, Request};
+use rocket::State;
+use sea_orm::DatabaseConnection;
+
+use super::Principal;
+use crate::domain::role::Role;
+use crate::error::AppError;
+use crate::store;
+
+pub const SESSION_COOKIE: &str = "plusmarkt_session";
+
+/// Any signed-in user or API token.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub Principal);
+
+async fn resolve(request: &Request<'_>) -> Result<Option<Principal>, AppError> {
+    let db = match request.guard::<&State<DatabaseConnection>>().await {
+        Outcome::Success(db) => db.inner().clone(),
+        _ => return Err(AppError::Internal("database niet beschikbaar".into())),
+    };
+    if let Some(header) = request.headers().get_one("Authorization") {
+        let Some(token) = header.strip_prefix("Bearer ") else {
+            return Ok(None);
+        };
+        return Ok(store::tokens::user_of(&db, token.trim())
+            .await?
+            .and_then(|(user, label)| store::users::principal_of(&user, Some(label))));
+    }
+    let Some(cookie) = request.cookies().get_private(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    Ok(store::sessions::user_of(&db, cookie.value())
+        .await?
+        .and_then(|user| store::users::principal_of(&user, None)))
+}
+
+type Cached = Result<Option<Principal>, String>;
+
+/// The principal of this request if a guard already resolved it (for error pages).
+pub fn cached_principal(request: &Request<'_>) -> Option<Principal> {
+    request
+        .local_cache(|| -> Cached { Ok(None) })
+        .as_ref()
+        .ok()
+        .and_then(|p| p.clone())
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CurrentUser {
+    type Error = AppError;
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        let cached = request
+            .local_cache_async(async {
+                let resolved: Cached = resolve(request).await.map_err(|e| e.to_string());
+                resolved
+            })
+            .await;
+        match cached {
+            Ok(Some(principal)) => Outcome::Success(CurrentUser(principal.clone())),
+            Ok(None) => Outcome::Error((Status::Unauthorized, AppError::Unauthorized)),
+            Err(e) => Outcome::Error((Status::InternalServerError, AppError::Internal(e.clone()))),
+        }
+    }
+}
+
+/// Defines a guard that admits the listed roles.
+macro_rules! role_guard {
+    ($(#[$doc:meta])* $name:ident, [$($role:expr),+]) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Principal);
+
+        impl $name {
+            pub const ROLES: &'static [Role] = &[$($role),+];
+        }
+
+        #[rocket::async_trait]
+        impl<'r> FromRequest<'r> for $name {
+            type Error = AppError;
+
+            async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+                let CurrentUser(principal) = try_outcome!(request.guard::<CurrentUser>().await);
+                if Self::ROLES.contains(&principal.role) {
+                    Outcome::Success($name(principal))
+                } else {
+                    Outcome::Error((
+                        Status::Forbidden,
+                        AppError::Forbidden(format!("dit is niet voor de rol {}", principal.role)),
+                    ))
+                }
+            }
+        }
+    };
+}
+
+role_guard!(
+    /// A casemanager of a municipality.
+    Casemanager, [Role::Casemanager]);
+role_guard!(
+    /// WSD's trajectory staff.
+    WsdStaff, [Role::WsdStaff]);
+role_guard!(
+    /// WSD's pricing staff.
+    Pricing, [Role::Pricing]);
+role_guard!(
+    /// WSD's finance department.
+    Finance, [Role::Finance]);
+role_guard!(
+    /// The administrator.
+    Admin, [Role::Admin]);
+role_guard!(
+    /// Who may read the audit log.
+    AuditReader, [Role::Admin, Role::Finance]);
+role_guard!(
+    /// Who may read invoices: finance all, casemanagers their own final ones.
+    FinanceReader, [Role::Finance, Role::Casemanager]);

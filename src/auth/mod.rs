@@ -1,0 +1,13 @@
+//! Who is asking: users, sessions, API tokens, roles, and the request guards built on them.
+
+pub mod csrf;
+pub mod guards;
+pub mod password;
+pub mod principal;
+pub mod ratelimit;
+pub mod secret;
+
+pub use guards::{
+    Admin, AuditReader, Casemanager, CurrentUser, Finance, FinanceReader, Pricing, WsdStaff,
+};
+pub use principal::Principal;

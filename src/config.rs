@@ -1,0 +1,306 @@
+//! Typed configuration: Rocket.toml (profile `default`/`debug`/`release`), then `PLUSMARKT_*`
+//! and `ROCKET_*` environment variables. Secrets that are not configured are generated once
+//! into a key file beside the embedded SQLite database (mode 0600).
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use figment::providers::{Env, Serialized};
+use figment::Figment;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+/// The default database: an embedded SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://plusmarkt.sqlite?mode=rwc";
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+struct RawSettings {
+    database_url: Option<String>,
+    bsn_key: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_tls: Option<String>,
+    smtp_user: Option<String>,
+    smtp_password: Option<String>,
+    mail_dir: Option<PathBuf>,
+    mail_from: Option<String>,
+    intake_email: Option<String>,
+    catalogue_dir: Option<PathBuf>,
+    demo: Option<bool>,
+    public_url: Option<String>,
+}
+
+/// How outgoing mail leaves the building.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTransportConfig {
+    /// No SMTP host configured: messages become .eml files in this folder.
+    Files(PathBuf),
+    Smtp {
+        host: String,
+        port: u16,
+        tls: SmtpTls,
+        user: Option<String>,
+        password: Option<String>,
+    },
+    /// Tests: messages are kept in memory.
+    Memory,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    None,
+    StartTls,
+    Tls,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    /// 32 bytes: encrypts BSNs at rest and keys their lookup hash.
+    pub bsn_key: [u8; 32],
+    /// Rocket's secret key (base64, 64 bytes) for private cookies.
+    pub secret_key: String,
+    pub mail: MailTransportConfig,
+    pub mail_from: String,
+    pub intake_email: String,
+    pub catalogue_dir: PathBuf,
+    pub demo: bool,
+    /// Base of links in e-mails.
+    pub public_url: String,
+    /// Rocket's figment (address, port, limits, profile) to launch with.
+    pub rocket_figment: Figment,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuratie ongeldig: {0}")]
+    Invalid(String),
+    #[error("{0} is verplicht bij PostgreSQL (zie README, Configuratie)")]
+    MissingSecret(&'static str),
+    #[error("sleutelbestand {path}: {message}")]
+    KeyFile { path: String, message: String },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct KeyFile {
+    secret_key: String,
+    bsn_key: String,
+}
+
+impl Config {
+    /// Reads Rocket.toml and the environment.
+    pub fn load() -> Result<Config, ConfigError> {
+        let figment = rocket::Config::figment().merge(Env::prefixed("PLUSMARKT_").global());
+        Self::from_figment(figment)
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        let raw: RawSettings = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let database_url = raw
+            .database_url
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let sqlite_file = sqlite_file_of(&database_url);
+        let is_postgres = database_url.starts_with("postgres");
+        let beside_db = sqlite_file
+            .as_ref()
+            .and_then(|f| f.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."));
+
+        // Rocket's own default secret key is a placeholder array, so only a string counts.
+        let configured_secret = figment.extract_inner::<String>("secret_key").ok();
+        let (secret_key, bsn_key_text) = match (&configured_secret, &raw.bsn_key) {
+            (Some(s), Some(b)) => (s.clone(), b.clone()),
+            _ if is_postgres => {
+                if raw.bsn_key.is_none() {
+                    return Err(ConfigError::MissingSecret("PLUSMARKT_BSN_KEY"));
+                }
+                return Err(ConfigError::MissingSecret("ROCKET_SECRET_KEY"));
+            }
+            _ => {
+                let keys = load_or_create_key_file(&beside_db.join("plusmarkt.keys"))?;
+                (
+                    configured_secret.unwrap_or(keys.secret_key),
+                    raw.bsn_key.clone().unwrap_or(keys.bsn_key),
+                )
+            }
+        };
+        let bsn_key = parse_bsn_key(&bsn_key_text)?;
+
+        let mail = match &raw.smtp_host {
+            Some(host) if !host.trim().is_empty() => {
+                let tls = match raw.smtp_tls.as_deref().unwrap_or("starttls") {
+                    "none" => SmtpTls::None,
+                    "starttls" => SmtpTls::StartTls,
+                    "tls" => SmtpTls::Tls,
+                    other => {
+                        return Err(ConfigError::Invalid(format!(
+                            "smtp_tls moet none, starttls of tls zijn, niet {other:?}"
+                        )))
+                    }
+                };
+                MailTransportConfig::Smtp {
+                    host: host.clone(),
+                    port: raw.smtp_port.unwrap_or(match tls {
+                        SmtpTls::Tls => 465,
+                        SmtpTls::StartTls => 587,
+                        SmtpTls::None => 25,
+                    }),
+                    tls,
+                    user: raw.smtp_user.clone(),
+                    password: raw.smtp_password.clone(),
+                }
+            }
+            _ => MailTransportConfig::Files(
+                raw.mail_dir
+                    .clone()
+                    .unwrap_or_else(|| beside_db.join("mail")),
+            ),
+        };
+
+        let rocket_figment = figment
+            .clone()
+            .merge(Serialized::default("secret_key", &secret_key));
+        let port: u16 = figment.extract_inner("port").unwrap_or(8000);
+        let address: String = figment
+            .extract_inner("address")
+            .unwrap_or_else(|_| "127.0.0.1".to_string());
+        Ok(Config {
+            demo: raw.demo.unwrap_or(!is_postgres),
+            public_url: raw
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{address}:{port}")),
+            database_url,
+            bsn_key,
+            secret_key,
+            mail,
+            mail_from: raw
+                .mail_from
+                .clone()
+                .unwrap_or_else(|| "plusmarkt@wsd.example".to_string()),
+            intake_email: raw
+                .intake_email
+                .clone()
+                .unwrap_or_else(|| "intake@wsd.example".to_string()),
+            catalogue_dir: raw
+                .catalogue_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("catalogue")),
+            rocket_figment,
+        })
+    }
+
+    /// A configuration for tests: the given database, fixed keys, mail kept in memory.
+    pub fn for_tests(database_url: &str) -> Config {
+        let secret = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+        let figment = rocket::Config::figment()
+            .merge(Serialized::default("secret_key", &secret))
+            .merge(Serialized::default("log_level", "off"));
+        Config {
+            database_url: database_url.to_string(),
+            bsn_key: [42u8; 32],
+            secret_key: secret,
+            mail: MailTransportConfig::Memory,
+            mail_from: "plusmarkt@wsd.example".into(),
+            intake_email: "intake@wsd.example".into(),
+            catalogue_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalogue"),
+            demo: false,
+            public_url: "http://localhost:8000".into(),
+            rocket_figment: figment,
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite")
+    }
+
+    /// The embedded database file, when there is one.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        sqlite_file_of(&self.database_url)
+    }
+}
+
+fn sqlite_file_of(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    Some(PathBuf::from(path))
+}
+
+fn parse_bsn_key(text: &str) -> Result<[u8; 32], ConfigError> {
+    let bytes = hex::decode(text.trim()).map_err(|_| {
+        ConfigError::Invalid("bsn_key moet 64 hexadecimale tekens zijn (32 bytes)".into())
+    })?;
+    bytes.try_into().map_err(|_| {
+        ConfigError::Invalid("bsn_key moet precies 32 bytes (64 hex-tekens) zijn".into())
+    })
+}
+
+fn load_or_create_key_file(path: &Path) -> Result<KeyFile, ConfigError> {
+    let err = |message: String| ConfigError::KeyFile {
+        path: path.display().to_string(),
+        message,
+    };
+    if path.exists() {
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        return toml::from_str(&text).map_err(|e| err(e.to_string()));
+    }
+    let mut secret = [0u8; 64];
+    let mut bsn = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut secret);
+    rand::thread_rng().fill_bytes(&mut bsn);
+    let keys = KeyFile {
+        secret_key: base64::engine::general_purpose::STANDARD.encode(secret),
+        bsn_key: hex::encode(bsn),
+    };
+    let text = format!(
+        "# Gegenereerd bij de eerste start. Bewaar dit bestand veilig: zonder de bsn_key zijn\n\
+         # de versleutelde BSN's onleesbaar.\n{}",
+        toml::to_string(&keys).map_err(|e| err(e.to_string()))?
+    );
+    write_private_file(path, &text).map_err(|e| err(e.to_string()))?;
+    Ok(keys)
+}
+
+fn write_private_file(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_file_is_found_in_urls() {
+        assert_eq!(
+            sqlite_file_of("sqlite://plusmarkt.sqlite?mode=rwc"),
+            Some(PathBuf::from("plusmarkt.sqlite"))
+        );
+        assert_eq!(sqlite_file_of("sqlite::memory:"), None);
+        assert_eq!(sqlite_file_of("postgres://x/y"), None);
+    }
+
+    #[test]
+    fn bsn_key_must_be_32_bytes_of_hex() {
+        assert!(parse_bsn_key(&"ab".repeat(32)).is_ok());
+        assert!(parse_bsn_key("abcd").is_err());
+        assert!(parse_bsn_key("zz").is_err());
+    }
+}

@@ -1,0 +1,79 @@
+//! The roles of plusmarkt and what each may be called on screen.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Casemanager,
+    WsdStaff,
+    Pricing,
+    Finance,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Casemanager,
+        Role::WsdStaff,
+        Role::Pricing,
+        Role::Finance,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Casemanager => "casemanager",
+            Role::WsdStaff => "wsd_staff",
+            Role::Pricing => "pricing",
+            Role::Finance => "finance",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == text.trim())
+            .ok_or_else(|| {
+                format!(
+                    "onbekende rol {text:?}; kies uit casemanager, wsd_staff, pricing, finance, admin"
+                )
+            })
+    }
+
+    /// The Dutch name shown on screen.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Role::Casemanager => "Casemanager",
+            Role::WsdStaff => "Trajectconsulent WSD",
+            Role::Pricing => "Prijsbeheer",
+            Role::Finance => "Financiële administratie",
+            Role::Admin => "Beheerder",
+        }
+    }
+
+    /// Whether a user of this role must belong to a municipality.
+    pub fn needs_municipality(self) -> bool {
+        matches!(self, Role::Casemanager)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
+        assert!(Role::parse("root").is_err());
+    }
+}

@@ -1,0 +1,184 @@
+//! One error type for the whole service. The API answers `application/problem+json`
+//! (RFC 9457); the web answers a Dutch page. Database and internal errors are logged with
+//! their cause and shown to the user without it.
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use serde::Serialize;
+use std::io::Cursor;
+
+/// One field that failed validation, named as the client sent it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("niet gevonden")]
+    NotFound,
+    #[error("niet ingelogd")]
+    Unauthorized,
+    #[error("geen toegang: {0}")]
+    Forbidden(String),
+    #[error("ongeldige aanvraag: {0}")]
+    BadRequest(String),
+    /// Valid input that breaks a rule: 422 with the rule in `detail`.
+    #[error("{detail}")]
+    Validation {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// An illegal state transition or a conflicting write.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("de gegevens zijn intussen door iemand anders gewijzigd")]
+    PreconditionFailed,
+    #[error("te veel pogingen; probeer het over {retry_after_secs} seconden opnieuw")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("databasefout")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("interne fout: {0}")]
+    Internal(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn validation(detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
+        AppError::Validation {
+            detail: detail.into(),
+            errors,
+        }
+    }
+
+    /// A 422 about one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::Validation {
+            detail: format!("{field}: {message}"),
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        match self {
+            AppError::NotFound => Status::NotFound,
+            AppError::Unauthorized => Status::Unauthorized,
+            AppError::Forbidden(_) => Status::Forbidden,
+            AppError::BadRequest(_) => Status::BadRequest,
+            AppError::Validation { .. } => Status::UnprocessableEntity,
+            AppError::Conflict(_) => Status::Conflict,
+            AppError::PreconditionFailed => Status::PreconditionFailed,
+            AppError::TooManyRequests { .. } => Status::TooManyRequests,
+            AppError::Database(_) | AppError::Internal(_) => Status::InternalServerError,
+        }
+    }
+
+    /// The text shown to the user: never the cause of an internal error.
+    pub fn public_detail(&self) -> String {
+        match self {
+            AppError::Database(_) | AppError::Internal(_) => {
+                "Er ging iets mis aan onze kant. Er is niets gewijzigd; probeer het opnieuw.".into()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            AppError::Validation { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem::new(
+            self.status(),
+            self.public_detail(),
+            self.field_errors().to_vec(),
+        )
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    pub fn new(status: Status, detail: String, errors: Vec<FieldError>) -> Problem {
+        Problem {
+            kind: "about:blank".into(),
+            title: status.reason_lossy().to_string(),
+            status: status.code,
+            detail,
+            errors,
+        }
+    }
+
+    pub fn respond(&self, extra_headers: Vec<Header<'static>>) -> Response<'static> {
+        let body = serde_json::to_string(self).unwrap_or_else(|_| "{}".into());
+        let mut builder = Response::build();
+        builder
+            .status(Status::new(self.status))
+            .header(ContentType::new("application", "problem+json"))
+            .sized_body(body.len(), Cursor::new(body));
+        for header in extra_headers {
+            builder.header(header);
+        }
+        builder.finalize()
+    }
+}
+
+/// Whether a request should be answered as the API (JSON) rather than the web (HTML).
+pub fn wants_api(request: &Request<'_>) -> bool {
+    request.uri().path().starts_with("/api/")
+}
+
+impl<'r> Responder<'r, 'static> for AppError {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        if matches!(self, AppError::Database(_) | AppError::Internal(_)) {
+            tracing::error!(error = ?self, path = %request.uri().path(), "request failed");
+            eprintln!("fout bij {}: {self:?}", request.uri().path());
+        }
+        let mut headers = Vec::new();
+        if let AppError::TooManyRequests { retry_after_secs } = &self {
+            headers.push(Header::new("Retry-After", retry_after_secs.to_string()));
+        }
+        if wants_api(request) {
+            return Ok(self.problem().respond(headers));
+        }
+        if matches!(self, AppError::Unauthorized) {
+            return response::Redirect::to("/login").respond_to(request);
+        }
+        let html = crate::web::error_page(request, self.status(), &self.public_detail());
+        let mut builder = Response::build();
+        builder
+            .status(self.status())
+            .header(ContentType::HTML)
+            .sized_body(html.len(), Cursor::new(html));
+        for header in headers {
+            builder.header(header);
+        }
+        Ok(builder.finalize())
+    }
+}

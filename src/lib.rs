@@ -1,0 +1,76 @@
+//! plusmarkt: the marketplace and contract engine for WSD's plusdiensten.
+//!
+//! `build(config)` connects and migrates the database, loads demo data on an empty one,
+//! and assembles Rocket with its state, routes and catchers.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod security;
+pub mod services;
+pub mod store;
+pub mod web;
+
+use rocket::{Build, Rocket};
+use sea_orm::DatabaseConnection;
+
+pub use config::Config;
+
+/// What `build` found and did on start-up, for the command line to report.
+#[derive(Debug, Default)]
+pub struct StartReport {
+    pub demo_users_created: bool,
+}
+
+/// Connects, migrates, seeds and returns the database.
+pub async fn prepare_database(
+    config: &Config,
+) -> Result<(DatabaseConnection, StartReport), String> {
+    let db = store::db::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("database {}: {e}", redact_url(&config.database_url)))?;
+    store::db::migrate(&db).await?;
+    let mut report = StartReport::default();
+    if config.demo {
+        services::demo::ensure_municipalities(&db, &config.catalogue_dir)
+            .await
+            .map_err(|e| format!("demogegevens laden mislukt: {e}"))?;
+        report.demo_users_created = services::demo::ensure_demo_users(&db)
+            .await
+            .map_err(|e| format!("demo-accounts aanmaken mislukt: {e}"))?;
+    }
+    Ok((db, report))
+}
+
+/// Assembles Rocket on a prepared database.
+pub fn rocket_with(config: Config, db: DatabaseConnection) -> Rocket<Build> {
+    rocket::custom(config.rocket_figment.clone())
+        .manage(db)
+        .manage(auth::ratelimit::LoginLimiter::default())
+        .manage(config)
+        .attach(security::SecurityHeaders)
+        .mount("/", api::routes())
+        .mount("/", web::routes())
+        .register("/", api::catchers())
+}
+
+/// Everything `serve` needs: database, migrations, demo data, Rocket.
+pub async fn build(config: Config) -> Result<(Rocket<Build>, StartReport), String> {
+    let (db, report) = prepare_database(&config).await?;
+    Ok((rocket_with(config, db), report))
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,185 @@
+//! The command line: serve (the default), migrate, user add, token add, audit verify.
+
+use std::io::Read;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use plusmarkt::auth::Principal;
+use plusmarkt::{services, store, Config};
+
+#[derive(Parser)]
+#[command(
+    name = "plusmarkt",
+    version,
+    about = "Marktplaats en contractmotor voor de plusdiensten van WSD"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, load demo data into an empty database, and serve (the default).
+    Serve,
+    /// Apply pending database migrations and stop.
+    Migrate,
+    /// Users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens for integrations.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// casemanager, wsd_staff, pricing, finance or admin
+        #[arg(long)]
+        role: String,
+        /// CBS code (GMxxxx), for casemanagers
+        #[arg(long)]
+        municipality: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make an API token for a user; prints it alone on the last line (shown once).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "api")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exits non-zero when an event was changed or removed.
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Rocket's own runtime, sized from its configuration.
+    match rocket::execute(run(cli.command.unwrap_or(Command::Serve))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("fout: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    let config = Config::load().map_err(|e| e.to_string())?;
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = store::db::connect(&config.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            store::db::migrate(&db).await?;
+            println!("migraties toegepast");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    role,
+                    municipality,
+                    name,
+                },
+        } => {
+            let (db, _) = plusmarkt::prepare_database(&config).await?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| format!("wachtwoord lezen: {e}"))?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let name = name.unwrap_or_else(|| email.clone());
+            let user = services::users::add_user(
+                &db,
+                &Principal::system("cli"),
+                &email,
+                &name,
+                &role,
+                municipality,
+                password,
+            )
+            .await
+            .map_err(describe)?;
+            println!("gebruiker {} aangemaakt ({})", user.email, user.role);
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Add { email, label },
+        } => {
+            let (db, _) = plusmarkt::prepare_database(&config).await?;
+            let token = services::users::add_token(&db, &Principal::system("cli"), &email, &label)
+                .await
+                .map_err(describe)?;
+            println!("API-token voor {email} (wordt maar één keer getoond):");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = store::db::connect(&config.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let findings = store::audit::verify(&db).await.map_err(describe)?;
+            if findings.is_empty() {
+                println!("auditlog intact");
+                Ok(())
+            } else {
+                for f in &findings {
+                    match f.seq {
+                        Some(seq) => println!("gebeurtenis {seq}: {}", f.message),
+                        None => println!("{}", f.message),
+                    }
+                }
+                Err(format!(
+                    "auditlog aangetast: {} bevinding(en)",
+                    findings.len()
+                ))
+            }
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let (rocket, report) = plusmarkt::build(config).await?;
+    if report.demo_users_created {
+        println!("{}", services::demo::demo_logins_text());
+    }
+    rocket.launch().await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// An error with its field errors, for the terminal.
+fn describe(error: plusmarkt::error::AppError) -> String {
+    let mut text = error.to_string();
+    for field in error.field_errors() {
+        text.push_str(&format!("\n  {}: {}", field.field, field.message));
+    }
+    text
+}

@@ -1,0 +1,4 @@
+//! Use cases: each opens its transaction, applies the domain rules, writes and audits.
+
+pub mod demo;
+pub mod users;

@@ -1,0 +1,18 @@
+//! Queries and transactions. Functions that read business data take the `Principal` and
+//! scope by it here, in one place, so handlers cannot forget it.
+
+pub mod audit;
+pub mod db;
+pub mod idempotency;
+pub mod municipalities;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -1,0 +1,160 @@
+//! Server-rendered Dutch pages per user group. Pages work without JavaScript.
+
+use askama::Template;
+use rocket::http::{ContentType, Status};
+use rocket::request::Request;
+use rocket::response::content::RawHtml;
+use rocket::Route;
+
+use crate::auth::Principal;
+use crate::domain::role::Role;
+
+pub mod account;
+pub mod admin;
+
+/// Everything the page frame needs.
+pub struct Layout {
+    pub title: String,
+    pub user: Option<UserView>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub flash: Vec<String>,
+}
+
+pub struct UserView {
+    pub name: String,
+    pub role_label: String,
+    pub municipality: Option<String>,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub explanation: &'static str,
+    pub current: bool,
+}
+
+impl Layout {
+    pub fn new(
+        title: impl Into<String>,
+        principal: Option<&Principal>,
+        csrf: &str,
+        path: &str,
+    ) -> Layout {
+        let nav = principal
+            .map(|p| navigation(p.role))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(href, label, explanation)| NavItem {
+                href,
+                label,
+                explanation,
+                current: href == path || (href != "/" && path.starts_with(href)),
+            })
+            .collect();
+        Layout {
+            title: title.into(),
+            user: principal.map(|p| UserView {
+                name: p.name.clone(),
+                role_label: p.role.label_nl().to_string(),
+                municipality: p.municipality.clone(),
+            }),
+            csrf: csrf.to_string(),
+            nav,
+            flash: Vec::new(),
+        }
+    }
+
+    pub fn with_flash(mut self, message: Option<String>) -> Layout {
+        self.flash.extend(message);
+        self
+    }
+}
+
+/// The menu of each role: link, label, and a line explaining it on the start page.
+fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut items = vec![("/", "Start", "")];
+    match role {
+        Role::Admin => items.push((
+            "/beheer/gebruikers",
+            "Gebruikers",
+            "Gebruikers toevoegen en hun rol en gemeente bekijken.",
+        )),
+        Role::Casemanager | Role::WsdStaff | Role::Pricing | Role::Finance => {}
+    }
+    items
+}
+
+/// Renders a template, turning a template failure into a plain error page.
+pub fn render<T: Template>(template: &T) -> RawHtml<String> {
+    match template.render() {
+        Ok(html) => RawHtml(html),
+        Err(e) => {
+            eprintln!("sjabloonfout: {e}");
+            RawHtml("<!doctype html><html lang=\"nl\"><title>Fout</title><p>Deze pagina kon niet worden getoond.</p></html>".into())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    heading: &'a str,
+    detail: &'a str,
+}
+
+/// A Dutch error page for any status.
+pub fn error_page(request: &Request<'_>, status: Status, detail: &str) -> String {
+    let principal = crate::auth::guards::cached_principal(request);
+    let heading = match status.code {
+        400 => "Ongeldige aanvraag",
+        401 => "Niet ingelogd",
+        403 => "Geen toegang",
+        404 => "Niet gevonden",
+        409 => "Dat kan nu niet",
+        412 => "Intussen gewijzigd",
+        413 => "Te groot",
+        422 => "Controleer de invoer",
+        429 => "Te veel pogingen",
+        _ => "Er ging iets mis",
+    };
+    let page = ErrorPage {
+        layout: Layout::new(
+            heading,
+            principal.as_ref(),
+            "",
+            request.uri().path().as_str(),
+        ),
+        heading,
+        detail,
+    };
+    render(&page).0
+}
+
+/// The default explanation of a status, for catchers that have no detail.
+pub fn default_detail(status: Status) -> &'static str {
+    match status.code {
+        400 => "De aanvraag kon niet worden gelezen.",
+        401 => "Log eerst in.",
+        403 => "U heeft geen toegang tot deze pagina, of het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.",
+        404 => "Deze pagina of dit gegeven bestaat niet, of is niet van uw gemeente.",
+        405 => "Deze handeling is hier niet mogelijk.",
+        413 => "De aanvraag is te groot.",
+        422 => "Een of meer velden zijn niet goed ingevuld.",
+        429 => "Te veel mislukte pogingen. Wacht een kwartier en probeer het dan opnieuw.",
+        _ => "Er ging iets mis aan onze kant. Er is niets gewijzigd; probeer het opnieuw.",
+    }
+}
+
+#[rocket::get("/static/style.css")]
+fn stylesheet() -> (ContentType, &'static str) {
+    (ContentType::CSS, include_str!("static/style.css"))
+}
+
+pub fn routes() -> Vec<Route> {
+    let mut routes = rocket::routes![stylesheet];
+    routes.extend(account::routes());
+    routes.extend(admin::routes());
+    routes
+}
