@@ -196,9 +196,10 @@ impl Config {
     /// A configuration for tests: the given database, fixed keys, mail kept in memory.
     pub fn for_tests(database_url: &str) -> Config {
         let secret = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
-        let figment = rocket::Config::figment()
-            .merge(Serialized::default("secret_key", &secret))
-            .merge(Serialized::default("log_level", "off"));
+        // Rocket's defaults without Rocket.toml, so the tests do not depend on it.
+        let figment = Figment::from(rocket::Config::debug_default())
+            .merge(Serialized::global("secret_key", &secret))
+            .merge(Serialized::global("log_level", "off"));
         Config {
             database_url: database_url.to_string(),
             bsn_key: [42u8; 32],

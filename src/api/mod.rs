@@ -17,6 +17,7 @@ pub mod me;
 pub mod municipalities;
 pub mod openapi;
 pub mod pagination;
+pub mod users;
 
 /// The detail of an error raised by a guard, kept for the catcher to show.
 #[derive(Debug, Clone, Default)]
@@ -165,5 +166,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(me::routes());
     routes.extend(municipalities::routes());
     routes.extend(audit::routes());
+    routes.extend(users::routes());
     routes
 }

@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "plusmarkt API", version = "1", description = "Marktplaats en contractmotor voor de plusdiensten van WSD. Zie API.md."),
-    paths(super::me::health, super::me::me, super::municipalities::list, super::municipalities::get, super::audit::list),
+    paths(super::me::health, super::me::me, super::municipalities::list, super::municipalities::get, super::audit::list, super::users::list, super::users::create),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&Security)
 )]

@@ -32,25 +32,30 @@ impl<'r> FromRequest<'r> for CsrfToken {
     type Error = std::convert::Infallible;
 
     async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
-        let token = request.local_cache(|| match request.cookies().get_private(CSRF_COOKIE) {
-            Some(cookie) => cookie.value().to_string(),
-            None => {
-                let token = random_token();
-                request.cookies().add_private(csrf_cookie(token.clone()));
-                token
-            }
+        let CachedCsrf(token) = request.local_cache(|| {
+            CachedCsrf(match request.cookies().get_private(CSRF_COOKIE) {
+                Some(cookie) => cookie.value().to_string(),
+                None => {
+                    let token = random_token();
+                    request.cookies().add_private(csrf_cookie(token.clone()));
+                    token
+                }
+            })
         });
         Outcome::Success(CsrfToken(token.clone()))
     }
 }
 
-/// A form whose CSRF field has been checked. Parsing is lenient: the hidden field and
+/// Request-local caches are keyed by type, so each cached value gets its own.
+struct CachedCsrf(String);
+
+/// A form whose CSRF field has been checked. Field types own their values. Parsing is lenient: the hidden field and
 /// unknown fields are ignored by `T`.
 #[derive(Debug)]
 pub struct CsrfForm<T>(pub T);
 
 #[rocket::async_trait]
-impl<'r, T: FromForm<'r> + Send + 'r> FromData<'r> for CsrfForm<T> {
+impl<'r, T: for<'a> FromForm<'a> + Send + 'static> FromData<'r> for CsrfForm<T> {
     type Error = AppError;
 
     async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
@@ -70,13 +75,12 @@ impl<'r, T: FromForm<'r> + Send + 'r> FromData<'r> for CsrfForm<T> {
                 return Outcome::Error((Status::BadRequest, AppError::BadRequest(e.to_string())))
             }
         };
-        let body: &'r String = request.local_cache(|| body);
         let expected = request
             .cookies()
             .get_private(CSRF_COOKIE)
             .map(|c| c.value().to_string());
-        let submitted = Form::values(body)
-            .find(|field| field.name == CSRF_FIELD)
+        let submitted = Form::values(&body)
+            .find(|field| field.name.source().as_str() == CSRF_FIELD)
             .map(|field| field.value.to_string());
         match (expected, submitted) {
             (Some(expected), Some(submitted)) if constant_time_eq(&expected, &submitted) => {}
@@ -90,7 +94,7 @@ impl<'r, T: FromForm<'r> + Send + 'r> FromData<'r> for CsrfForm<T> {
                 ))
             }
         }
-        match Form::<T>::parse(body) {
+        match Form::<T>::parse_encoded(rocket::http::RawStr::new(&body)) {
             Ok(value) => Outcome::Success(CsrfForm(value)),
             Err(errors) => {
                 let fields = errors

@@ -1,4 +1,12 @@
-//! Pure rules, no I/O.
+//! Pure rules, no I/O: money, quantities, BSN, periods, VAT, pricing, billing, ids, roles.
 
+pub mod billing;
+pub mod bsn;
 pub mod email;
+pub mod ids;
+pub mod money;
+pub mod period;
+pub mod pricing;
+pub mod quantity;
 pub mod role;
+pub mod vat;

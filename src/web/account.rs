@@ -122,9 +122,9 @@ async fn logout(
 }
 
 #[rocket::get("/")]
-fn home(user: Option<CurrentUser>, csrf: CsrfToken) -> Result<RawHtml<String>, Redirect> {
+fn home(user: Option<CurrentUser>, csrf: CsrfToken) -> Result<RawHtml<String>, Box<Redirect>> {
     let Some(CurrentUser(principal)) = user else {
-        return Err(Redirect::to("/login"));
+        return Err(Box::new(Redirect::to("/login")));
     };
     Ok(render(&HomePage {
         layout: Layout::new("Start", Some(&principal), &csrf.0, "/"),

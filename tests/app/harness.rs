@@ -1,0 +1,240 @@
+//! `TestApp`: the real Rocket on a fresh database (SQLite in memory, or a fresh PostgreSQL
+//! database when PLUSMARKT_TEST_DATABASE_URL is set), with demo municipalities and users.
+
+#![allow(dead_code)]
+
+use plusmarkt::auth::csrf::CSRF_COOKIE;
+use plusmarkt::auth::guards::SESSION_COOKIE;
+use plusmarkt::Config;
+use rocket::http::{ContentType, Cookie, Header, Status};
+use rocket::local::asynchronous::{Client, LocalRequest};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde_json::Value;
+
+pub const CASEMANAGER_BOXTEL: &str = "casemanager@boxtel.example";
+pub const CASEMANAGER_VUGHT: &str = "casemanager@vught.example";
+pub const ADMIN: &str = "beheer@wsd.example";
+pub const PRICING: &str = "prijzen@wsd.example";
+pub const FINANCE: &str = "financien@wsd.example";
+pub const WSD_STAFF: &str = "consulent@wsd.example";
+pub const PASSWORD: &str = plusmarkt::services::demo::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub client: Client,
+    pub db: DatabaseConnection,
+    pub database_url: String,
+}
+
+/// A response, read completely.
+pub struct Reply {
+    pub status: Status,
+    pub content_type: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_problem(&self) -> bool {
+        self.content_type.as_deref() == Some("application/problem+json")
+    }
+}
+
+/// Who sends a request.
+#[derive(Clone, Debug)]
+pub enum As {
+    Anonymous,
+    /// A web session for this user (session cookie).
+    Session(String),
+    /// An API bearer token.
+    Token(String),
+}
+
+/// A fresh database URL: in-memory SQLite, or a new PostgreSQL database.
+pub async fn fresh_database_url() -> String {
+    match std::env::var("PLUSMARKT_TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => {
+            let name = format!("plusmarkt_t_{}", uuid::Uuid::new_v4().simple());
+            let admin = sea_orm::Database::connect(&base)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL at {base} unreachable: {e}"));
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
+            format!("{prefix}/{name}")
+        }
+        _ => "sqlite::memory:".to_string(),
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let url = fresh_database_url().await;
+        let mut config = Config::for_tests(&url);
+        config.demo = true;
+        adjust(&mut config);
+        let (db, _) = plusmarkt::prepare_database(&config)
+            .await
+            .expect("prepare database");
+        let rocket = plusmarkt::rocket_with(config, db.clone());
+        let client = Client::untracked(rocket).await.expect("rocket builds");
+        TestApp {
+            client,
+            db,
+            database_url: url,
+        }
+    }
+
+    /// A session for a demo user, made directly in the store (the login form has tests of its own).
+    pub async fn login_as(&self, email: &str) -> As {
+        let user = plusmarkt::store::users::find_by_email(&self.db, email)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no user {email}"));
+        As::Session(
+            plusmarkt::store::sessions::create(&self.db, &user.id)
+                .await
+                .unwrap(),
+        )
+    }
+
+    pub async fn token_for(&self, email: &str) -> As {
+        let token = plusmarkt::services::users::add_token(
+            &self.db,
+            &plusmarkt::auth::Principal::system("test"),
+            email,
+            "test",
+        )
+        .await
+        .unwrap();
+        As::Token(token)
+    }
+
+    fn authorise<'c>(&'c self, request: LocalRequest<'c>, who: &As) -> LocalRequest<'c> {
+        match who {
+            As::Anonymous => request,
+            As::Session(token) => {
+                request.private_cookie(Cookie::new(SESSION_COOKIE, token.clone()))
+            }
+            As::Token(token) => {
+                request.header(Header::new("Authorization", format!("Bearer {token}")))
+            }
+        }
+    }
+
+    pub async fn read(response: rocket::local::asynchronous::LocalResponse<'_>) -> Reply {
+        let status = response.status();
+        let content_type = response
+            .content_type()
+            .map(|c| format!("{}/{}", c.top(), c.sub()));
+        let headers = response
+            .headers()
+            .iter()
+            .map(|h| (h.name().to_string(), h.value().to_string()))
+            .collect();
+        let body = response.into_string().await.unwrap_or_default();
+        Reply {
+            status,
+            content_type,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, who: &As, path: &str) -> Reply {
+        let request = self.authorise(self.client.get(path.to_string()), who);
+        Self::read(request.dispatch().await).await
+    }
+
+    pub async fn send_json(
+        &self,
+        method: rocket::http::Method,
+        who: &As,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self
+            .authorise(self.client.req(method, path.to_string()), who)
+            .header(ContentType::JSON)
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(Header::new(name.to_string(), value.to_string()));
+        }
+        Self::read(request.dispatch().await).await
+    }
+
+    pub async fn post_json(&self, who: &As, path: &str, body: &Value) -> Reply {
+        self.send_json(
+            rocket::http::Method::Post,
+            who,
+            path,
+            &body.to_string(),
+            &[],
+        )
+        .await
+    }
+
+    /// Posts an HTML form the way a browser does: with the CSRF cookie and field.
+    pub async fn post_form(&self, who: &As, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let csrf = "test-csrf-token";
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", csrf)];
+        all.extend_from_slice(fields);
+        self.post_form_raw(who, path, &all, Some(csrf)).await
+    }
+
+    /// Posts a form with the given fields and, optionally, a CSRF cookie.
+    pub async fn post_form_raw(
+        &self,
+        who: &As,
+        path: &str,
+        fields: &[(&str, &str)],
+        csrf_cookie: Option<&str>,
+    ) -> Reply {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = self
+            .authorise(self.client.post(path.to_string()), who)
+            .header(ContentType::Form)
+            .remote("127.0.0.1:9999".parse().unwrap())
+            .body(body);
+        if let Some(csrf) = csrf_cookie {
+            request = request.private_cookie(Cookie::new(CSRF_COOKIE, csrf.to_string()));
+        }
+        Self::read(request.dispatch().await).await
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

@@ -1,0 +1,6 @@
+//! The one integration test binary: every test runs the real Rocket on a fresh, migrated
+//! database through the `TestApp` harness.
+
+mod harness;
+
+mod foundation;
