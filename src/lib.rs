@@ -23,6 +23,16 @@ pub use config::Config;
 #[derive(Debug, Default)]
 pub struct StartReport {
     pub demo_users_created: bool,
+    pub catalogue_imported: Option<services::catalogue::ImportReport>,
+}
+
+/// An error with its field errors, for the terminal.
+pub fn describe_error(context: &str, error: &error::AppError) -> String {
+    let mut text = format!("{context}: {error}");
+    for field in error.field_errors() {
+        text.push_str(&format!("\n  {}: {}", field.field, field.message));
+    }
+    text
 }
 
 /// Connects, migrates, seeds and returns the database.
@@ -34,10 +44,10 @@ pub async fn prepare_database(
         .map_err(|e| format!("database {}: {e}", redact_url(&config.database_url)))?;
     store::db::migrate(&db).await?;
     let mut report = StartReport::default();
+    report.catalogue_imported = services::catalogue::ensure_imported(&db, &config.catalogue_dir)
+        .await
+        .map_err(|e| describe_error(&format!("catalogus {} importeren mislukt", config.catalogue_dir.display()), &e))?;
     if config.demo {
-        services::demo::ensure_municipalities(&db, &config.catalogue_dir)
-            .await
-            .map_err(|e| format!("demogegevens laden mislukt: {e}"))?;
         report.demo_users_created = services::demo::ensure_demo_users(&db)
             .await
             .map_err(|e| format!("demo-accounts aanmaken mislukt: {e}"))?;

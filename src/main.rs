@@ -1,6 +1,7 @@
 //! The command line: serve (the default), migrate, user add, token add, audit verify.
 
 use std::io::Read;
+use std::path::PathBuf;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The dienstenportfolio as TOML files.
+    Catalogue {
+        #[command(subcommand)]
+        command: CatalogueCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -68,6 +74,19 @@ enum TokenCommand {
         #[arg(long, default_value = "api")]
         label: String,
     },
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Check the files; every error names file, line and field.
+    Validate {
+        /// defaults to the configured catalogue folder (catalogue/)
+        dir: Option<PathBuf>,
+    },
+    /// Import the files into the database, all or nothing; prices are only ever added.
+    Import { dir: Option<PathBuf> },
+    /// Write the database's catalogue to the folder, in the canonical format.
+    Export { dir: Option<PathBuf> },
 }
 
 #[derive(Subcommand)]
@@ -141,6 +160,7 @@ async fn run(command: Command) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
+        Command::Catalogue { command } => catalogue(config, command).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -163,6 +183,49 @@ async fn run(command: Command) -> Result<(), String> {
                     findings.len()
                 ))
             }
+        }
+    }
+}
+
+async fn catalogue(config: Config, command: CatalogueCommand) -> Result<(), String> {
+    match command {
+        CatalogueCommand::Validate { dir } => {
+            let dir = dir.unwrap_or(config.catalogue_dir);
+            match services::catalogue::read_catalogue(&dir) {
+                Ok(c) => {
+                    println!(
+                        "{}: geldig ({} producten, {} doelgroepen, {} gemeenten)",
+                        dir.display(),
+                        c.products.len(),
+                        c.target_groups.len(),
+                        c.municipalities.len()
+                    );
+                    Ok(())
+                }
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    Err(format!("{} fout(en) in {}", errors.len(), dir.display()))
+                }
+            }
+        }
+        CatalogueCommand::Import { dir } => {
+            let dir = dir.unwrap_or(config.catalogue_dir.clone());
+            let db = store::db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            store::db::migrate(&db).await?;
+            let report = services::catalogue::import(&db, &Principal::system("cli"), &dir)
+                .await
+                .map_err(describe)?;
+            println!("{}: {report}", dir.display());
+            Ok(())
+        }
+        CatalogueCommand::Export { dir } => {
+            let dir = dir.unwrap_or(config.catalogue_dir);
+            let db = store::db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            let count = services::catalogue::export(&db, &dir).await.map_err(describe)?;
+            println!("{count} producten geschreven naar {}", dir.display());
+            Ok(())
         }
     }
 }

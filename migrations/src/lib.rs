@@ -7,6 +7,9 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261130_000001_foundation;
+mod m20261130_000002_catalogue;
+mod m20261130_000003_contracts;
+mod m20261130_000004_ordering;
 pub use m20261130_000001_foundation::GENESIS;
 
 pub struct Migrator;
@@ -14,6 +17,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261130_000001_foundation::Migration)]
+        vec![
+            Box::new(m20261130_000001_foundation::Migration),
+            Box::new(m20261130_000002_catalogue::Migration),
+            Box::new(m20261130_000003_contracts::Migration),
+            Box::new(m20261130_000004_ordering::Migration),
+        ]
     }
 }

@@ -43,9 +43,9 @@ pub enum Variant {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnitError {
-    #[error("unknown unit: {0} (expected traject, maand, uur, dagdeel or stuk)")]
+    #[error("onbekende eenheid: {0} (kies traject, maand, uur, dagdeel of stuk)")]
     UnknownUnit(String),
-    #[error("unknown variant: {0} (expected inspanning or output)")]
+    #[error("onbekende uitvoeringsvariant: {0} (kies inspanning of output)")]
     UnknownVariant(String),
 }
 

@@ -15,15 +15,15 @@ pub struct Bsn(String);
 /// Why a BSN was refused. Messages never repeat the number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BsnError {
-    #[error("BSN is empty")]
+    #[error("BSN ontbreekt")]
     Empty,
-    #[error("BSN may contain digits only")]
+    #[error("een BSN bestaat alleen uit cijfers")]
     NotDigits,
-    #[error("BSN must have 9 digits (or 8, padded with a leading 0), got {0}")]
+    #[error("een BSN heeft 9 cijfers (of 8, aangevuld met een voorloopnul), niet {0}")]
     WrongLength(usize),
-    #[error("BSN may not be all zeros")]
+    #[error("een BSN kan niet uit alleen nullen bestaan")]
     AllZeros,
-    #[error("BSN fails the elfproef (check digit)")]
+    #[error("dit BSN klopt niet volgens de elfproef")]
     Elfproef,
 }
 

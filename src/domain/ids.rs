@@ -74,9 +74,9 @@ typed_id!(
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
-    #[error("not a valid municipality code: {0} (expected GM followed by 4 digits, e.g. GM0757)")]
+    #[error("geen geldige gemeentecode: {0} (GM en 4 cijfers, bijvoorbeeld GM0757)")]
     Municipality(String),
-    #[error("not a valid product code: {0} (expected capitals and digits in parts joined by '-', starting with a capital, at most 40 characters, e.g. JC-INTAKE)")]
+    #[error("geen geldige productcode: {0} (hoofdletters en cijfers in delen met '-', beginnend met een hoofdletter, hoogstens 40 tekens, bijvoorbeeld REI-WERKFIT)")]
     Product(String),
 }
 
@@ -237,7 +237,7 @@ mod tests {
         assert!(serde_json::from_str::<ProductCode>("\"jc\"").is_err());
         assert_eq!(
             ProductCode::parse("x").unwrap_err().to_string(),
-            "not a valid product code: x (expected capitals and digits in parts joined by '-', starting with a capital, at most 40 characters, e.g. JC-INTAKE)"
+            "geen geldige productcode: x (hoofdletters en cijfers in delen met '-', beginnend met een hoofdletter, hoogstens 40 tekens, bijvoorbeeld REI-WERKFIT)"
         );
     }
 

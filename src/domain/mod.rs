@@ -2,6 +2,7 @@
 
 pub mod billing;
 pub mod bsn;
+pub mod catalogue;
 pub mod email;
 pub mod ids;
 pub mod money;

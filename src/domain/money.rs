@@ -31,15 +31,15 @@ pub struct Money(Decimal);
 /// What is wrong with an amount that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
-    #[error("amount is empty")]
+    #[error("bedrag ontbreekt")]
     Empty,
-    #[error("amount has more than two decimals: {0}")]
+    #[error("bedrag heeft meer dan twee decimalen: {0}")]
     TooPrecise(String),
-    #[error("not a valid amount: {0} (expected digits with a '.' before at most two decimals, e.g. 1234.50)")]
+    #[error("geen geldig bedrag: {0} (cijfers met een punt voor hoogstens twee decimalen, bijvoorbeeld 1234.50)")]
     Invalid(String),
-    #[error("amount is too large: {0} (at most 10000000000000.00 either way)")]
+    #[error("bedrag is te groot: {0}")]
     TooLarge(String),
-    #[error("amount may not be negative: {0}")]
+    #[error("bedrag mag niet negatief zijn: {0}")]
     Negative(String),
 }
 
@@ -431,11 +431,11 @@ mod tests {
     fn error_messages_say_what_is_wrong() {
         assert_eq!(
             Money::parse("1.234").unwrap_err().to_string(),
-            "amount has more than two decimals: 1.234"
+            "bedrag heeft meer dan twee decimalen: 1.234"
         );
         assert_eq!(
             Money::parse_non_negative("-3.10").unwrap_err().to_string(),
-            "amount may not be negative: -3.10"
+            "bedrag mag niet negatief zijn: -3.10"
         );
         let long = "9".repeat(200);
         assert!(Money::parse(&long).unwrap_err().to_string().len() < 120);

@@ -18,11 +18,11 @@ pub struct Period {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PeriodError {
-    #[error("not a valid period: {0} (expected YYYY-MM, e.g. 2026-12)")]
+    #[error("geen geldige periode: {0} (JJJJ-MM, bijvoorbeeld 2026-12)")]
     InvalidPeriod(String),
-    #[error("period year out of range: {0} (expected 2000 to 2100)")]
+    #[error("jaar van de periode buiten bereik: {0} (2000 tot en met 2100)")]
     YearOutOfRange(String),
-    #[error("not a valid date: {0} (expected YYYY-MM-DD, e.g. 2026-12-31)")]
+    #[error("geen geldige datum: {0} (JJJJ-MM-DD, bijvoorbeeld 2026-12-31)")]
     InvalidDate(String),
 }
 

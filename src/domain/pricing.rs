@@ -7,11 +7,11 @@ use crate::domain::money::{round_half_up, saturate, Money};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PricingError {
-    #[error("no milestone shares given")]
+    #[error("geen mijlpalen opgegeven")]
     NoShares,
-    #[error("milestone share {position} is not positive: {share}")]
+    #[error("aandeel van mijlpaal {position} is niet positief: {share}")]
     NonPositiveShare { position: usize, share: Decimal },
-    #[error("milestone shares add up to {sum}%, not 100%")]
+    #[error("de aandelen van de mijlpalen tellen op tot {sum}%, niet 100%")]
     SharesDoNotSumTo100 { sum: Decimal },
 }
 
@@ -156,7 +156,7 @@ mod tests {
         assert!(split_over_milestones(m("1"), &[Decimal::MAX, Decimal::MAX]).is_err());
         assert_eq!(
             PricingError::SharesDoNotSumTo100 { sum: dec!(99.99) }.to_string(),
-            "milestone shares add up to 99.99%, not 100%"
+            "de aandelen van de mijlpalen tellen op tot 99.99%, niet 100%"
         );
     }
 

@@ -22,15 +22,15 @@ pub struct Quantity(Decimal);
 /// What is wrong with a quantity that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QuantityError {
-    #[error("quantity is empty")]
+    #[error("aantal ontbreekt")]
     Empty,
-    #[error("quantity has more than three decimals: {0}")]
+    #[error("aantal heeft meer dan drie decimalen: {0}")]
     TooPrecise(String),
-    #[error("not a valid quantity: {0} (expected digits with a '.' before at most three decimals, e.g. 12.5)")]
+    #[error("geen geldig aantal: {0} (cijfers met een punt voor hoogstens drie decimalen, bijvoorbeeld 12.5)")]
     Invalid(String),
-    #[error("quantity may not be negative: {0}")]
+    #[error("aantal mag niet negatief zijn: {0}")]
     Negative(String),
-    #[error("quantity is too large: {0} (at most 1000000000)")]
+    #[error("aantal is te groot: {0}")]
     TooLarge(String),
 }
 
@@ -306,7 +306,7 @@ mod tests {
         ));
         assert_eq!(
             Quantity::parse("1.2345").unwrap_err().to_string(),
-            "quantity has more than three decimals: 1.2345"
+            "aantal heeft meer dan drie decimalen: 1.2345"
         );
     }
 

@@ -21,7 +21,7 @@ pub enum VatCategory {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VatError {
-    #[error("unknown VAT category: {0} (expected standard or exempt)")]
+    #[error("onbekende btw-categorie: {0} (kies standard of exempt)")]
     UnknownCategory(String),
 }
 

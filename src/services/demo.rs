@@ -1,16 +1,12 @@
 //! First start on an empty database: the municipalities from the catalogue, and one demo
 //! user per role, whose logins are printed once.
 
-use std::path::Path;
-
 use sea_orm::DatabaseConnection;
-use serde::Deserialize;
 
 use crate::auth::password::hash_password;
 use crate::auth::Principal;
 use crate::domain::email::Email;
 use crate::domain::role::Role;
-use crate::entities::municipality;
 use crate::error::{AppError, AppResult};
 use crate::store;
 
@@ -47,79 +43,6 @@ pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
         Some("GM0865"),
     ),
 ];
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MunicipalitiesFile {
-    municipality: Vec<MunicipalityEntry>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct MunicipalityEntry {
-    code: String,
-    name: String,
-    cooperation_model: String,
-    oin: Option<String>,
-    kvk: Option<String>,
-    demo_identifiers: bool,
-    street: String,
-    postcode: String,
-    city: String,
-    finance_email: String,
-    payment_term_days: i32,
-}
-
-/// Reads `municipalities.toml` of a catalogue folder.
-pub fn read_municipalities(dir: &Path) -> AppResult<Vec<municipality::Model>> {
-    let path = dir.join("municipalities.toml");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-    let file: MunicipalitiesFile = toml::from_str(&text)
-        .map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-    Ok(file
-        .municipality
-        .into_iter()
-        .map(|m| municipality::Model {
-            code: m.code,
-            name: m.name,
-            cooperation_model: m.cooperation_model,
-            oin: m.oin,
-            kvk: m.kvk,
-            demo_identifiers: m.demo_identifiers,
-            street: m.street,
-            postcode: m.postcode,
-            city: m.city,
-            finance_email: m.finance_email,
-            payment_term_days: m.payment_term_days,
-            buyer_reference: None,
-        })
-        .collect())
-}
-
-/// Loads the municipalities when there are none yet.
-pub async fn ensure_municipalities(db: &DatabaseConnection, catalogue_dir: &Path) -> AppResult<()> {
-    if store::municipalities::count(db).await? > 0 {
-        return Ok(());
-    }
-    let txn = store::db::begin_write(db).await?;
-    let system = Principal::system("start");
-    for m in read_municipalities(catalogue_dir)? {
-        store::municipalities::upsert(&txn, m.clone()).await?;
-        store::audit::append(
-            &txn,
-            &system,
-            "municipality.import",
-            "municipality",
-            &m.code,
-            None,
-            Some(serde_json::json!({"name": m.name, "cooperation_model": m.cooperation_model})),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(())
-}
 
 /// Creates the demo users on a database without users. Returns whether it did.
 pub async fn ensure_demo_users(db: &DatabaseConnection) -> AppResult<bool> {

@@ -1,4 +1,5 @@
 //! Use cases: each opens its transaction, applies the domain rules, writes and audits.
 
+pub mod catalogue;
 pub mod demo;
 pub mod users;

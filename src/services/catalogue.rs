@@ -1,0 +1,505 @@
+//! The catalogue as reviewed files and as the pricing staff's editor: validate, import
+//! (atomic, idempotent, prices only ever added), export (canonical, byte for byte), and
+//! the edits of products and their prices. Every change is audited.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::Principal;
+use crate::domain::catalogue::{
+    parse_product_toml, product_to_toml, toml_string, validate, Finding, ProductSpec, ProductStatus, RawProduct,
+};
+use crate::domain::money::Money;
+use crate::entities::{municipality, target_group};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::store;
+
+const TARGET_GROUPS_FILE: &str = "target_groups.toml";
+const MUNICIPALITIES_FILE: &str = "municipalities.toml";
+const PRODUCTS_DIR: &str = "products";
+const TARGET_GROUPS_HEADER: &str = "# Doelgroepen: de vaste woordenlijst waaruit producten kiezen.\n";
+const MUNICIPALITIES_HEADER: &str = "# Gemeenten: de negen deelnemers van de GR WSD die plusdiensten afnemen.\n# OIN en KvK-nummer zijn demowaarden (demo_identifiers = true), geen echte registraties.\n";
+
+/// A problem in a catalogue file: `file:line: field: message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}: {}", self.file.display(), self.line, self.field, self.message)
+    }
+}
+
+fn file_error(file: &Path, line: usize, field: &str, message: impl Into<String>) -> FileError {
+    FileError { file: file.to_path_buf(), line, field: field.to_string(), message: message.into() }
+}
+
+/// A whole catalogue folder, validated.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    pub target_groups: Vec<target_group::Model>,
+    pub municipalities: Vec<municipality::Model>,
+    pub products: Vec<ProductSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetGroupsFile {
+    target_group: Vec<TargetGroupEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetGroupEntry {
+    code: String,
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MunicipalitiesFile {
+    municipality: Vec<MunicipalityEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MunicipalityEntry {
+    code: toml::Spanned<String>,
+    name: String,
+    cooperation_model: String,
+    oin: Option<String>,
+    kvk: Option<String>,
+    demo_identifiers: bool,
+    street: String,
+    postcode: String,
+    city: String,
+    finance_email: toml::Spanned<String>,
+    payment_term_days: toml::Spanned<i32>,
+}
+
+fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, errors: &mut Vec<FileError>) -> Option<(T, String)> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            errors.push(file_error(path, 0, "bestand", format!("kan niet gelezen worden: {e}")));
+            return None;
+        }
+    };
+    match toml::from_str(&text) {
+        Ok(value) => Some((value, text)),
+        Err(e) => {
+            let line = e.span().map(|s| crate::domain::catalogue::line_of(&text, s.start)).unwrap_or(1);
+            errors.push(file_error(path, line, "toml", e.message()));
+            None
+        }
+    }
+}
+
+/// Reads and validates a catalogue folder; every problem is reported with file and line.
+pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
+    let mut errors = Vec::new();
+    let groups_path = dir.join(TARGET_GROUPS_FILE);
+    let mut target_groups = Vec::new();
+    if let Some((file, _)) = read_toml::<TargetGroupsFile>(&groups_path, &mut errors) {
+        for (position, g) in file.target_group.into_iter().enumerate() {
+            target_groups.push(target_group::Model { code: g.code, name: g.name, position: i32::try_from(position).unwrap_or(i32::MAX) });
+        }
+    }
+    let known: BTreeSet<String> = target_groups.iter().map(|g| g.code.clone()).collect();
+
+    let municipalities_path = dir.join(MUNICIPALITIES_FILE);
+    let mut municipalities = Vec::new();
+    if let Some((file, text)) = read_toml::<MunicipalitiesFile>(&municipalities_path, &mut errors) {
+        let line = |offset: usize| crate::domain::catalogue::line_of(&text, offset);
+        for m in file.municipality {
+            if crate::domain::ids::MunicipalityCode::parse(m.code.get_ref()).is_err() {
+                errors.push(file_error(&municipalities_path, line(m.code.span().start), "code", format!("{:?} is geen CBS-code als GM0757", m.code.get_ref())));
+            }
+            if crate::domain::email::Email::parse(m.finance_email.get_ref()).is_err() {
+                errors.push(file_error(&municipalities_path, line(m.finance_email.span().start), "finance_email", "geen geldig e-mailadres"));
+            }
+            if !(0..=365).contains(m.payment_term_days.get_ref()) {
+                errors.push(file_error(&municipalities_path, line(m.payment_term_days.span().start), "payment_term_days", "betaaltermijn moet 0 tot 365 dagen zijn"));
+            }
+            municipalities.push(municipality::Model {
+                code: m.code.into_inner(),
+                name: m.name,
+                cooperation_model: m.cooperation_model,
+                oin: m.oin,
+                kvk: m.kvk,
+                demo_identifiers: m.demo_identifiers,
+                street: m.street,
+                postcode: m.postcode,
+                city: m.city,
+                finance_email: m.finance_email.into_inner(),
+                payment_term_days: m.payment_term_days.into_inner(),
+                buyer_reference: None,
+            });
+        }
+    }
+
+    let products_dir = dir.join(PRODUCTS_DIR);
+    let mut paths: Vec<PathBuf> = match std::fs::read_dir(&products_dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect(),
+        Err(e) => {
+            errors.push(file_error(&products_dir, 0, "map", format!("kan niet gelezen worden: {e}")));
+            Vec::new()
+        }
+    };
+    paths.sort();
+    let mut products: Vec<ProductSpec> = Vec::new();
+    for path in paths {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(file_error(&path, 0, "bestand", e.to_string()));
+                continue;
+            }
+        };
+        let result = parse_product_toml(&text).and_then(|raw| validate(&raw, &known));
+        match result {
+            Ok(spec) => {
+                let expected = format!("{}.toml", spec.code.as_str());
+                if path.file_name().and_then(|n| n.to_str()) != Some(expected.as_str()) {
+                    errors.push(file_error(&path, 1, "code", format!("het bestand van {} heet {expected}", spec.code.as_str())));
+                }
+                if products.iter().any(|p| p.code == spec.code) {
+                    errors.push(file_error(&path, 1, "code", format!("productcode {} komt twee keer voor", spec.code.as_str())));
+                }
+                products.push(spec);
+            }
+            Err(findings) => errors.extend(findings.into_iter().map(|f| file_error(&path, f.line, &f.field, f.message))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Catalogue { target_groups, municipalities, products })
+    } else {
+        Err(errors)
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    pub products_added: usize,
+    pub products_updated: usize,
+    pub products_unchanged: usize,
+    pub prices_added: usize,
+    pub prices_changed: usize,
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} producten nieuw, {} gewijzigd, {} ongewijzigd; {} tarieven toegevoegd, {} gecorrigeerd",
+            self.products_added, self.products_updated, self.products_unchanged, self.prices_added, self.prices_changed
+        )
+    }
+}
+
+/// The audit view of a product.
+pub fn spec_json(spec: &ProductSpec) -> Value {
+    json!({
+        "code": spec.code.as_str(),
+        "name": spec.name,
+        "summary": spec.summary,
+        "description": spec.description,
+        "domain": spec.domain,
+        "target_groups": spec.target_groups,
+        "goal": spec.goal,
+        "output": spec.output,
+        "proof": spec.proof,
+        "duration_weeks": spec.duration_weeks,
+        "variant": spec.variant.as_str(),
+        "unit": spec.unit.as_str(),
+        "vat_category": spec.vat_category.as_str(),
+        "vat_exemption_reason": spec.vat_exemption_reason,
+        "status": spec.status.as_str(),
+        "milestones": spec.milestones.iter().map(|m| json!({"name": m.name, "share": m.share.to_string()})).collect::<Vec<_>>(),
+    })
+}
+
+/// Imports a catalogue folder in one transaction: all or nothing. Products are added or
+/// updated; a price version is added when the file has a new one; a changed amount of an
+/// existing version is corrected only while no order depends on it; versions are never
+/// deleted.
+pub async fn import(db: &DatabaseConnection, actor: &Principal, dir: &Path) -> AppResult<ImportReport> {
+    let catalogue = read_catalogue(dir).map_err(|errors| {
+        AppError::validation(
+            format!("de catalogus in {} is niet geldig", dir.display()),
+            errors.iter().map(|e| FieldError::new(format!("{}:{}", e.file.display(), e.line), format!("{}: {}", e.field, e.message))).collect(),
+        )
+    })?;
+    let txn = store::db::begin_write(db).await?;
+    let report = import_into(&txn, actor, &catalogue).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+async fn import_into<C: ConnectionTrait>(txn: &C, actor: &Principal, catalogue: &Catalogue) -> AppResult<ImportReport> {
+    for group in &catalogue.target_groups {
+        store::catalogue::upsert_target_group(txn, group.clone()).await?;
+    }
+    for m in &catalogue.municipalities {
+        let before = store::municipalities::get(txn, &m.code).await?;
+        let unchanged = before.as_ref().is_some_and(|b| municipality::Model { buyer_reference: None, ..b.clone() } == *m);
+        if !unchanged {
+            store::municipalities::upsert(txn, m.clone()).await?;
+            store::audit::append(txn, actor, "municipality.import", "municipality", &m.code, before.map(|b| json!({"name": b.name, "finance_email": b.finance_email})), Some(json!({"name": m.name, "finance_email": m.finance_email}))).await?;
+        }
+    }
+    let mut report = ImportReport::default();
+    for spec in &catalogue.products {
+        let code = spec.code.as_str();
+        let existing = store::catalogue::get(txn, code).await?;
+        match &existing {
+            None => {
+                store::catalogue::save_product(txn, spec, None).await?;
+                store::audit::append(txn, actor, "product.create", "product", code, None, Some(spec_json(spec))).await?;
+                report.products_added += 1;
+            }
+            Some(stored) => {
+                let mut same = stored.spec.clone();
+                same.prices = spec.prices.clone();
+                if same == *spec {
+                    report.products_unchanged += 1;
+                } else {
+                    store::catalogue::save_product(txn, spec, None).await?;
+                    store::audit::append(txn, actor, "product.update", "product", code, Some(spec_json(&stored.spec)), Some(spec_json(spec))).await?;
+                    report.products_updated += 1;
+                }
+            }
+        }
+        let current = existing.map(|e| e.spec.prices).unwrap_or_default();
+        let latest_order = store::catalogue::latest_order_start(txn, code).await?;
+        for price in &spec.prices {
+            match current.iter().find(|p| p.valid_from == price.valid_from) {
+                Some(p) if p.amount == price.amount => {}
+                Some(p) => {
+                    if latest_order.is_some_and(|d| d >= price.valid_from) {
+                        return Err(AppError::field(
+                            "price",
+                            format!("{code}: het tarief vanaf {} is al gebruikt door een bestelling en kan niet meer wijzigen; voeg een nieuw tarief toe", price.valid_from),
+                        ));
+                    }
+                    store::catalogue::update_price(txn, code, price.valid_from, price.amount).await?;
+                    store::audit::append(txn, actor, "price.correct", "product", code, Some(json!({"valid_from": p.valid_from, "amount": p.amount.to_string()})), Some(json!({"valid_from": price.valid_from, "amount": price.amount.to_string()}))).await?;
+                    report.prices_changed += 1;
+                }
+                None => {
+                    if let Some(latest) = latest_order.filter(|d| *d >= price.valid_from) {
+                        return Err(AppError::field(
+                            "price",
+                            format!("{code}: een tarief vanaf {} valt vóór een bestelling die al op {latest} begint", price.valid_from),
+                        ));
+                    }
+                    store::catalogue::insert_price(txn, code, price.valid_from, price.amount, &actor.actor()).await?;
+                    store::audit::append(txn, actor, "price.add", "product", code, None, Some(json!({"valid_from": price.valid_from, "amount": price.amount.to_string()}))).await?;
+                    report.prices_added += 1;
+                }
+            }
+        }
+        if !spec.prices.is_empty() {
+            store::catalogue::touch(txn, code).await.ok();
+        }
+    }
+    Ok(report)
+}
+
+/// Writes the database's catalogue to a folder in the canonical format.
+pub async fn export<C: ConnectionTrait>(db: &C, dir: &Path) -> AppResult<usize> {
+    let io = |e: std::io::Error| AppError::Internal(format!("{}: {e}", dir.display()));
+    std::fs::create_dir_all(dir.join(PRODUCTS_DIR)).map_err(io)?;
+    let mut groups = String::from(TARGET_GROUPS_HEADER);
+    for g in store::catalogue::target_groups(db).await? {
+        groups.push_str(&format!("\n[[target_group]]\ncode = {}\nname = {}\n", toml_string(&g.code), toml_string(&g.name)));
+    }
+    std::fs::write(dir.join(TARGET_GROUPS_FILE), groups).map_err(io)?;
+    let mut towns = String::from(MUNICIPALITIES_HEADER);
+    // In the order of the file: by name.
+    for m in store::municipalities::list(db).await? {
+        towns.push_str("\n[[municipality]]\n");
+        towns.push_str(&format!("code = {}\nname = {}\ncooperation_model = {}\n", toml_string(&m.code), toml_string(&m.name), toml_string(&m.cooperation_model)));
+        if let Some(oin) = &m.oin {
+            towns.push_str(&format!("oin = {}\n", toml_string(oin)));
+        }
+        if let Some(kvk) = &m.kvk {
+            towns.push_str(&format!("kvk = {}\n", toml_string(kvk)));
+        }
+        towns.push_str(&format!(
+            "demo_identifiers = {}\nstreet = {}\npostcode = {}\ncity = {}\nfinance_email = {}\npayment_term_days = {}\n",
+            m.demo_identifiers,
+            toml_string(&m.street),
+            toml_string(&m.postcode),
+            toml_string(&m.city),
+            toml_string(&m.finance_email),
+            m.payment_term_days
+        ));
+    }
+    std::fs::write(dir.join(MUNICIPALITIES_FILE), towns).map_err(io)?;
+    let products = store::catalogue::all(db).await?;
+    for p in &products {
+        std::fs::write(dir.join(PRODUCTS_DIR).join(format!("{}.toml", p.spec.code.as_str())), product_to_toml(&p.spec)).map_err(io)?;
+    }
+    Ok(products.len())
+}
+
+fn findings_to_error(findings: Vec<Finding>) -> AppError {
+    AppError::validation(
+        findings.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
+        findings.into_iter().map(|f| FieldError::new(f.field, f.message)).collect(),
+    )
+}
+
+/// Creates a product (with its first price) from typed input.
+pub async fn create_product(db: &DatabaseConnection, actor: &Principal, raw: &RawProduct) -> AppResult<ProductSpec> {
+    let txn = store::db::begin_write(db).await?;
+    let known = store::catalogue::target_group_codes(&txn).await?;
+    let spec = validate(raw, &known).map_err(findings_to_error)?;
+    if store::catalogue::get(&txn, spec.code.as_str()).await?.is_some() {
+        return Err(AppError::field("code", format!("er is al een product met code {}", spec.code.as_str())));
+    }
+    store::catalogue::save_product(&txn, &spec, None).await?;
+    for price in &spec.prices {
+        store::catalogue::insert_price(&txn, spec.code.as_str(), price.valid_from, price.amount, &actor.actor()).await?;
+    }
+    store::audit::append(&txn, actor, "product.create", "product", spec.code.as_str(), None, Some(spec_json(&spec))).await?;
+    txn.commit().await?;
+    Ok(spec)
+}
+
+/// Edits a product's own fields (not its code, not its prices). `if_match` is the version
+/// the editor saw; a stale one answers 412 and changes nothing.
+pub async fn update_product(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    code: &str,
+    edit: impl FnOnce(&mut RawProduct),
+    if_match: Option<i32>,
+) -> AppResult<(ProductSpec, i32)> {
+    let txn = store::db::begin_write(db).await?;
+    let stored = store::catalogue::get(&txn, code).await?.ok_or(AppError::NotFound)?;
+    if if_match.is_some_and(|v| v != stored.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    let mut raw = raw_of(&stored.spec);
+    edit(&mut raw);
+    raw.code.value = code.to_string();
+    raw.prices = stored.spec.prices.iter().map(|p| (crate::domain::catalogue::At::new(p.valid_from), crate::domain::catalogue::At::new(p.amount.to_string()))).collect();
+    let known = store::catalogue::target_group_codes(&txn).await?;
+    let spec = validate(&raw, &known).map_err(findings_to_error)?;
+    let version = store::catalogue::save_product(&txn, &spec, Some(stored.version)).await?;
+    store::audit::append(&txn, actor, "product.update", "product", code, Some(spec_json(&stored.spec)), Some(spec_json(&spec))).await?;
+    txn.commit().await?;
+    Ok((spec, version))
+}
+
+/// Adds a list-price version. It may not be dated on or before the start of an order of
+/// the product, so that no existing order's price basis changes.
+pub async fn add_price(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    code: &str,
+    valid_from: NaiveDate,
+    amount: Money,
+) -> AppResult<()> {
+    if amount.is_negative() {
+        return Err(AppError::field("amount", "een tarief kan niet negatief zijn"));
+    }
+    let txn = store::db::begin_write(db).await?;
+    let stored = store::catalogue::get(&txn, code).await?.ok_or(AppError::NotFound)?;
+    if stored.spec.prices.iter().any(|p| p.valid_from == valid_from) {
+        return Err(AppError::field("valid_from", format!("er is al een tarief vanaf {}; een tarief wordt niet gewijzigd, kies een andere ingangsdatum", crate::domain::period::format_date_nl(valid_from))));
+    }
+    if let Some(latest) = store::catalogue::latest_order_start(&txn, code).await? {
+        if valid_from <= latest {
+            return Err(AppError::field(
+                "valid_from",
+                format!(
+                    "er is al een bestelling die op {} begint; een nieuw tarief moet later ingaan",
+                    crate::domain::period::format_date_nl(latest)
+                ),
+            ));
+        }
+    }
+    store::catalogue::insert_price(&txn, code, valid_from, amount, &actor.actor()).await?;
+    store::catalogue::touch(&txn, code).await?;
+    let before = stored.spec.price_on(valid_from);
+    store::audit::append(
+        &txn,
+        actor,
+        "price.add",
+        "product",
+        code,
+        Some(json!({"price_on_that_date": before.map(|m| m.to_string())})),
+        Some(json!({"valid_from": valid_from, "amount": amount.to_string()})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Retires a product: it stays in history and contracts, but can no longer be ordered.
+pub async fn retire(db: &DatabaseConnection, actor: &Principal, code: &str, if_match: Option<i32>) -> AppResult<(ProductSpec, i32)> {
+    update_product(db, actor, code, |raw| raw.status.value = ProductStatus::Retired.as_str().into(), if_match).await
+}
+
+/// Deletes a product that no contract or order refers to.
+pub async fn delete(db: &DatabaseConnection, actor: &Principal, code: &str) -> AppResult<()> {
+    let txn = store::db::begin_write(db).await?;
+    let stored = store::catalogue::get(&txn, code).await?.ok_or(AppError::NotFound)?;
+    if store::catalogue::in_use(&txn, code).await? {
+        return Err(AppError::Conflict(format!("{code} wordt gebruikt in contracten of bestellingen en kan alleen vervallen, niet verwijderd worden")));
+    }
+    store::catalogue::delete_product(&txn, code).await?;
+    store::audit::append(&txn, actor, "product.delete", "product", code, Some(spec_json(&stored.spec)), None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A stored product as editable input.
+pub fn raw_of(spec: &ProductSpec) -> RawProduct {
+    use crate::domain::catalogue::At;
+    RawProduct {
+        code: At::new(spec.code.as_str().to_string()),
+        name: At::new(spec.name.clone()),
+        summary: At::new(spec.summary.clone()),
+        description: At::new(spec.description.clone()),
+        domain: At::new(spec.domain.clone()),
+        target_groups: At::new(spec.target_groups.clone()),
+        goal: At::new(spec.goal.clone()),
+        output: At::new(spec.output.clone()),
+        proof: At::new(spec.proof.clone()),
+        duration_weeks: At::new(i64::from(spec.duration_weeks)),
+        variant: At::new(spec.variant.as_str().to_string()),
+        unit: At::new(spec.unit.as_str().to_string()),
+        vat_category: At::new(spec.vat_category.as_str().to_string()),
+        vat_exemption_reason: spec.vat_exemption_reason.clone().map(At::new),
+        status: At::new(spec.status.as_str().to_string()),
+        milestones: spec.milestones.iter().map(|m| (At::new(m.name.clone()), At::new(m.share.to_string()))).collect(),
+        prices: spec.prices.iter().map(|p| (At::new(p.valid_from), At::new(p.amount.to_string()))).collect(),
+    }
+}
+
+/// Imports the catalogue on a database without products (first start).
+pub async fn ensure_imported(db: &DatabaseConnection, dir: &Path) -> AppResult<Option<ImportReport>> {
+    if !store::catalogue::all(db).await?.is_empty() {
+        return Ok(None);
+    }
+    import(db, &Principal::system("start"), dir).await.map(Some)
+}
