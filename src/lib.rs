@@ -43,16 +43,31 @@ pub async fn prepare_database(
         .await
         .map_err(|e| format!("database {}: {e}", redact_url(&config.database_url)))?;
     store::db::migrate(&db).await?;
-    let mut report = StartReport::default();
-    report.catalogue_imported = services::catalogue::ensure_imported(&db, &config.catalogue_dir)
+    let catalogue_imported = services::catalogue::ensure_imported(&db, &config.catalogue_dir)
         .await
-        .map_err(|e| describe_error(&format!("catalogus {} importeren mislukt", config.catalogue_dir.display()), &e))?;
-    if config.demo {
-        report.demo_users_created = services::demo::ensure_demo_users(&db)
+        .map_err(|e| {
+            describe_error(
+                &format!(
+                    "catalogus {} importeren mislukt",
+                    config.catalogue_dir.display()
+                ),
+                &e,
+            )
+        })?;
+    let demo_users_created = if config.demo {
+        services::demo::ensure_demo_users(&db)
             .await
-            .map_err(|e| format!("demo-accounts aanmaken mislukt: {e}"))?;
-    }
-    Ok((db, report))
+            .map_err(|e| format!("demo-accounts aanmaken mislukt: {e}"))?
+    } else {
+        false
+    };
+    Ok((
+        db,
+        StartReport {
+            demo_users_created,
+            catalogue_imported,
+        },
+    ))
 }
 
 /// Assembles Rocket on a prepared database.

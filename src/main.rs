@@ -212,7 +212,9 @@ async fn catalogue(config: Config, command: CatalogueCommand) -> Result<(), Stri
         }
         CatalogueCommand::Import { dir } => {
             let dir = dir.unwrap_or(config.catalogue_dir.clone());
-            let db = store::db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
+            let db = store::db::connect(&config.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
             store::db::migrate(&db).await?;
             let report = services::catalogue::import(&db, &Principal::system("cli"), &dir)
                 .await
@@ -222,8 +224,12 @@ async fn catalogue(config: Config, command: CatalogueCommand) -> Result<(), Stri
         }
         CatalogueCommand::Export { dir } => {
             let dir = dir.unwrap_or(config.catalogue_dir);
-            let db = store::db::connect(&config.database_url).await.map_err(|e| e.to_string())?;
-            let count = services::catalogue::export(&db, &dir).await.map_err(describe)?;
+            let db = store::db::connect(&config.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let count = services::catalogue::export(&db, &dir)
+                .await
+                .map_err(describe)?;
             println!("{count} producten geschreven naar {}", dir.display());
             Ok(())
         }

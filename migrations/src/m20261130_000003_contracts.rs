@@ -90,7 +90,11 @@ impl MigrationTrait for Migration {
                     .col(big_integer("price_cents"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(string("created_by"))
-                    .primary_key(Index::create().col("contract_line_id").col("effective_from"))
+                    .primary_key(
+                        Index::create()
+                            .col("contract_line_id")
+                            .col("effective_from"),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from("contract_line_prices", "contract_line_id")

@@ -13,10 +13,12 @@ use serde::Serialize;
 use crate::error::{AppError, Problem};
 
 pub mod audit;
+pub mod etag;
 pub mod me;
 pub mod municipalities;
 pub mod openapi;
 pub mod pagination;
+pub mod products;
 pub mod users;
 
 /// The detail of an error raised by a guard, kept for the catcher to show.
@@ -167,5 +169,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(municipalities::routes());
     routes.extend(audit::routes());
     routes.extend(users::routes());
+    routes.extend(products::routes());
     routes
 }

@@ -7,7 +7,8 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "plusmarkt API", version = "1", description = "Marktplaats en contractmotor voor de plusdiensten van WSD. Zie API.md."),
-    paths(super::me::health, super::me::me, super::municipalities::list, super::municipalities::get, super::audit::list, super::users::list, super::users::create),
+    paths(super::me::health, super::me::me, super::municipalities::list, super::municipalities::get, super::audit::list, super::users::list, super::users::create,
+        super::products::list, super::products::get, super::products::create, super::products::patch, super::products::add_price, super::products::delete),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&Security)
 )]

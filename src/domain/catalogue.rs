@@ -34,7 +34,9 @@ impl ProductStatus {
         match text {
             "active" => Ok(ProductStatus::Active),
             "retired" => Ok(ProductStatus::Retired),
-            other => Err(format!("status moet active of retired zijn, niet {other:?}")),
+            other => Err(format!(
+                "status moet active of retired zijn, niet {other:?}"
+            )),
         }
     }
 
@@ -138,19 +140,31 @@ fn finding(field: &str, line: usize, message: impl Into<String>) -> Finding {
     }
 }
 
-fn required_text(findings: &mut Vec<Finding>, field: &str, value: &At<String>, max: usize) -> String {
+fn required_text(
+    findings: &mut Vec<Finding>,
+    field: &str,
+    value: &At<String>,
+    max: usize,
+) -> String {
     let text = value.value.trim();
     if text.is_empty() {
         findings.push(finding(field, value.line, "is leeg"));
     } else if text.chars().count() > max {
-        findings.push(finding(field, value.line, format!("is langer dan {max} tekens")));
+        findings.push(finding(
+            field,
+            value.line,
+            format!("is langer dan {max} tekens"),
+        ));
     }
     text.to_string()
 }
 
 /// Validates a product against the rules of the portfolio. `known_target_groups` is the
 /// vocabulary. Every problem is reported, not just the first.
-pub fn validate(raw: &RawProduct, known_target_groups: &BTreeSet<String>) -> Result<ProductSpec, Vec<Finding>> {
+pub fn validate(
+    raw: &RawProduct,
+    known_target_groups: &BTreeSet<String>,
+) -> Result<ProductSpec, Vec<Finding>> {
     let mut f = Vec::new();
     let code = ProductCode::parse(raw.code.value.trim())
         .map_err(|e| f.push(finding("code", raw.code.line, e.to_string())))
@@ -166,12 +180,19 @@ pub fn validate(raw: &RawProduct, known_target_groups: &BTreeSet<String>) -> Res
         f.push(finding(
             "domain",
             raw.domain.line,
-            format!("onbekend domein {domain:?}; kies uit {}", DOMAINS.join(", ")),
+            format!(
+                "onbekend domein {domain:?}; kies uit {}",
+                DOMAINS.join(", ")
+            ),
         ));
     }
     let mut target_groups = Vec::new();
     if raw.target_groups.value.is_empty() {
-        f.push(finding("target_groups", raw.target_groups.line, "noem minstens één doelgroep"));
+        f.push(finding(
+            "target_groups",
+            raw.target_groups.line,
+            "noem minstens één doelgroep",
+        ));
     }
     for group in &raw.target_groups.value {
         if !known_target_groups.contains(group) {
@@ -181,7 +202,11 @@ pub fn validate(raw: &RawProduct, known_target_groups: &BTreeSet<String>) -> Res
                 format!("onbekende doelgroep {group:?}"),
             ));
         } else if target_groups.contains(group) {
-            f.push(finding("target_groups", raw.target_groups.line, format!("doelgroep {group:?} staat er twee keer in")));
+            f.push(finding(
+                "target_groups",
+                raw.target_groups.line,
+                format!("doelgroep {group:?} staat er twee keer in"),
+            ));
         } else {
             target_groups.push(group.clone());
         }
@@ -189,7 +214,11 @@ pub fn validate(raw: &RawProduct, known_target_groups: &BTreeSet<String>) -> Res
     let duration_weeks = match u32::try_from(raw.duration_weeks.value) {
         Ok(weeks) if (1..=520).contains(&weeks) => weeks,
         _ => {
-            f.push(finding("duration_weeks", raw.duration_weeks.line, "looptijd moet 1 tot 520 weken zijn"));
+            f.push(finding(
+                "duration_weeks",
+                raw.duration_weeks.line,
+                "looptijd moet 1 tot 520 weken zijn",
+            ));
             0
         }
     };
@@ -214,7 +243,13 @@ pub fn validate(raw: &RawProduct, known_target_groups: &BTreeSet<String>) -> Res
         }
     }
     let vat_category = VatCategory::parse(raw.vat_category.value.trim())
-        .map_err(|e| f.push(finding("vat_category", raw.vat_category.line, e.to_string())))
+        .map_err(|e| {
+            f.push(finding(
+                "vat_category",
+                raw.vat_category.line,
+                e.to_string(),
+            ))
+        })
         .ok();
     let vat_exemption_reason = raw
         .vat_exemption_reason
@@ -229,7 +264,10 @@ pub fn validate(raw: &RawProduct, known_target_groups: &BTreeSet<String>) -> Res
         )),
         (Some(VatCategory::Standard), Some(_)) => f.push(finding(
             "vat_exemption_reason",
-            raw.vat_exemption_reason.as_ref().map(|r| r.line).unwrap_or(0),
+            raw.vat_exemption_reason
+                .as_ref()
+                .map(|r| r.line)
+                .unwrap_or(0),
             "alleen een vrijgestelde dienst heeft een reden van vrijstelling",
         )),
         _ => {}
@@ -245,21 +283,33 @@ pub fn validate(raw: &RawProduct, known_target_groups: &BTreeSet<String>) -> Res
         let n = name.value.trim();
         let valid_name = !n.is_empty()
             && n.len() <= 40
-            && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !valid_name {
             f.push(finding(&format!("{field}.name"), name.line, "een mijlpaal heet bijvoorbeeld start of duurzame_plaatsing (kleine letters, cijfers, _)"));
         } else if !names.insert(n.to_string()) {
-            f.push(finding(&format!("{field}.name"), name.line, format!("mijlpaal {n:?} staat er twee keer in")));
+            f.push(finding(
+                &format!("{field}.name"),
+                name.line,
+                format!("mijlpaal {n:?} staat er twee keer in"),
+            ));
         }
         match parse_share(&share.value) {
-            Ok(s) => milestones.push(MilestoneShare { name: n.to_string(), share: s }),
+            Ok(s) => milestones.push(MilestoneShare {
+                name: n.to_string(),
+                share: s,
+            }),
             Err(message) => f.push(finding(&format!("{field}.share"), share.line, message)),
         }
     }
     if let Some(unit) = unit {
         if unit == Unit::Traject {
             if raw.milestones.is_empty() {
-                f.push(finding("milestone", raw.unit.line, "een trajectproduct heeft mijlpalen voor de facturering"));
+                f.push(finding(
+                    "milestone",
+                    raw.unit.line,
+                    "een trajectproduct heeft mijlpalen voor de facturering",
+                ));
             } else if milestones.len() == raw.milestones.len() {
                 let sum: Decimal = milestones.iter().map(|m| m.share).sum();
                 if sum != Decimal::from(100) {
@@ -271,7 +321,14 @@ pub fn validate(raw: &RawProduct, known_target_groups: &BTreeSet<String>) -> Res
                 }
             }
         } else if !raw.milestones.is_empty() {
-            f.push(finding("milestone", raw.milestones[0].0.line, format!("alleen trajectproducten hebben mijlpalen, dit product rekent af per {}", unit.as_str())));
+            f.push(finding(
+                "milestone",
+                raw.milestones[0].0.line,
+                format!(
+                    "alleen trajectproducten hebben mijlpalen, dit product rekent af per {}",
+                    unit.as_str()
+                ),
+            ));
         }
     }
 
@@ -285,35 +342,50 @@ pub fn validate(raw: &RawProduct, known_target_groups: &BTreeSet<String>) -> Res
             Ok(money) => {
                 if let Some(previous) = prices.last() {
                     if previous.valid_from >= from.value {
-                        f.push(finding(&format!("{field}.valid_from"), from.line, "tarieven staan op volgorde van ingangsdatum, elke datum één keer"));
+                        f.push(finding(
+                            &format!("{field}.valid_from"),
+                            from.line,
+                            "tarieven staan op volgorde van ingangsdatum, elke datum één keer",
+                        ));
                     }
                 }
-                prices.push(PriceVersion { valid_from: from.value, amount: money });
+                prices.push(PriceVersion {
+                    valid_from: from.value,
+                    amount: money,
+                });
             }
-            Err(e) => f.push(finding(&format!("{field}.amount"), amount.line, e.to_string())),
+            Err(e) => f.push(finding(
+                &format!("{field}.amount"),
+                amount.line,
+                e.to_string(),
+            )),
         }
     }
 
     match (code, unit, variant, vat_category, status) {
-        (Some(code), Some(unit), Some(variant), Some(vat_category), Some(status)) if f.is_empty() => Ok(ProductSpec {
-            code,
-            name,
-            summary,
-            description,
-            domain,
-            target_groups,
-            goal,
-            output,
-            proof,
-            duration_weeks,
-            variant,
-            unit,
-            vat_category,
-            vat_exemption_reason,
-            status,
-            milestones,
-            prices,
-        }),
+        (Some(code), Some(unit), Some(variant), Some(vat_category), Some(status))
+            if f.is_empty() =>
+        {
+            Ok(ProductSpec {
+                code,
+                name,
+                summary,
+                description,
+                domain,
+                target_groups,
+                goal,
+                output,
+                proof,
+                duration_weeks,
+                variant,
+                unit,
+                vat_category,
+                vat_exemption_reason,
+                status,
+                milestones,
+                prices,
+            })
+        }
         _ => Err(f),
     }
 }
@@ -328,7 +400,9 @@ pub fn parse_share(text: &str) -> Result<Decimal, String> {
         return Err(format!("aandeel {text:?} heeft meer dan twee decimalen"));
     }
     if value <= Decimal::ZERO || value > Decimal::from(100) {
-        return Err(format!("aandeel {text:?} moet groter dan 0 en hoogstens 100 zijn"));
+        return Err(format!(
+            "aandeel {text:?} moet groter dan 0 en hoogstens 100 zijn"
+        ));
     }
     Ok(value.normalize())
 }
@@ -407,12 +481,30 @@ pub fn parse_product_toml(text: &str) -> Result<RawProduct, Vec<Finding>> {
     let mut prices = Vec::new();
     for (index, p) in file.price.iter().enumerate() {
         let line = line_of(text, p.valid_from.span().start);
-        match p.valid_from.get_ref().date.as_ref().filter(|_| p.valid_from.get_ref().time.is_none()) {
-            Some(d) => match NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)) {
+        match p
+            .valid_from
+            .get_ref()
+            .date
+            .as_ref()
+            .filter(|_| p.valid_from.get_ref().time.is_none())
+        {
+            Some(d) => match NaiveDate::from_ymd_opt(
+                i32::from(d.year),
+                u32::from(d.month),
+                u32::from(d.day),
+            ) {
                 Some(date) => prices.push((At { value: date, line }, at(text, &p.amount))),
-                None => findings.push(finding(&format!("price[{index}].valid_from"), line, "geen bestaande datum")),
+                None => findings.push(finding(
+                    &format!("price[{index}].valid_from"),
+                    line,
+                    "geen bestaande datum",
+                )),
             },
-            None => findings.push(finding(&format!("price[{index}].valid_from"), line, "verwacht een datum als 2026-01-01")),
+            None => findings.push(finding(
+                &format!("price[{index}].valid_from"),
+                line,
+                "verwacht een datum als 2026-01-01",
+            )),
         }
     }
     if !findings.is_empty() {
@@ -434,7 +526,11 @@ pub fn parse_product_toml(text: &str) -> Result<RawProduct, Vec<Finding>> {
         vat_category: at(text, &file.vat_category),
         vat_exemption_reason: file.vat_exemption_reason.as_ref().map(|r| at(text, r)),
         status: at(text, &file.status),
-        milestones: file.milestone.iter().map(|m| (at(text, &m.name), at(text, &m.share))).collect(),
+        milestones: file
+            .milestone
+            .iter()
+            .map(|m| (at(text, &m.name), at(text, &m.share)))
+            .collect(),
         prices,
     })
 }
@@ -450,7 +546,9 @@ pub fn toml_string(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -473,14 +571,22 @@ pub fn product_to_toml(p: &ProductSpec) -> String {
     line(&mut out, "description", toml_string(&p.description));
     line(&mut out, "domain", toml_string(&p.domain));
     let groups: Vec<String> = p.target_groups.iter().map(|g| toml_string(g)).collect();
-    line(&mut out, "target_groups", format!("[{}]", groups.join(", ")));
+    line(
+        &mut out,
+        "target_groups",
+        format!("[{}]", groups.join(", ")),
+    );
     line(&mut out, "goal", toml_string(&p.goal));
     line(&mut out, "output", toml_string(&p.output));
     line(&mut out, "proof", toml_string(&p.proof));
     line(&mut out, "duration_weeks", p.duration_weeks.to_string());
     line(&mut out, "variant", toml_string(p.variant.as_str()));
     line(&mut out, "unit", toml_string(p.unit.as_str()));
-    line(&mut out, "vat_category", toml_string(p.vat_category.as_str()));
+    line(
+        &mut out,
+        "vat_category",
+        toml_string(p.vat_category.as_str()),
+    );
     if let Some(reason) = &p.vat_exemption_reason {
         line(&mut out, "vat_exemption_reason", toml_string(reason));
     }
@@ -488,11 +594,19 @@ pub fn product_to_toml(p: &ProductSpec) -> String {
     for m in &p.milestones {
         out.push_str("\n[[milestone]]\n");
         line(&mut out, "name", toml_string(&m.name));
-        line(&mut out, "share", toml_string(&m.share.normalize().to_string()));
+        line(
+            &mut out,
+            "share",
+            toml_string(&m.share.normalize().to_string()),
+        );
     }
     for price in &p.prices {
         out.push_str("\n[[price]]\n");
-        line(&mut out, "valid_from", price.valid_from.format("%Y-%m-%d").to_string());
+        line(
+            &mut out,
+            "valid_from",
+            price.valid_from.format("%Y-%m-%d").to_string(),
+        );
         line(&mut out, "amount", toml_string(&price.amount.to_string()));
     }
     out
@@ -540,7 +654,10 @@ amount = "4200.00"
 "#;
 
     fn groups() -> BTreeSet<String> {
-        ["bijstand", "jongeren", "wsw"].iter().map(|s| s.to_string()).collect()
+        ["bijstand", "jongeren", "wsw"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     #[test]
@@ -548,8 +665,14 @@ amount = "4200.00"
         let raw = parse_product_toml(NAAR_WERK).unwrap();
         let spec = validate(&raw, &groups()).unwrap();
         assert_eq!(spec.milestones.len(), 3);
-        assert_eq!(spec.price_on(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()), Some(Money::from_cents(420000)));
-        assert_eq!(spec.price_on(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()), None);
+        assert_eq!(
+            spec.price_on(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()),
+            Some(Money::from_cents(420000))
+        );
+        assert_eq!(
+            spec.price_on(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()),
+            None
+        );
         assert_eq!(product_to_toml(&spec), NAAR_WERK);
     }
 
@@ -564,14 +687,49 @@ amount = "4200.00"
     fn each_broken_field_is_named_with_its_line() {
         let cases = [
             ("share = \"30\"", "share = \"35\"", "milestone", 19),
-            ("amount = \"4200.00\"", "amount = \"-1.00\"", "price[1].amount", 35),
-            ("amount = \"4200.00\"", "amount = \"4200.001\"", "price[1].amount", 35),
-            ("target_groups = [\"bijstand\", \"jongeren\"]", "target_groups = [\"bijstand\", \"ouderen\"]", "target_groups", 6),
+            (
+                "amount = \"4200.00\"",
+                "amount = \"-1.00\"",
+                "price[1].amount",
+                35,
+            ),
+            (
+                "amount = \"4200.00\"",
+                "amount = \"4200.001\"",
+                "price[1].amount",
+                35,
+            ),
+            (
+                "target_groups = [\"bijstand\", \"jongeren\"]",
+                "target_groups = [\"bijstand\", \"ouderen\"]",
+                "target_groups",
+                6,
+            ),
             ("unit = \"traject\"", "unit = \"week\"", "unit", 12),
-            ("domain = \"participatie\"", "domain = \"zorg\"", "domain", 5),
-            ("vat_exemption_reason = \"Vrijgesteld\"\n", "", "vat_exemption_reason", 13),
-            ("code = \"REI-NAARWERK\"", "code = \"rei naar werk\"", "code", 1),
-            ("valid_from = 2026-01-01", "valid_from = 2024-01-01", "price[1].valid_from", 34),
+            (
+                "domain = \"participatie\"",
+                "domain = \"zorg\"",
+                "domain",
+                5,
+            ),
+            (
+                "vat_exemption_reason = \"Vrijgesteld\"\n",
+                "",
+                "vat_exemption_reason",
+                13,
+            ),
+            (
+                "code = \"REI-NAARWERK\"",
+                "code = \"rei naar werk\"",
+                "code",
+                1,
+            ),
+            (
+                "valid_from = 2026-01-01",
+                "valid_from = 2024-01-01",
+                "price[1].valid_from",
+                34,
+            ),
         ];
         for (from, to, field, line) in cases {
             let broken = NAAR_WERK.replacen(from, to, 1);
@@ -595,14 +753,21 @@ amount = "4200.00"
     fn milestones_only_for_traject_and_variant_follows_unit() {
         let hourly = NAAR_WERK.replacen("unit = \"traject\"", "unit = \"uur\"", 1);
         let findings = findings_for(&hourly);
-        assert!(findings.iter().any(|f| f.field == "variant"), "{findings:?}");
-        assert!(findings.iter().any(|f| f.field == "milestone"), "{findings:?}");
+        assert!(
+            findings.iter().any(|f| f.field == "variant"),
+            "{findings:?}"
+        );
+        assert!(
+            findings.iter().any(|f| f.field == "milestone"),
+            "{findings:?}"
+        );
     }
 
     #[test]
     fn strings_are_escaped_for_toml() {
         assert_eq!(toml_string("a \"b\" \\ c\n"), "\"a \\\"b\\\" \\\\ c\\n\"");
-        let parsed: toml::Value = toml::from_str(&format!("x = {}", toml_string("é \"q\" \u{1}"))).unwrap();
+        let parsed: toml::Value =
+            toml::from_str(&format!("x = {}", toml_string("é \"q\" \u{1}"))).unwrap();
         assert_eq!(parsed["x"].as_str(), Some("é \"q\" \u{1}"));
     }
 

@@ -3,6 +3,7 @@
 pub mod billing;
 pub mod bsn;
 pub mod catalogue;
+pub mod contract;
 pub mod email;
 pub mod ids;
 pub mod money;

@@ -3,6 +3,9 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod contract;
+pub mod contract_line;
+pub mod contract_line_price;
 pub mod idempotency_key;
 pub mod municipality;
 pub mod outbox;

@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 
 use crate::auth::Principal;
 use crate::domain::catalogue::{
-    parse_product_toml, product_to_toml, toml_string, validate, Finding, ProductSpec, ProductStatus, RawProduct,
+    parse_product_toml, product_to_toml, toml_string, validate, Finding, ProductSpec,
+    ProductStatus, RawProduct,
 };
 use crate::domain::money::Money;
 use crate::entities::{municipality, target_group};
@@ -23,7 +24,8 @@ use crate::store;
 const TARGET_GROUPS_FILE: &str = "target_groups.toml";
 const MUNICIPALITIES_FILE: &str = "municipalities.toml";
 const PRODUCTS_DIR: &str = "products";
-const TARGET_GROUPS_HEADER: &str = "# Doelgroepen: de vaste woordenlijst waaruit producten kiezen.\n";
+const TARGET_GROUPS_HEADER: &str =
+    "# Doelgroepen: de vaste woordenlijst waaruit producten kiezen.\n";
 const MUNICIPALITIES_HEADER: &str = "# Gemeenten: de negen deelnemers van de GR WSD die plusdiensten afnemen.\n# OIN en KvK-nummer zijn demowaarden (demo_identifiers = true), geen echte registraties.\n";
 
 /// A problem in a catalogue file: `file:line: field: message`.
@@ -37,12 +39,24 @@ pub struct FileError {
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.file.display(), self.line, self.field, self.message)
+        write!(
+            f,
+            "{}:{}: {}: {}",
+            self.file.display(),
+            self.line,
+            self.field,
+            self.message
+        )
     }
 }
 
 fn file_error(file: &Path, line: usize, field: &str, message: impl Into<String>) -> FileError {
-    FileError { file: file.to_path_buf(), line, field: field.to_string(), message: message.into() }
+    FileError {
+        file: file.to_path_buf(),
+        line,
+        field: field.to_string(),
+        message: message.into(),
+    }
 }
 
 /// A whole catalogue folder, validated.
@@ -88,18 +102,29 @@ struct MunicipalityEntry {
     payment_term_days: toml::Spanned<i32>,
 }
 
-fn read_toml<T: serde::de::DeserializeOwned>(path: &Path, errors: &mut Vec<FileError>) -> Option<(T, String)> {
+fn read_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    errors: &mut Vec<FileError>,
+) -> Option<(T, String)> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) => {
-            errors.push(file_error(path, 0, "bestand", format!("kan niet gelezen worden: {e}")));
+            errors.push(file_error(
+                path,
+                0,
+                "bestand",
+                format!("kan niet gelezen worden: {e}"),
+            ));
             return None;
         }
     };
     match toml::from_str(&text) {
         Ok(value) => Some((value, text)),
         Err(e) => {
-            let line = e.span().map(|s| crate::domain::catalogue::line_of(&text, s.start)).unwrap_or(1);
+            let line = e
+                .span()
+                .map(|s| crate::domain::catalogue::line_of(&text, s.start))
+                .unwrap_or(1);
             errors.push(file_error(path, line, "toml", e.message()));
             None
         }
@@ -113,7 +138,11 @@ pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
     let mut target_groups = Vec::new();
     if let Some((file, _)) = read_toml::<TargetGroupsFile>(&groups_path, &mut errors) {
         for (position, g) in file.target_group.into_iter().enumerate() {
-            target_groups.push(target_group::Model { code: g.code, name: g.name, position: i32::try_from(position).unwrap_or(i32::MAX) });
+            target_groups.push(target_group::Model {
+                code: g.code,
+                name: g.name,
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+            });
         }
     }
     let known: BTreeSet<String> = target_groups.iter().map(|g| g.code.clone()).collect();
@@ -124,13 +153,28 @@ pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
         let line = |offset: usize| crate::domain::catalogue::line_of(&text, offset);
         for m in file.municipality {
             if crate::domain::ids::MunicipalityCode::parse(m.code.get_ref()).is_err() {
-                errors.push(file_error(&municipalities_path, line(m.code.span().start), "code", format!("{:?} is geen CBS-code als GM0757", m.code.get_ref())));
+                errors.push(file_error(
+                    &municipalities_path,
+                    line(m.code.span().start),
+                    "code",
+                    format!("{:?} is geen CBS-code als GM0757", m.code.get_ref()),
+                ));
             }
             if crate::domain::email::Email::parse(m.finance_email.get_ref()).is_err() {
-                errors.push(file_error(&municipalities_path, line(m.finance_email.span().start), "finance_email", "geen geldig e-mailadres"));
+                errors.push(file_error(
+                    &municipalities_path,
+                    line(m.finance_email.span().start),
+                    "finance_email",
+                    "geen geldig e-mailadres",
+                ));
             }
             if !(0..=365).contains(m.payment_term_days.get_ref()) {
-                errors.push(file_error(&municipalities_path, line(m.payment_term_days.span().start), "payment_term_days", "betaaltermijn moet 0 tot 365 dagen zijn"));
+                errors.push(file_error(
+                    &municipalities_path,
+                    line(m.payment_term_days.span().start),
+                    "payment_term_days",
+                    "betaaltermijn moet 0 tot 365 dagen zijn",
+                ));
             }
             municipalities.push(municipality::Model {
                 code: m.code.into_inner(),
@@ -156,7 +200,12 @@ pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .collect(),
         Err(e) => {
-            errors.push(file_error(&products_dir, 0, "map", format!("kan niet gelezen worden: {e}")));
+            errors.push(file_error(
+                &products_dir,
+                0,
+                "map",
+                format!("kan niet gelezen worden: {e}"),
+            ));
             Vec::new()
         }
     };
@@ -175,18 +224,36 @@ pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
             Ok(spec) => {
                 let expected = format!("{}.toml", spec.code.as_str());
                 if path.file_name().and_then(|n| n.to_str()) != Some(expected.as_str()) {
-                    errors.push(file_error(&path, 1, "code", format!("het bestand van {} heet {expected}", spec.code.as_str())));
+                    errors.push(file_error(
+                        &path,
+                        1,
+                        "code",
+                        format!("het bestand van {} heet {expected}", spec.code.as_str()),
+                    ));
                 }
                 if products.iter().any(|p| p.code == spec.code) {
-                    errors.push(file_error(&path, 1, "code", format!("productcode {} komt twee keer voor", spec.code.as_str())));
+                    errors.push(file_error(
+                        &path,
+                        1,
+                        "code",
+                        format!("productcode {} komt twee keer voor", spec.code.as_str()),
+                    ));
                 }
                 products.push(spec);
             }
-            Err(findings) => errors.extend(findings.into_iter().map(|f| file_error(&path, f.line, &f.field, f.message))),
+            Err(findings) => errors.extend(
+                findings
+                    .into_iter()
+                    .map(|f| file_error(&path, f.line, &f.field, f.message)),
+            ),
         }
     }
     if errors.is_empty() {
-        Ok(Catalogue { target_groups, municipalities, products })
+        Ok(Catalogue {
+            target_groups,
+            municipalities,
+            products,
+        })
     } else {
         Err(errors)
     }
@@ -238,11 +305,23 @@ pub fn spec_json(spec: &ProductSpec) -> Value {
 /// updated; a price version is added when the file has a new one; a changed amount of an
 /// existing version is corrected only while no order depends on it; versions are never
 /// deleted.
-pub async fn import(db: &DatabaseConnection, actor: &Principal, dir: &Path) -> AppResult<ImportReport> {
+pub async fn import(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    dir: &Path,
+) -> AppResult<ImportReport> {
     let catalogue = read_catalogue(dir).map_err(|errors| {
         AppError::validation(
             format!("de catalogus in {} is niet geldig", dir.display()),
-            errors.iter().map(|e| FieldError::new(format!("{}:{}", e.file.display(), e.line), format!("{}: {}", e.field, e.message))).collect(),
+            errors
+                .iter()
+                .map(|e| {
+                    FieldError::new(
+                        format!("{}:{}", e.file.display(), e.line),
+                        format!("{}: {}", e.field, e.message),
+                    )
+                })
+                .collect(),
         )
     })?;
     let txn = store::db::begin_write(db).await?;
@@ -251,16 +330,34 @@ pub async fn import(db: &DatabaseConnection, actor: &Principal, dir: &Path) -> A
     Ok(report)
 }
 
-async fn import_into<C: ConnectionTrait>(txn: &C, actor: &Principal, catalogue: &Catalogue) -> AppResult<ImportReport> {
+async fn import_into<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Principal,
+    catalogue: &Catalogue,
+) -> AppResult<ImportReport> {
     for group in &catalogue.target_groups {
         store::catalogue::upsert_target_group(txn, group.clone()).await?;
     }
     for m in &catalogue.municipalities {
         let before = store::municipalities::get(txn, &m.code).await?;
-        let unchanged = before.as_ref().is_some_and(|b| municipality::Model { buyer_reference: None, ..b.clone() } == *m);
+        let unchanged = before.as_ref().is_some_and(|b| {
+            municipality::Model {
+                buyer_reference: None,
+                ..b.clone()
+            } == *m
+        });
         if !unchanged {
             store::municipalities::upsert(txn, m.clone()).await?;
-            store::audit::append(txn, actor, "municipality.import", "municipality", &m.code, before.map(|b| json!({"name": b.name, "finance_email": b.finance_email})), Some(json!({"name": m.name, "finance_email": m.finance_email}))).await?;
+            store::audit::append(
+                txn,
+                actor,
+                "municipality.import",
+                "municipality",
+                &m.code,
+                before.map(|b| json!({"name": b.name, "finance_email": b.finance_email})),
+                Some(json!({"name": m.name, "finance_email": m.finance_email})),
+            )
+            .await?;
         }
     }
     let mut report = ImportReport::default();
@@ -270,7 +367,16 @@ async fn import_into<C: ConnectionTrait>(txn: &C, actor: &Principal, catalogue: 
         match &existing {
             None => {
                 store::catalogue::save_product(txn, spec, None).await?;
-                store::audit::append(txn, actor, "product.create", "product", code, None, Some(spec_json(spec))).await?;
+                store::audit::append(
+                    txn,
+                    actor,
+                    "product.create",
+                    "product",
+                    code,
+                    None,
+                    Some(spec_json(spec)),
+                )
+                .await?;
                 report.products_added += 1;
             }
             Some(stored) => {
@@ -280,7 +386,16 @@ async fn import_into<C: ConnectionTrait>(txn: &C, actor: &Principal, catalogue: 
                     report.products_unchanged += 1;
                 } else {
                     store::catalogue::save_product(txn, spec, None).await?;
-                    store::audit::append(txn, actor, "product.update", "product", code, Some(spec_json(&stored.spec)), Some(spec_json(spec))).await?;
+                    store::audit::append(
+                        txn,
+                        actor,
+                        "product.update",
+                        "product",
+                        code,
+                        Some(spec_json(&stored.spec)),
+                        Some(spec_json(spec)),
+                    )
+                    .await?;
                     report.products_updated += 1;
                 }
             }
@@ -297,7 +412,8 @@ async fn import_into<C: ConnectionTrait>(txn: &C, actor: &Principal, catalogue: 
                             format!("{code}: het tarief vanaf {} is al gebruikt door een bestelling en kan niet meer wijzigen; voeg een nieuw tarief toe", price.valid_from),
                         ));
                     }
-                    store::catalogue::update_price(txn, code, price.valid_from, price.amount).await?;
+                    store::catalogue::update_price(txn, code, price.valid_from, price.amount)
+                        .await?;
                     store::audit::append(txn, actor, "price.correct", "product", code, Some(json!({"valid_from": p.valid_from, "amount": p.amount.to_string()})), Some(json!({"valid_from": price.valid_from, "amount": price.amount.to_string()}))).await?;
                     report.prices_changed += 1;
                 }
@@ -308,7 +424,14 @@ async fn import_into<C: ConnectionTrait>(txn: &C, actor: &Principal, catalogue: 
                             format!("{code}: een tarief vanaf {} valt vóór een bestelling die al op {latest} begint", price.valid_from),
                         ));
                     }
-                    store::catalogue::insert_price(txn, code, price.valid_from, price.amount, &actor.actor()).await?;
+                    store::catalogue::insert_price(
+                        txn,
+                        code,
+                        price.valid_from,
+                        price.amount,
+                        &actor.actor(),
+                    )
+                    .await?;
                     store::audit::append(txn, actor, "price.add", "product", code, None, Some(json!({"valid_from": price.valid_from, "amount": price.amount.to_string()}))).await?;
                     report.prices_added += 1;
                 }
@@ -327,14 +450,23 @@ pub async fn export<C: ConnectionTrait>(db: &C, dir: &Path) -> AppResult<usize> 
     std::fs::create_dir_all(dir.join(PRODUCTS_DIR)).map_err(io)?;
     let mut groups = String::from(TARGET_GROUPS_HEADER);
     for g in store::catalogue::target_groups(db).await? {
-        groups.push_str(&format!("\n[[target_group]]\ncode = {}\nname = {}\n", toml_string(&g.code), toml_string(&g.name)));
+        groups.push_str(&format!(
+            "\n[[target_group]]\ncode = {}\nname = {}\n",
+            toml_string(&g.code),
+            toml_string(&g.name)
+        ));
     }
     std::fs::write(dir.join(TARGET_GROUPS_FILE), groups).map_err(io)?;
     let mut towns = String::from(MUNICIPALITIES_HEADER);
     // In the order of the file: by name.
     for m in store::municipalities::list(db).await? {
         towns.push_str("\n[[municipality]]\n");
-        towns.push_str(&format!("code = {}\nname = {}\ncooperation_model = {}\n", toml_string(&m.code), toml_string(&m.name), toml_string(&m.cooperation_model)));
+        towns.push_str(&format!(
+            "code = {}\nname = {}\ncooperation_model = {}\n",
+            toml_string(&m.code),
+            toml_string(&m.name),
+            toml_string(&m.cooperation_model)
+        ));
         if let Some(oin) = &m.oin {
             towns.push_str(&format!("oin = {}\n", toml_string(oin)));
         }
@@ -354,31 +486,69 @@ pub async fn export<C: ConnectionTrait>(db: &C, dir: &Path) -> AppResult<usize> 
     std::fs::write(dir.join(MUNICIPALITIES_FILE), towns).map_err(io)?;
     let products = store::catalogue::all(db).await?;
     for p in &products {
-        std::fs::write(dir.join(PRODUCTS_DIR).join(format!("{}.toml", p.spec.code.as_str())), product_to_toml(&p.spec)).map_err(io)?;
+        std::fs::write(
+            dir.join(PRODUCTS_DIR)
+                .join(format!("{}.toml", p.spec.code.as_str())),
+            product_to_toml(&p.spec),
+        )
+        .map_err(io)?;
     }
     Ok(products.len())
 }
 
 fn findings_to_error(findings: Vec<Finding>) -> AppError {
     AppError::validation(
-        findings.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; "),
-        findings.into_iter().map(|f| FieldError::new(f.field, f.message)).collect(),
+        findings
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        findings
+            .into_iter()
+            .map(|f| FieldError::new(f.field, f.message))
+            .collect(),
     )
 }
 
 /// Creates a product (with its first price) from typed input.
-pub async fn create_product(db: &DatabaseConnection, actor: &Principal, raw: &RawProduct) -> AppResult<ProductSpec> {
+pub async fn create_product(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    raw: &RawProduct,
+) -> AppResult<ProductSpec> {
     let txn = store::db::begin_write(db).await?;
     let known = store::catalogue::target_group_codes(&txn).await?;
     let spec = validate(raw, &known).map_err(findings_to_error)?;
-    if store::catalogue::get(&txn, spec.code.as_str()).await?.is_some() {
-        return Err(AppError::field("code", format!("er is al een product met code {}", spec.code.as_str())));
+    if store::catalogue::get(&txn, spec.code.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AppError::field(
+            "code",
+            format!("er is al een product met code {}", spec.code.as_str()),
+        ));
     }
     store::catalogue::save_product(&txn, &spec, None).await?;
     for price in &spec.prices {
-        store::catalogue::insert_price(&txn, spec.code.as_str(), price.valid_from, price.amount, &actor.actor()).await?;
+        store::catalogue::insert_price(
+            &txn,
+            spec.code.as_str(),
+            price.valid_from,
+            price.amount,
+            &actor.actor(),
+        )
+        .await?;
     }
-    store::audit::append(&txn, actor, "product.create", "product", spec.code.as_str(), None, Some(spec_json(&spec))).await?;
+    store::audit::append(
+        &txn,
+        actor,
+        "product.create",
+        "product",
+        spec.code.as_str(),
+        None,
+        Some(spec_json(&spec)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(spec)
 }
@@ -393,18 +563,39 @@ pub async fn update_product(
     if_match: Option<i32>,
 ) -> AppResult<(ProductSpec, i32)> {
     let txn = store::db::begin_write(db).await?;
-    let stored = store::catalogue::get(&txn, code).await?.ok_or(AppError::NotFound)?;
+    let stored = store::catalogue::get(&txn, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if if_match.is_some_and(|v| v != stored.version) {
         return Err(AppError::PreconditionFailed);
     }
     let mut raw = raw_of(&stored.spec);
     edit(&mut raw);
     raw.code.value = code.to_string();
-    raw.prices = stored.spec.prices.iter().map(|p| (crate::domain::catalogue::At::new(p.valid_from), crate::domain::catalogue::At::new(p.amount.to_string()))).collect();
+    raw.prices = stored
+        .spec
+        .prices
+        .iter()
+        .map(|p| {
+            (
+                crate::domain::catalogue::At::new(p.valid_from),
+                crate::domain::catalogue::At::new(p.amount.to_string()),
+            )
+        })
+        .collect();
     let known = store::catalogue::target_group_codes(&txn).await?;
     let spec = validate(&raw, &known).map_err(findings_to_error)?;
     let version = store::catalogue::save_product(&txn, &spec, Some(stored.version)).await?;
-    store::audit::append(&txn, actor, "product.update", "product", code, Some(spec_json(&stored.spec)), Some(spec_json(&spec))).await?;
+    store::audit::append(
+        &txn,
+        actor,
+        "product.update",
+        "product",
+        code,
+        Some(spec_json(&stored.spec)),
+        Some(spec_json(&spec)),
+    )
+    .await?;
     txn.commit().await?;
     Ok((spec, version))
 }
@@ -419,11 +610,21 @@ pub async fn add_price(
     amount: Money,
 ) -> AppResult<()> {
     if amount.is_negative() {
-        return Err(AppError::field("amount", "een tarief kan niet negatief zijn"));
+        return Err(AppError::field(
+            "amount",
+            "een tarief kan niet negatief zijn",
+        ));
     }
     let txn = store::db::begin_write(db).await?;
-    let stored = store::catalogue::get(&txn, code).await?.ok_or(AppError::NotFound)?;
-    if stored.spec.prices.iter().any(|p| p.valid_from == valid_from) {
+    let stored = store::catalogue::get(&txn, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if stored
+        .spec
+        .prices
+        .iter()
+        .any(|p| p.valid_from == valid_from)
+    {
         return Err(AppError::field("valid_from", format!("er is al een tarief vanaf {}; een tarief wordt niet gewijzigd, kies een andere ingangsdatum", crate::domain::period::format_date_nl(valid_from))));
     }
     if let Some(latest) = store::catalogue::latest_order_start(&txn, code).await? {
@@ -455,19 +656,42 @@ pub async fn add_price(
 }
 
 /// Retires a product: it stays in history and contracts, but can no longer be ordered.
-pub async fn retire(db: &DatabaseConnection, actor: &Principal, code: &str, if_match: Option<i32>) -> AppResult<(ProductSpec, i32)> {
-    update_product(db, actor, code, |raw| raw.status.value = ProductStatus::Retired.as_str().into(), if_match).await
+pub async fn retire(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    code: &str,
+    if_match: Option<i32>,
+) -> AppResult<(ProductSpec, i32)> {
+    update_product(
+        db,
+        actor,
+        code,
+        |raw| raw.status.value = ProductStatus::Retired.as_str().into(),
+        if_match,
+    )
+    .await
 }
 
 /// Deletes a product that no contract or order refers to.
 pub async fn delete(db: &DatabaseConnection, actor: &Principal, code: &str) -> AppResult<()> {
     let txn = store::db::begin_write(db).await?;
-    let stored = store::catalogue::get(&txn, code).await?.ok_or(AppError::NotFound)?;
+    let stored = store::catalogue::get(&txn, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if store::catalogue::in_use(&txn, code).await? {
         return Err(AppError::Conflict(format!("{code} wordt gebruikt in contracten of bestellingen en kan alleen vervallen, niet verwijderd worden")));
     }
     store::catalogue::delete_product(&txn, code).await?;
-    store::audit::append(&txn, actor, "product.delete", "product", code, Some(spec_json(&stored.spec)), None).await?;
+    store::audit::append(
+        &txn,
+        actor,
+        "product.delete",
+        "product",
+        code,
+        Some(spec_json(&stored.spec)),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -491,13 +715,24 @@ pub fn raw_of(spec: &ProductSpec) -> RawProduct {
         vat_category: At::new(spec.vat_category.as_str().to_string()),
         vat_exemption_reason: spec.vat_exemption_reason.clone().map(At::new),
         status: At::new(spec.status.as_str().to_string()),
-        milestones: spec.milestones.iter().map(|m| (At::new(m.name.clone()), At::new(m.share.to_string()))).collect(),
-        prices: spec.prices.iter().map(|p| (At::new(p.valid_from), At::new(p.amount.to_string()))).collect(),
+        milestones: spec
+            .milestones
+            .iter()
+            .map(|m| (At::new(m.name.clone()), At::new(m.share.to_string())))
+            .collect(),
+        prices: spec
+            .prices
+            .iter()
+            .map(|p| (At::new(p.valid_from), At::new(p.amount.to_string())))
+            .collect(),
     }
 }
 
 /// Imports the catalogue on a database without products (first start).
-pub async fn ensure_imported(db: &DatabaseConnection, dir: &Path) -> AppResult<Option<ImportReport>> {
+pub async fn ensure_imported(
+    db: &DatabaseConnection,
+    dir: &Path,
+) -> AppResult<Option<ImportReport>> {
     if !store::catalogue::all(db).await?.is_empty() {
         return Ok(None);
     }

@@ -2,4 +2,5 @@
 
 pub mod catalogue;
 pub mod demo;
+pub mod products;
 pub mod users;

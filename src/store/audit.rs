@@ -188,3 +188,19 @@ pub async fn list<C: ConnectionTrait>(
         .all(db)
         .await?)
 }
+
+/// The events of one record, newest first.
+pub async fn for_entity<C: ConnectionTrait>(
+    db: &C,
+    entity: &str,
+    entity_id: &str,
+    limit: u64,
+) -> AppResult<Vec<audit_event::Model>> {
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::Entity.eq(entity))
+        .filter(audit_event::Column::EntityId.eq(entity_id))
+        .order_by_desc(audit_event::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use super::now;
 use crate::domain::billing::{MilestoneShare, Unit, Variant};
@@ -16,7 +18,9 @@ use crate::domain::catalogue::{
 use crate::domain::ids::ProductCode;
 use crate::domain::money::Money;
 use crate::domain::vat::VatCategory;
-use crate::entities::{price_version, product, product_milestone, product_target_group, target_group};
+use crate::entities::{
+    price_version, product, product_milestone, product_target_group, target_group,
+};
 use crate::error::{AppError, AppResult};
 
 /// A stored product: its specification and its ETag version.
@@ -47,27 +51,41 @@ fn assemble(
         goal: row.goal,
         output: row.output,
         proof: row.proof,
-        duration_weeks: u32::try_from(row.duration_weeks).map_err(|_| corrupt(&code, "looptijd"))?,
+        duration_weeks: u32::try_from(row.duration_weeks)
+            .map_err(|_| corrupt(&code, "looptijd"))?,
         variant: Variant::parse(&row.variant).map_err(|e| corrupt(&code, &e.to_string()))?,
         unit: Unit::parse(&row.unit).map_err(|e| corrupt(&code, &e.to_string()))?,
-        vat_category: VatCategory::parse(&row.vat_category).map_err(|e| corrupt(&code, &e.to_string()))?,
+        vat_category: VatCategory::parse(&row.vat_category)
+            .map_err(|e| corrupt(&code, &e.to_string()))?,
         vat_exemption_reason: row.vat_exemption_reason,
         status: ProductStatus::parse(&row.status).map_err(|e| corrupt(&code, &e))?,
         milestones: milestones
             .into_iter()
-            .map(|m| MilestoneShare { name: m.name, share: share_from_basis_points(m.share_basis_points) })
+            .map(|m| MilestoneShare {
+                name: m.name,
+                share: share_from_basis_points(m.share_basis_points),
+            })
             .collect(),
         prices: prices
             .into_iter()
-            .map(|p| PriceVersion { valid_from: p.valid_from, amount: Money::from_cents(p.amount_cents) })
+            .map(|p| PriceVersion {
+                valid_from: p.valid_from,
+                amount: Money::from_cents(p.amount_cents),
+            })
             .collect(),
     };
-    Ok(StoredProduct { spec, version: row.version })
+    Ok(StoredProduct {
+        spec,
+        version: row.version,
+    })
 }
 
 /// Every product with its details, ordered by code.
 pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<StoredProduct>> {
-    let rows = product::Entity::find().order_by_asc(product::Column::Code).all(db).await?;
+    let rows = product::Entity::find()
+        .order_by_asc(product::Column::Code)
+        .all(db)
+        .await?;
     let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for g in product_target_group::Entity::find()
         .order_by_asc(product_target_group::Column::ProductCode)
@@ -75,7 +93,10 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<StoredProduct>> {
         .all(db)
         .await?
     {
-        groups.entry(g.product_code).or_default().push(g.target_group_code);
+        groups
+            .entry(g.product_code)
+            .or_default()
+            .push(g.target_group_code);
     }
     let mut milestones: BTreeMap<String, Vec<product_milestone::Model>> = BTreeMap::new();
     for m in product_milestone::Entity::find()
@@ -84,7 +105,10 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<StoredProduct>> {
         .all(db)
         .await?
     {
-        milestones.entry(m.product_code.clone()).or_default().push(m);
+        milestones
+            .entry(m.product_code.clone())
+            .or_default()
+            .push(m);
     }
     let mut prices: BTreeMap<String, Vec<price_version::Model>> = BTreeMap::new();
     for p in price_version::Entity::find()
@@ -109,7 +133,10 @@ pub async fn all<C: ConnectionTrait>(db: &C) -> AppResult<Vec<StoredProduct>> {
 }
 
 pub async fn get<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Option<StoredProduct>> {
-    let Some(row) = product::Entity::find_by_id(code.to_string()).one(db).await? else {
+    let Some(row) = product::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     let groups = product_target_group::Entity::find()
@@ -129,7 +156,10 @@ pub async fn get<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Option<Sto
     assemble(row, groups, milestones, prices).map(Some)
 }
 
-pub async fn price_versions<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Vec<price_version::Model>> {
+pub async fn price_versions<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+) -> AppResult<Vec<price_version::Model>> {
     Ok(price_version::Entity::find()
         .filter(price_version::Column::ProductCode.eq(code))
         .order_by_asc(price_version::Column::ValidFrom)
@@ -145,10 +175,17 @@ pub async fn target_groups<C: ConnectionTrait>(db: &C) -> AppResult<Vec<target_g
 }
 
 pub async fn target_group_codes<C: ConnectionTrait>(db: &C) -> AppResult<BTreeSet<String>> {
-    Ok(target_groups(db).await?.into_iter().map(|g| g.code).collect())
+    Ok(target_groups(db)
+        .await?
+        .into_iter()
+        .map(|g| g.code)
+        .collect())
 }
 
-pub async fn upsert_target_group<C: ConnectionTrait>(db: &C, model: target_group::Model) -> AppResult<()> {
+pub async fn upsert_target_group<C: ConnectionTrait>(
+    db: &C,
+    model: target_group::Model,
+) -> AppResult<()> {
     use sea_orm::sea_query::OnConflict;
     target_group::Entity::insert(target_group::ActiveModel::from(model))
         .on_conflict(
@@ -196,7 +233,8 @@ pub async fn save_product<C: ConnectionTrait>(
         // Conditional on the version read: a concurrent writer makes this match nothing.
         let guard = expected_version.unwrap_or(existing.version);
         let result = product::Entity::update_many()
-            .set(product::ActiveModel::from(row))
+            // `reset_all` marks every field as set; a plain conversion would set nothing.
+            .set(product::ActiveModel::from(row).reset_all())
             .filter(product::Column::Code.eq(code.clone()))
             .filter(product::Column::Version.eq(guard))
             .exec(db)
@@ -205,18 +243,22 @@ pub async fn save_product<C: ConnectionTrait>(
             return Err(AppError::PreconditionFailed);
         }
     } else {
-        product::Entity::insert(product::ActiveModel::from(row)).exec_without_returning(db).await?;
+        product::Entity::insert(product::ActiveModel::from(row))
+            .exec_without_returning(db)
+            .await?;
     }
     product_target_group::Entity::delete_many()
         .filter(product_target_group::Column::ProductCode.eq(code.clone()))
         .exec(db)
         .await?;
     for (position, group) in spec.target_groups.iter().enumerate() {
-        product_target_group::Entity::insert(product_target_group::ActiveModel::from(product_target_group::Model {
-            product_code: code.clone(),
-            target_group_code: group.clone(),
-            position: i32::try_from(position).unwrap_or(i32::MAX),
-        }))
+        product_target_group::Entity::insert(product_target_group::ActiveModel::from(
+            product_target_group::Model {
+                product_code: code.clone(),
+                target_group_code: group.clone(),
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+            },
+        ))
         .exec_without_returning(db)
         .await?;
     }
@@ -225,12 +267,14 @@ pub async fn save_product<C: ConnectionTrait>(
         .exec(db)
         .await?;
     for (position, m) in spec.milestones.iter().enumerate() {
-        product_milestone::Entity::insert(product_milestone::ActiveModel::from(product_milestone::Model {
-            product_code: code.clone(),
-            position: i32::try_from(position).unwrap_or(i32::MAX),
-            name: m.name.clone(),
-            share_basis_points: share_to_basis_points(m.share),
-        }))
+        product_milestone::Entity::insert(product_milestone::ActiveModel::from(
+            product_milestone::Model {
+                product_code: code.clone(),
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+                name: m.name.clone(),
+                share_basis_points: share_to_basis_points(m.share),
+            },
+        ))
         .exec_without_returning(db)
         .await?;
     }
@@ -240,7 +284,10 @@ pub async fn save_product<C: ConnectionTrait>(
 /// Bumps a product's version (a price was added), so a stale If-Match fails.
 pub async fn touch<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<()> {
     product::Entity::update_many()
-        .col_expr(product::Column::Version, Expr::col(product::Column::Version).add(1))
+        .col_expr(
+            product::Column::Version,
+            Expr::col(product::Column::Version).add(1),
+        )
         .col_expr(product::Column::UpdatedAt, Expr::value(now()))
         .filter(product::Column::Code.eq(code))
         .exec(db)
@@ -267,9 +314,17 @@ pub async fn insert_price<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn update_price<C: ConnectionTrait>(db: &C, code: &str, valid_from: NaiveDate, amount: Money) -> AppResult<()> {
+pub async fn update_price<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+    valid_from: NaiveDate,
+    amount: Money,
+) -> AppResult<()> {
     price_version::Entity::update_many()
-        .col_expr(price_version::Column::AmountCents, Expr::value(amount.to_cents()))
+        .col_expr(
+            price_version::Column::AmountCents,
+            Expr::value(amount.to_cents()),
+        )
         .filter(price_version::Column::ProductCode.eq(code))
         .filter(price_version::Column::ValidFrom.eq(valid_from))
         .exec(db)
@@ -277,7 +332,11 @@ pub async fn update_price<C: ConnectionTrait>(db: &C, code: &str, valid_from: Na
     Ok(())
 }
 
-pub async fn delete_price<C: ConnectionTrait>(db: &C, code: &str, valid_from: NaiveDate) -> AppResult<()> {
+pub async fn delete_price<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+    valid_from: NaiveDate,
+) -> AppResult<()> {
     price_version::Entity::delete_many()
         .filter(price_version::Column::ProductCode.eq(code))
         .filter(price_version::Column::ValidFrom.eq(valid_from))
@@ -288,12 +347,18 @@ pub async fn delete_price<C: ConnectionTrait>(db: &C, code: &str, valid_from: Na
 
 /// The latest start date of any order line for a product: list prices dated on or before
 /// it would change what an existing order was placed under.
-pub async fn latest_order_start<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Option<NaiveDate>> {
+pub async fn latest_order_start<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+) -> AppResult<Option<NaiveDate>> {
     let backend = db.get_database_backend();
     let row = db
         .query_one_raw(sea_orm::Statement::from_sql_and_values(
             backend,
-            super::db::placeholder(backend, "SELECT MAX(start_date) AS latest FROM trajectory_lines WHERE product_code = $1"),
+            super::db::placeholder(
+                backend,
+                "SELECT MAX(start_date) AS latest FROM trajectory_lines WHERE product_code = $1",
+            ),
             [code.into()],
         ))
         .await?;
@@ -338,6 +403,8 @@ pub async fn delete_product<C: ConnectionTrait>(db: &C, code: &str) -> AppResult
         .filter(product_milestone::Column::ProductCode.eq(code))
         .exec(db)
         .await?;
-    product::Entity::delete_by_id(code.to_string()).exec(db).await?;
+    product::Entity::delete_by_id(code.to_string())
+        .exec(db)
+        .await?;
     Ok(())
 }

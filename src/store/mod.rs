@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod contracts;
 pub mod db;
 pub mod idempotency;
 pub mod municipalities;

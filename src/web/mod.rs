@@ -11,6 +11,8 @@ use crate::domain::role::Role;
 
 pub mod account;
 pub mod admin;
+pub mod format;
+pub mod pricing;
 
 /// Everything the page frame needs.
 pub struct Layout {
@@ -80,7 +82,12 @@ fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
             "Gebruikers",
             "Gebruikers toevoegen en hun rol en gemeente bekijken.",
         )),
-        Role::Casemanager | Role::WsdStaff | Role::Pricing | Role::Finance => {}
+        Role::Pricing => items.push((
+            "/prijzen/producten",
+            "Dienstenportfolio",
+            "Producten, doelgroepen en tarieven: zoeken, bewerken en tariefwijzigingen plannen.",
+        )),
+        Role::Casemanager | Role::WsdStaff | Role::Finance => {}
     }
     items
 }
@@ -156,5 +163,6 @@ pub fn routes() -> Vec<Route> {
     let mut routes = rocket::routes![stylesheet];
     routes.extend(account::routes());
     routes.extend(admin::routes());
+    routes.extend(pricing::routes());
     routes
 }

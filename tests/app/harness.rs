@@ -181,6 +181,25 @@ impl TestApp {
         Self::read(request.dispatch().await).await
     }
 
+    /// Every item of a paginated list, following `next_cursor`.
+    pub async fn all_items(&self, who: &As, path: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let url = match &cursor {
+                Some(c) => format!("{path}{sep}limit=500&cursor={c}"),
+                None => format!("{path}{sep}limit=500"),
+            };
+            let page = self.get(who, &url).await.json();
+            items.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => return items,
+            }
+        }
+    }
+
     pub async fn post_json(&self, who: &As, path: &str, body: &Value) -> Reply {
         self.send_json(
             rocket::http::Method::Post,

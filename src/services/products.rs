@@ -1,0 +1,126 @@
+//! Reading the portfolio as each user may see it: a casemanager sees only the products of
+//! their municipality's contract, with the contract price.
+
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+
+use crate::auth::Principal;
+use crate::domain::catalogue::ProductSpec;
+use crate::domain::money::Money;
+use crate::error::{AppError, AppResult};
+use crate::store;
+use crate::store::catalogue::StoredProduct;
+
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    pub domain: Option<String>,
+    pub target_group: Option<String>,
+    pub text: Option<String>,
+    pub status: Option<String>,
+    pub contracted_for: Option<String>,
+    pub on: NaiveDate,
+}
+
+fn matches(spec: &ProductSpec, filter: &ProductFilter) -> bool {
+    let text_ok = filter
+        .text
+        .as_ref()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+        .is_none_or(|t| {
+            [
+                spec.code.as_str(),
+                &spec.name,
+                &spec.summary,
+                &spec.goal,
+                &spec.description,
+            ]
+            .iter()
+            .any(|field| field.to_lowercase().contains(&t))
+        });
+    text_ok
+        && filter
+            .domain
+            .as_ref()
+            .filter(|d| !d.is_empty())
+            .is_none_or(|d| &spec.domain == d)
+        && filter
+            .target_group
+            .as_ref()
+            .filter(|g| !g.is_empty())
+            .is_none_or(|g| spec.target_groups.contains(g))
+        && filter
+            .status
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .is_none_or(|s| spec.status.as_str() == s)
+}
+
+/// The municipality whose contract restricts what this principal sees, if any.
+fn contract_scope(principal: &Principal, requested: Option<&str>) -> AppResult<Option<String>> {
+    match (
+        principal.municipality_scope(),
+        requested.filter(|r| !r.is_empty()),
+    ) {
+        (Some(own), Some(other)) if own != other => Err(AppError::NotFound),
+        (Some(own), _) => Ok(Some(own.to_string())),
+        (None, requested) => Ok(requested.map(str::to_string)),
+    }
+}
+
+/// Products matching the filter, ordered by code, with the contract price where a
+/// contract scopes the view.
+pub async fn search<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    filter: &ProductFilter,
+) -> AppResult<Vec<(ProductSpec, Option<Money>)>> {
+    let scope = contract_scope(principal, filter.contracted_for.as_deref())?;
+    let mut out = Vec::new();
+    for stored in store::catalogue::all(db).await? {
+        if !matches(&stored.spec, filter) {
+            continue;
+        }
+        match &scope {
+            None => out.push((stored.spec, None)),
+            Some(municipality) => {
+                if let Some(price) = store::contracts::contract_price(
+                    db,
+                    municipality,
+                    stored.spec.code.as_str(),
+                    filter.on,
+                )
+                .await?
+                {
+                    out.push((stored.spec, Some(price)));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One product; for a casemanager only when their contract contains it.
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    code: &str,
+    on: NaiveDate,
+) -> AppResult<(StoredProduct, Option<Money>)> {
+    let stored = store::catalogue::get(db, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match principal.municipality_scope() {
+        None => Ok((stored, None)),
+        Some(municipality) => {
+            let price = store::contracts::contract_price(db, municipality, code, on).await?;
+            match price {
+                Some(price) => Ok((stored, Some(price))),
+                None if store::contracts::ever_contracted(db, municipality, code).await? => {
+                    Ok((stored, None))
+                }
+                None => Err(AppError::NotFound),
+            }
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Contracts and their lines. Reads take the `Principal`: a casemanager sees only their
+//! own municipality's contracts; another's answers as not found.
+
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::auth::Principal;
+use crate::domain::contract::{
+    resolve_price, ContractStatus, ContractTerms, LineTerms, NotOrderable,
+};
+use crate::domain::money::Money;
+use crate::domain::role::Role;
+use crate::entities::{contract, contract_line, contract_line_price};
+use crate::error::{AppError, AppResult};
+
+/// Who may read contracts at all.
+fn may_read(principal: &Principal) -> AppResult<()> {
+    match principal.role {
+        Role::Pricing | Role::Finance | Role::Casemanager | Role::Admin | Role::WsdStaff => Ok(()),
+    }
+}
+
+/// A contract visible to the principal, or not found.
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<contract::Model> {
+    may_read(principal)?;
+    let mut query = contract::Entity::find_by_id(id.to_string());
+    if let Some(own) = principal.municipality_scope() {
+        query = query.filter(contract::Column::MunicipalityCode.eq(own));
+    }
+    query.one(db).await?.ok_or(AppError::NotFound)
+}
+
+/// Contracts visible to the principal, filtered.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    municipality: Option<&str>,
+    year: Option<i32>,
+) -> AppResult<Vec<contract::Model>> {
+    may_read(principal)?;
+    let mut query = contract::Entity::find();
+    if let Some(own) = principal.municipality_scope() {
+        query = query.filter(contract::Column::MunicipalityCode.eq(own));
+    }
+    if let Some(m) = municipality.filter(|m| !m.is_empty()) {
+        query = query.filter(contract::Column::MunicipalityCode.eq(m));
+    }
+    if let Some(year) = year {
+        if let (Some(from), Some(to)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) {
+            query = query
+                .filter(contract::Column::ValidFrom.lte(to))
+                .filter(contract::Column::ValidTo.gte(from));
+        }
+    }
+    Ok(query
+        .order_by_asc(contract::Column::MunicipalityCode)
+        .order_by_asc(contract::Column::ValidFrom)
+        .all(db)
+        .await?)
+}
+
+/// All contracts of one municipality (unscoped: callers have checked access).
+pub async fn of_municipality<C: ConnectionTrait>(
+    db: &C,
+    municipality: &str,
+) -> AppResult<Vec<contract::Model>> {
+    Ok(contract::Entity::find()
+        .filter(contract::Column::MunicipalityCode.eq(municipality))
+        .order_by_asc(contract::Column::ValidFrom)
+        .all(db)
+        .await?)
+}
+
+pub async fn lines<C: ConnectionTrait>(
+    db: &C,
+    contract_id: &str,
+) -> AppResult<Vec<contract_line::Model>> {
+    Ok(contract_line::Entity::find()
+        .filter(contract_line::Column::ContractId.eq(contract_id))
+        .order_by_asc(contract_line::Column::ProductCode)
+        .all(db)
+        .await?)
+}
+
+pub async fn line_prices<C: ConnectionTrait>(
+    db: &C,
+    line_id: &str,
+) -> AppResult<Vec<contract_line_price::Model>> {
+    Ok(contract_line_price::Entity::find()
+        .filter(contract_line_price::Column::ContractLineId.eq(line_id))
+        .order_by_asc(contract_line_price::Column::EffectiveFrom)
+        .all(db)
+        .await?)
+}
+
+pub fn terms_of(c: &contract::Model) -> AppResult<ContractTerms> {
+    Ok(ContractTerms {
+        status: ContractStatus::parse(&c.status).map_err(AppError::Internal)?,
+        valid_from: c.valid_from,
+        valid_to: c.valid_to,
+    })
+}
+
+pub async fn line_terms<C: ConnectionTrait>(
+    db: &C,
+    line: &contract_line::Model,
+) -> AppResult<LineTerms> {
+    Ok(LineTerms {
+        valid_from: line.valid_from,
+        valid_to: line.valid_to,
+        prices: line_prices(db, &line.id)
+            .await?
+            .into_iter()
+            .map(|p| (p.effective_from, Money::from_cents(p.price_cents)))
+            .collect(),
+    })
+}
+
+/// The contract line a price was resolved from.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub contract: contract::Model,
+    pub line: contract_line::Model,
+    pub price: Money,
+}
+
+/// What municipality M pays for product P on date D, or why it cannot be ordered.
+/// Ordering and invoicing use only this.
+pub async fn resolve<C: ConnectionTrait>(
+    db: &C,
+    municipality: &str,
+    product_code: &str,
+    date: NaiveDate,
+) -> AppResult<Result<Resolved, NotOrderable>> {
+    let product_active = match crate::store::catalogue::get(db, product_code).await? {
+        Some(p) => p.spec.status == crate::domain::catalogue::ProductStatus::Active,
+        None => return Ok(Err(NotOrderable::NotContracted)),
+    };
+    let covering = contract::Entity::find()
+        .filter(contract::Column::MunicipalityCode.eq(municipality))
+        .filter(contract::Column::ValidFrom.lte(date))
+        .filter(contract::Column::ValidTo.gte(date))
+        .one(db)
+        .await?;
+    let terms = covering.as_ref().map(terms_of).transpose()?;
+    let line = match &covering {
+        Some(c) => {
+            contract_line::Entity::find()
+                .filter(contract_line::Column::ContractId.eq(c.id.clone()))
+                .filter(contract_line::Column::ProductCode.eq(product_code))
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    let line_terms = match &line {
+        Some(l) => Some(line_terms(db, l).await?),
+        None => None,
+    };
+    match (
+        resolve_price(product_active, terms.as_ref(), line_terms.as_ref(), date),
+        covering,
+        line,
+    ) {
+        (Ok(price), Some(contract), Some(line)) => Ok(Ok(Resolved {
+            contract,
+            line,
+            price,
+        })),
+        (Ok(_), _, _) => Err(AppError::Internal(
+            "prijs gevonden zonder contractregel".into(),
+        )),
+        (Err(reason), _, _) => Ok(Err(reason)),
+    }
+}
+
+/// The agreed price, when the product can be ordered on that date.
+pub async fn contract_price<C: ConnectionTrait>(
+    db: &C,
+    municipality: &str,
+    product_code: &str,
+    date: NaiveDate,
+) -> AppResult<Option<Money>> {
+    Ok(resolve(db, municipality, product_code, date)
+        .await?
+        .ok()
+        .map(|r| r.price))
+}
+
+/// Whether any contract of the municipality ever named the product.
+pub async fn ever_contracted<C: ConnectionTrait>(
+    db: &C,
+    municipality: &str,
+    product_code: &str,
+) -> AppResult<bool> {
+    for c in of_municipality(db, municipality).await? {
+        let found = contract_line::Entity::find()
+            .filter(contract_line::Column::ContractId.eq(c.id))
+            .filter(contract_line::Column::ProductCode.eq(product_code))
+            .one(db)
+            .await?;
+        if found.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

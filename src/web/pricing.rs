@@ -1,0 +1,573 @@
+//! Pricing staff: the product list, a product with its price history, editing, planning
+//! a price change, retiring.
+
+use askama::Template;
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::{content::RawHtml, Redirect};
+use rocket::{Route, State};
+use sea_orm::DatabaseConnection;
+
+use super::format::{date, euro, instant, today};
+use super::{render, Layout};
+use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::auth::Pricing;
+use crate::domain::catalogue::{ProductSpec, DOMAINS};
+use crate::domain::money::Money;
+use crate::domain::period::parse_date;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::catalogue as catalogue_service;
+use crate::services::products::{self as product_queries, ProductFilter};
+use crate::store;
+
+pub struct ProductRow {
+    code: String,
+    name: String,
+    domain: String,
+    unit: String,
+    price: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "products.html")]
+struct ProductsPage {
+    layout: Layout,
+    today: String,
+    domains: Vec<&'static str>,
+    target_groups: Vec<(String, String)>,
+    filter_q: String,
+    filter_domain: String,
+    filter_group: String,
+    filter_status: String,
+    rows: Vec<ProductRow>,
+}
+
+#[rocket::get("/prijzen/producten?<q>&<domain>&<target_group>&<status>")]
+async fn products(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    q: Option<String>,
+    domain: Option<String>,
+    target_group: Option<String>,
+    status: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let filter = ProductFilter {
+        domain: domain.clone(),
+        target_group: target_group.clone(),
+        text: q.clone(),
+        status: status.clone(),
+        contracted_for: None,
+        on: today(),
+    };
+    let rows = product_queries::search(db.inner(), &pricing.0, &filter)
+        .await?
+        .into_iter()
+        .map(|(spec, _)| ProductRow {
+            price: spec
+                .price_on(today())
+                .map(euro)
+                .unwrap_or_else(|| "nog geen tarief".into()),
+            code: spec.code.as_str().to_string(),
+            name: spec.name,
+            domain: spec.domain,
+            unit: spec.unit.as_str().to_string(),
+            status: spec.status.label_nl().to_string(),
+        })
+        .collect();
+    let target_groups = store::catalogue::target_groups(db.inner())
+        .await?
+        .into_iter()
+        .map(|g| (g.code, g.name))
+        .collect();
+    Ok(render(&ProductsPage {
+        layout: Layout::new(
+            "Dienstenportfolio",
+            Some(&pricing.0),
+            &csrf.0,
+            "/prijzen/producten",
+        ),
+        today: date(today()),
+        domains: DOMAINS.to_vec(),
+        target_groups,
+        filter_q: q.unwrap_or_default(),
+        filter_domain: domain.unwrap_or_default(),
+        filter_group: target_group.unwrap_or_default(),
+        filter_status: status.unwrap_or_default(),
+        rows,
+    }))
+}
+
+pub struct ProductView {
+    code: String,
+    name: String,
+    summary: String,
+    description: String,
+    status: String,
+    active: bool,
+    domain: String,
+    target_groups: String,
+    variant: String,
+    unit: String,
+    iwmo: String,
+    duration_weeks: u32,
+    goal: String,
+    output: String,
+    proof: String,
+    vat: String,
+    milestones: String,
+    version: i32,
+}
+
+pub struct PriceRow {
+    valid_from: String,
+    amount: String,
+    note: String,
+}
+
+pub struct AuditRow {
+    at: String,
+    actor: String,
+    action: String,
+    summary: String,
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    layout: Layout,
+    p: ProductView,
+    prices: Vec<PriceRow>,
+    audit: Vec<AuditRow>,
+    errors: Vec<FieldError>,
+    form_valid_from: String,
+    form_amount: String,
+}
+
+fn describe_vat(spec: &ProductSpec) -> String {
+    match &spec.vat_exemption_reason {
+        Some(reason) => format!("vrijgesteld ({reason})"),
+        None => format!("{}%", spec.vat_category.rate()),
+    }
+}
+
+/// A product for the page, with its target groups by name.
+pub fn product_view(
+    spec: &ProductSpec,
+    version: i32,
+    group_names: &[(String, String)],
+) -> ProductView {
+    let groups: Vec<String> = spec
+        .target_groups
+        .iter()
+        .map(|g| {
+            group_names
+                .iter()
+                .find(|(c, _)| c == g)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_else(|| g.clone())
+        })
+        .collect();
+    ProductView {
+        code: spec.code.as_str().to_string(),
+        name: spec.name.clone(),
+        summary: spec.summary.clone(),
+        description: spec.description.clone(),
+        status: spec.status.label_nl().to_string(),
+        active: spec.status == crate::domain::catalogue::ProductStatus::Active,
+        domain: spec.domain.clone(),
+        target_groups: groups.join(", "),
+        variant: spec.variant.as_str().to_string(),
+        unit: spec.unit.as_str().to_string(),
+        iwmo: spec.unit.iwmo_code().to_string(),
+        duration_weeks: spec.duration_weeks,
+        goal: spec.goal.clone(),
+        output: spec.output.clone(),
+        proof: spec.proof.clone(),
+        vat: describe_vat(spec),
+        milestones: spec
+            .milestones
+            .iter()
+            .map(|m| format!("{} {}%", m.name.replace('_', " "), m.share))
+            .collect::<Vec<_>>()
+            .join(", "),
+        version,
+    }
+}
+
+async fn product_page(
+    db: &DatabaseConnection,
+    pricing: &Pricing,
+    csrf: &CsrfToken,
+    code: &str,
+    errors: Vec<FieldError>,
+    form: (String, String),
+    flash: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let stored = store::catalogue::get(db, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let group_names: Vec<(String, String)> = store::catalogue::target_groups(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.code, g.name))
+        .collect();
+    let current = stored
+        .spec
+        .prices
+        .iter()
+        .rev()
+        .find(|p| p.valid_from <= today())
+        .map(|p| p.valid_from);
+    let prices = stored
+        .spec
+        .prices
+        .iter()
+        .rev()
+        .map(|p| PriceRow {
+            valid_from: date(p.valid_from),
+            amount: euro(p.amount),
+            note: if Some(p.valid_from) == current {
+                "huidig tarief".into()
+            } else if p.valid_from > today() {
+                "gepland".into()
+            } else {
+                "vervallen".into()
+            },
+        })
+        .collect();
+    let audit = store::audit::for_entity(db, "product", code, 50)
+        .await?
+        .into_iter()
+        .map(|e| AuditRow {
+            at: instant(&e.at),
+            actor: e.actor,
+            summary: audit_summary(&e.action, e.after.as_deref()),
+            action: e.action,
+        })
+        .collect();
+    Ok(render(&ProductPage {
+        layout: Layout::new(
+            stored.spec.name.clone(),
+            Some(&pricing.0),
+            &csrf.0,
+            "/prijzen/producten",
+        )
+        .with_flash(flash),
+        p: product_view(&stored.spec, stored.version, &group_names),
+        prices,
+        audit,
+        errors,
+        form_valid_from: form.0,
+        form_amount: form.1,
+    }))
+}
+
+fn audit_summary(action: &str, after: Option<&str>) -> String {
+    let value: serde_json::Value = after
+        .and_then(|a| serde_json::from_str(a).ok())
+        .unwrap_or_default();
+    match action {
+        "price.add" => {
+            let amount = value["amount"]
+                .as_str()
+                .and_then(|a| Money::parse(a).ok())
+                .map(euro)
+                .unwrap_or_default();
+            let from = value["valid_from"]
+                .as_str()
+                .and_then(|d| parse_date(d).ok())
+                .map(date)
+                .unwrap_or_default();
+            format!("tarief {amount} vanaf {from}")
+        }
+        "product.create" => "product aangemaakt".into(),
+        "product.update" => format!("status {}", value["status"].as_str().unwrap_or("")),
+        other => other.to_string(),
+    }
+}
+
+#[rocket::get("/prijzen/producten/<code>?<gewijzigd>")]
+async fn product(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    code: &str,
+    gewijzigd: Option<&str>,
+) -> AppResult<RawHtml<String>> {
+    let flash = gewijzigd.map(|what| match what {
+        "tarief" => "Het nieuwe tarief is toegevoegd.".to_string(),
+        "vervallen" => "Het product is vervallen.".to_string(),
+        _ => "Het product is opgeslagen.".to_string(),
+    });
+    product_page(
+        db.inner(),
+        &pricing,
+        &csrf,
+        code,
+        Vec::new(),
+        (String::new(), String::new()),
+        flash,
+    )
+    .await
+}
+
+#[derive(FromForm)]
+pub struct PriceForm {
+    valid_from: String,
+    amount: String,
+}
+
+type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
+
+#[rocket::post("/prijzen/producten/<code>/tarieven", data = "<form>")]
+async fn add_price(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    code: &str,
+    form: CsrfForm<PriceForm>,
+) -> PageResult {
+    let form = form.0;
+    let mut errors = Vec::new();
+    let valid_from = parse_date(form.valid_from.trim())
+        .map_err(|e| errors.push(FieldError::new("valid_from", e.to_string())))
+        .ok();
+    let amount = Money::parse_non_negative(form.amount.trim().replace(',', ".").as_str())
+        .map_err(|e| errors.push(FieldError::new("amount", e.to_string())))
+        .ok();
+    let result = match (valid_from, amount) {
+        (Some(valid_from), Some(amount)) => {
+            catalogue_service::add_price(db.inner(), &pricing.0, code, valid_from, amount).await
+        }
+        _ => Err(AppError::validation("tarief ongeldig", errors)),
+    };
+    match result {
+        Ok(()) => Ok(Ok(Redirect::to(format!(
+            "/prijzen/producten/{code}?gewijzigd=tarief#tarieven"
+        )))),
+        Err(AppError::Validation { errors, .. }) => {
+            let page = product_page(
+                db.inner(),
+                &pricing,
+                &csrf,
+                code,
+                errors,
+                (form.valid_from, form.amount),
+                None,
+            )
+            .await?;
+            Ok(Err((Status::UnprocessableEntity, page)))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(FromForm)]
+pub struct VersionForm {
+    version: i32,
+}
+
+#[rocket::post("/prijzen/producten/<code>/vervallen", data = "<form>")]
+async fn retire(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    code: &str,
+    form: CsrfForm<VersionForm>,
+) -> AppResult<Redirect> {
+    catalogue_service::retire(db.inner(), &pricing.0, code, Some(form.0.version)).await?;
+    Ok(Redirect::to(format!(
+        "/prijzen/producten/{code}?gewijzigd=vervallen"
+    )))
+}
+
+#[derive(FromForm, Default)]
+pub struct EditForm {
+    version: i32,
+    name: String,
+    summary: String,
+    description: String,
+    domain: String,
+    target_groups: Vec<String>,
+    goal: String,
+    output: String,
+    proof: String,
+    duration_weeks: String,
+    vat_category: String,
+    vat_exemption_reason: String,
+    milestone_names: Vec<String>,
+    milestone_shares: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "product_edit.html")]
+struct EditPage {
+    layout: Layout,
+    code: String,
+    version: i32,
+    f: EditForm,
+    domains: Vec<&'static str>,
+    groups: Vec<(String, String, bool)>,
+    is_traject: bool,
+    milestones: Vec<(usize, String, String)>,
+    errors: Vec<FieldError>,
+}
+
+async fn edit_page(
+    db: &DatabaseConnection,
+    pricing: &Pricing,
+    csrf: &CsrfToken,
+    code: &str,
+    form: Option<EditForm>,
+    errors: Vec<FieldError>,
+) -> AppResult<RawHtml<String>> {
+    let stored = store::catalogue::get(db, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let spec = &stored.spec;
+    let f = form.unwrap_or_else(|| EditForm {
+        version: stored.version,
+        name: spec.name.clone(),
+        summary: spec.summary.clone(),
+        description: spec.description.clone(),
+        domain: spec.domain.clone(),
+        target_groups: spec.target_groups.clone(),
+        goal: spec.goal.clone(),
+        output: spec.output.clone(),
+        proof: spec.proof.clone(),
+        duration_weeks: spec.duration_weeks.to_string(),
+        vat_category: spec.vat_category.as_str().to_string(),
+        vat_exemption_reason: spec.vat_exemption_reason.clone().unwrap_or_default(),
+        milestone_names: spec.milestones.iter().map(|m| m.name.clone()).collect(),
+        milestone_shares: spec
+            .milestones
+            .iter()
+            .map(|m| m.share.to_string())
+            .collect(),
+    });
+    let groups = store::catalogue::target_groups(db)
+        .await?
+        .into_iter()
+        .map(|g| {
+            let checked = f.target_groups.contains(&g.code);
+            (g.code, g.name, checked)
+        })
+        .collect();
+    let mut milestones: Vec<(usize, String, String)> = f
+        .milestone_names
+        .iter()
+        .zip(
+            f.milestone_shares
+                .iter()
+                .chain(std::iter::repeat(&String::new())),
+        )
+        .enumerate()
+        .map(|(i, (n, s))| (i, n.clone(), s.clone()))
+        .collect();
+    for i in milestones.len()..milestones.len().max(4) {
+        milestones.push((i, String::new(), String::new()));
+    }
+    Ok(render(&EditPage {
+        layout: Layout::new(
+            format!("{code} bewerken"),
+            Some(&pricing.0),
+            &csrf.0,
+            "/prijzen/producten",
+        ),
+        code: code.to_string(),
+        version: f.version,
+        is_traject: spec.unit == crate::domain::billing::Unit::Traject,
+        f,
+        domains: DOMAINS.to_vec(),
+        groups,
+        milestones,
+        errors,
+    }))
+}
+
+#[rocket::get("/prijzen/producten/<code>/bewerken")]
+async fn edit(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    code: &str,
+) -> AppResult<RawHtml<String>> {
+    edit_page(db.inner(), &pricing, &csrf, code, None, Vec::new()).await
+}
+
+#[rocket::post("/prijzen/producten/<code>/bewerken", data = "<form>")]
+async fn save(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    code: &str,
+    form: CsrfForm<EditForm>,
+) -> PageResult {
+    let form = form.0;
+    let weeks = form.duration_weeks.trim().parse::<i64>().unwrap_or(-1);
+    let milestones: Vec<(String, String)> = form
+        .milestone_names
+        .iter()
+        .zip(form.milestone_shares.iter())
+        .filter(|(n, s)| !n.trim().is_empty() || !s.trim().is_empty())
+        .map(|(n, s)| (n.clone(), s.clone()))
+        .collect();
+    let result = catalogue_service::update_product(
+        db.inner(),
+        &pricing.0,
+        code,
+        |raw| {
+            raw.name.value = form.name.clone();
+            raw.summary.value = form.summary.clone();
+            raw.description.value = form.description.clone();
+            raw.domain.value = form.domain.clone();
+            raw.target_groups.value = form.target_groups.clone();
+            raw.goal.value = form.goal.clone();
+            raw.output.value = form.output.clone();
+            raw.proof.value = form.proof.clone();
+            raw.duration_weeks.value = weeks;
+            raw.vat_category.value = form.vat_category.clone();
+            raw.vat_exemption_reason = Some(form.vat_exemption_reason.clone())
+                .filter(|r| !r.trim().is_empty())
+                .map(crate::domain::catalogue::At::new);
+            if raw.unit.value == "traject" {
+                raw.milestones = milestones
+                    .iter()
+                    .map(|(n, s)| {
+                        (
+                            crate::domain::catalogue::At::new(n.clone()),
+                            crate::domain::catalogue::At::new(s.clone()),
+                        )
+                    })
+                    .collect();
+            }
+        },
+        Some(form.version),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(Ok(Redirect::to(format!(
+            "/prijzen/producten/{code}?gewijzigd=product"
+        )))),
+        Err(AppError::Validation { errors, .. }) => Ok(Err((
+            Status::UnprocessableEntity,
+            edit_page(db.inner(), &pricing, &csrf, code, Some(form), errors).await?,
+        ))),
+        Err(AppError::PreconditionFailed) => {
+            let errors = vec![FieldError::new(
+                "version",
+                "iemand anders heeft dit product intussen gewijzigd. Hieronder staat de nieuwe versie; voer uw wijziging opnieuw in.",
+            )];
+            Ok(Err((
+                Status::PreconditionFailed,
+                edit_page(db.inner(), &pricing, &csrf, code, None, errors).await?,
+            )))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    rocket::routes![products, product, add_price, retire, edit, save]
+}
