@@ -10,6 +10,8 @@ mod m20261130_000001_foundation;
 mod m20261130_000002_catalogue;
 mod m20261130_000003_contracts;
 mod m20261130_000004_ordering;
+mod m20261130_000005_registrations;
+mod m20261130_000006_invoicing;
 pub use m20261130_000001_foundation::GENESIS;
 
 pub struct Migrator;
@@ -22,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_catalogue::Migration),
             Box::new(m20261130_000003_contracts::Migration),
             Box::new(m20261130_000004_ordering::Migration),
+            Box::new(m20261130_000005_registrations::Migration),
+            Box::new(m20261130_000006_invoicing::Migration),
         ]
     }
 }

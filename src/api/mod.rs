@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::error::{AppError, Problem};
 
 pub mod audit;
+pub mod contracts;
 pub mod etag;
 pub mod me;
 pub mod municipalities;
@@ -170,5 +171,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(audit::routes());
     routes.extend(users::routes());
     routes.extend(products::routes());
+    routes.extend(contracts::routes());
     routes
 }

@@ -120,3 +120,6 @@ role_guard!(
 role_guard!(
     /// Who may read invoices: finance all, casemanagers their own final ones.
     FinanceReader, [Role::Finance, Role::Casemanager]);
+role_guard!(
+    /// Who may read contracts: pricing and finance all, casemanagers their own.
+    ContractReader, [Role::Pricing, Role::Finance, Role::Casemanager]);

@@ -8,6 +8,7 @@ pub mod ratelimit;
 pub mod secret;
 
 pub use guards::{
-    Admin, AuditReader, Casemanager, CurrentUser, Finance, FinanceReader, Pricing, WsdStaff,
+    Admin, AuditReader, Casemanager, ContractReader, CurrentUser, Finance, FinanceReader, Pricing,
+    WsdStaff,
 };
 pub use principal::Principal;

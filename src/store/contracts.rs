@@ -16,7 +16,8 @@ use crate::error::{AppError, AppResult};
 /// Who may read contracts at all.
 fn may_read(principal: &Principal) -> AppResult<()> {
     match principal.role {
-        Role::Pricing | Role::Finance | Role::Casemanager | Role::Admin | Role::WsdStaff => Ok(()),
+        Role::Pricing | Role::Finance | Role::Casemanager => Ok(()),
+        Role::Admin | Role::WsdStaff => Err(AppError::Forbidden("contracten zijn voor prijsbeheer, financiën en casemanagers".into())),
     }
 }
 
@@ -211,4 +212,72 @@ pub async fn ever_contracted<C: ConnectionTrait>(
         }
     }
     Ok(false)
+}
+
+/// What the contract's open and running orders commit against its budget ceiling.
+pub async fn budget_committed<C: ConnectionTrait>(db: &C, contract_id: &str) -> AppResult<Money> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            super::db::placeholder(
+                backend,
+                "SELECT COALESCE(SUM(l.committed_cents), 0) AS total FROM trajectory_lines l \
+                 JOIN trajectories t ON t.id = l.trajectory_id \
+                 WHERE t.contract_id = $1 AND l.status NOT IN ('rejected', 'cancelled')",
+            ),
+            [contract_id.into()],
+        ))
+        .await?;
+    let cents: i64 = match row {
+        Some(row) => row.try_get("", "total")?,
+        None => 0,
+    };
+    Ok(Money::from_cents(cents))
+}
+
+/// How much of a contract line's volume cap the orders take: trajectories for output
+/// products, ordered units for effort products (thousandths).
+pub async fn volume_used<C: ConnectionTrait>(db: &C, contract_line_id: &str, per_trajectory: bool) -> AppResult<i64> {
+    let backend = db.get_database_backend();
+    let expression = if per_trajectory { "COUNT(*) * 1000" } else { "COALESCE(SUM(quantity_thousandths), 0)" };
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            super::db::placeholder(
+                backend,
+                &format!(
+                    "SELECT {expression} AS used FROM trajectory_lines \
+                     WHERE contract_line_id = $1 AND status NOT IN ('rejected', 'cancelled')"
+                ),
+            ),
+            [contract_line_id.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get("", "used")?,
+        None => 0,
+    })
+}
+
+/// Invoiced against the contract: the net of final invoices minus final credit notes.
+pub async fn budget_invoiced<C: ConnectionTrait>(db: &C, contract_id: &str) -> AppResult<Money> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            super::db::placeholder(
+                backend,
+                "SELECT COALESCE(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net_cents ELSE l.net_cents END), 0) AS total \
+                 FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+                 WHERE l.contract_id = $1 AND i.status IN ('final', 'sent', 'paid')",
+            ),
+            [contract_id.into()],
+        ))
+        .await?;
+    let cents: i64 = match row {
+        Some(row) => row.try_get("", "total")?,
+        None => 0,
+    };
+    Ok(Money::from_cents(cents))
 }

@@ -1,0 +1,408 @@
+//! Contract specifications: creating, editing lines, amendments on active contracts,
+//! activation, and the yearly copy with indexation. Every change is audited.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use crate::auth::Principal;
+use crate::domain::contract::{periods_overlap, ContractStatus};
+use crate::domain::money::Money;
+use crate::domain::pricing::index_price;
+use crate::domain::quantity::Quantity;
+use crate::entities::{contract, contract_line, contract_line_price};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::store::{self, new_id, now};
+
+/// The fields of a new contract.
+#[derive(Debug, Clone)]
+pub struct NewContract {
+    pub municipality: String,
+    pub name: Option<String>,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    pub budget_ceiling: Option<Money>,
+}
+
+/// A line as pricing staff set it: everything optional but the product.
+#[derive(Debug, Clone, Default)]
+pub struct LineInput {
+    pub price: Option<Money>,
+    pub volume_cap: Option<Quantity>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    /// For an active contract: the date the change takes effect.
+    pub effective_from: Option<NaiveDate>,
+}
+
+pub fn contract_json(c: &contract::Model) -> Value {
+    json!({
+        "municipality": c.municipality_code,
+        "name": c.name,
+        "valid_from": c.valid_from,
+        "valid_to": c.valid_to,
+        "status": c.status,
+        "budget_ceiling": c.budget_ceiling_cents.map(|v| Money::from_cents(v).to_string()),
+    })
+}
+
+fn line_json(l: &contract_line::Model, price: Option<Money>) -> Value {
+    json!({
+        "product_code": l.product_code,
+        "price": price.map(|p| p.to_string()),
+        "volume_cap": l.volume_cap_thousandths.map(|v| Quantity::from_thousandths(v).to_string()),
+        "valid_from": l.valid_from,
+        "valid_to": l.valid_to,
+    })
+}
+
+fn status_of(c: &contract::Model) -> AppResult<ContractStatus> {
+    ContractStatus::parse(&c.status).map_err(AppError::Internal)
+}
+
+async fn check_period<C: ConnectionTrait>(db: &C, municipality: &str, from: NaiveDate, to: NaiveDate, except: Option<&str>) -> AppResult<()> {
+    if to < from {
+        return Err(AppError::field("valid_to", "de einddatum ligt vóór de begindatum"));
+    }
+    for other in store::contracts::of_municipality(db, municipality).await? {
+        if Some(other.id.as_str()) != except && periods_overlap((from, to), (other.valid_from, other.valid_to)) {
+            return Err(AppError::field(
+                "valid_from",
+                format!(
+                    "deze periode overlapt met contract {} ({} t/m {}) van dezelfde gemeente",
+                    other.name,
+                    crate::domain::period::format_date_nl(other.valid_from),
+                    crate::domain::period::format_date_nl(other.valid_to)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(db: &DatabaseConnection, actor: &Principal, new: NewContract) -> AppResult<contract::Model> {
+    if new.budget_ceiling.is_some_and(|b| b.is_negative()) {
+        return Err(AppError::field("budget_ceiling", "het budgetplafond kan niet negatief zijn"));
+    }
+    let txn = store::db::begin_write(db).await?;
+    let municipality = store::municipalities::get(&txn, &new.municipality)
+        .await?
+        .ok_or_else(|| AppError::field("municipality", format!("onbekende gemeente {}", new.municipality)))?;
+    check_period(&txn, &municipality.code, new.valid_from, new.valid_to, None).await?;
+    let model = contract::Model {
+        id: new_id(),
+        municipality_code: municipality.code.clone(),
+        name: new
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("Contractspecificatie {} {}", municipality.name, new.valid_from.year())),
+        valid_from: new.valid_from,
+        valid_to: new.valid_to,
+        status: ContractStatus::Draft.as_str().into(),
+        budget_ceiling_cents: new.budget_ceiling.map(|b| b.to_cents()),
+        version: 1,
+        lock_seq: 0,
+        created_at: now(),
+        activated_at: None,
+    };
+    contract::Entity::insert(contract::ActiveModel::from(model.clone())).exec_without_returning(&txn).await?;
+    store::audit::append(&txn, actor, "contract.create", "contract", &model.id, None, Some(contract_json(&model))).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Changes to the contract itself: name, dates (draft only), budget ceiling, status.
+#[derive(Debug, Clone, Default)]
+pub struct ContractPatch {
+    pub name: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub budget_ceiling: Option<Option<Money>>,
+    pub status: Option<ContractStatus>,
+}
+
+pub async fn update(db: &DatabaseConnection, actor: &Principal, id: &str, patch: ContractPatch, if_match: Option<i32>) -> AppResult<contract::Model> {
+    let txn = store::db::begin_write(db).await?;
+    let before = store::contracts::get(&txn, actor, id).await?;
+    if if_match.is_some_and(|v| v != before.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    let status = status_of(&before)?;
+    let mut after = before.clone();
+    if let Some(name) = patch.name {
+        if name.trim().is_empty() {
+            return Err(AppError::field("name", "naam is leeg"));
+        }
+        after.name = name.trim().to_string();
+    }
+    if patch.valid_from.is_some() || patch.valid_to.is_some() {
+        if status != ContractStatus::Draft {
+            return Err(AppError::Conflict("de periode van een actief contract verandert niet; maak een nieuw contract".into()));
+        }
+        after.valid_from = patch.valid_from.unwrap_or(after.valid_from);
+        after.valid_to = patch.valid_to.unwrap_or(after.valid_to);
+        check_period(&txn, &after.municipality_code, after.valid_from, after.valid_to, Some(id)).await?;
+    }
+    if let Some(ceiling) = patch.budget_ceiling {
+        if ceiling.is_some_and(|c| c.is_negative()) {
+            return Err(AppError::field("budget_ceiling", "het budgetplafond kan niet negatief zijn"));
+        }
+        after.budget_ceiling_cents = ceiling.map(|c| c.to_cents());
+    }
+    if let Some(to) = patch.status.filter(|s| *s != status) {
+        let next = status.transition(to).map_err(AppError::Conflict)?;
+        if next == ContractStatus::Active {
+            if store::contracts::lines(&txn, id).await?.is_empty() {
+                return Err(AppError::field("status", "een contract zonder producten kan niet actief worden"));
+            }
+            after.activated_at = Some(now());
+        }
+        after.status = next.as_str().into();
+    }
+    after.version = before.version + 1;
+    let result = contract::Entity::update_many()
+        .set(contract::ActiveModel::from(after.clone()).reset_all())
+        .filter(contract::Column::Id.eq(id))
+        .filter(contract::Column::Version.eq(before.version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(AppError::PreconditionFailed);
+    }
+    store::audit::append(&txn, actor, "contract.update", "contract", id, Some(contract_json(&before)), Some(contract_json(&after))).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+async fn bump_version<C: ConnectionTrait>(db: &C, id: &str) -> AppResult<()> {
+    contract::Entity::update_many()
+        .col_expr(contract::Column::Version, Expr::col(contract::Column::Version).add(1))
+        .filter(contract::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+use sea_orm::ExprTrait;
+
+/// Adds or changes the line of a product. On a draft the line is simply set; on an active
+/// contract a price change is an amendment from `effective_from`, and the earlier price
+/// stays in the line's history.
+pub async fn put_line(db: &DatabaseConnection, actor: &Principal, id: &str, product_code: &str, input: LineInput) -> AppResult<contract_line::Model> {
+    let mut errors = Vec::new();
+    if input.price.is_some_and(|p| p.is_negative()) {
+        errors.push(FieldError::new("price", "een prijs kan niet negatief zijn"));
+    }
+    if input.volume_cap.is_some_and(|c| c.is_negative() || c.is_zero()) {
+        errors.push(FieldError::new("volume_cap", "een volumeplafond is groter dan nul"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation("de contractregel is niet geldig", errors));
+    }
+    let txn = store::db::begin_write(db).await?;
+    let c = store::contracts::get(&txn, actor, id).await?;
+    let status = status_of(&c)?;
+    if status == ContractStatus::Ended {
+        return Err(AppError::Conflict("een beëindigd contract verandert niet meer".into()));
+    }
+    let product = store::catalogue::get(&txn, product_code)
+        .await?
+        .ok_or_else(|| AppError::field("product_code", format!("onbekend product {product_code}")))?;
+    let existing = store::contracts::lines(&txn, id).await?.into_iter().find(|l| l.product_code == product_code);
+    let effective = match status {
+        ContractStatus::Draft => None,
+        _ => Some(input.effective_from.ok_or_else(|| {
+            AppError::field("effective_from", "een wijziging van een actief contract heeft een ingangsdatum")
+        })?),
+    };
+    if let Some(e) = effective {
+        if e < c.valid_from || e > c.valid_to {
+            return Err(AppError::field("effective_from", "de ingangsdatum ligt buiten de looptijd van het contract"));
+        }
+    }
+    let valid_from = input
+        .valid_from
+        .or(existing.as_ref().map(|l| l.valid_from))
+        .or(effective)
+        .unwrap_or(c.valid_from);
+    let valid_to = input.valid_to.or(existing.as_ref().map(|l| l.valid_to)).unwrap_or(c.valid_to);
+    if valid_to < valid_from {
+        return Err(AppError::field("valid_to", "de einddatum van de regel ligt vóór de begindatum"));
+    }
+    if valid_from < c.valid_from || valid_to > c.valid_to {
+        return Err(AppError::field("valid_from", "de data van de regel liggen buiten de looptijd van het contract"));
+    }
+    let price = match input.price {
+        Some(p) => Some(p),
+        None if existing.is_none() => Some(product.spec.price_on(valid_from).ok_or_else(|| {
+            AppError::field("price", format!("{product_code} heeft geen lijstprijs op {valid_from}; geef een prijs op"))
+        })?),
+        None => None,
+    };
+    let line = contract_line::Model {
+        id: existing.as_ref().map(|l| l.id.clone()).unwrap_or_else(new_id),
+        contract_id: id.to_string(),
+        product_code: product_code.to_string(),
+        volume_cap_thousandths: match (&input.volume_cap, &existing) {
+            (Some(cap), _) => Some(cap.to_thousandths()),
+            (None, Some(l)) => l.volume_cap_thousandths,
+            (None, None) => None,
+        },
+        valid_from,
+        valid_to,
+        created_at: existing.as_ref().map(|l| l.created_at).unwrap_or_else(now),
+    };
+    let before = match &existing {
+        Some(l) => {
+            let terms = store::contracts::line_terms(&txn, l).await?;
+            Some(line_json(l, terms.prices.last().map(|p| p.1)))
+        }
+        None => None,
+    };
+    if existing.is_some() {
+        contract_line::Entity::update(contract_line::ActiveModel::from(line.clone()).reset_all()).exec(&txn).await?;
+    } else {
+        contract_line::Entity::insert(contract_line::ActiveModel::from(line.clone())).exec_without_returning(&txn).await?;
+    }
+    if let Some(price) = price {
+        let from = match (existing.is_some(), effective) {
+            (_, Some(e)) if existing.is_some() => e,
+            _ => valid_from,
+        };
+        // A draft line has one price: replace it. An amendment adds a dated price.
+        if status == ContractStatus::Draft {
+            contract_line_price::Entity::delete_many()
+                .filter(contract_line_price::Column::ContractLineId.eq(line.id.clone()))
+                .exec(&txn)
+                .await?;
+        } else {
+            contract_line_price::Entity::delete_many()
+                .filter(contract_line_price::Column::ContractLineId.eq(line.id.clone()))
+                .filter(contract_line_price::Column::EffectiveFrom.eq(from))
+                .exec(&txn)
+                .await?;
+        }
+        contract_line_price::Entity::insert(contract_line_price::ActiveModel::from(contract_line_price::Model {
+            contract_line_id: line.id.clone(),
+            effective_from: from,
+            price_cents: price.to_cents(),
+            created_at: now(),
+            created_by: actor.actor(),
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    bump_version(&txn, id).await?;
+    let action = match (status, existing.is_some()) {
+        (ContractStatus::Draft, false) => "contract.line.add",
+        (ContractStatus::Draft, true) => "contract.line.update",
+        (_, false) => "contract.amend.add_line",
+        (_, true) => "contract.amend.line",
+    };
+    let mut after = line_json(&line, price);
+    if let Some(e) = effective {
+        after["effective_from"] = json!(e);
+    }
+    store::audit::append(&txn, actor, action, "contract", id, before, Some(after)).await?;
+    txn.commit().await?;
+    Ok(line)
+}
+
+/// Removes a product from a draft, or (amendment) ends its line on an active contract the
+/// day before `effective_from`. Orders already placed keep their locked price.
+pub async fn remove_line(db: &DatabaseConnection, actor: &Principal, id: &str, product_code: &str, effective_from: Option<NaiveDate>) -> AppResult<()> {
+    let txn = store::db::begin_write(db).await?;
+    let c = store::contracts::get(&txn, actor, id).await?;
+    let line = store::contracts::lines(&txn, id)
+        .await?
+        .into_iter()
+        .find(|l| l.product_code == product_code)
+        .ok_or(AppError::NotFound)?;
+    let before = line_json(&line, None);
+    match status_of(&c)? {
+        ContractStatus::Draft => {
+            contract_line_price::Entity::delete_many()
+                .filter(contract_line_price::Column::ContractLineId.eq(line.id.clone()))
+                .exec(&txn)
+                .await?;
+            contract_line::Entity::delete_by_id(line.id.clone()).exec(&txn).await?;
+            store::audit::append(&txn, actor, "contract.line.remove", "contract", id, Some(before), None).await?;
+        }
+        ContractStatus::Active => {
+            let effective = effective_from.ok_or_else(|| AppError::field("effective_from", "het beëindigen van een regel van een actief contract heeft een ingangsdatum"))?;
+            let last_day = effective.pred_opt().unwrap_or(effective);
+            if effective <= line.valid_from || effective > c.valid_to {
+                return Err(AppError::field("effective_from", "de ingangsdatum ligt niet binnen de looptijd van de regel"));
+            }
+            let ended = contract_line::Model { valid_to: last_day, ..line };
+            contract_line::Entity::update(contract_line::ActiveModel::from(ended.clone()).reset_all()).exec(&txn).await?;
+            store::audit::append(&txn, actor, "contract.amend.end_line", "contract", id, Some(before), Some(line_json(&ended, None))).await?;
+        }
+        ContractStatus::Ended => return Err(AppError::Conflict("een beëindigd contract verandert niet meer".into())),
+    }
+    bump_version(&txn, id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The yearly routine: copies a contract into the next period as a draft, every agreed
+/// price (as valid at the end of the source) indexed by `percent` and rounded to cents.
+pub async fn copy_with_indexation(db: &DatabaseConnection, actor: &Principal, source_id: &str, percent: Decimal) -> AppResult<contract::Model> {
+    if percent < Decimal::from(-50) || percent > Decimal::from(100) || percent.scale() > 3 {
+        return Err(AppError::field("indexation_percent", "indexatie tussen -50 en 100 procent, met hoogstens drie decimalen"));
+    }
+    let txn = store::db::begin_write(db).await?;
+    let source = store::contracts::get(&txn, actor, source_id).await?;
+    let shift = |d: NaiveDate| d.checked_add_months(chrono::Months::new(12)).unwrap_or(d);
+    let (from, to) = (shift(source.valid_from), shift(source.valid_to));
+    check_period(&txn, &source.municipality_code, from, to, None).await?;
+    let copy = contract::Model {
+        id: new_id(),
+        municipality_code: source.municipality_code.clone(),
+        name: source.name.replace(&source.valid_from.year().to_string(), &from.year().to_string()),
+        valid_from: from,
+        valid_to: to,
+        status: ContractStatus::Draft.as_str().into(),
+        budget_ceiling_cents: source.budget_ceiling_cents,
+        version: 1,
+        lock_seq: 0,
+        created_at: now(),
+        activated_at: None,
+    };
+    contract::Entity::insert(contract::ActiveModel::from(copy.clone())).exec_without_returning(&txn).await?;
+    let mut copied = Vec::new();
+    for line in store::contracts::lines(&txn, source_id).await? {
+        let terms = store::contracts::line_terms(&txn, &line).await?;
+        let Some(last_price) = terms.prices.last().map(|p| p.1) else { continue };
+        let new_line = contract_line::Model {
+            id: new_id(),
+            contract_id: copy.id.clone(),
+            product_code: line.product_code.clone(),
+            volume_cap_thousandths: line.volume_cap_thousandths,
+            valid_from: Ord::max(shift(line.valid_from), from),
+            valid_to: Ord::min(shift(line.valid_to), to),
+            created_at: now(),
+        };
+        let price = index_price(last_price, percent);
+        contract_line::Entity::insert(contract_line::ActiveModel::from(new_line.clone())).exec_without_returning(&txn).await?;
+        contract_line_price::Entity::insert(contract_line_price::ActiveModel::from(contract_line_price::Model {
+            contract_line_id: new_line.id.clone(),
+            effective_from: new_line.valid_from,
+            price_cents: price.to_cents(),
+            created_at: now(),
+            created_by: actor.actor(),
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+        copied.push(json!({"product_code": line.product_code, "from": last_price.to_string(), "to": price.to_string()}));
+    }
+    let mut after = contract_json(&copy);
+    after["copied_from"] = json!(source_id);
+    after["indexation_percent"] = json!(percent.to_string());
+    after["lines"] = json!(copied);
+    store::audit::append(&txn, actor, "contract.copy", "contract", &copy.id, None, Some(after)).await?;
+    txn.commit().await?;
+    Ok(copy)
+}
