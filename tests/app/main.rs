@@ -2,5 +2,7 @@
 //! database through the `TestApp` harness.
 
 mod harness;
+mod smtp_server;
 
 mod foundation;
+mod mail;
