@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod mail;
 pub mod security;
 pub mod services;
 pub mod store;
@@ -77,6 +78,9 @@ pub fn rocket_with(config: Config, db: DatabaseConnection) -> Rocket<Build> {
         .manage(auth::ratelimit::LoginLimiter::default())
         .manage(config)
         .attach(security::SecurityHeaders)
+        // Builds and manages the mailer (and, in tests, its memory mailbox) on ignite and
+        // sends the outbox in the background from liftoff to shutdown.
+        .attach(mail::MailWorker::new(mail::WorkerConfig::default()))
         .mount("/", api::routes())
         .mount("/", web::routes())
         .register("/", api::catchers())

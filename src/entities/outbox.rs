@@ -13,7 +13,7 @@ pub struct Model {
     pub body_html: String,
     /// JSON list of attachments: `[{filename, content_type, base64}]`.
     pub attachments: String,
-    /// `pending`, `sent`.
+    /// `pending`, `sending` (claimed by a worker until `next_attempt_at`), `sent`.
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,

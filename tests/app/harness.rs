@@ -115,6 +115,38 @@ impl TestApp {
         )
     }
 
+    /// Every e-mail the app has sent so far (tests keep mail in memory), after sending what
+    /// is due in the outbox.
+    pub async fn emails(&self) -> Vec<plusmarkt::mail::SentMail> {
+        use plusmarkt::entities::outbox;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+        let mailer = self
+            .client
+            .rocket()
+            .state::<plusmarkt::mail::Mailer>()
+            .expect("the mailer is managed");
+        plusmarkt::mail::send_due(&self.db, mailer, &plusmarkt::mail::WorkerConfig::default())
+            .await
+            .expect("send the outbox");
+        // The background worker may be halfway through a message it claimed: let it finish.
+        for _ in 0..250 {
+            let sending = outbox::Entity::find()
+                .filter(outbox::Column::Status.eq("sending"))
+                .count(&self.db)
+                .await
+                .expect("count outbox rows");
+            if sending == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        mailer
+            .memory_mailbox()
+            .expect("tests keep mail in memory")
+            .messages()
+    }
+
     pub async fn token_for(&self, email: &str) -> As {
         let token = plusmarkt::services::users::add_token(
             &self.db,

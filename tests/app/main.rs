@@ -2,6 +2,8 @@
 //! database through the `TestApp` harness.
 
 mod harness;
+mod smtp_server;
 
 mod catalogue;
 mod foundation;
+mod mail;
