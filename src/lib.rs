@@ -56,6 +56,9 @@ pub async fn prepare_database(
             )
         })?;
     let demo_users_created = if config.demo {
+        services::demo::ensure_demo_contracts(&db)
+            .await
+            .map_err(|e| describe_error("democontracten aanmaken mislukt", &e))?;
         services::demo::ensure_demo_users(&db)
             .await
             .map_err(|e| format!("demo-accounts aanmaken mislukt: {e}"))?

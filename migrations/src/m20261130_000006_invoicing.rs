@@ -160,7 +160,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["locks", "invoice_runs", "billing_claims", "invoice_lines", "invoices"] {
+        for table in [
+            "locks",
+            "invoice_runs",
+            "billing_claims",
+            "invoice_lines",
+            "invoices",
+        ] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

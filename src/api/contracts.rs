@@ -69,18 +69,40 @@ pub async fn contract_view<C: ConnectionTrait>(db: &C, c: &contract::Model) -> A
     for line in store::contracts::lines(db, &c.id).await? {
         let terms = store::contracts::line_terms(db, &line).await?;
         let product = store::catalogue::get(db, &line.product_code).await?;
-        let per_trajectory = product.as_ref().is_some_and(|p| p.spec.unit.variant() == crate::domain::billing::Variant::Output);
+        let per_trajectory = product
+            .as_ref()
+            .is_some_and(|p| p.spec.unit.variant() == crate::domain::billing::Variant::Output);
         let used = store::contracts::volume_used(db, &line.id, per_trajectory).await?;
         lines.push(ContractLine {
-            product_name: product.as_ref().map(|p| p.spec.name.clone()).unwrap_or_default(),
-            unit: product.as_ref().map(|p| p.spec.unit.as_str().to_string()).unwrap_or_default(),
-            list_price: product.as_ref().and_then(|p| p.spec.price_on(reference)).map(|m| m.to_string()),
-            price: terms.price_on(reference.clamp(line.valid_from, line.valid_to)).map(|m| m.to_string()),
-            volume_cap: line.volume_cap_thousandths.map(|v| Quantity::from_thousandths(v).to_string()),
+            product_name: product
+                .as_ref()
+                .map(|p| p.spec.name.clone())
+                .unwrap_or_default(),
+            unit: product
+                .as_ref()
+                .map(|p| p.spec.unit.as_str().to_string())
+                .unwrap_or_default(),
+            list_price: product
+                .as_ref()
+                .and_then(|p| p.spec.price_on(reference))
+                .map(|m| m.to_string()),
+            price: terms
+                .price_on(reference.clamp(line.valid_from, line.valid_to))
+                .map(|m| m.to_string()),
+            volume_cap: line
+                .volume_cap_thousandths
+                .map(|v| Quantity::from_thousandths(v).to_string()),
             volume_used: Quantity::from_thousandths(used).to_string(),
             valid_from: line.valid_from.to_string(),
             valid_to: line.valid_to.to_string(),
-            price_history: terms.prices.iter().map(|(from, price)| LinePrice { effective_from: from.to_string(), price: price.to_string() }).collect(),
+            price_history: terms
+                .prices
+                .iter()
+                .map(|(from, price)| LinePrice {
+                    effective_from: from.to_string(),
+                    price: price.to_string(),
+                })
+                .collect(),
             product_code: line.product_code,
         });
     }
@@ -93,10 +115,14 @@ pub async fn contract_view<C: ConnectionTrait>(db: &C, c: &contract::Model) -> A
         valid_from: c.valid_from.to_string(),
         valid_to: c.valid_to.to_string(),
         status: c.status.clone(),
-        budget_ceiling: c.budget_ceiling_cents.map(|v| Money::from_cents(v).to_string()),
+        budget_ceiling: c
+            .budget_ceiling_cents
+            .map(|v| Money::from_cents(v).to_string()),
         budget_used: used.to_string(),
         budget_committed: committed.to_string(),
-        budget_remaining: c.budget_ceiling_cents.map(|v| (Money::from_cents(v) - committed).to_string()),
+        budget_remaining: c
+            .budget_ceiling_cents
+            .map(|v| (Money::from_cents(v) - committed).to_string()),
         lines,
     })
 }
@@ -107,12 +133,20 @@ pub async fn contract_view<C: ConnectionTrait>(db: &C, c: &contract::Model) -> A
     responses((status = 200, body = Page<Contract>), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[rocket::get("/api/v1/contracts?<municipality>&<year>")]
-pub async fn list(db: &State<DatabaseConnection>, reader: ContractReader, municipality: Option<&str>, year: Option<i32>) -> AppResult<ApiJson<Page<Contract>>> {
+pub async fn list(
+    db: &State<DatabaseConnection>,
+    reader: ContractReader,
+    municipality: Option<&str>,
+    year: Option<i32>,
+) -> AppResult<ApiJson<Page<Contract>>> {
     let mut items = Vec::new();
     for c in store::contracts::list(db.inner(), &reader.0, municipality, year).await? {
         items.push(contract_view(db.inner(), &c).await?);
     }
-    Ok(super::ok(Page { items, next_cursor: None }))
+    Ok(super::ok(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// One contract; another municipality's answers 404 to a casemanager.
@@ -120,9 +154,16 @@ pub async fn list(db: &State<DatabaseConnection>, reader: ContractReader, munici
     responses((status = 200, body = Contract), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[rocket::get("/api/v1/contracts/<id>")]
-pub async fn get(db: &State<DatabaseConnection>, reader: ContractReader, id: &str) -> AppResult<WithEtag<Contract>> {
+pub async fn get(
+    db: &State<DatabaseConnection>,
+    reader: ContractReader,
+    id: &str,
+) -> AppResult<WithEtag<Contract>> {
     let c = store::contracts::get(db.inner(), &reader.0, id).await?;
-    Ok(WithEtag(c.version, super::ok(contract_view(db.inner(), &c).await?)))
+    Ok(WithEtag(
+        c.version,
+        super::ok(contract_view(db.inner(), &c).await?),
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -148,17 +189,28 @@ fn money_field(field: &str, text: &str) -> AppResult<Money> {
     responses((status = 201, body = Contract), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[rocket::post("/api/v1/contracts", data = "<body>")]
-pub async fn create(db: &State<DatabaseConnection>, pricing: Pricing, body: JsonBody<NewContractRequest>) -> AppResult<WithEtag<Contract>> {
+pub async fn create(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    body: JsonBody<NewContractRequest>,
+) -> AppResult<WithEtag<Contract>> {
     let r = body.0;
     let new = NewContract {
         municipality: r.municipality,
         name: r.name,
         valid_from: date_field("valid_from", &r.valid_from)?,
         valid_to: date_field("valid_to", &r.valid_to)?,
-        budget_ceiling: r.budget_ceiling.as_deref().map(|b| money_field("budget_ceiling", b)).transpose()?,
+        budget_ceiling: r
+            .budget_ceiling
+            .as_deref()
+            .map(|b| money_field("budget_ceiling", b))
+            .transpose()?,
     };
     let c = service::create(db.inner(), &pricing.0, new).await?;
-    Ok(WithEtag(c.version, ApiJson(Status::Created, contract_view(db.inner(), &c).await?)))
+    Ok(WithEtag(
+        c.version,
+        ApiJson(Status::Created, contract_view(db.inner(), &c).await?),
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -180,22 +232,48 @@ pub struct ContractPatchRequest {
     responses((status = 200, body = Contract), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"), (status = 412, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[rocket::patch("/api/v1/contracts/<id>", data = "<body>")]
-pub async fn patch(db: &State<DatabaseConnection>, pricing: Pricing, id: &str, if_match: IfMatch, body: JsonBody<ContractPatchRequest>) -> AppResult<WithEtag<Contract>> {
+pub async fn patch(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    id: &str,
+    if_match: IfMatch,
+    body: JsonBody<ContractPatchRequest>,
+) -> AppResult<WithEtag<Contract>> {
     let r = body.0;
     let patch = ContractPatch {
         name: r.name,
-        valid_from: r.valid_from.as_deref().map(|d| date_field("valid_from", d)).transpose()?,
-        valid_to: r.valid_to.as_deref().map(|d| date_field("valid_to", d)).transpose()?,
+        valid_from: r
+            .valid_from
+            .as_deref()
+            .map(|d| date_field("valid_from", d))
+            .transpose()?,
+        valid_to: r
+            .valid_to
+            .as_deref()
+            .map(|d| date_field("valid_to", d))
+            .transpose()?,
         budget_ceiling: match r.budget_ceiling {
             None => None,
             Some(serde_json::Value::Null) => Some(None),
             Some(serde_json::Value::String(s)) => Some(Some(money_field("budget_ceiling", &s)?)),
-            Some(_) => return Err(AppError::field("budget_ceiling", "verwacht een bedrag als tekst, bijvoorbeeld \"150000.00\", of null")),
+            Some(_) => {
+                return Err(AppError::field(
+                    "budget_ceiling",
+                    "verwacht een bedrag als tekst, bijvoorbeeld \"150000.00\", of null",
+                ))
+            }
         },
-        status: r.status.as_deref().map(|s| ContractStatus::parse(s).map_err(|e| AppError::field("status", e))).transpose()?,
+        status: r
+            .status
+            .as_deref()
+            .map(|s| ContractStatus::parse(s).map_err(|e| AppError::field("status", e)))
+            .transpose()?,
     };
     let c = service::update(db.inner(), &pricing.0, id, patch, if_match.0).await?;
-    Ok(WithEtag(c.version, super::ok(contract_view(db.inner(), &c).await?)))
+    Ok(WithEtag(
+        c.version,
+        super::ok(contract_view(db.inner(), &c).await?),
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -214,9 +292,16 @@ pub struct LineRequest {
 fn cap_of(value: Option<serde_json::Value>) -> AppResult<Option<Quantity>> {
     match value {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(n)) => Quantity::parse(&n.to_string()).map(Some).map_err(|e| AppError::field("volume_cap", e.to_string())),
-        Some(serde_json::Value::String(s)) => Quantity::parse(&s).map(Some).map_err(|e| AppError::field("volume_cap", e.to_string())),
-        Some(_) => Err(AppError::field("volume_cap", "verwacht een aantal, bijvoorbeeld 10")),
+        Some(serde_json::Value::Number(n)) => Quantity::parse(&n.to_string())
+            .map(Some)
+            .map_err(|e| AppError::field("volume_cap", e.to_string())),
+        Some(serde_json::Value::String(s)) => Quantity::parse(&s)
+            .map(Some)
+            .map_err(|e| AppError::field("volume_cap", e.to_string())),
+        Some(_) => Err(AppError::field(
+            "volume_cap",
+            "verwacht een aantal, bijvoorbeeld 10",
+        )),
     }
 }
 
@@ -226,11 +311,20 @@ fn cap_of(value: Option<serde_json::Value>) -> AppResult<Option<Quantity>> {
     responses((status = 200, body = Contract), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[rocket::put("/api/v1/contracts/<id>/lines/<product_code>", data = "<body>")]
-pub async fn put_line(db: &State<DatabaseConnection>, pricing: Pricing, id: &str, product_code: &str, body: JsonBody<LineRequest>) -> AppResult<WithEtag<Contract>> {
+pub async fn put_line(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    id: &str,
+    product_code: &str,
+    body: JsonBody<LineRequest>,
+) -> AppResult<WithEtag<Contract>> {
     let r = body.0;
     if let Some(serde_json::Value::Number(n)) = &r.volume_cap {
         if n.as_f64().is_some_and(|v| v < 0.0) {
-            return Err(AppError::field("volume_cap", "een volumeplafond kan niet negatief zijn"));
+            return Err(AppError::field(
+                "volume_cap",
+                "een volumeplafond kan niet negatief zijn",
+            ));
         }
     }
     let price = match r.price.as_deref() {
@@ -240,13 +334,28 @@ pub async fn put_line(db: &State<DatabaseConnection>, pricing: Pricing, id: &str
     let input = LineInput {
         price,
         volume_cap: cap_of(r.volume_cap)?,
-        valid_from: r.valid_from.as_deref().map(|d| date_field("valid_from", d)).transpose()?,
-        valid_to: r.valid_to.as_deref().map(|d| date_field("valid_to", d)).transpose()?,
-        effective_from: r.effective_from.as_deref().map(|d| date_field("effective_from", d)).transpose()?,
+        valid_from: r
+            .valid_from
+            .as_deref()
+            .map(|d| date_field("valid_from", d))
+            .transpose()?,
+        valid_to: r
+            .valid_to
+            .as_deref()
+            .map(|d| date_field("valid_to", d))
+            .transpose()?,
+        effective_from: r
+            .effective_from
+            .as_deref()
+            .map(|d| date_field("effective_from", d))
+            .transpose()?,
     };
     service::put_line(db.inner(), &pricing.0, id, product_code, input).await?;
     let c = store::contracts::get(db.inner(), &pricing.0, id).await?;
-    Ok(WithEtag(c.version, super::ok(contract_view(db.inner(), &c).await?)))
+    Ok(WithEtag(
+        c.version,
+        super::ok(contract_view(db.inner(), &c).await?),
+    ))
 }
 
 /// Removes a line from a draft, or ends it on an active contract from `effective_from`.
@@ -255,11 +364,22 @@ pub async fn put_line(db: &State<DatabaseConnection>, pricing: Pricing, id: &str
     responses((status = 200, body = Contract), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[rocket::delete("/api/v1/contracts/<id>/lines/<product_code>?<effective_from>")]
-pub async fn delete_line(db: &State<DatabaseConnection>, pricing: Pricing, id: &str, product_code: &str, effective_from: Option<&str>) -> AppResult<WithEtag<Contract>> {
-    let effective = effective_from.map(|d| date_field("effective_from", d)).transpose()?;
+pub async fn delete_line(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    id: &str,
+    product_code: &str,
+    effective_from: Option<&str>,
+) -> AppResult<WithEtag<Contract>> {
+    let effective = effective_from
+        .map(|d| date_field("effective_from", d))
+        .transpose()?;
     service::remove_line(db.inner(), &pricing.0, id, product_code, effective).await?;
     let c = store::contracts::get(db.inner(), &pricing.0, id).await?;
-    Ok(WithEtag(c.version, super::ok(contract_view(db.inner(), &c).await?)))
+    Ok(WithEtag(
+        c.version,
+        super::ok(contract_view(db.inner(), &c).await?),
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -274,24 +394,36 @@ pub struct CopyRequest {
     responses((status = 201, body = Contract), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[rocket::post("/api/v1/contracts/<id>/copy", data = "<body>")]
-pub async fn copy(db: &State<DatabaseConnection>, pricing: Pricing, id: &str, body: JsonBody<CopyRequest>) -> AppResult<WithEtag<Contract>> {
-    let percent: Decimal = body
-        .0
-        .indexation_percent
-        .trim()
-        .parse()
-        .map_err(|_| AppError::field("indexation_percent", "verwacht een percentage als 3.2"))?;
+pub async fn copy(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    id: &str,
+    body: JsonBody<CopyRequest>,
+) -> AppResult<WithEtag<Contract>> {
+    let percent: Decimal =
+        body.0.indexation_percent.trim().parse().map_err(|_| {
+            AppError::field("indexation_percent", "verwacht een percentage als 3.2")
+        })?;
     let c = service::copy_with_indexation(db.inner(), &pricing.0, id, percent).await?;
-    Ok(WithEtag(c.version, ApiJson(Status::Created, contract_view(db.inner(), &c).await?)))
+    Ok(WithEtag(
+        c.version,
+        ApiJson(Status::Created, contract_view(db.inner(), &c).await?),
+    ))
 }
 
 /// The principal-scoped contract covering today for a municipality (casemanager pages).
-pub async fn current_for<C: ConnectionTrait>(db: &C, principal: &Principal, municipality: &str) -> AppResult<Option<contract::Model>> {
+pub async fn current_for<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    municipality: &str,
+) -> AppResult<Option<contract::Model>> {
     let today = chrono::Local::now().date_naive();
-    Ok(store::contracts::list(db, principal, Some(municipality), None)
-        .await?
-        .into_iter()
-        .find(|c| c.valid_from <= today && today <= c.valid_to))
+    Ok(
+        store::contracts::list(db, principal, Some(municipality), None)
+            .await?
+            .into_iter()
+            .find(|c| c.valid_from <= today && today <= c.valid_to),
+    )
 }
 
 pub fn routes() -> Vec<Route> {

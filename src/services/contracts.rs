@@ -4,7 +4,9 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use serde_json::{json, Value};
 
 use crate::auth::Principal;
@@ -62,12 +64,23 @@ fn status_of(c: &contract::Model) -> AppResult<ContractStatus> {
     ContractStatus::parse(&c.status).map_err(AppError::Internal)
 }
 
-async fn check_period<C: ConnectionTrait>(db: &C, municipality: &str, from: NaiveDate, to: NaiveDate, except: Option<&str>) -> AppResult<()> {
+async fn check_period<C: ConnectionTrait>(
+    db: &C,
+    municipality: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    except: Option<&str>,
+) -> AppResult<()> {
     if to < from {
-        return Err(AppError::field("valid_to", "de einddatum ligt vóór de begindatum"));
+        return Err(AppError::field(
+            "valid_to",
+            "de einddatum ligt vóór de begindatum",
+        ));
     }
     for other in store::contracts::of_municipality(db, municipality).await? {
-        if Some(other.id.as_str()) != except && periods_overlap((from, to), (other.valid_from, other.valid_to)) {
+        if Some(other.id.as_str()) != except
+            && periods_overlap((from, to), (other.valid_from, other.valid_to))
+        {
             return Err(AppError::field(
                 "valid_from",
                 format!(
@@ -82,14 +95,26 @@ async fn check_period<C: ConnectionTrait>(db: &C, municipality: &str, from: Naiv
     Ok(())
 }
 
-pub async fn create(db: &DatabaseConnection, actor: &Principal, new: NewContract) -> AppResult<contract::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    new: NewContract,
+) -> AppResult<contract::Model> {
     if new.budget_ceiling.is_some_and(|b| b.is_negative()) {
-        return Err(AppError::field("budget_ceiling", "het budgetplafond kan niet negatief zijn"));
+        return Err(AppError::field(
+            "budget_ceiling",
+            "het budgetplafond kan niet negatief zijn",
+        ));
     }
     let txn = store::db::begin_write(db).await?;
     let municipality = store::municipalities::get(&txn, &new.municipality)
         .await?
-        .ok_or_else(|| AppError::field("municipality", format!("onbekende gemeente {}", new.municipality)))?;
+        .ok_or_else(|| {
+            AppError::field(
+                "municipality",
+                format!("onbekende gemeente {}", new.municipality),
+            )
+        })?;
     check_period(&txn, &municipality.code, new.valid_from, new.valid_to, None).await?;
     let model = contract::Model {
         id: new_id(),
@@ -97,7 +122,13 @@ pub async fn create(db: &DatabaseConnection, actor: &Principal, new: NewContract
         name: new
             .name
             .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| format!("Contractspecificatie {} {}", municipality.name, new.valid_from.year())),
+            .unwrap_or_else(|| {
+                format!(
+                    "Contractspecificatie {} {}",
+                    municipality.name,
+                    new.valid_from.year()
+                )
+            }),
         valid_from: new.valid_from,
         valid_to: new.valid_to,
         status: ContractStatus::Draft.as_str().into(),
@@ -107,8 +138,19 @@ pub async fn create(db: &DatabaseConnection, actor: &Principal, new: NewContract
         created_at: now(),
         activated_at: None,
     };
-    contract::Entity::insert(contract::ActiveModel::from(model.clone())).exec_without_returning(&txn).await?;
-    store::audit::append(&txn, actor, "contract.create", "contract", &model.id, None, Some(contract_json(&model))).await?;
+    contract::Entity::insert(contract::ActiveModel::from(model.clone()))
+        .exec_without_returning(&txn)
+        .await?;
+    store::audit::append(
+        &txn,
+        actor,
+        "contract.create",
+        "contract",
+        &model.id,
+        None,
+        Some(contract_json(&model)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(model)
 }
@@ -123,7 +165,13 @@ pub struct ContractPatch {
     pub status: Option<ContractStatus>,
 }
 
-pub async fn update(db: &DatabaseConnection, actor: &Principal, id: &str, patch: ContractPatch, if_match: Option<i32>) -> AppResult<contract::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: &str,
+    patch: ContractPatch,
+    if_match: Option<i32>,
+) -> AppResult<contract::Model> {
     let txn = store::db::begin_write(db).await?;
     let before = store::contracts::get(&txn, actor, id).await?;
     if if_match.is_some_and(|v| v != before.version) {
@@ -139,15 +187,27 @@ pub async fn update(db: &DatabaseConnection, actor: &Principal, id: &str, patch:
     }
     if patch.valid_from.is_some() || patch.valid_to.is_some() {
         if status != ContractStatus::Draft {
-            return Err(AppError::Conflict("de periode van een actief contract verandert niet; maak een nieuw contract".into()));
+            return Err(AppError::Conflict(
+                "de periode van een actief contract verandert niet; maak een nieuw contract".into(),
+            ));
         }
         after.valid_from = patch.valid_from.unwrap_or(after.valid_from);
         after.valid_to = patch.valid_to.unwrap_or(after.valid_to);
-        check_period(&txn, &after.municipality_code, after.valid_from, after.valid_to, Some(id)).await?;
+        check_period(
+            &txn,
+            &after.municipality_code,
+            after.valid_from,
+            after.valid_to,
+            Some(id),
+        )
+        .await?;
     }
     if let Some(ceiling) = patch.budget_ceiling {
         if ceiling.is_some_and(|c| c.is_negative()) {
-            return Err(AppError::field("budget_ceiling", "het budgetplafond kan niet negatief zijn"));
+            return Err(AppError::field(
+                "budget_ceiling",
+                "het budgetplafond kan niet negatief zijn",
+            ));
         }
         after.budget_ceiling_cents = ceiling.map(|c| c.to_cents());
     }
@@ -155,7 +215,10 @@ pub async fn update(db: &DatabaseConnection, actor: &Principal, id: &str, patch:
         let next = status.transition(to).map_err(AppError::Conflict)?;
         if next == ContractStatus::Active {
             if store::contracts::lines(&txn, id).await?.is_empty() {
-                return Err(AppError::field("status", "een contract zonder producten kan niet actief worden"));
+                return Err(AppError::field(
+                    "status",
+                    "een contract zonder producten kan niet actief worden",
+                ));
             }
             after.activated_at = Some(now());
         }
@@ -171,14 +234,26 @@ pub async fn update(db: &DatabaseConnection, actor: &Principal, id: &str, patch:
     if result.rows_affected != 1 {
         return Err(AppError::PreconditionFailed);
     }
-    store::audit::append(&txn, actor, "contract.update", "contract", id, Some(contract_json(&before)), Some(contract_json(&after))).await?;
+    store::audit::append(
+        &txn,
+        actor,
+        "contract.update",
+        "contract",
+        id,
+        Some(contract_json(&before)),
+        Some(contract_json(&after)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
 
 async fn bump_version<C: ConnectionTrait>(db: &C, id: &str) -> AppResult<()> {
     contract::Entity::update_many()
-        .col_expr(contract::Column::Version, Expr::col(contract::Column::Version).add(1))
+        .col_expr(
+            contract::Column::Version,
+            Expr::col(contract::Column::Version).add(1),
+        )
         .filter(contract::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -190,36 +265,64 @@ use sea_orm::ExprTrait;
 /// Adds or changes the line of a product. On a draft the line is simply set; on an active
 /// contract a price change is an amendment from `effective_from`, and the earlier price
 /// stays in the line's history.
-pub async fn put_line(db: &DatabaseConnection, actor: &Principal, id: &str, product_code: &str, input: LineInput) -> AppResult<contract_line::Model> {
+pub async fn put_line(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: &str,
+    product_code: &str,
+    input: LineInput,
+) -> AppResult<contract_line::Model> {
     let mut errors = Vec::new();
     if input.price.is_some_and(|p| p.is_negative()) {
         errors.push(FieldError::new("price", "een prijs kan niet negatief zijn"));
     }
-    if input.volume_cap.is_some_and(|c| c.is_negative() || c.is_zero()) {
-        errors.push(FieldError::new("volume_cap", "een volumeplafond is groter dan nul"));
+    if input
+        .volume_cap
+        .is_some_and(|c| c.is_negative() || c.is_zero())
+    {
+        errors.push(FieldError::new(
+            "volume_cap",
+            "een volumeplafond is groter dan nul",
+        ));
     }
     if !errors.is_empty() {
-        return Err(AppError::validation("de contractregel is niet geldig", errors));
+        return Err(AppError::validation(
+            "de contractregel is niet geldig",
+            errors,
+        ));
     }
     let txn = store::db::begin_write(db).await?;
     let c = store::contracts::get(&txn, actor, id).await?;
     let status = status_of(&c)?;
     if status == ContractStatus::Ended {
-        return Err(AppError::Conflict("een beëindigd contract verandert niet meer".into()));
+        return Err(AppError::Conflict(
+            "een beëindigd contract verandert niet meer".into(),
+        ));
     }
     let product = store::catalogue::get(&txn, product_code)
         .await?
-        .ok_or_else(|| AppError::field("product_code", format!("onbekend product {product_code}")))?;
-    let existing = store::contracts::lines(&txn, id).await?.into_iter().find(|l| l.product_code == product_code);
+        .ok_or_else(|| {
+            AppError::field("product_code", format!("onbekend product {product_code}"))
+        })?;
+    let existing = store::contracts::lines(&txn, id)
+        .await?
+        .into_iter()
+        .find(|l| l.product_code == product_code);
     let effective = match status {
         ContractStatus::Draft => None,
         _ => Some(input.effective_from.ok_or_else(|| {
-            AppError::field("effective_from", "een wijziging van een actief contract heeft een ingangsdatum")
+            AppError::field(
+                "effective_from",
+                "een wijziging van een actief contract heeft een ingangsdatum",
+            )
         })?),
     };
     if let Some(e) = effective {
         if e < c.valid_from || e > c.valid_to {
-            return Err(AppError::field("effective_from", "de ingangsdatum ligt buiten de looptijd van het contract"));
+            return Err(AppError::field(
+                "effective_from",
+                "de ingangsdatum ligt buiten de looptijd van het contract",
+            ));
         }
     }
     let valid_from = input
@@ -227,22 +330,37 @@ pub async fn put_line(db: &DatabaseConnection, actor: &Principal, id: &str, prod
         .or(existing.as_ref().map(|l| l.valid_from))
         .or(effective)
         .unwrap_or(c.valid_from);
-    let valid_to = input.valid_to.or(existing.as_ref().map(|l| l.valid_to)).unwrap_or(c.valid_to);
+    let valid_to = input
+        .valid_to
+        .or(existing.as_ref().map(|l| l.valid_to))
+        .unwrap_or(c.valid_to);
     if valid_to < valid_from {
-        return Err(AppError::field("valid_to", "de einddatum van de regel ligt vóór de begindatum"));
+        return Err(AppError::field(
+            "valid_to",
+            "de einddatum van de regel ligt vóór de begindatum",
+        ));
     }
     if valid_from < c.valid_from || valid_to > c.valid_to {
-        return Err(AppError::field("valid_from", "de data van de regel liggen buiten de looptijd van het contract"));
+        return Err(AppError::field(
+            "valid_from",
+            "de data van de regel liggen buiten de looptijd van het contract",
+        ));
     }
     let price = match input.price {
         Some(p) => Some(p),
         None if existing.is_none() => Some(product.spec.price_on(valid_from).ok_or_else(|| {
-            AppError::field("price", format!("{product_code} heeft geen lijstprijs op {valid_from}; geef een prijs op"))
+            AppError::field(
+                "price",
+                format!("{product_code} heeft geen lijstprijs op {valid_from}; geef een prijs op"),
+            )
         })?),
         None => None,
     };
     let line = contract_line::Model {
-        id: existing.as_ref().map(|l| l.id.clone()).unwrap_or_else(new_id),
+        id: existing
+            .as_ref()
+            .map(|l| l.id.clone())
+            .unwrap_or_else(new_id),
         contract_id: id.to_string(),
         product_code: product_code.to_string(),
         volume_cap_thousandths: match (&input.volume_cap, &existing) {
@@ -262,9 +380,13 @@ pub async fn put_line(db: &DatabaseConnection, actor: &Principal, id: &str, prod
         None => None,
     };
     if existing.is_some() {
-        contract_line::Entity::update(contract_line::ActiveModel::from(line.clone()).reset_all()).exec(&txn).await?;
+        contract_line::Entity::update(contract_line::ActiveModel::from(line.clone()).reset_all())
+            .exec(&txn)
+            .await?;
     } else {
-        contract_line::Entity::insert(contract_line::ActiveModel::from(line.clone())).exec_without_returning(&txn).await?;
+        contract_line::Entity::insert(contract_line::ActiveModel::from(line.clone()))
+            .exec_without_returning(&txn)
+            .await?;
     }
     if let Some(price) = price {
         let from = match (existing.is_some(), effective) {
@@ -284,13 +406,15 @@ pub async fn put_line(db: &DatabaseConnection, actor: &Principal, id: &str, prod
                 .exec(&txn)
                 .await?;
         }
-        contract_line_price::Entity::insert(contract_line_price::ActiveModel::from(contract_line_price::Model {
-            contract_line_id: line.id.clone(),
-            effective_from: from,
-            price_cents: price.to_cents(),
-            created_at: now(),
-            created_by: actor.actor(),
-        }))
+        contract_line_price::Entity::insert(contract_line_price::ActiveModel::from(
+            contract_line_price::Model {
+                contract_line_id: line.id.clone(),
+                effective_from: from,
+                price_cents: price.to_cents(),
+                created_at: now(),
+                created_by: actor.actor(),
+            },
+        ))
         .exec_without_returning(&txn)
         .await?;
     }
@@ -312,7 +436,13 @@ pub async fn put_line(db: &DatabaseConnection, actor: &Principal, id: &str, prod
 
 /// Removes a product from a draft, or (amendment) ends its line on an active contract the
 /// day before `effective_from`. Orders already placed keep their locked price.
-pub async fn remove_line(db: &DatabaseConnection, actor: &Principal, id: &str, product_code: &str, effective_from: Option<NaiveDate>) -> AppResult<()> {
+pub async fn remove_line(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: &str,
+    product_code: &str,
+    effective_from: Option<NaiveDate>,
+) -> AppResult<()> {
     let txn = store::db::begin_write(db).await?;
     let c = store::contracts::get(&txn, actor, id).await?;
     let line = store::contracts::lines(&txn, id)
@@ -327,20 +457,59 @@ pub async fn remove_line(db: &DatabaseConnection, actor: &Principal, id: &str, p
                 .filter(contract_line_price::Column::ContractLineId.eq(line.id.clone()))
                 .exec(&txn)
                 .await?;
-            contract_line::Entity::delete_by_id(line.id.clone()).exec(&txn).await?;
-            store::audit::append(&txn, actor, "contract.line.remove", "contract", id, Some(before), None).await?;
+            contract_line::Entity::delete_by_id(line.id.clone())
+                .exec(&txn)
+                .await?;
+            store::audit::append(
+                &txn,
+                actor,
+                "contract.line.remove",
+                "contract",
+                id,
+                Some(before),
+                None,
+            )
+            .await?;
         }
         ContractStatus::Active => {
-            let effective = effective_from.ok_or_else(|| AppError::field("effective_from", "het beëindigen van een regel van een actief contract heeft een ingangsdatum"))?;
+            let effective = effective_from.ok_or_else(|| {
+                AppError::field(
+                    "effective_from",
+                    "het beëindigen van een regel van een actief contract heeft een ingangsdatum",
+                )
+            })?;
             let last_day = effective.pred_opt().unwrap_or(effective);
             if effective <= line.valid_from || effective > c.valid_to {
-                return Err(AppError::field("effective_from", "de ingangsdatum ligt niet binnen de looptijd van de regel"));
+                return Err(AppError::field(
+                    "effective_from",
+                    "de ingangsdatum ligt niet binnen de looptijd van de regel",
+                ));
             }
-            let ended = contract_line::Model { valid_to: last_day, ..line };
-            contract_line::Entity::update(contract_line::ActiveModel::from(ended.clone()).reset_all()).exec(&txn).await?;
-            store::audit::append(&txn, actor, "contract.amend.end_line", "contract", id, Some(before), Some(line_json(&ended, None))).await?;
+            let ended = contract_line::Model {
+                valid_to: last_day,
+                ..line
+            };
+            contract_line::Entity::update(
+                contract_line::ActiveModel::from(ended.clone()).reset_all(),
+            )
+            .exec(&txn)
+            .await?;
+            store::audit::append(
+                &txn,
+                actor,
+                "contract.amend.end_line",
+                "contract",
+                id,
+                Some(before),
+                Some(line_json(&ended, None)),
+            )
+            .await?;
         }
-        ContractStatus::Ended => return Err(AppError::Conflict("een beëindigd contract verandert niet meer".into())),
+        ContractStatus::Ended => {
+            return Err(AppError::Conflict(
+                "een beëindigd contract verandert niet meer".into(),
+            ))
+        }
     }
     bump_version(&txn, id).await?;
     txn.commit().await?;
@@ -349,9 +518,17 @@ pub async fn remove_line(db: &DatabaseConnection, actor: &Principal, id: &str, p
 
 /// The yearly routine: copies a contract into the next period as a draft, every agreed
 /// price (as valid at the end of the source) indexed by `percent` and rounded to cents.
-pub async fn copy_with_indexation(db: &DatabaseConnection, actor: &Principal, source_id: &str, percent: Decimal) -> AppResult<contract::Model> {
+pub async fn copy_with_indexation(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    source_id: &str,
+    percent: Decimal,
+) -> AppResult<contract::Model> {
     if percent < Decimal::from(-50) || percent > Decimal::from(100) || percent.scale() > 3 {
-        return Err(AppError::field("indexation_percent", "indexatie tussen -50 en 100 procent, met hoogstens drie decimalen"));
+        return Err(AppError::field(
+            "indexation_percent",
+            "indexatie tussen -50 en 100 procent, met hoogstens drie decimalen",
+        ));
     }
     let txn = store::db::begin_write(db).await?;
     let source = store::contracts::get(&txn, actor, source_id).await?;
@@ -361,7 +538,10 @@ pub async fn copy_with_indexation(db: &DatabaseConnection, actor: &Principal, so
     let copy = contract::Model {
         id: new_id(),
         municipality_code: source.municipality_code.clone(),
-        name: source.name.replace(&source.valid_from.year().to_string(), &from.year().to_string()),
+        name: source.name.replace(
+            &source.valid_from.year().to_string(),
+            &from.year().to_string(),
+        ),
         valid_from: from,
         valid_to: to,
         status: ContractStatus::Draft.as_str().into(),
@@ -371,11 +551,15 @@ pub async fn copy_with_indexation(db: &DatabaseConnection, actor: &Principal, so
         created_at: now(),
         activated_at: None,
     };
-    contract::Entity::insert(contract::ActiveModel::from(copy.clone())).exec_without_returning(&txn).await?;
+    contract::Entity::insert(contract::ActiveModel::from(copy.clone()))
+        .exec_without_returning(&txn)
+        .await?;
     let mut copied = Vec::new();
     for line in store::contracts::lines(&txn, source_id).await? {
         let terms = store::contracts::line_terms(&txn, &line).await?;
-        let Some(last_price) = terms.prices.last().map(|p| p.1) else { continue };
+        let Some(last_price) = terms.prices.last().map(|p| p.1) else {
+            continue;
+        };
         let new_line = contract_line::Model {
             id: new_id(),
             contract_id: copy.id.clone(),
@@ -386,14 +570,18 @@ pub async fn copy_with_indexation(db: &DatabaseConnection, actor: &Principal, so
             created_at: now(),
         };
         let price = index_price(last_price, percent);
-        contract_line::Entity::insert(contract_line::ActiveModel::from(new_line.clone())).exec_without_returning(&txn).await?;
-        contract_line_price::Entity::insert(contract_line_price::ActiveModel::from(contract_line_price::Model {
-            contract_line_id: new_line.id.clone(),
-            effective_from: new_line.valid_from,
-            price_cents: price.to_cents(),
-            created_at: now(),
-            created_by: actor.actor(),
-        }))
+        contract_line::Entity::insert(contract_line::ActiveModel::from(new_line.clone()))
+            .exec_without_returning(&txn)
+            .await?;
+        contract_line_price::Entity::insert(contract_line_price::ActiveModel::from(
+            contract_line_price::Model {
+                contract_line_id: new_line.id.clone(),
+                effective_from: new_line.valid_from,
+                price_cents: price.to_cents(),
+                created_at: now(),
+                created_by: actor.actor(),
+            },
+        ))
         .exec_without_returning(&txn)
         .await?;
         copied.push(json!({"product_code": line.product_code, "from": last_price.to_string(), "to": price.to_string()}));
@@ -402,7 +590,16 @@ pub async fn copy_with_indexation(db: &DatabaseConnection, actor: &Principal, so
     after["copied_from"] = json!(source_id);
     after["indexation_percent"] = json!(percent.to_string());
     after["lines"] = json!(copied);
-    store::audit::append(&txn, actor, "contract.copy", "contract", &copy.id, None, Some(after)).await?;
+    store::audit::append(
+        &txn,
+        actor,
+        "contract.copy",
+        "contract",
+        &copy.id,
+        None,
+        Some(after),
+    )
+    .await?;
     txn.commit().await?;
     Ok(copy)
 }

@@ -84,3 +84,135 @@ pub fn demo_logins_text() -> String {
     }
     text
 }
+
+/// The products every 3D-ketensamenwerking municipality buys in the demo.
+const KETEN_PRODUCTS: &[&str] = &[
+    "DIAG-AANZET",
+    "DIAG-BREEDINTAKE",
+    "KIB-DOSSIER",
+    "REI-WERKFIT",
+    "REI-NAARWERK",
+    "JOBCOACH-UUR",
+    "DAGB-DAGDEEL",
+    "PLANREGIE-MAAND",
+    "WERKACADEMIE",
+    "WERKACADEMIE-JONGEREN",
+    "WMO-BEGELEIDING-UUR",
+    "JEUGD-MAATWERK",
+    "JEUGD-COACH-UUR",
+    "INB-PIP",
+    "INB-TAALDOEN",
+    "INB-ZROUTE",
+    "BEGELEIDWERKEN-MAAND",
+    "LOONWAARDEMETING",
+];
+
+/// One active contract for the current year per municipality, chosen by its way of
+/// working with WSD: the Cafetariamodel buys from the whole portfolio, the
+/// Participatiebedrijf buys participation and employer services at 3% below list, the
+/// 3D-ketensamenwerking a core set. Boxtel has a budget ceiling, a volume cap and an
+/// agreed price below list; Vught a budget ceiling.
+pub async fn ensure_demo_contracts(db: &DatabaseConnection) -> AppResult<bool> {
+    use chrono::Datelike;
+    use rust_decimal::Decimal;
+
+    use crate::domain::catalogue::ProductStatus;
+    use crate::domain::contract::ContractStatus;
+    use crate::domain::money::Money;
+    use crate::domain::quantity::Quantity;
+    use crate::services::contracts::{self, ContractPatch, LineInput, NewContract};
+
+    let system = Principal::system("demo");
+    let pricing_view = Principal {
+        role: Role::Pricing,
+        ..system.clone()
+    };
+    if !store::contracts::list(db, &pricing_view, None, None)
+        .await?
+        .is_empty()
+    {
+        return Ok(false);
+    }
+    let year = chrono::Local::now().date_naive().year();
+    let (Some(from), Some(to)) = (
+        chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+        chrono::NaiveDate::from_ymd_opt(year, 12, 31),
+    ) else {
+        return Ok(false);
+    };
+    let products = store::catalogue::all(db).await?;
+    for m in store::municipalities::list(db).await? {
+        let budget = match m.code.as_str() {
+            "GM0757" => Some(Money::from_cents(12_000_000)),
+            "GM0865" => Some(Money::from_cents(15_000_000)),
+            _ => None,
+        };
+        let contract = contracts::create(
+            db,
+            &pricing_view,
+            NewContract {
+                municipality: m.code.clone(),
+                name: None,
+                valid_from: from,
+                valid_to: to,
+                budget_ceiling: budget,
+            },
+        )
+        .await?;
+        for p in products
+            .iter()
+            .filter(|p| p.spec.status == ProductStatus::Active)
+        {
+            let code = p.spec.code.as_str();
+            let chosen = match m.cooperation_model.as_str() {
+                "cafetariamodel" => true,
+                "participatiebedrijf" => {
+                    ["participatie", "werkgevers", "inburgering"].contains(&p.spec.domain.as_str())
+                }
+                _ => KETEN_PRODUCTS.contains(&code),
+            };
+            let Some(list_price) = p.spec.price_on(from) else {
+                continue;
+            };
+            if !chosen {
+                continue;
+            }
+            let price = match (m.cooperation_model.as_str(), m.code.as_str(), code) {
+                ("participatiebedrijf", _, _) => {
+                    crate::domain::pricing::index_price(list_price, Decimal::from(-3))
+                }
+                (_, "GM0757", "JOBCOACH-UUR") => Money::from_cents(7_250),
+                _ => list_price,
+            };
+            let volume_cap = match (m.code.as_str(), code) {
+                ("GM0757", "REI-WERKFIT") => Some(Quantity::from_thousandths(10_000)),
+                ("GM1948", "REI-NAARWERK") => Some(Quantity::from_thousandths(40_000)),
+                _ => None,
+            };
+            contracts::put_line(
+                db,
+                &pricing_view,
+                &contract.id,
+                code,
+                LineInput {
+                    price: Some(price),
+                    volume_cap,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+        contracts::update(
+            db,
+            &pricing_view,
+            &contract.id,
+            ContractPatch {
+                status: Some(ContractStatus::Active),
+                ..Default::default()
+            },
+            None,
+        )
+        .await?;
+    }
+    Ok(true)
+}

@@ -17,7 +17,9 @@ use crate::error::{AppError, AppResult};
 fn may_read(principal: &Principal) -> AppResult<()> {
     match principal.role {
         Role::Pricing | Role::Finance | Role::Casemanager => Ok(()),
-        Role::Admin | Role::WsdStaff => Err(AppError::Forbidden("contracten zijn voor prijsbeheer, financiën en casemanagers".into())),
+        Role::Admin | Role::WsdStaff => Err(AppError::Forbidden(
+            "contracten zijn voor prijsbeheer, financiën en casemanagers".into(),
+        )),
     }
 }
 
@@ -238,9 +240,17 @@ pub async fn budget_committed<C: ConnectionTrait>(db: &C, contract_id: &str) -> 
 
 /// How much of a contract line's volume cap the orders take: trajectories for output
 /// products, ordered units for effort products (thousandths).
-pub async fn volume_used<C: ConnectionTrait>(db: &C, contract_line_id: &str, per_trajectory: bool) -> AppResult<i64> {
+pub async fn volume_used<C: ConnectionTrait>(
+    db: &C,
+    contract_line_id: &str,
+    per_trajectory: bool,
+) -> AppResult<i64> {
     let backend = db.get_database_backend();
-    let expression = if per_trajectory { "COUNT(*) * 1000" } else { "COALESCE(SUM(quantity_thousandths), 0)" };
+    let expression = if per_trajectory {
+        "COUNT(*) * 1000"
+    } else {
+        "COALESCE(SUM(quantity_thousandths), 0)"
+    };
     let row = db
         .query_one_raw(sea_orm::Statement::from_sql_and_values(
             backend,

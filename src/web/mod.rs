@@ -11,6 +11,7 @@ use crate::domain::role::Role;
 
 pub mod account;
 pub mod admin;
+pub mod contracts;
 pub mod format;
 pub mod pricing;
 
@@ -82,12 +83,24 @@ fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
             "Gebruikers",
             "Gebruikers toevoegen en hun rol en gemeente bekijken.",
         )),
-        Role::Pricing => items.push((
-            "/prijzen/producten",
-            "Dienstenportfolio",
-            "Producten, doelgroepen en tarieven: zoeken, bewerken en tariefwijzigingen plannen.",
+        Role::Pricing => {
+            items.push((
+                "/prijzen/producten",
+                "Dienstenportfolio",
+                "Producten, doelgroepen en tarieven: zoeken, bewerken en tariefwijzigingen plannen.",
+            ));
+            items.push((
+                "/prijzen/contracten",
+                "Contracten",
+                "Contractspecificaties per gemeente: producten, prijzen, plafonds, amendementen en de jaarlijkse kopie.",
+            ));
+        }
+        Role::Casemanager => items.push((
+            "/contract",
+            "Ons contract",
+            "Welke producten uw gemeente heeft gecontracteerd, tegen welke prijs, en hoeveel budget er nog is.",
         )),
-        Role::Casemanager | Role::WsdStaff | Role::Finance => {}
+        Role::WsdStaff | Role::Finance => {}
     }
     items
 }
@@ -164,5 +177,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(account::routes());
     routes.extend(admin::routes());
     routes.extend(pricing::routes());
+    routes.extend(contracts::routes());
     routes
 }

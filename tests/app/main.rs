@@ -5,5 +5,6 @@ mod harness;
 mod smtp_server;
 
 mod catalogue;
+mod contracts;
 mod foundation;
 mod mail;

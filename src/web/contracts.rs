@@ -1,0 +1,500 @@
+//! Contract pages: pricing staff create, amend, activate and copy; a casemanager reads
+//! their own municipality's contract with its budget.
+
+use askama::Template;
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::{content::RawHtml, Redirect};
+use rocket::{Route, State};
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+use super::format::{date, euro};
+use super::{render, Layout};
+use crate::api::contracts::{contract_view, current_for};
+use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::auth::{Casemanager, Pricing, Principal};
+use crate::domain::contract::ContractStatus;
+use crate::domain::money::Money;
+use crate::domain::period::parse_date;
+use crate::domain::quantity::Quantity;
+use crate::entities::contract;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::contracts::{self as service, ContractPatch, LineInput, NewContract};
+use crate::store;
+
+pub struct Row {
+    id: String,
+    municipality: String,
+    name: String,
+    period: String,
+    status: String,
+    budget: String,
+    lines: usize,
+}
+
+#[derive(Template)]
+#[template(path = "contracts.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    municipalities: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+}
+
+fn status_label(status: &str) -> String {
+    ContractStatus::parse(status)
+        .map(|s| s.label_nl().to_string())
+        .unwrap_or_else(|_| status.to_string())
+}
+
+fn money_text(text: &Option<String>) -> String {
+    text.as_deref()
+        .and_then(|t| Money::parse(t).ok())
+        .map(euro)
+        .unwrap_or_else(|| "geen".into())
+}
+
+async fn list_page(
+    db: &DatabaseConnection,
+    pricing: &Pricing,
+    csrf: &CsrfToken,
+    errors: Vec<FieldError>,
+) -> AppResult<RawHtml<String>> {
+    let mut rows = Vec::new();
+    for c in store::contracts::list(db, &pricing.0, None, None).await? {
+        rows.push(Row {
+            lines: store::contracts::lines(db, &c.id).await?.len(),
+            period: format!("{} t/m {}", date(c.valid_from), date(c.valid_to)),
+            status: status_label(&c.status),
+            budget: c
+                .budget_ceiling_cents
+                .map(|v| euro(Money::from_cents(v)))
+                .unwrap_or_else(|| "geen".into()),
+            id: c.id,
+            municipality: c.municipality_code,
+            name: c.name,
+        });
+    }
+    let municipalities = store::municipalities::list(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect();
+    Ok(render(&ListPage {
+        layout: Layout::new(
+            "Contractspecificaties",
+            Some(&pricing.0),
+            &csrf.0,
+            "/prijzen/contracten",
+        ),
+        rows,
+        municipalities,
+        errors,
+    }))
+}
+
+#[rocket::get("/prijzen/contracten")]
+async fn list(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+) -> AppResult<RawHtml<String>> {
+    list_page(db.inner(), &pricing, &csrf, Vec::new()).await
+}
+
+#[derive(FromForm)]
+pub struct NewForm {
+    municipality: String,
+    valid_from: String,
+    valid_to: String,
+    budget_ceiling: String,
+}
+
+type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
+
+fn parse_money_input(field: &str, text: &str) -> Result<Option<Money>, FieldError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Money::parse_non_negative(&text.replace(',', "."))
+        .map(Some)
+        .map_err(|e| FieldError::new(field, e.to_string()))
+}
+
+#[rocket::post("/prijzen/contracten", data = "<form>")]
+async fn create(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    form: CsrfForm<NewForm>,
+) -> PageResult {
+    let f = form.0;
+    let mut errors = Vec::new();
+    let from = parse_date(&f.valid_from)
+        .map_err(|e| errors.push(FieldError::new("valid_from", e.to_string())))
+        .ok();
+    let to = parse_date(&f.valid_to)
+        .map_err(|e| errors.push(FieldError::new("valid_to", e.to_string())))
+        .ok();
+    let budget = parse_money_input("budget_ceiling", &f.budget_ceiling)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let result = match (from, to, errors.is_empty()) {
+        (Some(valid_from), Some(valid_to), true) => {
+            service::create(
+                db.inner(),
+                &pricing.0,
+                NewContract {
+                    municipality: f.municipality,
+                    name: None,
+                    valid_from,
+                    valid_to,
+                    budget_ceiling: budget,
+                },
+            )
+            .await
+        }
+        _ => Err(AppError::validation("contract ongeldig", errors)),
+    };
+    match result {
+        Ok(c) => Ok(Ok(Redirect::to(format!("/prijzen/contracten/{}", c.id)))),
+        Err(AppError::Validation { errors, .. }) => Ok(Err((
+            Status::UnprocessableEntity,
+            list_page(db.inner(), &pricing, &csrf, errors).await?,
+        ))),
+        Err(other) => Err(other),
+    }
+}
+
+pub struct LineRow {
+    code: String,
+    name: String,
+    price: String,
+    list_price: String,
+    unit: String,
+    dates: String,
+    volume: String,
+    history: String,
+}
+
+pub struct ContractView {
+    id: String,
+    name: String,
+    municipality: String,
+    period: String,
+    status: String,
+    is_draft: bool,
+    is_active: bool,
+    is_ended: bool,
+    version: i32,
+    ceiling: String,
+    committed: String,
+    invoiced: String,
+    remaining: String,
+    lines: Vec<LineRow>,
+}
+
+#[derive(Template)]
+#[template(path = "contract.html")]
+struct ContractPage {
+    layout: Layout,
+    c: ContractView,
+    editable: bool,
+    products: Vec<(String, String)>,
+    errors: Vec<FieldError>,
+}
+
+fn dutch_date(text: &str) -> String {
+    parse_date(text)
+        .map(date)
+        .unwrap_or_else(|_| text.to_string())
+}
+
+async fn view_of<C: ConnectionTrait>(db: &C, c: &contract::Model) -> AppResult<ContractView> {
+    let v = contract_view(db, c).await?;
+    let status = ContractStatus::parse(&c.status).map_err(AppError::Internal)?;
+    Ok(ContractView {
+        id: v.id.clone(),
+        name: v.name.clone(),
+        municipality: store::municipalities::get(db, &v.municipality)
+            .await?
+            .map(|m| format!("{} ({})", m.name, m.code))
+            .unwrap_or(v.municipality.clone()),
+        period: format!("{} t/m {}", date(c.valid_from), date(c.valid_to)),
+        status: status.label_nl().to_string(),
+        is_draft: status == ContractStatus::Draft,
+        is_active: status == ContractStatus::Active,
+        is_ended: status == ContractStatus::Ended,
+        version: c.version,
+        ceiling: money_text(&v.budget_ceiling),
+        committed: money_text(&Some(v.budget_committed.clone())),
+        invoiced: money_text(&Some(v.budget_used.clone())),
+        remaining: v
+            .budget_remaining
+            .as_ref()
+            .map(|r| money_text(&Some(r.clone())))
+            .unwrap_or_else(|| "geen plafond".into()),
+        lines: v
+            .lines
+            .iter()
+            .map(|l| LineRow {
+                code: l.product_code.clone(),
+                name: l.product_name.clone(),
+                price: money_text(&l.price),
+                list_price: money_text(&l.list_price),
+                unit: l.unit.clone(),
+                dates: format!(
+                    "{} t/m {}",
+                    dutch_date(&l.valid_from),
+                    dutch_date(&l.valid_to)
+                ),
+                volume: match &l.volume_cap {
+                    Some(cap) => format!(
+                        "{} van {}",
+                        l.volume_used.replace('.', ","),
+                        cap.replace('.', ",")
+                    ),
+                    None => format!("{} (geen plafond)", l.volume_used.replace('.', ",")),
+                },
+                history: l
+                    .price_history
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} vanaf {}",
+                            money_text(&Some(p.price.clone())),
+                            dutch_date(&p.effective_from)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            })
+            .collect(),
+    })
+}
+
+async fn contract_page(
+    db: &DatabaseConnection,
+    who: &Principal,
+    csrf: &CsrfToken,
+    id: &str,
+    editable: bool,
+    errors: Vec<FieldError>,
+    flash: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let c = store::contracts::get(db, who, id).await?;
+    let view = view_of(db, &c).await?;
+    let products = if editable {
+        store::catalogue::all(db)
+            .await?
+            .into_iter()
+            .filter(|p| p.spec.status == crate::domain::catalogue::ProductStatus::Active)
+            .map(|p| (p.spec.code.as_str().to_string(), p.spec.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let path = if editable {
+        "/prijzen/contracten"
+    } else {
+        "/contract"
+    };
+    Ok(render(&ContractPage {
+        layout: Layout::new(view.name.clone(), Some(who), &csrf.0, path).with_flash(flash),
+        c: view,
+        editable,
+        products,
+        errors,
+    }))
+}
+
+#[rocket::get("/prijzen/contracten/<id>?<gewijzigd>")]
+async fn show(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    id: &str,
+    gewijzigd: Option<&str>,
+) -> AppResult<RawHtml<String>> {
+    let flash = gewijzigd.map(|w| match w {
+        "actief" => "Het contract is actief.".to_string(),
+        "kopie" => "De kopie voor volgend jaar is aangemaakt als concept.".to_string(),
+        _ => "De wijziging is opgeslagen.".to_string(),
+    });
+    contract_page(db.inner(), &pricing.0, &csrf, id, true, Vec::new(), flash).await
+}
+
+#[derive(FromForm)]
+pub struct LineForm {
+    product_code: String,
+    price: String,
+    volume_cap: String,
+    effective_from: Option<String>,
+}
+
+#[rocket::post("/prijzen/contracten/<id>/regels", data = "<form>")]
+async fn put_line(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<LineForm>,
+) -> PageResult {
+    let f = form.0;
+    let mut errors = Vec::new();
+    let price = parse_money_input("price", &f.price)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let cap = match f.volume_cap.trim() {
+        "" => None,
+        text => Quantity::parse(&text.replace(',', "."))
+            .map_err(|e| errors.push(FieldError::new("volume_cap", e.to_string())))
+            .ok(),
+    };
+    let effective = match f
+        .effective_from
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(text) => parse_date(text)
+            .map_err(|e| errors.push(FieldError::new("effective_from", e.to_string())))
+            .ok(),
+        None => None,
+    };
+    let result = if errors.is_empty() {
+        service::put_line(
+            db.inner(),
+            &pricing.0,
+            id,
+            &f.product_code,
+            LineInput {
+                price,
+                volume_cap: cap,
+                effective_from: effective,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|_| ())
+    } else {
+        Err(AppError::validation("contractregel ongeldig", errors))
+    };
+    page_outcome(db.inner(), &pricing, &csrf, id, result, "regel").await
+}
+
+async fn page_outcome(
+    db: &DatabaseConnection,
+    pricing: &Pricing,
+    csrf: &CsrfToken,
+    id: &str,
+    result: AppResult<()>,
+    what: &str,
+) -> PageResult {
+    match result {
+        Ok(()) => Ok(Ok(Redirect::to(format!("/prijzen/contracten/{id}?gewijzigd={what}")))),
+        Err(AppError::Validation { errors, .. }) => Ok(Err((Status::UnprocessableEntity, contract_page(db, &pricing.0, csrf, id, true, errors, None).await?))),
+        Err(AppError::Conflict(message)) => Ok(Err((Status::Conflict, contract_page(db, &pricing.0, csrf, id, true, vec![FieldError::new("status", message)], None).await?))),
+        Err(AppError::PreconditionFailed) => Ok(Err((
+            Status::PreconditionFailed,
+            contract_page(db, &pricing.0, csrf, id, true, vec![FieldError::new("version", "het contract is intussen gewijzigd; bekijk de nieuwe versie en probeer het opnieuw")], None).await?,
+        ))),
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(FromForm)]
+pub struct VersionForm {
+    version: i32,
+}
+
+#[rocket::post("/prijzen/contracten/<id>/activeren", data = "<form>")]
+async fn activate(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<VersionForm>,
+) -> PageResult {
+    let result = service::update(
+        db.inner(),
+        &pricing.0,
+        id,
+        ContractPatch {
+            status: Some(ContractStatus::Active),
+            ..Default::default()
+        },
+        Some(form.0.version),
+    )
+    .await
+    .map(|_| ());
+    page_outcome(db.inner(), &pricing, &csrf, id, result, "actief").await
+}
+
+#[derive(FromForm)]
+pub struct CopyForm {
+    indexation_percent: String,
+}
+
+#[rocket::post("/prijzen/contracten/<id>/kopie", data = "<form>")]
+async fn copy(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<CopyForm>,
+) -> PageResult {
+    let percent = form
+        .0
+        .indexation_percent
+        .trim()
+        .replace(',', ".")
+        .parse::<Decimal>();
+    let result = match percent {
+        Ok(p) => service::copy_with_indexation(db.inner(), &pricing.0, id, p).await,
+        Err(_) => Err(AppError::field(
+            "indexation_percent",
+            "verwacht een percentage als 3.2",
+        )),
+    };
+    match result {
+        Ok(copy) => Ok(Ok(Redirect::to(format!(
+            "/prijzen/contracten/{}?gewijzigd=kopie",
+            copy.id
+        )))),
+        Err(e) => page_outcome(db.inner(), &pricing, &csrf, id, Err(e), "kopie").await,
+    }
+}
+
+/// The casemanager's own contract (the one covering today), read-only.
+#[rocket::get("/contract")]
+async fn own(
+    db: &State<DatabaseConnection>,
+    cm: Casemanager,
+    csrf: CsrfToken,
+) -> AppResult<RawHtml<String>> {
+    let municipality = cm.0.municipality.clone().unwrap_or_default();
+    let Some(c) = current_for(db.inner(), &cm.0, &municipality).await? else {
+        return Err(AppError::NotFound);
+    };
+    contract_page(db.inner(), &cm.0, &csrf, &c.id, false, Vec::new(), None).await
+}
+
+/// A casemanager may open a contract of their own municipality by id; others are not found.
+#[rocket::get("/contracten/<id>")]
+async fn own_by_id(
+    db: &State<DatabaseConnection>,
+    cm: Casemanager,
+    csrf: CsrfToken,
+    id: &str,
+) -> AppResult<RawHtml<String>> {
+    contract_page(db.inner(), &cm.0, &csrf, id, false, Vec::new(), None).await
+}
+
+pub fn routes() -> Vec<Route> {
+    rocket::routes![list, create, show, put_line, activate, copy, own, own_by_id]
+}

@@ -1,0 +1,526 @@
+//! Contract specifications: price resolution, tenancy, indexation, amendments, bad input.
+
+use chrono::NaiveDate;
+use rocket::http::{Method, Status};
+use serde_json::json;
+
+use crate::harness::*;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// A draft contract for Boxtel in 2030 with REI-WERKFIT at 1250.00 and JOBCOACH-UUR at 87.50.
+async fn contract_2030(app: &TestApp, pricing: &As) -> String {
+    let created = app
+        .post_json(pricing, "/api/v1/contracts", &json!({"municipality": "GM0757", "valid_from": "2030-01-01", "valid_to": "2030-12-31", "budget_ceiling": "50000.00"}))
+        .await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    for (code, body) in [
+        ("REI-WERKFIT", json!({"price": "1250.00", "volume_cap": 10})),
+        (
+            "JOBCOACH-UUR",
+            json!({"price": "87.50", "valid_from": "2030-03-01"}),
+        ),
+    ] {
+        let reply = app
+            .send_json(
+                Method::Put,
+                pricing,
+                &format!("/api/v1/contracts/{id}/lines/{code}"),
+                &body.to_string(),
+                &[],
+            )
+            .await;
+        assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+    }
+    id
+}
+
+async fn price(app: &TestApp, code: &str, date: NaiveDate) -> Result<String, String> {
+    plusmarkt::store::contracts::resolve(&app.db, "GM0757", code, date)
+        .await
+        .unwrap()
+        .map(|r| r.price.to_string())
+        .map_err(|e| e.message())
+}
+
+#[rocket::async_test]
+async fn prices_resolve_on_every_boundary_of_contract_line_and_amendment() {
+    let app = TestApp::new().await;
+    let pricing = app.login_as(PRICING).await;
+    let id = contract_2030(&app, &pricing).await;
+    // A draft is not orderable.
+    let draft = price(&app, "REI-WERKFIT", d(2030, 6, 1)).await.unwrap_err();
+    assert!(draft.contains("niet actief"), "{draft}");
+    let activate = app
+        .send_json(
+            Method::Patch,
+            &pricing,
+            &format!("/api/v1/contracts/{id}"),
+            r#"{"status": "active"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(activate.status, Status::Ok, "{}", activate.body);
+    assert!(
+        price(&app, "REI-WERKFIT", d(2029, 12, 31)).await.is_err(),
+        "day before valid_from"
+    );
+    assert_eq!(
+        price(&app, "REI-WERKFIT", d(2030, 1, 1)).await.unwrap(),
+        "1250.00"
+    );
+    assert_eq!(
+        price(&app, "REI-WERKFIT", d(2030, 12, 31)).await.unwrap(),
+        "1250.00"
+    );
+    assert!(
+        price(&app, "REI-WERKFIT", d(2031, 1, 1)).await.is_err(),
+        "day after valid_to"
+    );
+    // A line that starts later than the contract.
+    assert!(price(&app, "JOBCOACH-UUR", d(2030, 2, 28))
+        .await
+        .unwrap_err()
+        .contains("gecontracteerd van 01-03-2030"));
+    assert_eq!(
+        price(&app, "JOBCOACH-UUR", d(2030, 3, 1)).await.unwrap(),
+        "87.50"
+    );
+    // An amendment from 1 July: the day before keeps the old price.
+    let amend = app
+        .send_json(
+            Method::Put,
+            &pricing,
+            &format!("/api/v1/contracts/{id}/lines/REI-WERKFIT"),
+            r#"{"price": "1300.00", "effective_from": "2030-07-01"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(amend.status, Status::Ok, "{}", amend.body);
+    assert_eq!(
+        price(&app, "REI-WERKFIT", d(2030, 6, 30)).await.unwrap(),
+        "1250.00"
+    );
+    assert_eq!(
+        price(&app, "REI-WERKFIT", d(2030, 7, 1)).await.unwrap(),
+        "1300.00"
+    );
+    let contract = app
+        .get(&pricing, &format!("/api/v1/contracts/{id}"))
+        .await
+        .json();
+    let line = contract["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["product_code"] == "REI-WERKFIT")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        line["price_history"],
+        json!([{"effective_from": "2030-01-01", "price": "1250.00"}, {"effective_from": "2030-07-01", "price": "1300.00"}])
+    );
+    // An amendment needs its effective date.
+    let missing = app
+        .send_json(
+            Method::Put,
+            &pricing,
+            &format!("/api/v1/contracts/{id}/lines/REI-WERKFIT"),
+            r#"{"price": "1400.00"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(missing.status, Status::UnprocessableEntity);
+    // Not contracted, and retired.
+    assert!(price(&app, "DETACHERING-MAAND", d(2030, 6, 1))
+        .await
+        .unwrap_err()
+        .contains("niet in het contract"));
+    let system = plusmarkt::auth::Principal::system("test");
+    plusmarkt::services::catalogue::retire(&app.db, &system, "REI-WERKFIT", None)
+        .await
+        .unwrap();
+    assert!(price(&app, "REI-WERKFIT", d(2030, 6, 1))
+        .await
+        .unwrap_err()
+        .contains("vervallen"));
+}
+
+#[rocket::async_test]
+async fn copy_with_indexation_gives_exact_cents() {
+    let app = TestApp::new().await;
+    let pricing = app.login_as(PRICING).await;
+    let id = contract_2030(&app, &pricing).await;
+    let copy = app
+        .post_json(
+            &pricing,
+            &format!("/api/v1/contracts/{id}/copy"),
+            &json!({"indexation_percent": "3.7"}),
+        )
+        .await;
+    assert_eq!(copy.status, Status::Created, "{}", copy.body);
+    let copy = copy.json();
+    assert_eq!(copy["status"], "draft");
+    assert_eq!(copy["valid_from"], "2031-01-01");
+    assert_eq!(copy["valid_to"], "2031-12-31");
+    let price_of = |code: &str| {
+        copy["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["product_code"] == code)
+            .unwrap()["price_history"][0]["price"]
+            .clone()
+    };
+    // 1250.00 × 1.037 = 1296.25 exactly; 87.50 × 1.037 = 90.7375 → 90.74 (half up).
+    assert_eq!(price_of("REI-WERKFIT"), "1296.25");
+    assert_eq!(price_of("JOBCOACH-UUR"), "90.74");
+    let line = copy["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["product_code"] == "JOBCOACH-UUR")
+        .unwrap()
+        .clone();
+    assert_eq!(line["valid_from"], "2031-03-01");
+    // Copying again would overlap the copy.
+    let again = app
+        .post_json(
+            &pricing,
+            &format!("/api/v1/contracts/{id}/copy"),
+            &json!({"indexation_percent": "2"}),
+        )
+        .await;
+    assert_eq!(again.status, Status::UnprocessableEntity);
+}
+
+#[rocket::async_test]
+async fn a_casemanager_of_boxtel_gets_404_for_vughts_contract() {
+    let app = TestApp::new().await;
+    let finance = app.login_as(FINANCE).await;
+    let all = app.get(&finance, "/api/v1/contracts").await.json();
+    let vught = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["municipality"] == "GM0865")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let boxtel = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["municipality"] == "GM0757")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let reply = app.get(&cm, &format!("/api/v1/contracts/{vught}")).await;
+    assert_eq!(reply.status, Status::NotFound);
+    assert!(reply.is_problem());
+    assert_eq!(
+        app.get(&cm, &format!("/contracten/{vught}")).await.status,
+        Status::NotFound
+    );
+    assert_eq!(
+        app.get(&cm, &format!("/api/v1/contracts/{boxtel}"))
+            .await
+            .status,
+        Status::Ok
+    );
+    let own_list = app.get(&cm, "/api/v1/contracts").await.json();
+    assert!(own_list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["municipality"] == "GM0757"));
+    let listed_other = app
+        .get(&cm, "/api/v1/contracts?municipality=GM0865")
+        .await
+        .json();
+    assert!(listed_other["items"].as_array().unwrap().is_empty());
+    let page = app.get(&cm, "/contract").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(
+        page.body.contains("Boxtel") && page.body.contains("€ 120.000,00"),
+        "budget ceiling shown"
+    );
+    assert!(!page.body.contains("Contract activeren"), "read-only");
+    // The casemanager cannot edit.
+    let put = app
+        .send_json(
+            Method::Put,
+            &cm,
+            &format!("/api/v1/contracts/{boxtel}/lines/REI-WERKFIT"),
+            r#"{"price": "1.00", "effective_from": "2026-06-01"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(put.status, Status::Forbidden);
+    // WSD staff and admin do not read contracts.
+    for email in [WSD_STAFF, ADMIN] {
+        let who = app.login_as(email).await;
+        assert_eq!(
+            app.get(&who, "/api/v1/contracts").await.status,
+            Status::Forbidden,
+            "{email}"
+        );
+    }
+}
+
+#[rocket::async_test]
+async fn bad_contract_input_answers_422_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let pricing = app.login_as(PRICING).await;
+    let id = contract_2030(&app, &pricing).await;
+    let count = || async {
+        plusmarkt::store::contracts::of_municipality(&app.db, "GM0757")
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = count().await;
+    for body in [
+        json!({"municipality": "GM0757", "valid_from": "2030-06-01", "valid_to": "2031-05-31"}),
+        json!({"municipality": "GM0757", "valid_from": "2032-12-31", "valid_to": "2032-01-01"}),
+        json!({"municipality": "GM0757", "valid_from": "2033-01-01", "valid_to": "2033-12-31", "budget_ceiling": "-1.00"}),
+        json!({"municipality": "GM9999", "valid_from": "2033-01-01", "valid_to": "2033-12-31"}),
+    ] {
+        let reply = app.post_json(&pricing, "/api/v1/contracts", &body).await;
+        assert_eq!(
+            reply.status,
+            Status::UnprocessableEntity,
+            "{body}: {}",
+            reply.body
+        );
+    }
+    assert_eq!(count().await, before);
+    let lines_before = plusmarkt::store::contracts::lines(&app.db, &id)
+        .await
+        .unwrap()
+        .len();
+    for (code, body) in [
+        ("NIET-BESTAAND", json!({"price": "10.00"})),
+        ("DIAG-AANZET", json!({"price": "-10.00"})),
+        ("DIAG-AANZET", json!({"price": "10.00", "volume_cap": -3})),
+        (
+            "DIAG-AANZET",
+            json!({"price": "10.00", "valid_from": "2030-05-01", "valid_to": "2030-04-01"}),
+        ),
+        ("DIAG-AANZET", json!({"price": "10.001"})),
+    ] {
+        let reply = app
+            .send_json(
+                Method::Put,
+                &pricing,
+                &format!("/api/v1/contracts/{id}/lines/{code}"),
+                &body.to_string(),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            Status::UnprocessableEntity,
+            "{code} {body}: {}",
+            reply.body
+        );
+        assert!(reply.is_problem());
+    }
+    assert_eq!(
+        plusmarkt::store::contracts::lines(&app.db, &id)
+            .await
+            .unwrap()
+            .len(),
+        lines_before
+    );
+}
+
+#[rocket::async_test]
+async fn contract_states_and_stale_edits() {
+    let app = TestApp::new().await;
+    let pricing = app.login_as(PRICING).await;
+    let id = contract_2030(&app, &pricing).await;
+    let etag = app
+        .get(&pricing, &format!("/api/v1/contracts/{id}"))
+        .await
+        .header("ETag")
+        .unwrap()
+        .to_string();
+    let ok = app
+        .send_json(
+            Method::Patch,
+            &pricing,
+            &format!("/api/v1/contracts/{id}"),
+            r#"{"budget_ceiling": "60000.00"}"#,
+            &[("If-Match", &etag)],
+        )
+        .await;
+    assert_eq!(ok.status, Status::Ok);
+    assert_eq!(ok.json()["budget_ceiling"], "60000.00");
+    let stale = app
+        .send_json(
+            Method::Patch,
+            &pricing,
+            &format!("/api/v1/contracts/{id}"),
+            r#"{"budget_ceiling": "70000.00"}"#,
+            &[("If-Match", &etag)],
+        )
+        .await;
+    assert_eq!(stale.status, Status::PreconditionFailed);
+    let ended = app
+        .send_json(
+            Method::Patch,
+            &pricing,
+            &format!("/api/v1/contracts/{id}"),
+            r#"{"status": "ended"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(
+        ended.status,
+        Status::Conflict,
+        "draft cannot end: {}",
+        ended.body
+    );
+    let events = app
+        .all_items(
+            &app.login_as(FINANCE).await,
+            "/api/v1/audit-events?entity=contract",
+        )
+        .await;
+    assert!(events.iter().any(|e| e["entity_id"] == id.as_str()
+        && e["action"] == "contract.update"
+        && e["before"]["budget_ceiling"] == "50000.00"
+        && e["after"]["budget_ceiling"] == "60000.00"));
+}
+
+#[rocket::async_test]
+async fn demo_contracts_cover_every_municipality_with_caps_ceilings_and_discounts() {
+    let app = TestApp::new().await;
+    let finance = app.login_as(FINANCE).await;
+    let contracts = app.get(&finance, "/api/v1/contracts").await.json();
+    let items = contracts["items"].as_array().unwrap();
+    assert_eq!(items.len(), 9);
+    assert!(items.iter().all(|c| c["status"] == "active"));
+    assert!(items.iter().any(|c| c["budget_ceiling"].is_string()));
+    assert!(items
+        .iter()
+        .flat_map(|c| c["lines"].as_array().unwrap())
+        .any(|l| l["volume_cap"].is_string()));
+    assert!(items
+        .iter()
+        .flat_map(|c| c["lines"].as_array().unwrap())
+        .any(|l| l["price"].as_str().unwrap().parse::<f64>().unwrap()
+            < l["list_price"].as_str().unwrap().parse::<f64>().unwrap()));
+    let sizes: std::collections::BTreeSet<usize> = items
+        .iter()
+        .map(|c| c["lines"].as_array().unwrap().len())
+        .collect();
+    assert!(
+        sizes.len() >= 3,
+        "selections differ by cooperation model: {sizes:?}"
+    );
+}
+
+#[rocket::async_test]
+async fn pricing_staff_create_amend_activate_and_copy_in_the_pages() {
+    let app = TestApp::new().await;
+    let pricing = app.login_as(PRICING).await;
+    let created = app
+        .post_form(
+            &pricing,
+            "/prijzen/contracten",
+            &[
+                ("municipality", "GM0848"),
+                ("valid_from", "2030-01-01"),
+                ("valid_to", "2030-12-31"),
+                ("budget_ceiling", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, Status::SeeOther, "{}", created.body);
+    let location = created.header("Location").unwrap().to_string();
+    let id = location
+        .trim_start_matches("/prijzen/contracten/")
+        .to_string();
+    let line = app
+        .post_form(
+            &pricing,
+            &format!("/prijzen/contracten/{id}/regels"),
+            &[
+                ("product_code", "DIAG-AANZET"),
+                ("price", "1400,00"),
+                ("volume_cap", ""),
+            ],
+        )
+        .await;
+    assert_eq!(line.status, Status::SeeOther, "{}", line.body);
+    let version = plusmarkt::store::contracts::of_municipality(&app.db, "GM0848")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap()
+        .version
+        .to_string();
+    let active = app
+        .post_form(
+            &pricing,
+            &format!("/prijzen/contracten/{id}/activeren"),
+            &[("version", &version)],
+        )
+        .await;
+    assert_eq!(active.status, Status::SeeOther, "{}", active.body);
+    let no_date = app
+        .post_form(
+            &pricing,
+            &format!("/prijzen/contracten/{id}/regels"),
+            &[
+                ("product_code", "DIAG-AANZET"),
+                ("price", "1450.00"),
+                ("volume_cap", ""),
+                ("effective_from", ""),
+            ],
+        )
+        .await;
+    assert_eq!(no_date.status, Status::UnprocessableEntity);
+    assert!(no_date.body.contains("ingangsdatum"));
+    let amended = app
+        .post_form(
+            &pricing,
+            &format!("/prijzen/contracten/{id}/regels"),
+            &[
+                ("product_code", "DIAG-AANZET"),
+                ("price", "1450.00"),
+                ("volume_cap", ""),
+                ("effective_from", "2030-07-01"),
+            ],
+        )
+        .await;
+    assert_eq!(amended.status, Status::SeeOther, "{}", amended.body);
+    let page = app
+        .get(&pricing, &format!("/prijzen/contracten/{id}"))
+        .await;
+    assert!(
+        page.body
+            .contains("€ 1.400,00 vanaf 01-01-2030; € 1.450,00 vanaf 01-07-2030"),
+        "history visible"
+    );
+    let copied = app
+        .post_form(
+            &pricing,
+            &format!("/prijzen/contracten/{id}/kopie"),
+            &[("indexation_percent", "2,5")],
+        )
+        .await;
+    assert_eq!(copied.status, Status::SeeOther, "{}", copied.body);
+    let copy_page = app.get(&pricing, copied.header("Location").unwrap()).await;
+    // 1450.00 × 1.025 = 1486.25
+    assert!(copy_page.body.contains("€ 1.486,25"), "indexed price");
+}
