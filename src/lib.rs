@@ -79,6 +79,7 @@ pub fn rocket_with(config: Config, db: DatabaseConnection) -> Rocket<Build> {
     rocket::custom(config.rocket_figment.clone())
         .manage(db)
         .manage(auth::ratelimit::LoginLimiter::default())
+        .manage(auth::bsn_vault::BsnVault::new(&config.bsn_key))
         .manage(config)
         .attach(security::SecurityHeaders)
         // Builds and manages the mailer (and, in tests, its memory mailbox) on ignite and

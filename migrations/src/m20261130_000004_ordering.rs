@@ -24,7 +24,7 @@ impl MigrationTrait for Migration {
                     .table("clients")
                     .col(string("id").primary_key())
                     .col(string("municipality_code"))
-                    .col(string_uniq("bsn_hash"))
+                    .col(string("bsn_hash"))
                     .col(text("bsn_encrypted"))
                     .col(string("bsn_last4"))
                     .col(string("name"))
@@ -35,6 +35,18 @@ impl MigrationTrait for Migration {
                             .from("clients", "municipality_code")
                             .to("municipalities", "code"),
                     )
+                    .to_owned(),
+            )
+            .await?;
+        // A BSN is registered once per municipality; each municipality keeps its own record.
+        manager
+            .create_index(
+                Index::create()
+                    .name("uq_clients_municipality_bsn")
+                    .table("clients")
+                    .col("municipality_code")
+                    .col("bsn_hash")
+                    .unique()
                     .to_owned(),
             )
             .await?;
@@ -90,6 +102,8 @@ impl MigrationTrait for Migration {
                     .col(date_null("end_date"))
                     .col(big_integer_null("quantity_thousandths"))
                     .col(string_null("frequency"))
+                    // The total units ordered (quantity × occurrences), for caps and billing.
+                    .col(big_integer_null("volume_thousandths"))
                     .col(big_integer_null("budget_cents"))
                     .col(big_integer("unit_price_cents"))
                     // What this line commits against the contract's budget ceiling.

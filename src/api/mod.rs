@@ -15,11 +15,13 @@ use crate::error::{AppError, Problem};
 pub mod audit;
 pub mod contracts;
 pub mod etag;
+pub mod idempotency;
 pub mod me;
 pub mod municipalities;
 pub mod openapi;
 pub mod pagination;
 pub mod products;
+pub mod trajectories;
 pub mod users;
 
 /// The detail of an error raised by a guard, kept for the catcher to show.
@@ -172,5 +174,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(users::routes());
     routes.extend(products::routes());
     routes.extend(contracts::routes());
+    routes.extend(trajectories::routes());
     routes
 }

@@ -1,5 +1,6 @@
 //! Who is asking: users, sessions, API tokens, roles, and the request guards built on them.
 
+pub mod bsn_vault;
 pub mod csrf;
 pub mod guards;
 pub mod password;

@@ -3,6 +3,7 @@
 pub mod billing;
 pub mod bsn;
 pub mod catalogue;
+pub mod commitment;
 pub mod contract;
 pub mod email;
 pub mod ids;
@@ -11,4 +12,5 @@ pub mod period;
 pub mod pricing;
 pub mod quantity;
 pub mod role;
+pub mod trajectory;
 pub mod vat;

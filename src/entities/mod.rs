@@ -3,10 +3,13 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod client;
 pub mod contract;
 pub mod contract_line;
 pub mod contract_line_price;
+pub mod delivery;
 pub mod idempotency_key;
+pub mod line_event;
 pub mod municipality;
 pub mod outbox;
 pub mod price_version;
@@ -15,4 +18,6 @@ pub mod product_milestone;
 pub mod product_target_group;
 pub mod session;
 pub mod target_group;
+pub mod trajectory;
+pub mod trajectory_line;
 pub mod user;

@@ -4,6 +4,7 @@
 //! what is due through the configured transport (SMTP, .eml files, or memory in tests),
 //! retrying until the message is taken.
 
+pub mod messages;
 pub mod outbox;
 pub mod transport;
 pub mod worker;

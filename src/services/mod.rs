@@ -3,5 +3,6 @@
 pub mod catalogue;
 pub mod contracts;
 pub mod demo;
+pub mod ordering;
 pub mod products;
 pub mod users;

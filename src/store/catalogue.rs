@@ -376,8 +376,8 @@ pub async fn in_use<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<bool> {
             backend,
             super::db::placeholder(
                 backend,
-                "SELECT (SELECT COUNT(*) FROM contract_lines WHERE product_code = $1) + \
-                 (SELECT COUNT(*) FROM trajectory_lines WHERE product_code = $2) AS uses",
+                "SELECT CAST((SELECT COUNT(*) FROM contract_lines WHERE product_code = $1) + \
+                 (SELECT COUNT(*) FROM trajectory_lines WHERE product_code = $2) AS BIGINT) AS uses",
             ),
             [code.into(), code.into()],
         ))

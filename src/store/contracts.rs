@@ -224,7 +224,7 @@ pub async fn budget_committed<C: ConnectionTrait>(db: &C, contract_id: &str) -> 
             backend,
             super::db::placeholder(
                 backend,
-                "SELECT COALESCE(SUM(l.committed_cents), 0) AS total FROM trajectory_lines l \
+                "SELECT CAST(COALESCE(SUM(l.committed_cents), 0) AS BIGINT) AS total FROM trajectory_lines l \
                  JOIN trajectories t ON t.id = l.trajectory_id \
                  WHERE t.contract_id = $1 AND l.status NOT IN ('rejected', 'cancelled')",
             ),
@@ -246,10 +246,11 @@ pub async fn volume_used<C: ConnectionTrait>(
     per_trajectory: bool,
 ) -> AppResult<i64> {
     let backend = db.get_database_backend();
+    // PostgreSQL sums BIGINT as NUMERIC: cast back so both back ends answer an integer.
     let expression = if per_trajectory {
-        "COUNT(*) * 1000"
+        "CAST(COUNT(*) * 1000 AS BIGINT)"
     } else {
-        "COALESCE(SUM(quantity_thousandths), 0)"
+        "CAST(COALESCE(SUM(volume_thousandths), 0) AS BIGINT)"
     };
     let row = db
         .query_one_raw(sea_orm::Statement::from_sql_and_values(
@@ -278,7 +279,7 @@ pub async fn budget_invoiced<C: ConnectionTrait>(db: &C, contract_id: &str) -> A
             backend,
             super::db::placeholder(
                 backend,
-                "SELECT COALESCE(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net_cents ELSE l.net_cents END), 0) AS total \
+                "SELECT CAST(COALESCE(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS total \
                  FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
                  WHERE l.contract_id = $1 AND i.status IN ('final', 'sent', 'paid')",
             ),

@@ -3,12 +3,15 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod clients;
 pub mod contracts;
+pub mod counters;
 pub mod db;
 pub mod idempotency;
 pub mod municipalities;
 pub mod sessions;
 pub mod tokens;
+pub mod trajectories;
 pub mod users;
 
 pub fn now() -> chrono::DateTime<chrono::Utc> {

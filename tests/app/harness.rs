@@ -85,8 +85,27 @@ impl TestApp {
         Self::with_config(|_| {}).await
     }
 
+    /// On a SQLite file (several connections, as in production) unless PostgreSQL is set.
+    pub async fn on_file() -> TestApp {
+        let url = match std::env::var("PLUSMARKT_TEST_DATABASE_URL") {
+            Ok(base) if !base.is_empty() => fresh_database_url().await,
+            _ => {
+                let path = std::env::temp_dir().join(format!(
+                    "plusmarkt-test-{}.sqlite",
+                    uuid::Uuid::new_v4().simple()
+                ));
+                format!("sqlite://{}?mode=rwc", path.display())
+            }
+        };
+        Self::on_url(url, |_| {}).await
+    }
+
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let url = fresh_database_url().await;
+        Self::on_url(url, adjust).await
+    }
+
+    async fn on_url(url: String, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = Config::for_tests(&url);
         config.demo = true;
         adjust(&mut config);

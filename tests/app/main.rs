@@ -8,3 +8,4 @@ mod catalogue;
 mod contracts;
 mod foundation;
 mod mail;
+mod ordering;

@@ -1,0 +1,583 @@
+//! Clients and trajectories: the casemanager's orders, WSD's answers.
+
+use rocket::http::Status;
+use rocket::{Route, State};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::idempotency::IdempotencyKey;
+use super::pagination::{decode_cursor, encode_cursor, Page};
+use super::{ApiJson, JsonBody};
+use crate::auth::bsn_vault::BsnVault;
+use crate::auth::{Casemanager, CurrentUser, WsdStaff};
+use crate::config::Config;
+use crate::domain::money::Money;
+use crate::domain::period::parse_date;
+use crate::domain::quantity::Quantity;
+use crate::domain::trajectory::Frequency;
+use crate::entities::{client, trajectory};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::ordering::{self, ClientInput, OrderInput, OrderLineInput, Placed};
+use crate::store;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Client {
+    pub id: String,
+    pub bsn_masked: String,
+    pub name: String,
+    pub birth_date: Option<String>,
+    pub municipality: String,
+}
+
+impl From<&client::Model> for Client {
+    fn from(c: &client::Model) -> Self {
+        Client {
+            id: c.id.clone(),
+            bsn_masked: format!("*****{}", c.bsn_last4),
+            name: c.name.clone(),
+            birth_date: c.birth_date.map(|d| d.to_string()),
+            municipality: c.municipality_code.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClientRequest {
+    /// Nine digits, checked with the elfproef.
+    pub bsn: String,
+    pub name: String,
+    pub birth_date: Option<String>,
+}
+
+/// Registers a client of the casemanager's municipality (201), or returns the client
+/// already registered with that BSN (200).
+#[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = NewClientRequest,
+    responses((status = 201, body = Client), (status = 200, body = Client), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/clients", data = "<body>")]
+pub async fn create_client(
+    db: &State<DatabaseConnection>,
+    vault: &State<BsnVault>,
+    cm: Casemanager,
+    body: JsonBody<NewClientRequest>,
+) -> AppResult<ApiJson<Client>> {
+    let r = body.0;
+    let birth_date = r
+        .birth_date
+        .as_deref()
+        .map(|d| parse_date(d).map_err(|e| AppError::field("birth_date", e.to_string())))
+        .transpose()?;
+    let (c, created) = ordering::register_client(
+        db.inner(),
+        vault.inner(),
+        &cm.0,
+        ClientInput {
+            bsn: r.bsn,
+            name: r.name,
+            birth_date,
+        },
+    )
+    .await?;
+    Ok(ApiJson(
+        if created { Status::Created } else { Status::Ok },
+        Client::from(&c),
+    ))
+}
+
+/// Finds a client by BSN: a casemanager among their municipality's clients, WSD staff
+/// among all. Prefer `POST /api/v1/clients/search` so that the BSN stays out of URLs.
+#[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(("bsn" = String, Query)),
+    responses((status = 200, body = Page<Client>), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/clients?<bsn>")]
+pub async fn find_clients(
+    db: &State<DatabaseConnection>,
+    vault: &State<BsnVault>,
+    user: CurrentUser,
+    bsn: &str,
+) -> AppResult<ApiJson<Page<Client>>> {
+    let found = ordering::find_clients(db.inner(), vault.inner(), &user.0, bsn).await?;
+    Ok(super::ok(Page {
+        items: found.iter().map(Client::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSearch {
+    pub bsn: String,
+}
+
+/// Finds a client by BSN, with the BSN in the body rather than the URL.
+#[utoipa::path(post, path = "/api/v1/clients/search", tag = "clients", request_body = ClientSearch,
+    responses((status = 200, body = Page<Client>), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/clients/search", data = "<body>")]
+pub async fn search_clients(
+    db: &State<DatabaseConnection>,
+    vault: &State<BsnVault>,
+    user: CurrentUser,
+    body: JsonBody<ClientSearch>,
+) -> AppResult<ApiJson<Page<Client>>> {
+    let found = ordering::find_clients(db.inner(), vault.inner(), &user.0, &body.0.bsn).await?;
+    Ok(super::ok(Page {
+        items: found.iter().map(Client::from).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// One client (the view is audited).
+#[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "clients", params(("id" = String, Path)),
+    responses((status = 200, body = Client), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/clients/<id>")]
+pub async fn get_client(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: &str,
+) -> AppResult<ApiJson<Client>> {
+    let c = ordering::view_client(db.inner(), &user.0, id).await?;
+    Ok(super::ok(Client::from(&c)))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LineEvent {
+    pub id: String,
+    pub kind: String,
+    pub date: String,
+    pub milestone: Option<String>,
+    pub outcome: Option<String>,
+    pub note: Option<String>,
+    pub corrects_id: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    pub id: String,
+    pub period: String,
+    pub quantity: String,
+    pub note: Option<String>,
+    pub corrects_id: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TrajectoryLine {
+    pub id: String,
+    pub product_code: String,
+    pub product_name: String,
+    pub unit: String,
+    pub unit_price: String,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    pub quantity: Option<String>,
+    pub frequency: Option<String>,
+    /// Total units ordered, for effort products.
+    pub volume: Option<String>,
+    pub budget: Option<String>,
+    /// What the line commits against the contract's budget.
+    pub committed: String,
+    pub status: String,
+    pub started_on: Option<String>,
+    pub ended_on: Option<String>,
+    pub outcome: Option<String>,
+    pub end_reason: Option<String>,
+    pub events: Vec<LineEvent>,
+    pub deliveries: Vec<Delivery>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Trajectory {
+    pub id: String,
+    pub number: String,
+    pub status: String,
+    pub municipality: String,
+    pub client_id: String,
+    pub contract_id: String,
+    pub buyer_reference: String,
+    pub created_at: String,
+    pub planned_start: Option<String>,
+    pub reject_reason: Option<String>,
+    pub lines: Vec<TrajectoryLine>,
+}
+
+/// A trajectory with its lines, registrations and deliveries.
+pub async fn trajectory_view<C: ConnectionTrait>(
+    db: &C,
+    t: &trajectory::Model,
+) -> AppResult<Trajectory> {
+    let mut lines = Vec::new();
+    for l in store::trajectories::lines(db, &t.id).await? {
+        let product = store::catalogue::get(db, &l.product_code).await?;
+        let events = store::trajectories::events(db, &l.id)
+            .await?
+            .into_iter()
+            .map(|e| LineEvent {
+                id: e.id,
+                kind: e.kind,
+                date: e.date.to_string(),
+                milestone: e.milestone,
+                outcome: e.outcome,
+                note: e.note,
+                corrects_id: e.corrects_id,
+                created_at: e.created_at.to_rfc3339(),
+            })
+            .collect();
+        let deliveries = store::trajectories::deliveries(db, &l.id)
+            .await?
+            .into_iter()
+            .map(|d| Delivery {
+                id: d.id,
+                period: d.period,
+                quantity: Quantity::from_thousandths(d.quantity_thousandths).to_string(),
+                note: d.note,
+                corrects_id: d.corrects_id,
+                created_at: d.created_at.to_rfc3339(),
+            })
+            .collect();
+        lines.push(TrajectoryLine {
+            product_name: product
+                .as_ref()
+                .map(|p| p.spec.name.clone())
+                .unwrap_or_default(),
+            unit: product
+                .as_ref()
+                .map(|p| p.spec.unit.as_str().to_string())
+                .unwrap_or_default(),
+            unit_price: Money::from_cents(l.unit_price_cents).to_string(),
+            start_date: l.start_date.to_string(),
+            end_date: l.end_date.map(|d| d.to_string()),
+            quantity: l
+                .quantity_thousandths
+                .map(|q| Quantity::from_thousandths(q).to_string()),
+            frequency: l.frequency.clone(),
+            volume: l
+                .volume_thousandths
+                .map(|q| Quantity::from_thousandths(q).to_string()),
+            budget: l.budget_cents.map(|b| Money::from_cents(b).to_string()),
+            committed: Money::from_cents(l.committed_cents).to_string(),
+            started_on: l.started_on.map(|d| d.to_string()),
+            ended_on: l.ended_on.map(|d| d.to_string()),
+            events,
+            deliveries,
+            id: l.id,
+            product_code: l.product_code,
+            status: l.status,
+            outcome: l.outcome,
+            end_reason: l.end_reason,
+        });
+    }
+    Ok(Trajectory {
+        id: t.id.clone(),
+        number: t.number.clone(),
+        status: t.status.clone(),
+        municipality: t.municipality_code.clone(),
+        client_id: t.client_id.clone(),
+        contract_id: t.contract_id.clone(),
+        buyer_reference: t.buyer_reference.clone(),
+        created_at: t.created_at.to_rfc3339(),
+        planned_start: t.planned_start.map(|d| d.to_string()),
+        reject_reason: t.reject_reason.clone(),
+        lines,
+    })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineRequest {
+    pub product_code: String,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    /// Hours, day-parts or pieces (decimal string), for effort products.
+    pub quantity: Option<String>,
+    /// `week`, `month` or `total`.
+    pub frequency: Option<String>,
+    pub budget: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRequest {
+    pub client_id: String,
+    #[serde(default)]
+    pub buyer_reference: String,
+    pub lines: Vec<OrderLineRequest>,
+}
+
+/// Parses an order's lines into typed input, naming every bad field.
+pub fn parse_order(r: OrderRequest) -> AppResult<OrderInput> {
+    let mut errors = Vec::new();
+    let mut lines = Vec::new();
+    for (i, l) in r.lines.into_iter().enumerate() {
+        let field = |name: &str| format!("lines[{i}].{name}");
+        let start = parse_date(&l.start_date)
+            .map_err(|e| errors.push(FieldError::new(field("start_date"), e.to_string())))
+            .ok();
+        let end = match l.end_date.as_deref().filter(|s| !s.is_empty()) {
+            Some(d) => parse_date(d)
+                .map_err(|e| errors.push(FieldError::new(field("end_date"), e.to_string())))
+                .ok(),
+            None => None,
+        };
+        let quantity = match l.quantity.as_deref().filter(|s| !s.is_empty()) {
+            Some(q) => Quantity::parse(q)
+                .map_err(|e| errors.push(FieldError::new(field("quantity"), e.to_string())))
+                .ok(),
+            None => None,
+        };
+        let frequency = match l.frequency.as_deref().filter(|s| !s.is_empty()) {
+            Some(f) => Frequency::parse(f)
+                .map_err(|e| errors.push(FieldError::new(field("frequency"), e)))
+                .ok(),
+            None => None,
+        };
+        let budget = match l.budget.as_deref().filter(|s| !s.is_empty()) {
+            Some(b) => Money::parse_non_negative(b)
+                .map_err(|e| errors.push(FieldError::new(field("budget"), e.to_string())))
+                .ok(),
+            None => None,
+        };
+        if let Some(start_date) = start {
+            lines.push(OrderLineInput {
+                product_code: l.product_code,
+                start_date,
+                end_date: end,
+                quantity,
+                frequency,
+                budget,
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation(
+            "de bestelling is niet volledig of niet geldig",
+            errors,
+        ));
+    }
+    Ok(OrderInput {
+        client_id: r.client_id,
+        buyer_reference: r.buyer_reference,
+        lines,
+    })
+}
+
+/// Orders a trajectory for a client: 422 when a product is not contracted on its start
+/// date, over a volume cap or over the budget ceiling. Honours `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/trajectories", tag = "trajectories", request_body = OrderRequest,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = Trajectory), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/trajectories", data = "<body>")]
+pub async fn create(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    cm: Casemanager,
+    key: IdempotencyKey,
+    body: JsonBody<OrderRequest>,
+) -> AppResult<ApiJson<Value>> {
+    let idem = key.with_request("POST /api/v1/trajectories", &body.1);
+    let order = parse_order(body.0)?;
+    let db_ref = db.inner();
+    // The body of the answer is rendered inside the transaction that stores it.
+    let result =
+        ordering::place_order(db_ref, config.inner(), &cm.0, order, idem, placed_json).await;
+    match result {
+        Ok(stored) => {
+            let status = Status::from_code(stored.status).unwrap_or(Status::Created);
+            let value: Value = serde_json::from_str(&stored.body)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(ApiJson(status, value))
+        }
+        // Two identical requests at once on PostgreSQL: the loser's insert of the key
+        // fails; answer with the winner's response.
+        Err(AppError::Database(e)) if key.0.is_some() => {
+            let idem = key.with_request("POST /api/v1/trajectories", &body.1);
+            if let Some(idem) = idem {
+                if let Some(stored) =
+                    store::idempotency::lookup(db_ref, &cm.0.user_id, &idem.key, &idem.request_hash)
+                        .await?
+                {
+                    let value: Value = serde_json::from_str(&stored.body)
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                    return Ok(ApiJson(
+                        Status::from_code(stored.status).unwrap_or(Status::Created),
+                        value,
+                    ));
+                }
+            }
+            Err(AppError::Database(e))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// The answer to a new order (as API.md gives it).
+fn placed_json(placed: &Placed) -> Value {
+    serde_json::json!({
+        "id": placed.trajectory.id,
+        "number": placed.trajectory.number,
+        "status": placed.trajectory.status,
+        "municipality": placed.trajectory.municipality_code,
+        "client_id": placed.trajectory.client_id,
+        "buyer_reference": placed.trajectory.buyer_reference,
+        "lines": placed.lines.iter().map(|l| serde_json::json!({
+            "id": l.id,
+            "product_code": l.product_code,
+            "unit_price": Money::from_cents(l.unit_price_cents).to_string(),
+            "committed": Money::from_cents(l.committed_cents).to_string(),
+            "status": l.status,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Trajectories, newest first (`oldest_first=true` for the intake inbox).
+#[utoipa::path(get, path = "/api/v1/trajectories", tag = "trajectories",
+    params(("status" = Option<String>, Query), ("client_id" = Option<String>, Query), ("oldest_first" = Option<bool>, Query), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<Trajectory>), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/trajectories?<status>&<client_id>&<oldest_first>&<limit>&<cursor>")]
+pub async fn list(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    status: Option<&str>,
+    client_id: Option<&str>,
+    oldest_first: Option<bool>,
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> AppResult<ApiJson<Page<Trajectory>>> {
+    let limit = super::pagination::limit(limit)?;
+    let after = match decode_cursor(cursor)? {
+        Some(c) => {
+            let (at, id) = c
+                .split_once('|')
+                .ok_or_else(|| AppError::field("cursor", "onbekende cursor"))?;
+            let at = chrono::DateTime::parse_from_rfc3339(at)
+                .map_err(|_| AppError::field("cursor", "onbekende cursor"))?
+                .with_timezone(&chrono::Utc);
+            Some((at, id.to_string()))
+        }
+        None => None,
+    };
+    if let Some(s) = status {
+        crate::domain::trajectory::Status::parse(s).map_err(|e| AppError::field("status", e))?;
+    }
+    let filter = store::trajectories::Filter {
+        status: status.map(str::to_string),
+        client_id: client_id.map(str::to_string),
+        after_created: after,
+        oldest_first: oldest_first.unwrap_or(false),
+    };
+    let rows = store::trajectories::list(db.inner(), &user.0, &filter, limit + 1).await?;
+    let more = rows.len() as u64 > limit;
+    let mut items = Vec::new();
+    let mut last = None;
+    for t in rows.iter().take(limit as usize) {
+        items.push(trajectory_view(db.inner(), t).await?);
+        last = Some(format!("{}|{}", t.created_at.to_rfc3339(), t.id));
+    }
+    Ok(super::ok(Page {
+        items,
+        next_cursor: if more {
+            last.map(|l| encode_cursor(&l))
+        } else {
+            None
+        },
+    }))
+}
+
+/// One trajectory; another municipality's answers 404 to a casemanager.
+#[utoipa::path(get, path = "/api/v1/trajectories/{id}", tag = "trajectories", params(("id" = String, Path)),
+    responses((status = 200, body = Trajectory), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/trajectories/<id>")]
+pub async fn get(
+    db: &State<DatabaseConnection>,
+    user: CurrentUser,
+    id: &str,
+) -> AppResult<ApiJson<Trajectory>> {
+    let t = store::trajectories::get(db.inner(), &user.0, id).await?;
+    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+}
+
+/// The casemanager cancels an order before it starts; after the start: 409.
+#[utoipa::path(post, path = "/api/v1/trajectories/{id}/cancel", tag = "trajectories", params(("id" = String, Path)),
+    responses((status = 200, body = Trajectory), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/trajectories/<id>/cancel")]
+pub async fn cancel(
+    db: &State<DatabaseConnection>,
+    cm: Casemanager,
+    id: &str,
+) -> AppResult<ApiJson<Trajectory>> {
+    let t = ordering::cancel(db.inner(), &cm.0, id).await?;
+    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    pub planned_start: Option<String>,
+}
+
+/// WSD accepts a requested trajectory.
+#[utoipa::path(post, path = "/api/v1/trajectories/{id}/accept", tag = "trajectories", request_body = AcceptRequest, params(("id" = String, Path)),
+    responses((status = 200, body = Trajectory), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/trajectories/<id>/accept", data = "<body>")]
+pub async fn accept(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    staff: WsdStaff,
+    id: &str,
+    body: JsonBody<AcceptRequest>,
+) -> AppResult<ApiJson<Trajectory>> {
+    let planned = body
+        .0
+        .planned_start
+        .as_deref()
+        .map(|d| parse_date(d).map_err(|e| AppError::field("planned_start", e.to_string())))
+        .transpose()?;
+    let t = ordering::accept(db.inner(), config.inner(), &staff.0, id, planned).await?;
+    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    pub reason: String,
+}
+
+/// WSD rejects a requested trajectory with a reason the casemanager sees.
+#[utoipa::path(post, path = "/api/v1/trajectories/{id}/reject", tag = "trajectories", request_body = RejectRequest, params(("id" = String, Path)),
+    responses((status = 200, body = Trajectory), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/trajectories/<id>/reject", data = "<body>")]
+pub async fn reject(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    staff: WsdStaff,
+    id: &str,
+    body: JsonBody<RejectRequest>,
+) -> AppResult<ApiJson<Trajectory>> {
+    let t = ordering::reject(db.inner(), config.inner(), &staff.0, id, &body.0.reason).await?;
+    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+}
+
+pub fn routes() -> Vec<Route> {
+    rocket::routes![
+        create_client,
+        find_clients,
+        search_clients,
+        get_client,
+        create,
+        list,
+        get,
+        cancel,
+        accept,
+        reject
+    ]
+}

@@ -1,0 +1,265 @@
+//! What an order line commits: the amount counted against the contract's budget ceiling
+//! and the units counted against a volume cap, from what was ordered.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::billing::{Unit, Variant};
+use super::money::{round_half_up, Money};
+use super::period::Period;
+use super::pricing::prorate_month;
+use super::quantity::Quantity;
+use super::trajectory::Frequency;
+
+/// An order line as the casemanager composed it.
+#[derive(Debug, Clone)]
+pub struct OrderedLine {
+    pub unit: Unit,
+    pub price: Money,
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+    pub quantity: Option<Quantity>,
+    pub frequency: Option<Frequency>,
+    pub budget: Option<Money>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commitment {
+    /// Total units for effort products (for caps and billing); None for output products.
+    pub volume: Option<Quantity>,
+    pub amount: Money,
+}
+
+/// What is missing or wrong in an ordered line, by field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineProblem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn problem(field: &'static str, message: impl Into<String>) -> LineProblem {
+    LineProblem {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Inclusive number of days.
+fn days(start: NaiveDate, end: NaiveDate) -> i64 {
+    (end - start).num_days() + 1
+}
+
+/// Calendar months touched by [start, end].
+fn months_touched(start: NaiveDate, end: NaiveDate) -> i64 {
+    i64::from(end.year() - start.year()) * 12 + i64::from(end.month()) - i64::from(start.month())
+        + 1
+}
+
+/// The commitment of a line. `open_end` is where an open-ended monthly line is assumed
+/// to run to (the contract's last day).
+pub fn commitment(line: &OrderedLine, open_end: NaiveDate) -> Result<Commitment, LineProblem> {
+    if let Some(end) = line.end {
+        if end < line.start {
+            return Err(problem("end_date", "de einddatum ligt vóór de startdatum"));
+        }
+    }
+    if line.budget.is_some_and(|b| b.is_negative()) {
+        return Err(problem("budget", "een budget kan niet negatief zijn"));
+    }
+    let estimate = match line.unit.variant() {
+        Variant::Output => {
+            if line.quantity.is_some() || line.frequency.is_some() {
+                return Err(problem(
+                    "quantity",
+                    format!(
+                        "een product per {} heeft geen aantal of frequentie",
+                        line.unit.as_str()
+                    ),
+                ));
+            }
+            match line.unit {
+                Unit::Maand => {
+                    let end = line.end.unwrap_or(open_end).max(line.start);
+                    let mut total = Money::ZERO;
+                    let mut period = Period::of(line.start);
+                    let last = Period::of(end);
+                    loop {
+                        let from = line.start.max(period.first_day());
+                        let to = end.min(period.last_day());
+                        let active = u32::try_from(days(from, to)).unwrap_or(0);
+                        total = total + prorate_month(line.price, active, period.days());
+                        if period >= last {
+                            break;
+                        }
+                        period = period.next();
+                    }
+                    total
+                }
+                _ => line.price,
+            }
+        }
+        Variant::Inspanning => {
+            let quantity = line.quantity.ok_or_else(|| {
+                problem(
+                    "quantity",
+                    format!("geef het aantal {} op", line.unit.as_str()),
+                )
+            })?;
+            if quantity.is_zero() {
+                return Err(problem("quantity", "het aantal is groter dan nul"));
+            }
+            let frequency = line.frequency.ok_or_else(|| {
+                problem("frequency", "geef de frequentie op: week, month of total")
+            })?;
+            let occurrences = match frequency {
+                Frequency::Total => 1,
+                Frequency::Week | Frequency::Month => {
+                    let end = line.end.ok_or_else(|| {
+                        problem(
+                            "end_date",
+                            "een aantal per week of maand heeft een einddatum nodig",
+                        )
+                    })?;
+                    match frequency {
+                        Frequency::Week => (days(line.start, end) + 6) / 7,
+                        _ => months_touched(line.start, end),
+                    }
+                }
+            };
+            let total =
+                Quantity::from_thousandths(quantity.to_thousandths().saturating_mul(occurrences));
+            let amount = round_half_up(line.price.mul_quantity(total));
+            return Ok(Commitment {
+                volume: Some(total),
+                amount: cap(amount, line.budget),
+            });
+        }
+    };
+    Ok(Commitment {
+        volume: None,
+        amount: cap(estimate, line.budget),
+    })
+}
+
+fn cap(estimate: Money, budget: Option<Money>) -> Money {
+    match budget {
+        Some(b) if b < estimate => b,
+        _ => estimate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn line(unit: Unit, price: i64) -> OrderedLine {
+        OrderedLine {
+            unit,
+            price: Money::from_cents(price),
+            start: d(2026, 1, 17),
+            end: None,
+            quantity: None,
+            frequency: None,
+            budget: None,
+        }
+    }
+
+    #[test]
+    fn a_trajectory_commits_its_price() {
+        assert_eq!(
+            commitment(&line(Unit::Traject, 345_000), d(2026, 12, 31))
+                .unwrap()
+                .amount,
+            Money::from_cents(345_000)
+        );
+    }
+
+    #[test]
+    fn a_monthly_line_commits_its_prorated_months() {
+        let l = OrderedLine {
+            end: Some(d(2026, 3, 9)),
+            ..line(Unit::Maand, 120_000)
+        };
+        // 580.65 + 1200.00 + 348.39
+        assert_eq!(
+            commitment(&l, d(2026, 12, 31)).unwrap().amount,
+            Money::from_cents(212_904)
+        );
+    }
+
+    #[test]
+    fn effort_lines_commit_quantity_times_occurrences_capped_by_budget() {
+        let l = OrderedLine {
+            quantity: Some(Quantity::from_thousandths(40_000)),
+            frequency: Some(Frequency::Total),
+            ..line(Unit::Uur, 8_750)
+        };
+        let c = commitment(&l, d(2026, 12, 31)).unwrap();
+        assert_eq!(c.volume, Some(Quantity::from_thousandths(40_000)));
+        assert_eq!(c.amount, Money::from_cents(350_000));
+        let weekly = OrderedLine {
+            quantity: Some(Quantity::from_thousandths(2_000)),
+            frequency: Some(Frequency::Week),
+            end: Some(d(2026, 2, 13)),
+            ..l.clone()
+        };
+        // 17 Jan .. 13 Feb = 28 days = 4 weeks × 2 hours
+        assert_eq!(
+            commitment(&weekly, d(2026, 12, 31)).unwrap().volume,
+            Some(Quantity::from_thousandths(8_000))
+        );
+        let budgeted = OrderedLine {
+            budget: Some(Money::from_cents(100_000)),
+            ..l
+        };
+        assert_eq!(
+            commitment(&budgeted, d(2026, 12, 31)).unwrap().amount,
+            Money::from_cents(100_000)
+        );
+    }
+
+    #[test]
+    fn missing_or_misplaced_fields_are_named() {
+        assert_eq!(
+            commitment(&line(Unit::Uur, 100), d(2026, 12, 31))
+                .unwrap_err()
+                .field,
+            "quantity"
+        );
+        let no_freq = OrderedLine {
+            quantity: Some(Quantity::from_thousandths(1000)),
+            ..line(Unit::Uur, 100)
+        };
+        assert_eq!(
+            commitment(&no_freq, d(2026, 12, 31)).unwrap_err().field,
+            "frequency"
+        );
+        let weekly_open = OrderedLine {
+            frequency: Some(Frequency::Week),
+            ..no_freq
+        };
+        assert_eq!(
+            commitment(&weekly_open, d(2026, 12, 31)).unwrap_err().field,
+            "end_date"
+        );
+        let traject_qty = OrderedLine {
+            quantity: Some(Quantity::from_thousandths(1000)),
+            ..line(Unit::Traject, 100)
+        };
+        assert_eq!(
+            commitment(&traject_qty, d(2026, 12, 31)).unwrap_err().field,
+            "quantity"
+        );
+        let backwards = OrderedLine {
+            end: Some(d(2026, 1, 1)),
+            ..line(Unit::Traject, 100)
+        };
+        assert_eq!(
+            commitment(&backwards, d(2026, 12, 31)).unwrap_err().field,
+            "end_date"
+        );
+    }
+}

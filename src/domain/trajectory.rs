@@ -1,0 +1,292 @@
+//! The life of an order: a trajectory and its lines move through states only by these
+//! transitions; services persist the result, no handler writes a status.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Requested,
+    Accepted,
+    Started,
+    Completed,
+    Stopped,
+    Rejected,
+    Cancelled,
+}
+
+/// What someone asks to happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    Accept,
+    Reject,
+    Cancel,
+    Start,
+    Complete,
+    Stop,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Requested,
+        Status::Accepted,
+        Status::Started,
+        Status::Completed,
+        Status::Stopped,
+        Status::Rejected,
+        Status::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Requested => "requested",
+            Status::Accepted => "accepted",
+            Status::Started => "started",
+            Status::Completed => "completed",
+            Status::Stopped => "stopped",
+            Status::Rejected => "rejected",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Status, String> {
+        Status::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| format!("onbekende status {text:?}"))
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Status::Requested => "aangevraagd",
+            Status::Accepted => "geaccepteerd",
+            Status::Started => "gestart",
+            Status::Completed => "afgerond",
+            Status::Stopped => "gestopt",
+            Status::Rejected => "afgewezen",
+            Status::Cancelled => "geannuleerd",
+        }
+    }
+
+    /// Orders in these states no longer count against caps and budgets.
+    pub fn releases_commitment(self) -> bool {
+        matches!(self, Status::Rejected | Status::Cancelled)
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Status::Completed | Status::Stopped | Status::Rejected | Status::Cancelled
+        )
+    }
+
+    /// The state after a transition, or why it is not allowed.
+    pub fn apply(self, transition: Transition) -> Result<Status, IllegalTransition> {
+        use Status::*;
+        use Transition::*;
+        match (self, transition) {
+            (Requested, Accept) => Ok(Accepted),
+            (Requested, Reject) => Ok(Rejected),
+            (Requested | Accepted, Cancel) => Ok(Cancelled),
+            (Accepted, Start) => Ok(Started),
+            (Started, Complete) => Ok(Completed),
+            (Started, Stop) => Ok(Stopped),
+            (from, transition) => Err(IllegalTransition { from, transition }),
+        }
+    }
+}
+
+impl Transition {
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Transition::Accept => "accepteren",
+            Transition::Reject => "afwijzen",
+            Transition::Cancel => "annuleren",
+            Transition::Start => "starten",
+            Transition::Complete => "afronden",
+            Transition::Stop => "stoppen",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IllegalTransition {
+    pub from: Status,
+    pub transition: Transition,
+}
+
+impl fmt::Display for IllegalTransition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "een {} traject of regel kan niet meer {}",
+            self.from.label_nl(),
+            self.transition.label_nl()
+        )
+    }
+}
+
+/// The status of a trajectory, from its lines: the least advanced open line leads.
+pub fn aggregate(lines: &[Status]) -> Status {
+    use Status::*;
+    if lines.is_empty() {
+        return Requested;
+    }
+    if lines.iter().all(|s| *s == Cancelled) {
+        return Cancelled;
+    }
+    if lines.iter().all(|s| *s == Rejected) {
+        return Rejected;
+    }
+    let open: Vec<Status> = lines
+        .iter()
+        .copied()
+        .filter(|s| !s.releases_commitment())
+        .collect();
+    if open.iter().any(|s| *s == Requested) {
+        return Requested;
+    }
+    if open.iter().any(|s| *s == Accepted) {
+        return Accepted;
+    }
+    if open.iter().any(|s| *s == Started) {
+        return Started;
+    }
+    if open.iter().all(|s| *s == Stopped) {
+        return Stopped;
+    }
+    Completed
+}
+
+/// How the goal of a completed line turned out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    GoalReached,
+    GoalNotReached,
+    RegularWork,
+    Other,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::GoalReached,
+        Outcome::GoalNotReached,
+        Outcome::RegularWork,
+        Outcome::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::GoalReached => "goal_reached",
+            Outcome::GoalNotReached => "goal_not_reached",
+            Outcome::RegularWork => "regular_work",
+            Outcome::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Outcome, String> {
+        Outcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == text)
+            .ok_or_else(|| format!("onbekende uitkomst {text:?} (goal_reached, goal_not_reached, regular_work of other)"))
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Outcome::GoalReached => "doel bereikt",
+            Outcome::GoalNotReached => "doel niet bereikt",
+            Outcome::RegularWork => "geplaatst in regulier werk",
+            Outcome::Other => "anders",
+        }
+    }
+
+    /// Whether the outcome counts as the goal reached in the reports.
+    pub fn goal_reached(self) -> bool {
+        matches!(self, Outcome::GoalReached | Outcome::RegularWork)
+    }
+}
+
+/// How often an ordered quantity recurs (iWmo WMO757 frequency 2, 4, 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frequency {
+    Week,
+    Month,
+    Total,
+}
+
+impl Frequency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Frequency::Week => "week",
+            Frequency::Month => "month",
+            Frequency::Total => "total",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Frequency, String> {
+        match text {
+            "week" => Ok(Frequency::Week),
+            "month" => Ok(Frequency::Month),
+            "total" => Ok(Frequency::Total),
+            other => Err(format!(
+                "onbekende frequentie {other:?} (week, month of total)"
+            )),
+        }
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Frequency::Week => "per week",
+            Frequency::Month => "per maand",
+            Frequency::Total => "in totaal",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_listed_moves_are_allowed() {
+        use Status::*;
+        use Transition::*;
+        let allowed = [
+            (Requested, Accept, Accepted),
+            (Requested, Reject, Rejected),
+            (Requested, Cancel, Cancelled),
+            (Accepted, Cancel, Cancelled),
+            (Accepted, Start, Started),
+            (Started, Complete, Completed),
+            (Started, Stop, Stopped),
+        ];
+        for from in Status::ALL {
+            for t in [Accept, Reject, Cancel, Start, Complete, Stop] {
+                let expected = allowed
+                    .iter()
+                    .find(|(f, tr, _)| *f == from && *tr == t)
+                    .map(|(_, _, to)| *to);
+                match expected {
+                    Some(to) => assert_eq!(from.apply(t), Ok(to)),
+                    None => assert!(from.apply(t).is_err(), "{from:?} {t:?}"),
+                }
+            }
+        }
+        assert!(Started
+            .apply(Cancel)
+            .unwrap_err()
+            .to_string()
+            .contains("annuleren"));
+    }
+
+    #[test]
+    fn the_trajectory_follows_its_least_advanced_open_line() {
+        use Status::*;
+        assert_eq!(aggregate(&[Requested, Requested]), Requested);
+        assert_eq!(aggregate(&[Accepted, Started]), Accepted);
+        assert_eq!(aggregate(&[Started, Completed]), Started);
+        assert_eq!(aggregate(&[Completed, Stopped]), Completed);
+        assert_eq!(aggregate(&[Stopped, Cancelled]), Stopped);
+        assert_eq!(aggregate(&[Cancelled, Cancelled]), Cancelled);
+        assert_eq!(aggregate(&[Rejected, Rejected]), Rejected);
+    }
+}

@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "trajectories")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub number: String,
+    pub municipality_code: String,
+    pub client_id: String,
+    pub contract_id: String,
+    pub buyer_reference: String,
+    pub status: String,
+    /// User id of the ordering casemanager.
+    pub ordered_by: String,
+    pub created_at: DateTimeUtc,
+    pub planned_start: Option<Date>,
+    pub reject_reason: Option<String>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

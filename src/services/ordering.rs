@@ -1,0 +1,738 @@
+//! The casemanager's cafetaria: clients by BSN, and orders placed within contract, caps
+//! and budget, atomically. WSD's first answer (accept or reject) and the casemanager's
+//! cancel are state moves here too.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait,
+    QueryFilter,
+};
+use serde_json::{json, Value};
+
+use crate::auth::bsn_vault::BsnVault;
+use crate::auth::Principal;
+use crate::config::Config;
+use crate::domain::billing::Variant;
+use crate::domain::bsn::Bsn;
+use crate::domain::commitment::{commitment, OrderedLine};
+use crate::domain::money::Money;
+use crate::domain::period::format_date_nl;
+use crate::domain::quantity::Quantity;
+use crate::domain::trajectory::{aggregate, Frequency, Status, Transition};
+use crate::entities::{client, contract, trajectory, trajectory_line};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::mail::messages::{trajectory_message, TrajectoryFacts, TrajectoryNews};
+use crate::store::idempotency::StoredResponse;
+use crate::store::{self, new_id, now};
+
+// ---- clients ----------------------------------------------------------------------------
+
+pub struct ClientInput {
+    pub bsn: String,
+    pub name: String,
+    pub birth_date: Option<NaiveDate>,
+}
+
+fn client_audit(c: &client::Model) -> Value {
+    // Never the BSN itself: its masked form identifies the record well enough.
+    json!({"municipality": c.municipality_code, "bsn_masked": format!("*****{}", c.bsn_last4), "name": c.name, "birth_date": c.birth_date})
+}
+
+/// Registers a client of the casemanager's municipality, or returns the one already
+/// registered with that BSN (`false`: not new).
+pub async fn register_client(
+    db: &DatabaseConnection,
+    vault: &BsnVault,
+    principal: &Principal,
+    input: ClientInput,
+) -> AppResult<(client::Model, bool)> {
+    let municipality = principal.municipality.clone().ok_or_else(|| {
+        AppError::Forbidden("alleen een casemanager van een gemeente registreert klanten".into())
+    })?;
+    let mut errors = Vec::new();
+    let bsn = Bsn::parse(&input.bsn)
+        .map_err(|e| errors.push(FieldError::new("bsn", e.to_string())))
+        .ok();
+    let name = input.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "name",
+            "vul de naam in (hoogstens 200 tekens)",
+        ));
+    }
+    if input.birth_date.is_some_and(|b| {
+        b > chrono::Local::now().date_naive()
+            || b < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
+    }) {
+        errors.push(FieldError::new(
+            "birth_date",
+            "de geboortedatum ligt in de toekomst of vóór 1900",
+        ));
+    }
+    let Some(bsn) = bsn.filter(|_| errors.is_empty()) else {
+        return Err(AppError::validation(
+            "de klant kan niet worden geregistreerd",
+            errors,
+        ));
+    };
+    let hash = vault.lookup_hash(&bsn);
+    let txn = store::db::begin_write(db).await?;
+    if let Some(existing) = store::clients::find_by_hash(&txn, principal, &hash)
+        .await?
+        .into_iter()
+        .next()
+    {
+        store::audit::append(
+            &txn,
+            principal,
+            "client.view",
+            "client",
+            &existing.id,
+            None,
+            Some(client_audit(&existing)),
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok((existing, false));
+    }
+    let model = client::Model {
+        id: new_id(),
+        municipality_code: municipality,
+        bsn_hash: hash,
+        bsn_encrypted: vault.encrypt(&bsn)?,
+        bsn_last4: bsn.masked().trim_start_matches('*').to_string(),
+        name,
+        birth_date: input.birth_date,
+        created_at: now(),
+    };
+    store::clients::insert(&txn, model.clone()).await?;
+    store::audit::append(
+        &txn,
+        principal,
+        "client.create",
+        "client",
+        &model.id,
+        None,
+        Some(client_audit(&model)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((model, true))
+}
+
+/// Finds a client by BSN within what the principal may see; every hit is an audited view.
+pub async fn find_clients(
+    db: &DatabaseConnection,
+    vault: &BsnVault,
+    principal: &Principal,
+    bsn: &str,
+) -> AppResult<Vec<client::Model>> {
+    let bsn = Bsn::parse(bsn).map_err(|e| AppError::field("bsn", e.to_string()))?;
+    let txn = store::db::begin_write(db).await?;
+    let found = store::clients::find_by_hash(&txn, principal, &vault.lookup_hash(&bsn)).await?;
+    for c in &found {
+        store::audit::append(
+            &txn,
+            principal,
+            "client.view",
+            "client",
+            &c.id,
+            None,
+            Some(client_audit(c)),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(found)
+}
+
+/// One client's record, viewed (and audited) by the principal.
+pub async fn view_client(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<client::Model> {
+    let txn = store::db::begin_write(db).await?;
+    let c = store::clients::get(&txn, principal, id).await?;
+    store::audit::append(
+        &txn,
+        principal,
+        "client.view",
+        "client",
+        &c.id,
+        None,
+        Some(client_audit(&c)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+// ---- orders -----------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct OrderLineInput {
+    pub product_code: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub quantity: Option<Quantity>,
+    pub frequency: Option<Frequency>,
+    pub budget: Option<Money>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderInput {
+    pub client_id: String,
+    pub buyer_reference: String,
+    pub lines: Vec<OrderLineInput>,
+}
+
+/// An `Idempotency-Key` with the hash of the request it came with.
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// A created trajectory with its lines.
+pub struct Placed {
+    pub trajectory: trajectory::Model,
+    pub lines: Vec<trajectory_line::Model>,
+}
+
+/// Takes the contract's row first, so that orders against one contract queue up: the
+/// checks below then see every order committed before this one.
+async fn lock_contract(txn: &DatabaseTransaction, contract_id: &str) -> AppResult<()> {
+    contract::Entity::update_many()
+        .col_expr(
+            contract::Column::LockSeq,
+            Expr::col(contract::Column::LockSeq).add(1),
+        )
+        .filter(contract::Column::Id.eq(contract_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Places an order in one transaction: every line contracted on its start date (price
+/// locked from the contract), volume caps and the budget ceiling respected counting all
+/// that is already committed, the intake mailbox told, the change audited, and the answer
+/// stored under the idempotency key. `render` makes the answer body.
+pub async fn place_order(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    order: OrderInput,
+    idempotency: Option<Idempotency>,
+    render: impl FnOnce(&Placed) -> Value,
+) -> AppResult<StoredResponse> {
+    let municipality = principal.municipality.clone().ok_or_else(|| {
+        AppError::Forbidden("alleen een casemanager van een gemeente bestelt".into())
+    })?;
+    let txn = store::db::begin_write(db).await?;
+    if let Some(idem) = &idempotency {
+        if let Some(stored) =
+            store::idempotency::lookup(&txn, &principal.user_id, &idem.key, &idem.request_hash)
+                .await?
+        {
+            return Ok(stored);
+        }
+    }
+    let client = store::clients::get(&txn, principal, &order.client_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => AppError::field("client_id", "onbekende klant van uw gemeente"),
+            other => other,
+        })?;
+    let buyer_reference = order.buyer_reference.trim().to_string();
+    if buyer_reference.chars().count() > 100 {
+        return Err(AppError::field(
+            "buyer_reference",
+            "de referentie is hoogstens 100 tekens",
+        ));
+    }
+    if order.lines.is_empty() {
+        return Err(AppError::field("lines", "kies minstens één product"));
+    }
+    if order.lines.len() > 20 {
+        return Err(AppError::field(
+            "lines",
+            "hoogstens 20 producten per traject",
+        ));
+    }
+
+    // Resolve every line's price from the contract.
+    let mut errors = Vec::new();
+    let mut resolved = Vec::new();
+    for (i, line) in order.lines.iter().enumerate() {
+        match store::contracts::resolve(&txn, &municipality, &line.product_code, line.start_date)
+            .await?
+        {
+            Ok(r) => resolved.push((i, line.clone(), r)),
+            Err(reason) => errors.push(FieldError::new(
+                format!("lines[{i}].product_code"),
+                format!("{}: {}", line.product_code, reason.message()),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation(
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            errors,
+        ));
+    }
+    let contract_id = resolved[0].2.contract.id.clone();
+    if resolved
+        .iter()
+        .any(|(_, _, r)| r.contract.id != contract_id)
+    {
+        return Err(AppError::field("lines", "alle producten van één traject vallen onder hetzelfde contract; splits de bestelling per contractjaar"));
+    }
+    lock_contract(&txn, &contract_id).await?;
+    // Re-read after taking the lock: the contract as it is now.
+    let contract = store::contracts::get(&txn, principal, &contract_id).await?;
+
+    // What each line commits.
+    let mut planned = Vec::new();
+    for (i, line, r) in &resolved {
+        let product = store::catalogue::get(&txn, &line.product_code)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let ordered = OrderedLine {
+            unit: product.spec.unit,
+            price: r.price,
+            start: line.start_date,
+            end: line.end_date,
+            quantity: line.quantity,
+            frequency: line.frequency,
+            budget: line.budget,
+        };
+        match commitment(&ordered, contract.valid_to) {
+            Ok(c) => planned.push((*i, line.clone(), r.clone(), product, c)),
+            Err(p) => errors.push(FieldError::new(
+                format!("lines[{i}].{}", p.field),
+                p.message,
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation(
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            errors,
+        ));
+    }
+
+    // Volume caps, per contract line, counting what is already committed.
+    let mut extra_units: BTreeMap<String, (i64, bool)> = BTreeMap::new();
+    for (_, _, r, product, c) in &planned {
+        let per_trajectory = product.spec.unit.variant() == Variant::Output;
+        let units = if per_trajectory {
+            1000
+        } else {
+            c.volume.map(|v| v.to_thousandths()).unwrap_or(0)
+        };
+        let entry = extra_units
+            .entry(r.line.id.clone())
+            .or_insert((0, per_trajectory));
+        entry.0 += units;
+    }
+    for (i, line, r, product, _) in &planned {
+        let Some(cap) = r.line.volume_cap_thousandths else {
+            continue;
+        };
+        let Some((extra, per_trajectory)) = extra_units.remove(&r.line.id) else {
+            continue;
+        };
+        let used = store::contracts::volume_used(&txn, &r.line.id, per_trajectory).await?;
+        if used + extra > cap {
+            let left = Quantity::from_thousandths(Ord::max(cap - used, 0));
+            let what = if per_trajectory {
+                "trajecten".to_string()
+            } else {
+                product.spec.unit.as_str().to_string()
+            };
+            errors.push(FieldError::new(
+                format!("lines[{i}].product_code"),
+                format!(
+                    "volumeplafond van {} bereikt: het contract staat {} {what} toe, er is nog {} beschikbaar",
+                    line.product_code,
+                    Quantity::from_thousandths(cap).format_nl(),
+                    left.format_nl()
+                ),
+            ));
+        }
+    }
+    // The budget ceiling of the contract.
+    let total: Money = planned.iter().map(|(_, _, _, _, c)| c.amount).sum();
+    if let Some(ceiling) = contract.budget_ceiling_cents.map(Money::from_cents) {
+        let committed = store::contracts::budget_committed(&txn, &contract.id).await?;
+        if committed + total > ceiling {
+            let left = ceiling - committed;
+            errors.push(FieldError::new(
+                "lines",
+                format!(
+                    "budgetplafond van het contract overschreden: plafond {}, al vastgelegd {}, nog beschikbaar {}, deze bestelling {}",
+                    ceiling.format_nl(),
+                    committed.format_nl(),
+                    if left.is_negative() { Money::ZERO.format_nl() } else { left.format_nl() },
+                    total.format_nl()
+                ),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation(
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            errors,
+        ));
+    }
+
+    let year = chrono::Datelike::year(&chrono::Local::now().date_naive());
+    let sequence = store::counters::next(&txn, &format!("trajectory-{year}")).await?;
+    let trajectory = trajectory::Model {
+        id: new_id(),
+        number: format!("T{year}-{sequence:06}"),
+        municipality_code: municipality.clone(),
+        client_id: client.id.clone(),
+        contract_id: contract.id.clone(),
+        buyer_reference,
+        status: Status::Requested.as_str().into(),
+        ordered_by: principal.user_id.clone(),
+        created_at: now(),
+        planned_start: None,
+        reject_reason: None,
+        updated_at: now(),
+    };
+    trajectory::Entity::insert(trajectory::ActiveModel::from(trajectory.clone()))
+        .exec_without_returning(&txn)
+        .await?;
+    let mut lines = Vec::new();
+    for (position, (_, line, r, _, c)) in planned.iter().enumerate() {
+        let model = trajectory_line::Model {
+            id: new_id(),
+            trajectory_id: trajectory.id.clone(),
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+            product_code: line.product_code.clone(),
+            contract_line_id: r.line.id.clone(),
+            start_date: line.start_date,
+            end_date: line.end_date,
+            quantity_thousandths: line.quantity.map(|q| q.to_thousandths()),
+            frequency: line.frequency.map(|f| f.as_str().to_string()),
+            volume_thousandths: c.volume.map(|v| v.to_thousandths()),
+            budget_cents: line.budget.map(|b| b.to_cents()),
+            unit_price_cents: r.price.to_cents(),
+            committed_cents: c.amount.to_cents(),
+            status: Status::Requested.as_str().into(),
+            started_on: None,
+            ended_on: None,
+            outcome: None,
+            end_reason: None,
+        };
+        trajectory_line::Entity::insert(trajectory_line::ActiveModel::from(model.clone()))
+            .exec_without_returning(&txn)
+            .await?;
+        lines.push(model);
+    }
+    let placed = Placed { trajectory, lines };
+    store::audit::append(
+        &txn,
+        principal,
+        "trajectory.create",
+        "trajectory",
+        &placed.trajectory.id,
+        None,
+        Some(json!({
+            "number": placed.trajectory.number,
+            "client_id": placed.trajectory.client_id,
+            "contract_id": placed.trajectory.contract_id,
+            "buyer_reference": placed.trajectory.buyer_reference,
+            "lines": placed.lines.iter().map(|l| json!({
+                "product_code": l.product_code, "start_date": l.start_date, "end_date": l.end_date,
+                "unit_price": Money::from_cents(l.unit_price_cents).to_string(),
+                "committed": Money::from_cents(l.committed_cents).to_string(),
+            })).collect::<Vec<_>>(),
+        })),
+    )
+    .await?;
+    notify(
+        &txn,
+        config,
+        TrajectoryNews::New,
+        &config.intake_email,
+        &placed.trajectory,
+        &placed.lines,
+        None,
+        "/wsd/trajecten",
+    )
+    .await?;
+    let response = StoredResponse {
+        status: 201,
+        body: render(&placed).to_string(),
+    };
+    if let Some(idem) = &idempotency {
+        store::idempotency::record(
+            &txn,
+            &principal.user_id,
+            &idem.key,
+            &idem.request_hash,
+            &response,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(response)
+}
+
+/// Writes the e-mail about a trajectory into the outbox, in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn notify<C: ConnectionTrait>(
+    txn: &C,
+    config: &Config,
+    news: TrajectoryNews,
+    to: &str,
+    t: &trajectory::Model,
+    lines: &[trajectory_line::Model],
+    detail: Option<&str>,
+    path_prefix: &str,
+) -> AppResult<()> {
+    let municipality = store::municipalities::get(txn, &t.municipality_code)
+        .await?
+        .map(|m| m.name)
+        .unwrap_or_else(|| t.municipality_code.clone());
+    let mut products = Vec::new();
+    for l in lines {
+        let name = store::catalogue::get(txn, &l.product_code)
+            .await?
+            .map(|p| p.spec.name)
+            .unwrap_or_else(|| l.product_code.clone());
+        products.push(format!(
+            "{name} ({}), start {}",
+            l.product_code,
+            format_date_nl(l.start_date)
+        ));
+    }
+    let facts = TrajectoryFacts {
+        number: &t.number,
+        municipality: &municipality,
+        products: &products,
+        detail,
+        link: format!(
+            "{}{path_prefix}/{}",
+            config.public_url.trim_end_matches('/'),
+            t.id
+        ),
+    };
+    crate::mail::enqueue(txn, trajectory_message(news, to, &facts)).await?;
+    Ok(())
+}
+
+/// The e-mail address of whoever ordered a trajectory.
+pub async fn orderer_email<C: ConnectionTrait>(
+    db: &C,
+    t: &trajectory::Model,
+) -> AppResult<Option<String>> {
+    Ok(store::users::find_by_id(db, &t.ordered_by)
+        .await?
+        .map(|u| u.email))
+}
+
+/// Applies a transition to every line it concerns and to the trajectory; an illegal move
+/// answers 409 and changes nothing.
+async fn move_lines(
+    txn: &DatabaseTransaction,
+    t: &trajectory::Model,
+    lines: &[trajectory_line::Model],
+    transition: Transition,
+) -> AppResult<Vec<trajectory_line::Model>> {
+    let mut moved = Vec::new();
+    for l in lines {
+        let from = Status::parse(&l.status).map_err(AppError::Internal)?;
+        if from.is_final() && transition == Transition::Cancel {
+            moved.push(l.clone());
+            continue;
+        }
+        let to = from
+            .apply(transition)
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        let updated = trajectory_line::Model {
+            status: to.as_str().into(),
+            ..l.clone()
+        };
+        trajectory_line::Entity::update_many()
+            .col_expr(trajectory_line::Column::Status, Expr::value(to.as_str()))
+            .filter(trajectory_line::Column::Id.eq(l.id.clone()))
+            .filter(trajectory_line::Column::Status.eq(from.as_str()))
+            .exec(txn)
+            .await?;
+        moved.push(updated);
+    }
+    let statuses: Vec<Status> = moved
+        .iter()
+        .filter_map(|l| Status::parse(&l.status).ok())
+        .collect();
+    let status = aggregate(&statuses);
+    trajectory::Entity::update_many()
+        .col_expr(trajectory::Column::Status, Expr::value(status.as_str()))
+        .col_expr(trajectory::Column::UpdatedAt, Expr::value(now()))
+        .filter(trajectory::Column::Id.eq(t.id.clone()))
+        .exec(txn)
+        .await?;
+    Ok(moved)
+}
+
+/// The casemanager cancels an order that has not started.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<trajectory::Model> {
+    let txn = store::db::begin_write(db).await?;
+    let t = store::trajectories::get(&txn, principal, id).await?;
+    let lines = store::trajectories::lines(&txn, id).await?;
+    if lines.iter().any(|l| {
+        matches!(
+            Status::parse(&l.status),
+            Ok(Status::Started | Status::Completed | Status::Stopped)
+        )
+    }) {
+        return Err(AppError::Conflict(
+            "dit traject is al gestart en kan niet meer geannuleerd worden".into(),
+        ));
+    }
+    if lines
+        .iter()
+        .all(|l| Status::parse(&l.status).is_ok_and(|s| s.is_final()))
+    {
+        let status = Status::parse(&t.status).map_err(AppError::Internal)?;
+        return Err(AppError::Conflict(format!(
+            "dit traject is al {}",
+            status.label_nl()
+        )));
+    }
+    move_lines(&txn, &t, &lines, Transition::Cancel).await?;
+    store::audit::append(
+        &txn,
+        principal,
+        "trajectory.cancel",
+        "trajectory",
+        id,
+        Some(json!({"status": t.status})),
+        Some(json!({"status": "cancelled"})),
+    )
+    .await?;
+    let after = store::trajectories::get(&txn, principal, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// WSD accepts a requested trajectory with a planned start.
+pub async fn accept(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    id: &str,
+    planned_start: Option<NaiveDate>,
+) -> AppResult<trajectory::Model> {
+    let txn = store::db::begin_write(db).await?;
+    let t = store::trajectories::get(&txn, principal, id).await?;
+    let lines = store::trajectories::lines(&txn, id).await?;
+    move_lines(&txn, &t, &lines, Transition::Accept).await?;
+    trajectory::Entity::update_many()
+        .col_expr(trajectory::Column::PlannedStart, Expr::value(planned_start))
+        .filter(trajectory::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    store::audit::append(
+        &txn,
+        principal,
+        "trajectory.accept",
+        "trajectory",
+        id,
+        Some(json!({"status": t.status})),
+        Some(json!({"status": "accepted", "planned_start": planned_start})),
+    )
+    .await?;
+    if let Some(to) = orderer_email(&txn, &t).await? {
+        let detail = planned_start.map(|d| format!("Geplande start: {}.", format_date_nl(d)));
+        notify(
+            &txn,
+            config,
+            TrajectoryNews::Accepted,
+            &to,
+            &t,
+            &lines,
+            detail.as_deref(),
+            "/trajecten",
+        )
+        .await?;
+    }
+    let after = store::trajectories::get(&txn, principal, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// WSD rejects a requested trajectory with a reason the casemanager sees.
+pub async fn reject(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    id: &str,
+    reason: &str,
+) -> AppResult<trajectory::Model> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(AppError::field(
+            "reason",
+            "geef een reden (hoogstens 1000 tekens); de casemanager ziet die",
+        ));
+    }
+    let txn = store::db::begin_write(db).await?;
+    let t = store::trajectories::get(&txn, principal, id).await?;
+    let lines = store::trajectories::lines(&txn, id).await?;
+    move_lines(&txn, &t, &lines, Transition::Reject).await?;
+    trajectory::Entity::update_many()
+        .col_expr(trajectory::Column::RejectReason, Expr::value(reason))
+        .filter(trajectory::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    store::audit::append(
+        &txn,
+        principal,
+        "trajectory.reject",
+        "trajectory",
+        id,
+        Some(json!({"status": t.status})),
+        Some(json!({"status": "rejected", "reason": reason})),
+    )
+    .await?;
+    if let Some(to) = orderer_email(&txn, &t).await? {
+        notify(
+            &txn,
+            config,
+            TrajectoryNews::Rejected,
+            &to,
+            &t,
+            &lines,
+            Some(&format!("Reden: {reason}")),
+            "/trajecten",
+        )
+        .await?;
+    }
+    let after = store::trajectories::get(&txn, principal, id).await?;
+    txn.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,62 @@
+//! Clients, scoped: a casemanager finds and sees only their municipality's clients; WSD
+//! staff and finance see all. Callers audit every view.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::auth::Principal;
+use crate::domain::role::Role;
+use crate::entities::client;
+use crate::error::{AppError, AppResult};
+
+fn may_read(principal: &Principal) -> AppResult<()> {
+    match principal.role {
+        Role::Casemanager | Role::WsdStaff | Role::Finance => Ok(()),
+        Role::Pricing | Role::Admin => Err(AppError::Forbidden(
+            "klantgegevens zijn niet voor deze rol".into(),
+        )),
+    }
+}
+
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<client::Model> {
+    may_read(principal)?;
+    let mut query = client::Entity::find_by_id(id.to_string());
+    if let Some(own) = principal.municipality_scope() {
+        query = query.filter(client::Column::MunicipalityCode.eq(own));
+    }
+    query.one(db).await?.ok_or(AppError::NotFound)
+}
+
+/// The clients with this BSN lookup hash that the principal may see.
+pub async fn find_by_hash<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    hash: &str,
+) -> AppResult<Vec<client::Model>> {
+    may_read(principal)?;
+    let mut query = client::Entity::find().filter(client::Column::BsnHash.eq(hash));
+    if let Some(own) = principal.municipality_scope() {
+        query = query.filter(client::Column::MunicipalityCode.eq(own));
+    }
+    Ok(query.all(db).await?)
+}
+
+pub async fn insert<C: ConnectionTrait>(db: &C, model: client::Model) -> AppResult<()> {
+    client::Entity::insert(client::ActiveModel::from(model))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// A client's name as shown on invoices: initials and surname particles shortened,
+/// e.g. "J. de Vries" → "J. d. V.".
+pub fn masked_name(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|part| part.chars().next())
+        .map(|c| format!("{c}."))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

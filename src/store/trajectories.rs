@@ -1,0 +1,141 @@
+//! Trajectories and their lines, scoped: a casemanager sees their municipality's, WSD
+//! staff and finance all; other roles none.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::auth::Principal;
+use crate::domain::role::Role;
+use crate::entities::{delivery, line_event, trajectory, trajectory_line};
+use crate::error::{AppError, AppResult};
+
+fn may_read(principal: &Principal) -> AppResult<()> {
+    match principal.role {
+        Role::Casemanager | Role::WsdStaff | Role::Finance => Ok(()),
+        Role::Pricing | Role::Admin => Err(AppError::Forbidden(
+            "trajecten zijn niet voor deze rol".into(),
+        )),
+    }
+}
+
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<trajectory::Model> {
+    may_read(principal)?;
+    let mut query = trajectory::Entity::find_by_id(id.to_string());
+    if let Some(own) = principal.municipality_scope() {
+        query = query.filter(trajectory::Column::MunicipalityCode.eq(own));
+    }
+    query.one(db).await?.ok_or(AppError::NotFound)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub client_id: Option<String>,
+    pub after_created: Option<(chrono::DateTime<chrono::Utc>, String)>,
+    pub oldest_first: bool,
+}
+
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    filter: &Filter,
+    limit: u64,
+) -> AppResult<Vec<trajectory::Model>> {
+    may_read(principal)?;
+    let mut query = trajectory::Entity::find();
+    if let Some(own) = principal.municipality_scope() {
+        query = query.filter(trajectory::Column::MunicipalityCode.eq(own));
+    }
+    if let Some(status) = filter.status.as_ref().filter(|s| !s.is_empty()) {
+        query = query.filter(trajectory::Column::Status.eq(status.clone()));
+    }
+    if let Some(client) = filter.client_id.as_ref().filter(|s| !s.is_empty()) {
+        query = query.filter(trajectory::Column::ClientId.eq(client.clone()));
+    }
+    query = if filter.oldest_first {
+        query
+            .order_by_asc(trajectory::Column::CreatedAt)
+            .order_by_asc(trajectory::Column::Id)
+    } else {
+        query
+            .order_by_desc(trajectory::Column::CreatedAt)
+            .order_by_desc(trajectory::Column::Id)
+    };
+    if let Some((at, id)) = &filter.after_created {
+        use sea_orm::Condition;
+        query = if filter.oldest_first {
+            query.filter(
+                Condition::any()
+                    .add(trajectory::Column::CreatedAt.gt(*at))
+                    .add(
+                        Condition::all()
+                            .add(trajectory::Column::CreatedAt.eq(*at))
+                            .add(trajectory::Column::Id.gt(id.clone())),
+                    ),
+            )
+        } else {
+            query.filter(
+                Condition::any()
+                    .add(trajectory::Column::CreatedAt.lt(*at))
+                    .add(
+                        Condition::all()
+                            .add(trajectory::Column::CreatedAt.eq(*at))
+                            .add(trajectory::Column::Id.lt(id.clone())),
+                    ),
+            )
+        };
+    }
+    Ok(query.limit(limit).all(db).await?)
+}
+
+pub async fn lines<C: ConnectionTrait>(
+    db: &C,
+    trajectory_id: &str,
+) -> AppResult<Vec<trajectory_line::Model>> {
+    Ok(trajectory_line::Entity::find()
+        .filter(trajectory_line::Column::TrajectoryId.eq(trajectory_id))
+        .order_by_asc(trajectory_line::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// A line with its trajectory, scoped by the trajectory's municipality.
+pub async fn line<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    line_id: &str,
+) -> AppResult<(trajectory::Model, trajectory_line::Model)> {
+    let line = trajectory_line::Entity::find_by_id(line_id.to_string())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let trajectory = get(db, principal, &line.trajectory_id).await?;
+    Ok((trajectory, line))
+}
+
+pub async fn events<C: ConnectionTrait>(
+    db: &C,
+    line_id: &str,
+) -> AppResult<Vec<line_event::Model>> {
+    Ok(line_event::Entity::find()
+        .filter(line_event::Column::TrajectoryLineId.eq(line_id))
+        .order_by_asc(line_event::Column::CreatedAt)
+        .order_by_asc(line_event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn deliveries<C: ConnectionTrait>(
+    db: &C,
+    line_id: &str,
+) -> AppResult<Vec<delivery::Model>> {
+    Ok(delivery::Entity::find()
+        .filter(delivery::Column::TrajectoryLineId.eq(line_id))
+        .order_by_asc(delivery::Column::Period)
+        .order_by_asc(delivery::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
