@@ -37,8 +37,9 @@
 
 use std::borrow::Cow;
 
+use crate::domain::period::format_date_nl;
 use crate::export::{
-    csv_amount, csv_quantity, nl_date, rate_text, DocumentKind, ExportError, InvoiceDocument,
+    csv_amount, csv_quantity, rate_text, DocumentKind, ExportError, InvoiceDocument,
 };
 
 /// The header row, in column order.
@@ -95,8 +96,8 @@ pub fn render_invoices(docs: &[&InvoiceDocument]) -> Result<String, ExportError>
             DocumentKind::Invoice => ("factuur", rust_decimal::Decimal::ONE),
             DocumentKind::CreditNote => ("creditnota", rust_decimal::Decimal::NEGATIVE_ONE),
         };
-        let issue = nl_date(doc.issue_date);
-        let due = nl_date(doc.due_date);
+        let issue = format_date_nl(doc.issue_date);
+        let due = format_date_nl(doc.due_date);
         for l in &doc.lines {
             let reference = l
                 .buyer_reference
@@ -115,8 +116,8 @@ pub fn render_invoices(docs: &[&InvoiceDocument]) -> Result<String, ExportError>
                 text(&l.trajectory_number),
                 text(&l.product_code),
                 text(&l.description),
-                Cow::Owned(nl_date(l.service_start)),
-                Cow::Owned(nl_date(l.service_end)),
+                Cow::Owned(format_date_nl(l.service_start)),
+                Cow::Owned(format_date_nl(l.service_end)),
                 Cow::Owned(csv_quantity(l.quantity * sign)),
                 text(&l.unit),
                 Cow::Owned(csv_amount(l.unit_price)),

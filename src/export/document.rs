@@ -8,6 +8,7 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::*;
 
+use crate::domain::bsn::Bsn;
 use crate::export::ExportError;
 
 /// Invoice (UBL `Invoice`, type code 380) or credit note (UBL `CreditNote`, type code 381).
@@ -156,7 +157,8 @@ pub(crate) fn period_bounds(period: &str) -> Option<(NaiveDate, NaiveDate)> {
 }
 
 /// Whether `s` holds a run of exactly 9 ASCII digits, not glued to letters, that passes the
-/// elfproef: what a BSN looks like. (A VAT id such as NL001234567B01 is glued to letters.)
+/// elfproef ([`Bsn::parse`]): what a BSN looks like. (A VAT id such as NL001234567B01 is glued
+/// to letters.)
 fn contains_bsn_like(s: &str) -> bool {
     let bytes = s.as_bytes();
     let mut i = 0;
@@ -168,7 +170,11 @@ fn contains_bsn_like(s: &str) -> bool {
             }
             let glued_before = start > 0 && bytes[start - 1].is_ascii_alphabetic();
             let glued_after = i < bytes.len() && bytes[i].is_ascii_alphabetic();
-            if i - start == 9 && !glued_before && !glued_after && elfproef(&bytes[start..i]) {
+            if i - start == 9
+                && !glued_before
+                && !glued_after
+                && s.get(start..i).is_some_and(|run| Bsn::parse(run).is_ok())
+            {
                 return true;
             }
         } else {
@@ -176,16 +182,6 @@ fn contains_bsn_like(s: &str) -> bool {
         }
     }
     false
-}
-
-fn elfproef(digits: &[u8]) -> bool {
-    let mut sum: i64 = 0;
-    for (pos, d) in digits.iter().enumerate() {
-        let value = i64::from(d - b'0');
-        let weight = if pos == 8 { -1 } else { 9 - pos as i64 };
-        sum += weight * value;
-    }
-    sum != 0 && sum % 11 == 0
 }
 
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> ExportError {
@@ -516,6 +512,16 @@ pub(crate) fn period_nl(period: &str) -> String {
 #[doc(hidden)]
 pub fn sample_documents() -> Vec<(&'static str, InvoiceDocument)> {
     samples::all()
+}
+
+/// The sample document called `name`, for the renditions' unit tests.
+#[cfg(test)]
+pub(crate) fn sample(name: &str) -> InvoiceDocument {
+    sample_documents()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, d)| d)
+        .unwrap_or_else(|| panic!("no sample document {name}"))
 }
 
 mod samples {

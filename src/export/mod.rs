@@ -12,8 +12,9 @@ pub mod ubl;
 
 pub use document::{sample_documents, DocumentKind, DocumentLine, InvoiceDocument, Party, VatLine};
 
-use chrono::NaiveDate;
 use rust_decimal::prelude::*;
+
+use crate::domain::money::{round_half_up, Money};
 
 /// Why a rendition could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,23 +72,20 @@ pub(crate) fn normalized(d: Decimal) -> Decimal {
     }
 }
 
-/// Exactly two places, rounded half away from zero: `1234.5` → `1234.50`.
-pub(crate) fn two_places(d: Decimal) -> Decimal {
-    let mut r = normalized(d).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    r.rescale(2);
-    if r.is_zero() {
-        r.set_sign_positive(true);
-    }
-    r
+/// An amount as the domain's [`Money`]: rounded to cents half away from zero, the one rounding
+/// rule of [`round_half_up`] (a checked document holds whole cents already), never `-0.00`.
+fn money(d: Decimal) -> Money {
+    round_half_up(d)
 }
 
 /// Amount for UBL: `1234.50`, `-0.01`.
 pub(crate) fn ubl_amount(d: Decimal) -> String {
-    two_places(d).to_string()
+    money(d).to_string()
 }
 
 /// Groups the integer digits of a plain decimal string in threes with `.` and uses a decimal
-/// comma: `-1234567.5` → `-1.234.567,5`.
+/// comma: `-1234567.5` → `-1.234.567,5`. For quantities, which keep all their places (a pro-rata
+/// month has six), so not `Quantity::format_nl`, which has three.
 fn dutch_digits(plain: &str, group: bool) -> String {
     let (sign, rest) = match plain.strip_prefix('-') {
         Some(r) => ("-", r),
@@ -113,14 +111,11 @@ fn dutch_digits(plain: &str, group: bool) -> String {
     out
 }
 
-/// `1234.5` → `1.234,50`.
-pub(crate) fn nl_amount(d: Decimal) -> String {
-    dutch_digits(&two_places(d).to_string(), true)
-}
-
-/// `1234.5` → `€ 1.234,50`; `-3` → `€ -3,00`.
+/// `1234.5` → `€ 1.234,50`; `-3` → `€ -3,00`. The digits are [`Money::format_nl_plain`]; the sign
+/// stays after the `€` as the renditions have always shown it (`Money::format_nl` puts it
+/// before: `-€ 3,00`).
 pub(crate) fn nl_money(d: Decimal) -> String {
-    format!("€ {}", nl_amount(d))
+    format!("€ {}", money(d).format_nl_plain())
 }
 
 /// `12.50` → `12,5`; `1000` → `1.000`.
@@ -130,17 +125,12 @@ pub(crate) fn nl_quantity(d: Decimal) -> String {
 
 /// Amount for the CSV: two places, decimal comma, no grouping: `-1234,50`.
 pub(crate) fn csv_amount(d: Decimal) -> String {
-    dutch_digits(&two_places(d).to_string(), false)
+    money(d).format_csv()
 }
 
 /// Quantity for the CSV: decimal comma, no grouping, no trailing zeros: `12,5`.
 pub(crate) fn csv_quantity(d: Decimal) -> String {
     dutch_digits(&normalized(d).to_string(), false)
-}
-
-/// `23-11-2026`.
-pub(crate) fn nl_date(d: NaiveDate) -> String {
-    d.format("%d-%m-%Y").to_string()
 }
 
 /// VAT rate without trailing zeros: `21`, `0`, `9`.
@@ -151,6 +141,8 @@ pub(crate) fn rate_text(d: Decimal) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::period::format_date_nl;
+    use chrono::NaiveDate;
 
     fn dec(s: &str) -> Decimal {
         s.parse().unwrap()
@@ -172,7 +164,7 @@ mod tests {
         assert_eq!(ubl_amount(dec("-0.001")), "0.00");
         assert_eq!(rate_text(dec("21.00")), "21");
         assert_eq!(
-            nl_date(NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()),
+            format_date_nl(NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()),
             "03-11-2026"
         );
     }

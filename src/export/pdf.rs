@@ -21,10 +21,11 @@ use krilla::Document;
 
 use chrono::Datelike;
 
+use crate::domain::period::format_date_nl;
 use crate::export::document::{period_nl, VatCategory};
 use crate::export::{
-    nl_date, nl_money, nl_quantity, rate_text, unit_label_nl, DocumentKind, DocumentLine,
-    ExportError, InvoiceDocument,
+    nl_money, nl_quantity, rate_text, unit_label_nl, DocumentKind, DocumentLine, ExportError,
+    InvoiceDocument,
 };
 
 static REGULAR_TTF: &[u8] = include_bytes!(concat!(
@@ -490,16 +491,16 @@ impl<'a> Layout<'a> {
         match doc.kind {
             DocumentKind::Invoice => {
                 facts.push(("Factuurnummer", clean(&doc.number)));
-                facts.push(("Factuurdatum", nl_date(doc.issue_date)));
-                facts.push(("Vervaldatum", nl_date(doc.due_date)));
+                facts.push(("Factuurdatum", format_date_nl(doc.issue_date)));
+                facts.push(("Vervaldatum", format_date_nl(doc.due_date)));
             }
             DocumentKind::CreditNote => {
                 facts.push(("Creditnotanummer", clean(&doc.number)));
-                facts.push(("Datum", nl_date(doc.issue_date)));
+                facts.push(("Datum", format_date_nl(doc.issue_date)));
                 if let Some((number, date)) = &doc.cites {
                     facts.push((
                         "Op factuur",
-                        format!("{} van {}", clean(number), nl_date(*date)),
+                        format!("{} van {}", clean(number), format_date_nl(*date)),
                     ));
                 }
             }
@@ -536,7 +537,7 @@ impl<'a> Layout<'a> {
                 Some((number, date)) => format!(
                     "Deze creditnota corrigeert factuur {} van {}.",
                     clean(number),
-                    nl_date(*date)
+                    format_date_nl(*date)
                 ),
                 None => String::new(),
             };
@@ -651,11 +652,11 @@ impl<'a> Layout<'a> {
             MAX_CELL_LINES / 2,
         );
         let period = if l.service_start == l.service_end {
-            vec![nl_date(l.service_start)]
+            vec![format_date_nl(l.service_start)]
         } else {
             vec![
-                nl_date(l.service_start),
-                format!("t/m {}", nl_date(l.service_end)),
+                format_date_nl(l.service_start),
+                format!("t/m {}", format_date_nl(l.service_end)),
             ]
         };
         (name, detail, period)
@@ -919,7 +920,7 @@ impl<'a> Layout<'a> {
                     "Gelieve {} vóór {} over te maken op IBAN {}{} ten name van {} o.v.v. \
                      factuurnummer {}.",
                     nl_money(doc.total),
-                    nl_date(doc.due_date),
+                    format_date_nl(doc.due_date),
                     iban_display(&doc.seller_iban),
                     bic,
                     clean(&doc.seller.name),
@@ -930,7 +931,7 @@ impl<'a> Layout<'a> {
                 "Het bedrag van {} wordt uiterlijk {} met u verrekend of op uw rekening \
                  teruggestort.",
                 nl_money(doc.total),
-                nl_date(doc.due_date),
+                format_date_nl(doc.due_date),
             ),
         };
         self.paragraph(&text, 9.5, Face::Regular, BLACK);
@@ -1119,15 +1120,8 @@ fn draw(doc: &InvoiceDocument, m: &Metrics, pages: Vec<Vec<Op>>) -> Result<Vec<u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::document::sample;
     use crate::export::sample_documents;
-
-    fn sample(name: &str) -> InvoiceDocument {
-        sample_documents()
-            .into_iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, d)| d)
-            .unwrap()
-    }
 
     fn texts(pages: &[Vec<Op>]) -> Vec<String> {
         pages

@@ -30,10 +30,9 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use rust_decimal::Decimal;
 
+use crate::domain::period::format_date_nl;
 use crate::export::document::{period_bounds, InvoiceDocument, Party, VatCategory};
-use crate::export::{
-    nl_date, normalized, rate_text, ubl_amount, unit_code, DocumentKind, ExportError,
-};
+use crate::export::{normalized, rate_text, ubl_amount, unit_code, DocumentKind, ExportError};
 
 pub const CUSTOMIZATION_ID: &str =
     "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0";
@@ -268,14 +267,14 @@ impl Xml {
             let cited = doc.cites.as_ref().map(|c| c.0.as_str()).unwrap_or("");
             format!(
                 "Het gecrediteerde bedrag wordt uiterlijk {} verrekend of terugbetaald (creditnota {} op factuur {}).",
-                nl_date(doc.due_date),
+                format_date_nl(doc.due_date),
                 doc.number.trim(),
                 cited.trim()
             )
         } else {
             format!(
                 "Te betalen vóór {} op {} onder vermelding van factuurnummer {}.",
-                nl_date(doc.due_date),
+                format_date_nl(doc.due_date),
                 iban,
                 doc.number.trim()
             )
@@ -399,7 +398,7 @@ fn document_note(doc: &InvoiceDocument) -> Option<String> {
             parts.push(format!(
                 "Creditnota op factuur {} van {}.",
                 number.trim(),
-                nl_date(*date)
+                format_date_nl(*date)
             ));
         }
         if let Some(reason) = non_empty(&doc.credit_reason) {
@@ -427,15 +426,7 @@ fn document_period(doc: &InvoiceDocument) -> (NaiveDate, NaiveDate) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::sample_documents;
-
-    fn sample(name: &str) -> InvoiceDocument {
-        sample_documents()
-            .into_iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, d)| d)
-            .unwrap()
-    }
+    use crate::export::document::sample;
 
     #[test]
     fn invoice_has_the_peppol_skeleton() {
