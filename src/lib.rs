@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod export;
 pub mod mail;
 pub mod security;
 pub mod services;

@@ -86,7 +86,7 @@ pub fn commitment(line: &OrderedLine, open_end: NaiveDate) -> Result<Commitment,
                         let from = line.start.max(period.first_day());
                         let to = end.min(period.last_day());
                         let active = u32::try_from(days(from, to)).unwrap_or(0);
-                        total = total + prorate_month(line.price, active, period.days());
+                        total += prorate_month(line.price, active, period.days());
                         if period >= last {
                             break;
                         }

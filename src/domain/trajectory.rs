@@ -142,13 +142,13 @@ pub fn aggregate(lines: &[Status]) -> Status {
         .copied()
         .filter(|s| !s.releases_commitment())
         .collect();
-    if open.iter().any(|s| *s == Requested) {
+    if open.contains(&Requested) {
         return Requested;
     }
-    if open.iter().any(|s| *s == Accepted) {
+    if open.contains(&Accepted) {
         return Accepted;
     }
-    if open.iter().any(|s| *s == Started) {
+    if open.contains(&Started) {
         return Started;
     }
     if open.iter().all(|s| *s == Stopped) {

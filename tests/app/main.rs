@@ -1,5 +1,6 @@
 //! The one integration test binary: every test runs the real Rocket on a fresh, migrated
-//! database through the `TestApp` harness.
+//! database through the `TestApp` harness, except the invoice renditions (`renditions`), which
+//! are pure functions of a document and need neither.
 
 mod harness;
 mod smtp_server;
@@ -9,3 +10,4 @@ mod contracts;
 mod foundation;
 mod mail;
 mod ordering;
+mod renditions;
