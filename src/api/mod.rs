@@ -175,5 +175,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(products::routes());
     routes.extend(contracts::routes());
     routes.extend(trajectories::routes());
+    routes.extend(trajectories::registration_routes());
     routes
 }

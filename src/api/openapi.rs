@@ -11,7 +11,8 @@ use utoipa::{Modify, OpenApi};
         super::products::list, super::products::get, super::products::create, super::products::patch, super::products::add_price, super::products::delete,
         super::contracts::list, super::contracts::get, super::contracts::create, super::contracts::patch, super::contracts::put_line, super::contracts::delete_line, super::contracts::copy,
         super::trajectories::create_client, super::trajectories::find_clients, super::trajectories::search_clients, super::trajectories::get_client,
-        super::trajectories::create, super::trajectories::list, super::trajectories::get, super::trajectories::cancel, super::trajectories::accept, super::trajectories::reject),
+        super::trajectories::create, super::trajectories::list, super::trajectories::get, super::trajectories::cancel, super::trajectories::accept, super::trajectories::reject,
+        super::trajectories::add_event, super::trajectories::add_delivery),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&Security)
 )]

@@ -581,3 +581,117 @@ pub fn routes() -> Vec<Route> {
         reject
     ]
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventRequest {
+    /// `start`, `milestone`, `stop` or `complete`.
+    pub kind: String,
+    pub date: String,
+    pub milestone: Option<String>,
+    /// For `complete`: `goal_reached`, `goal_not_reached`, `regular_work` or `other`.
+    pub outcome: Option<String>,
+    pub note: Option<String>,
+    /// The id of an earlier registration of the same kind that this one corrects.
+    pub corrects_id: Option<String>,
+}
+
+/// WSD registers a start, milestone, stop or completion on an order line.
+#[utoipa::path(post, path = "/api/v1/trajectory-lines/{id}/events", tag = "registrations", request_body = EventRequest,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = Trajectory), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/trajectory-lines/<id>/events", data = "<body>")]
+pub async fn add_event(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    staff: WsdStaff,
+    key: IdempotencyKey,
+    id: &str,
+    body: JsonBody<EventRequest>,
+) -> AppResult<ApiJson<Trajectory>> {
+    use crate::domain::trajectory::Outcome;
+    use crate::services::registration::{register_event, EventInput, EventKind};
+    let idem = key.with_request(
+        &format!("POST /api/v1/trajectory-lines/{id}/events"),
+        &body.1,
+    );
+    let r = body.0;
+    let input = EventInput {
+        kind: EventKind::parse(&r.kind).map_err(|e| AppError::field("kind", e))?,
+        date: parse_date(&r.date).map_err(|e| AppError::field("date", e.to_string()))?,
+        milestone: r.milestone,
+        outcome: r
+            .outcome
+            .as_deref()
+            .map(|o| Outcome::parse(o).map_err(|e| AppError::field("outcome", e)))
+            .transpose()?,
+        note: r.note,
+        corrects_id: r.corrects_id,
+    };
+    register_event(
+        db.inner(),
+        config.inner(),
+        &staff.0,
+        id,
+        input,
+        idem.as_ref(),
+    )
+    .await?;
+    let (t, _) = store::trajectories::line(db.inner(), &staff.0, id).await?;
+    Ok(ApiJson(
+        Status::Created,
+        trajectory_view(db.inner(), &t).await?,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryRequest {
+    /// `YYYY-MM`
+    pub period: String,
+    /// Decimal string, e.g. "6.5".
+    pub quantity: String,
+    pub note: Option<String>,
+    /// The id of an earlier delivery registration of the same month that this one replaces.
+    pub corrects_id: Option<String>,
+}
+
+/// WSD registers hours, day-parts or pieces delivered in a month.
+#[utoipa::path(post, path = "/api/v1/trajectory-lines/{id}/deliveries", tag = "registrations", request_body = DeliveryRequest,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = Trajectory), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/trajectory-lines/<id>/deliveries", data = "<body>")]
+pub async fn add_delivery(
+    db: &State<DatabaseConnection>,
+    staff: WsdStaff,
+    key: IdempotencyKey,
+    id: &str,
+    body: JsonBody<DeliveryRequest>,
+) -> AppResult<ApiJson<Trajectory>> {
+    use crate::domain::period::Period;
+    use crate::services::registration::{register_delivery, DeliveryInput};
+    let idem = key.with_request(
+        &format!("POST /api/v1/trajectory-lines/{id}/deliveries"),
+        &body.1,
+    );
+    let r = body.0;
+    let input = DeliveryInput {
+        period: Period::parse(&r.period).map_err(|e| AppError::field("period", e.to_string()))?,
+        quantity: Quantity::parse(&r.quantity)
+            .map_err(|e| AppError::field("quantity", e.to_string()))?,
+        note: r.note,
+        corrects_id: r.corrects_id,
+    };
+    register_delivery(db.inner(), &staff.0, id, input, idem.as_ref()).await?;
+    let (t, _) = store::trajectories::line(db.inner(), &staff.0, id).await?;
+    Ok(ApiJson(
+        Status::Created,
+        trajectory_view(db.inner(), &t).await?,
+    ))
+}
+
+pub fn registration_routes() -> Vec<Route> {
+    rocket::routes![add_event, add_delivery]
+}

@@ -118,7 +118,7 @@ impl fmt::Display for IllegalTransition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "een {} traject of regel kan niet meer {}",
+            "een {} traject of regel kan niet {}",
             self.from.label_nl(),
             self.transition.label_nl()
         )

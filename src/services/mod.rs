@@ -5,4 +5,5 @@ pub mod contracts;
 pub mod demo;
 pub mod ordering;
 pub mod products;
+pub mod registration;
 pub mod users;

@@ -594,6 +594,52 @@ async fn move_lines(
     Ok(moved)
 }
 
+/// Moves one line and recomputes its trajectory's status (for registrations).
+pub(crate) async fn move_line(
+    txn: &DatabaseTransaction,
+    t: &trajectory::Model,
+    line: &trajectory_line::Model,
+    transition: Transition,
+) -> AppResult<Status> {
+    let lines = store::trajectories::lines(txn, &t.id).await?;
+    let from = Status::parse(&line.status).map_err(AppError::Internal)?;
+    let to = from
+        .apply(transition)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let result = trajectory_line::Entity::update_many()
+        .col_expr(trajectory_line::Column::Status, Expr::value(to.as_str()))
+        .filter(trajectory_line::Column::Id.eq(line.id.clone()))
+        .filter(trajectory_line::Column::Status.eq(from.as_str()))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(AppError::Conflict(
+            "de regel is intussen gewijzigd; laad de pagina opnieuw".into(),
+        ));
+    }
+    let statuses: Vec<Status> = lines
+        .iter()
+        .map(|l| {
+            if l.id == line.id {
+                Ok(to)
+            } else {
+                Status::parse(&l.status)
+            }
+        })
+        .collect::<Result<_, _>>()
+        .map_err(AppError::Internal)?;
+    trajectory::Entity::update_many()
+        .col_expr(
+            trajectory::Column::Status,
+            Expr::value(aggregate(&statuses).as_str()),
+        )
+        .col_expr(trajectory::Column::UpdatedAt, Expr::value(now()))
+        .filter(trajectory::Column::Id.eq(t.id.clone()))
+        .exec(txn)
+        .await?;
+    Ok(to)
+}
+
 /// The casemanager cancels an order that has not started.
 pub async fn cancel(
     db: &DatabaseConnection,

@@ -10,4 +10,5 @@ mod contracts;
 mod foundation;
 mod mail;
 mod ordering;
+mod registration;
 mod renditions;

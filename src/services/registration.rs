@@ -1,0 +1,589 @@
+//! What WSD registers on an order line: start, milestones, stop and completion, and the
+//! hours, day-parts or pieces delivered per month. Registrations are append-only; a
+//! correction is a new registration naming the one it replaces, so what was invoiced
+//! stays as it was and invoicing can credit and re-bill.
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::config::Config;
+use crate::domain::billing::{Unit, Variant};
+use crate::domain::period::{format_date_nl, Period};
+use crate::domain::quantity::Quantity;
+use crate::domain::trajectory::{Frequency, Outcome, Status, Transition};
+use crate::entities::{delivery, line_event, trajectory, trajectory_line};
+use crate::error::{AppError, AppResult};
+use crate::mail::messages::TrajectoryNews;
+use crate::services::ordering::{move_line, notify, orderer_email, Idempotency};
+use crate::store::idempotency::StoredResponse;
+use crate::store::{self, new_id, now};
+
+/// A registration as made now, or the id of the one an earlier request with the same
+/// `Idempotency-Key` made.
+pub enum Registered<T> {
+    New(T),
+    Replayed(String),
+}
+
+async fn replay(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    idempotency: Option<&Idempotency>,
+) -> AppResult<Option<String>> {
+    match idempotency {
+        Some(idem) => {
+            Ok(
+                store::idempotency::lookup(txn, &principal.user_id, &idem.key, &idem.request_hash)
+                    .await?
+                    .map(|r| r.body),
+            )
+        }
+        None => Ok(None),
+    }
+}
+
+/// Stores the new registration's id under the key, in the registration's transaction.
+async fn remember(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    idempotency: Option<&Idempotency>,
+    id: &str,
+) -> AppResult<()> {
+    if let Some(idem) = idempotency {
+        let response = StoredResponse {
+            status: 201,
+            body: id.to_string(),
+        };
+        store::idempotency::record(
+            txn,
+            &principal.user_id,
+            &idem.key,
+            &idem.request_hash,
+            &response,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Start,
+    Milestone,
+    Stop,
+    Complete,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Start => "start",
+            EventKind::Milestone => "milestone",
+            EventKind::Stop => "stop",
+            EventKind::Complete => "complete",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<EventKind, String> {
+        match text {
+            "start" => Ok(EventKind::Start),
+            "milestone" => Ok(EventKind::Milestone),
+            "stop" => Ok(EventKind::Stop),
+            "complete" => Ok(EventKind::Complete),
+            other => Err(format!(
+                "onbekende registratie {other:?} (start, milestone, stop of complete)"
+            )),
+        }
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            EventKind::Start => "start",
+            EventKind::Milestone => "mijlpaal",
+            EventKind::Stop => "gestopt",
+            EventKind::Complete => "afgerond",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct EventInput {
+    pub kind: EventKind,
+    pub date: NaiveDate,
+    pub milestone: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub note: Option<String>,
+    /// Corrects an earlier milestone registration of the same line.
+    pub corrects_id: Option<String>,
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// The last day a line may have registrations: its ordered end, or its stop/completion.
+fn last_day(line: &trajectory_line::Model) -> Option<NaiveDate> {
+    match (line.end_date, line.ended_on) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn within_line(line: &trajectory_line::Model, date: NaiveDate) -> AppResult<()> {
+    if date > today() {
+        return Err(AppError::field(
+            "date",
+            format!(
+                "{} ligt in de toekomst; registreer wat gebeurd is",
+                format_date_nl(date)
+            ),
+        ));
+    }
+    if date < line.start_date {
+        return Err(AppError::field(
+            "date",
+            format!(
+                "{} ligt vóór de start van de regel ({})",
+                format_date_nl(date),
+                format_date_nl(line.start_date)
+            ),
+        ));
+    }
+    if let Some(end) = line.end_date {
+        if date > end {
+            return Err(AppError::field(
+                "date",
+                format!(
+                    "{} ligt na het einde van de regel ({})",
+                    format_date_nl(date),
+                    format_date_nl(end)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn load(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    line_id: &str,
+) -> AppResult<(trajectory::Model, trajectory_line::Model)> {
+    store::trajectories::line(txn, principal, line_id).await
+}
+
+/// Registers an event on a line; start, stop and complete move its state (409 when not
+/// allowed), a milestone must be one of the product's and not yet reached.
+pub async fn register_event(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    line_id: &str,
+    input: EventInput,
+    idempotency: Option<&Idempotency>,
+) -> AppResult<Registered<line_event::Model>> {
+    let txn = store::db::begin_write(db).await?;
+    if let Some(stored) = replay(&txn, principal, idempotency).await? {
+        return Ok(Registered::Replayed(stored));
+    }
+    let (t, line) = load(&txn, principal, line_id).await?;
+    let product = store::catalogue::get(&txn, &line.product_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let status = Status::parse(&line.status).map_err(AppError::Internal)?;
+    within_line(&line, input.date)?;
+    let events = store::trajectories::events(&txn, line_id).await?;
+    let live: Vec<&line_event::Model> = events
+        .iter()
+        .filter(|e| {
+            !events
+                .iter()
+                .any(|c| c.corrects_id.as_deref() == Some(e.id.as_str()))
+        })
+        .collect();
+    let mut corrected: Option<&line_event::Model> = None;
+    if let Some(id) = &input.corrects_id {
+        let target = live.iter().find(|e| &e.id == id).copied().ok_or_else(|| {
+            AppError::field(
+                "corrects_id",
+                "onbekende of al gecorrigeerde registratie van deze regel",
+            )
+        })?;
+        if target.kind != input.kind.as_str() {
+            return Err(AppError::field(
+                "corrects_id",
+                "een correctie is van dezelfde soort als de registratie die ze vervangt",
+            ));
+        }
+        corrected = Some(target);
+    }
+    let started_on = line.started_on;
+    let mut line_update = trajectory_line::Entity::update_many()
+        .filter(trajectory_line::Column::Id.eq(line.id.clone()));
+    let mut news = None;
+    match input.kind {
+        EventKind::Start => {
+            if corrected.is_none() {
+                move_line(&txn, &t, &line, Transition::Start).await?;
+                news = Some(TrajectoryNews::Started);
+            }
+            line_update =
+                line_update.col_expr(trajectory_line::Column::StartedOn, Expr::value(input.date));
+        }
+        EventKind::Milestone => {
+            let name = input
+                .milestone
+                .as_deref()
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .ok_or_else(|| AppError::field("milestone", "welke mijlpaal is bereikt?"))?;
+            if product.spec.unit != Unit::Traject {
+                return Err(AppError::field(
+                    "milestone",
+                    format!("{} rekent niet af op mijlpalen", product.spec.code.as_str()),
+                ));
+            }
+            if !product.spec.milestones.iter().any(|m| m.name == name) {
+                let names: Vec<&str> = product
+                    .spec
+                    .milestones
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect();
+                return Err(AppError::field(
+                    "milestone",
+                    format!(
+                        "{name:?} is geen mijlpaal van dit product ({})",
+                        names.join(", ")
+                    ),
+                ));
+            }
+            if !matches!(
+                status,
+                Status::Started | Status::Completed | Status::Stopped
+            ) {
+                return Err(AppError::Conflict(
+                    "registreer eerst de start van de regel".into(),
+                ));
+            }
+            if started_on.is_some_and(|s| input.date < s) {
+                return Err(AppError::field(
+                    "date",
+                    "een mijlpaal ligt niet vóór de start",
+                ));
+            }
+            let already = live.iter().any(|e| {
+                e.kind == "milestone"
+                    && e.milestone.as_deref() == Some(name)
+                    && Some(e.id.as_str()) != input.corrects_id.as_deref()
+            });
+            let implied =
+                (name == "start" && corrected.is_none() && live.iter().any(|e| e.kind == "start"))
+                    || (name == "afronding" && live.iter().any(|e| e.kind == "complete"));
+            if already || implied {
+                return Err(AppError::field("milestone", format!("mijlpaal {name} is al geregistreerd; corrigeer die registratie als de datum niet klopt")));
+            }
+        }
+        EventKind::Stop | EventKind::Complete => {
+            if started_on.is_some_and(|s| input.date < s) {
+                return Err(AppError::field(
+                    "date",
+                    "een regel eindigt niet vóór zijn start",
+                ));
+            }
+            if input.kind == EventKind::Complete && input.outcome.is_none() && corrected.is_none() {
+                return Err(AppError::field(
+                    "outcome",
+                    "geef de uitkomst: goal_reached, goal_not_reached, regular_work of other",
+                ));
+            }
+            if input.kind == EventKind::Stop
+                && input
+                    .note
+                    .as_deref()
+                    .map(str::trim)
+                    .unwrap_or("")
+                    .is_empty()
+            {
+                return Err(AppError::field("note", "geef de reden van de stop"));
+            }
+            if corrected.is_none() {
+                let transition = if input.kind == EventKind::Stop {
+                    Transition::Stop
+                } else {
+                    Transition::Complete
+                };
+                move_line(&txn, &t, &line, transition).await?;
+                if input.kind == EventKind::Complete {
+                    news = Some(TrajectoryNews::Completed);
+                }
+            }
+            line_update =
+                line_update.col_expr(trajectory_line::Column::EndedOn, Expr::value(input.date));
+            if let Some(outcome) = input.outcome {
+                line_update = line_update.col_expr(
+                    trajectory_line::Column::Outcome,
+                    Expr::value(outcome.as_str()),
+                );
+            }
+            if input.kind == EventKind::Stop {
+                line_update = line_update.col_expr(
+                    trajectory_line::Column::EndReason,
+                    Expr::value(input.note.clone()),
+                );
+            }
+        }
+    }
+    line_update.exec(&txn).await?;
+    let model = line_event::Model {
+        id: new_id(),
+        trajectory_line_id: line.id.clone(),
+        kind: input.kind.as_str().into(),
+        date: input.date,
+        milestone: input
+            .milestone
+            .clone()
+            .filter(|_| input.kind == EventKind::Milestone),
+        outcome: input.outcome.map(|o| o.as_str().to_string()),
+        note: input
+            .note
+            .clone()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
+        corrects_id: input.corrects_id.clone(),
+        created_at: now(),
+        created_by: principal.actor(),
+    };
+    line_event::Entity::insert(line_event::ActiveModel::from(model.clone()))
+        .exec_without_returning(&txn)
+        .await?;
+    store::audit::append(
+        &txn,
+        principal,
+        if corrected.is_some() { "registration.correct" } else { "registration.event" },
+        "trajectory_line",
+        &line.id,
+        corrected.map(|c| json!({"kind": c.kind, "date": c.date, "milestone": c.milestone})),
+        Some(json!({"kind": model.kind, "date": model.date, "milestone": model.milestone, "outcome": model.outcome, "note": model.note})),
+    )
+    .await?;
+    if let (Some(news), Some(to)) = (news, orderer_email(&txn, &t).await?) {
+        let detail = match (news, input.outcome) {
+            (TrajectoryNews::Completed, Some(o)) => Some(format!(
+                "{}: {} op {}.",
+                product.spec.name,
+                o.label_nl(),
+                format_date_nl(input.date)
+            )),
+            _ => Some(format!(
+                "{}: {} op {}.",
+                product.spec.name,
+                input.kind.label_nl(),
+                format_date_nl(input.date)
+            )),
+        };
+        notify(
+            &txn,
+            config,
+            news,
+            &to,
+            &t,
+            std::slice::from_ref(&line),
+            detail.as_deref(),
+            "/trajecten",
+        )
+        .await?;
+    }
+    remember(&txn, principal, idempotency, &model.id).await?;
+    txn.commit().await?;
+    Ok(Registered::New(model))
+}
+
+#[derive(Debug, Clone)]
+pub struct DeliveryInput {
+    pub period: Period,
+    pub quantity: Quantity,
+    pub note: Option<String>,
+    pub corrects_id: Option<String>,
+}
+
+/// The most that may be registered for a period: the ordered quantity per month, per
+/// week × the weeks of the month within the line, or the ordered total.
+fn allowed_in_period(line: &trajectory_line::Model, period: Period) -> Option<Quantity> {
+    let quantity = line.quantity_thousandths?;
+    let frequency = line
+        .frequency
+        .as_deref()
+        .and_then(|f| Frequency::parse(f).ok())?;
+    match frequency {
+        Frequency::Total => line.volume_thousandths.map(Quantity::from_thousandths),
+        Frequency::Month => Some(Quantity::from_thousandths(quantity)),
+        Frequency::Week => {
+            let from = period.first_day().max(line.start_date);
+            let to = last_day(line)
+                .map(|e| e.min(period.last_day()))
+                .unwrap_or(period.last_day());
+            let days = (to - from).num_days() + 1;
+            let weeks = (days.max(0) + 6) / 7;
+            Some(Quantity::from_thousandths(quantity.saturating_mul(weeks)))
+        }
+    }
+}
+
+/// Registers delivered hours, day-parts or pieces for a month.
+pub async fn register_delivery(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    line_id: &str,
+    input: DeliveryInput,
+    idempotency: Option<&Idempotency>,
+) -> AppResult<Registered<delivery::Model>> {
+    let txn = store::db::begin_write(db).await?;
+    if let Some(stored) = replay(&txn, principal, idempotency).await? {
+        return Ok(Registered::Replayed(stored));
+    }
+    let (_, line) = load(&txn, principal, line_id).await?;
+    let product = store::catalogue::get(&txn, &line.product_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if product.spec.unit.variant() != Variant::Inspanning {
+        return Err(AppError::field(
+            "quantity",
+            format!(
+                "{} rekent af per {}, niet op geleverde aantallen",
+                product.spec.name,
+                product.spec.unit.as_str()
+            ),
+        ));
+    }
+    let status = Status::parse(&line.status).map_err(AppError::Internal)?;
+    if !matches!(
+        status,
+        Status::Started | Status::Completed | Status::Stopped
+    ) {
+        return Err(AppError::Conflict(
+            "registreer eerst de start van de regel".into(),
+        ));
+    }
+    if input.period > Period::of(today()) {
+        return Err(AppError::field(
+            "period",
+            format!("{} ligt in de toekomst", input.period),
+        ));
+    }
+    if input.period.last_day() < line.start_date {
+        return Err(AppError::field(
+            "period",
+            format!(
+                "{} ligt vóór de start van de regel ({})",
+                input.period,
+                format_date_nl(line.start_date)
+            ),
+        ));
+    }
+    if let Some(end) = last_day(&line) {
+        if input.period.first_day() > end {
+            return Err(AppError::field(
+                "period",
+                format!(
+                    "{} ligt na het einde van de regel ({})",
+                    input.period,
+                    format_date_nl(end)
+                ),
+            ));
+        }
+    }
+    if input.quantity.is_zero() && input.corrects_id.is_none() {
+        return Err(AppError::field("quantity", "het aantal is groter dan nul"));
+    }
+    let existing = store::trajectories::deliveries(&txn, line_id).await?;
+    let live: Vec<&delivery::Model> = existing
+        .iter()
+        .filter(|d| {
+            !existing
+                .iter()
+                .any(|c| c.corrects_id.as_deref() == Some(d.id.as_str()))
+        })
+        .collect();
+    if let Some(id) = &input.corrects_id {
+        let target = live.iter().find(|d| &d.id == id).ok_or_else(|| {
+            AppError::field(
+                "corrects_id",
+                "onbekende of al gecorrigeerde registratie van deze regel",
+            )
+        })?;
+        if target.period != input.period.to_string() {
+            return Err(AppError::field(
+                "corrects_id",
+                "een correctie geldt voor dezelfde maand als de registratie die ze vervangt",
+            ));
+        }
+    }
+    let counted = |d: &&&delivery::Model| Some(d.id.as_str()) != input.corrects_id.as_deref();
+    let in_period: i64 = live
+        .iter()
+        .filter(counted)
+        .filter(|d| d.period == input.period.to_string())
+        .map(|d| d.quantity_thousandths)
+        .sum();
+    let in_total: i64 = live
+        .iter()
+        .filter(counted)
+        .map(|d| d.quantity_thousandths)
+        .sum();
+    if let Some(allowed) = allowed_in_period(&line, input.period) {
+        let frequency_total = line.frequency.as_deref() == Some("total");
+        let already = if frequency_total { in_total } else { in_period };
+        if already + input.quantity.to_thousandths() > allowed.to_thousandths() {
+            let left = Quantity::from_thousandths((allowed.to_thousandths() - already).max(0));
+            return Err(AppError::field(
+                "quantity",
+                format!(
+                    "meer dan besteld: {} {} {}, al geregistreerd {}, nog {} mogelijk",
+                    allowed.format_nl(),
+                    product.spec.unit.as_str(),
+                    if frequency_total {
+                        "in totaal".to_string()
+                    } else {
+                        format!("in {}", input.period)
+                    },
+                    Quantity::from_thousandths(already).format_nl(),
+                    left.format_nl()
+                ),
+            ));
+        }
+    }
+    let model = delivery::Model {
+        id: new_id(),
+        trajectory_line_id: line.id.clone(),
+        period: input.period.to_string(),
+        quantity_thousandths: input.quantity.to_thousandths(),
+        note: input
+            .note
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
+        corrects_id: input.corrects_id.clone(),
+        created_at: now(),
+        created_by: principal.actor(),
+    };
+    delivery::Entity::insert(delivery::ActiveModel::from(model.clone()))
+        .exec_without_returning(&txn)
+        .await?;
+    let before = input.corrects_id.as_ref().and_then(|id| live.iter().find(|d| &d.id == id)).map(|d| json!({"period": d.period, "quantity": Quantity::from_thousandths(d.quantity_thousandths).to_string()}));
+    store::audit::append(
+        &txn,
+        principal,
+        if before.is_some() { "registration.correct" } else { "registration.delivery" },
+        "trajectory_line",
+        &line.id,
+        before,
+        Some(json!({"period": model.period, "quantity": input.quantity.to_string(), "note": model.note})),
+    )
+    .await?;
+    remember(&txn, principal, idempotency, &model.id).await?;
+    txn.commit().await?;
+    Ok(Registered::New(model))
+}
