@@ -452,7 +452,7 @@ async fn a_retried_registration_with_the_same_key_registers_once() {
         assert_eq!(r.status, Status::Created);
     }
     let t = app
-        .get(&staff, &format!("/api/v1/trajectories?status=started"))
+        .get(&staff, "/api/v1/trajectories?status=started")
         .await
         .json();
     assert_eq!(
