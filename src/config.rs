@@ -28,6 +28,42 @@ struct RawSettings {
     catalogue_dir: Option<PathBuf>,
     demo: Option<bool>,
     public_url: Option<String>,
+    seller_name: Option<String>,
+    seller_street: Option<String>,
+    seller_postcode: Option<String>,
+    seller_city: Option<String>,
+    seller_kvk: Option<String>,
+    seller_vat_id: Option<String>,
+    seller_iban: Option<String>,
+    seller_email: Option<String>,
+}
+
+/// Who invoices: WSD's legal details on every invoice. The defaults are demo values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seller {
+    pub name: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub kvk: String,
+    pub vat_id: String,
+    pub iban: String,
+    pub email: String,
+}
+
+impl Default for Seller {
+    fn default() -> Seller {
+        Seller {
+            name: "WSD (demo)".into(),
+            street: "Rietveldenweg 10".into(),
+            postcode: "5281 RN".into(),
+            city: "Boxtel".into(),
+            kvk: "17091234".into(),
+            vat_id: "NL001234567B01".into(),
+            iban: "NL91ABNA0417164300".into(),
+            email: "facturen@wsd.example".into(),
+        }
+    }
 }
 
 /// How outgoing mail leaves the building.
@@ -67,6 +103,7 @@ pub struct Config {
     pub demo: bool,
     /// Base of links in e-mails.
     pub public_url: String,
+    pub seller: Seller,
     /// Rocket's figment (address, port, limits, profile) to launch with.
     pub rocket_figment: Figment,
 }
@@ -189,6 +226,19 @@ impl Config {
                 .catalogue_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("catalogue")),
+            seller: {
+                let d = Seller::default();
+                Seller {
+                    name: raw.seller_name.clone().unwrap_or(d.name),
+                    street: raw.seller_street.clone().unwrap_or(d.street),
+                    postcode: raw.seller_postcode.clone().unwrap_or(d.postcode),
+                    city: raw.seller_city.clone().unwrap_or(d.city),
+                    kvk: raw.seller_kvk.clone().unwrap_or(d.kvk),
+                    vat_id: raw.seller_vat_id.clone().unwrap_or(d.vat_id),
+                    iban: raw.seller_iban.clone().unwrap_or(d.iban),
+                    email: raw.seller_email.clone().unwrap_or(d.email),
+                }
+            },
             rocket_figment,
         })
     }
@@ -210,6 +260,7 @@ impl Config {
             catalogue_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalogue"),
             demo: false,
             public_url: "http://localhost:8000".into(),
+            seller: Seller::default(),
             rocket_figment: figment,
         }
     }

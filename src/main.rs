@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         command: CatalogueCommand,
     },
+    /// Invoice runs: a preview writes nothing, a run saves draft invoices.
+    Invoice {
+        #[command(subcommand)]
+        command: InvoiceCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -87,6 +92,22 @@ enum CatalogueCommand {
     Import { dir: Option<PathBuf> },
     /// Write the database's catalogue to the folder, in the canonical format.
     Export { dir: Option<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum InvoiceCommand {
+    /// Show what a run would bill per municipality, and what is held and why.
+    Preview {
+        /// YYYY-MM
+        #[arg(long)]
+        period: String,
+    },
+    /// Save one draft invoice per municipality for the period.
+    Run {
+        /// YYYY-MM
+        #[arg(long)]
+        period: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -161,6 +182,7 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Catalogue { command } => catalogue(config, command).await,
+        Command::Invoice { command } => invoice(config, command).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -234,6 +256,66 @@ async fn catalogue(config: Config, command: CatalogueCommand) -> Result<(), Stri
             Ok(())
         }
     }
+}
+
+async fn invoice(config: Config, command: InvoiceCommand) -> Result<(), String> {
+    use plusmarkt::domain::period::Period;
+    use plusmarkt::services::invoicing;
+    let (db, _) = plusmarkt::prepare_database(&config).await?;
+    let (period, preview) = match &command {
+        InvoiceCommand::Preview { period } => (period, true),
+        InvoiceCommand::Run { period } => (period, false),
+    };
+    let period = Period::parse(period).map_err(|e| e.to_string())?;
+    let principal = Principal::system("cli");
+    let (bills, invoices) = if preview {
+        (
+            invoicing::compute(&db, period).await.map_err(describe)?,
+            Vec::new(),
+        )
+    } else {
+        let outcome = invoicing::run(&db, &principal, period)
+            .await
+            .map_err(describe)?;
+        (outcome.bills, outcome.invoices)
+    };
+    println!(
+        "{} {period}",
+        if preview {
+            "Voorbeeld factuurrun"
+        } else {
+            "Factuurrun"
+        }
+    );
+    for bill in &bills {
+        let (_, t) = bill.totals();
+        println!(
+            "  {:<8} {:<22} {:>4} regels  netto {:>14}  btw {:>12}  totaal {:>14}",
+            bill.municipality.code,
+            bill.municipality.name,
+            bill.items.len(),
+            t.net.format_nl(),
+            t.vat.format_nl(),
+            t.total.format_nl()
+        );
+        for (ctx, held) in &bill.held {
+            println!(
+                "      aangehouden: {} {} {}: {} ({})",
+                ctx.trajectory.number,
+                ctx.product.code.as_str(),
+                held.service_period,
+                held.reason.message(),
+                held.amount.format_nl()
+            );
+        }
+        for (key, reason) in &bill.to_review {
+            println!("      te beoordelen: {key}: {reason}");
+        }
+    }
+    if !preview {
+        println!("{} conceptfactu(u)r(en) bijgewerkt", invoices.len());
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> Result<(), String> {

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod contracts;
 pub mod etag;
 pub mod idempotency;
+pub mod invoices;
 pub mod me;
 pub mod municipalities;
 pub mod openapi;
@@ -176,5 +177,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(contracts::routes());
     routes.extend(trajectories::routes());
     routes.extend(trajectories::registration_routes());
+    routes.extend(invoices::routes());
     routes
 }

@@ -3,12 +3,16 @@
 
 pub mod api_token;
 pub mod audit_event;
+pub mod billing_claim;
 pub mod client;
 pub mod contract;
 pub mod contract_line;
 pub mod contract_line_price;
 pub mod delivery;
 pub mod idempotency_key;
+pub mod invoice;
+pub mod invoice_line;
+pub mod invoice_run;
 pub mod line_event;
 pub mod municipality;
 pub mod outbox;

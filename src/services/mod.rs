@@ -3,6 +3,8 @@
 pub mod catalogue;
 pub mod contracts;
 pub mod demo;
+pub mod invoice_documents;
+pub mod invoicing;
 pub mod ordering;
 pub mod products;
 pub mod registration;

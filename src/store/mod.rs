@@ -8,6 +8,7 @@ pub mod contracts;
 pub mod counters;
 pub mod db;
 pub mod idempotency;
+pub mod invoices;
 pub mod municipalities;
 pub mod sessions;
 pub mod tokens;

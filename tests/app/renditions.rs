@@ -292,3 +292,16 @@ proptest! {
         }
     }
 }
+
+/// Keeps a UBL document that a test made from real invoices, for the validator: written to
+/// the e-invoice folder and, with EINVOICE_VALIDATE set, checked under both rule sets.
+pub fn save_for_validation(name: &str, xml: &str) {
+    let file = einvoice_dir().join(format!("{name}.xml"));
+    std::fs::write(&file, xml).unwrap_or_else(|e| panic!("write {}: {e}", file.display()));
+    if validation_wanted() {
+        for cen in ["latest", "peppol"] {
+            let (code, text) = validate(&file, cen);
+            assert_eq!(code, Some(0), "{name} under --cen {cen}:\n{text}");
+        }
+    }
+}

@@ -1,0 +1,689 @@
+//! Invoice runs, invoices and credit notes, their renditions, and the finance pull API.
+
+use rocket::http::{ContentType, Header, Status};
+use rocket::{Route, State};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::idempotency::IdempotencyKey;
+use super::pagination::{decode_cursor, encode_cursor, Page};
+use super::{ApiJson, JsonBody};
+use crate::auth::{Finance, FinanceReader, Principal};
+use crate::config::Config;
+use crate::domain::invoice::InvoiceMove;
+use crate::domain::money::Money;
+use crate::domain::period::Period;
+use crate::domain::quantity::Quantity;
+use crate::entities::invoice;
+use crate::error::{AppError, AppResult};
+use crate::services::{invoice_documents, invoicing};
+use crate::store;
+
+/// Runs an idempotent finance write: a retry with the same key and body gets the first
+/// answer; the same key with another body gets 422. The operations behind it refuse a
+/// repeat by themselves (a second finalise is 409, a second credit of a line 422, a second
+/// run bills nothing), so recording the answer right after the write is safe.
+async fn idempotent<F, Fut>(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    key: &IdempotencyKey,
+    what: &str,
+    body: &str,
+    work: F,
+) -> AppResult<ApiJson<Value>>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = AppResult<(Status, Value)>>,
+{
+    let idem = key.with_request(what, body);
+    if let Some(idem) = &idem {
+        if let Some(stored) =
+            store::idempotency::lookup(db, &principal.user_id, &idem.key, &idem.request_hash)
+                .await?
+        {
+            let value: Value = serde_json::from_str(&stored.body)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            return Ok(ApiJson(
+                Status::from_code(stored.status).unwrap_or(Status::Ok),
+                value,
+            ));
+        }
+    }
+    let (status, value) = work().await?;
+    if let Some(idem) = &idem {
+        let response = store::idempotency::StoredResponse {
+            status: status.code,
+            body: value.to_string(),
+        };
+        // A concurrent twin may have stored first; its answer stands.
+        let _ = store::idempotency::record(
+            db,
+            &principal.user_id,
+            &idem.key,
+            &idem.request_hash,
+            &response,
+        )
+        .await;
+    }
+    Ok(ApiJson(status, value))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    /// `YYYY-MM`
+    pub period: String,
+    #[serde(default)]
+    pub preview: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RunInvoice {
+    pub municipality: String,
+    pub name: String,
+    pub lines: usize,
+    pub net: String,
+    pub vat: String,
+    pub total: String,
+    /// The draft invoice (not in a preview).
+    pub invoice_id: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HeldView {
+    pub municipality: String,
+    pub trajectory_number: String,
+    pub trajectory_line_id: String,
+    pub product_code: String,
+    pub service_period: String,
+    pub reason: String,
+    pub amount: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewView {
+    pub municipality: String,
+    pub billable_key: String,
+    pub reason: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RunResult {
+    pub period: String,
+    pub preview: bool,
+    pub invoices: Vec<RunInvoice>,
+    /// Not billed, with the reason; never dropped silently.
+    pub held: Vec<HeldView>,
+    /// Billed earlier but changed or no longer due: credit these lines.
+    pub to_review: Vec<ReviewView>,
+}
+
+pub fn run_result(
+    period: Period,
+    preview: bool,
+    bills: &[invoicing::MunicipalityBill],
+    invoices: &[invoice::Model],
+) -> RunResult {
+    RunResult {
+        period: period.to_string(),
+        preview,
+        invoices: bills
+            .iter()
+            .filter(|b| !b.items.is_empty())
+            .map(|b| {
+                let (_, t) = b.totals();
+                RunInvoice {
+                    municipality: b.municipality.code.clone(),
+                    name: b.municipality.name.clone(),
+                    lines: b.items.len(),
+                    net: t.net.to_string(),
+                    vat: t.vat.to_string(),
+                    total: t.total.to_string(),
+                    invoice_id: invoices
+                        .iter()
+                        .find(|i| i.municipality_code == b.municipality.code)
+                        .map(|i| i.id.clone()),
+                }
+            })
+            .collect(),
+        held: bills
+            .iter()
+            .flat_map(|b| {
+                b.held.iter().map(move |(ctx, h)| HeldView {
+                    municipality: b.municipality.code.clone(),
+                    trajectory_number: ctx.trajectory.number.clone(),
+                    trajectory_line_id: ctx.line.id.clone(),
+                    product_code: ctx.product.code.as_str().to_string(),
+                    service_period: h.service_period.to_string(),
+                    reason: h.reason.message(),
+                    amount: h.amount.to_string(),
+                })
+            })
+            .collect(),
+        to_review: bills
+            .iter()
+            .flat_map(|b| {
+                b.to_review.iter().map(move |(key, reason)| ReviewView {
+                    municipality: b.municipality.code.clone(),
+                    billable_key: key.clone(),
+                    reason: reason.clone(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Previews (writes nothing) or runs a period: one draft invoice per municipality with
+/// everything billable up to the period's end that no invoice holds yet.
+#[utoipa::path(post, path = "/api/v1/invoice-runs", tag = "invoices", request_body = RunRequest,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = RunResult), (status = 201, body = RunResult), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/invoice-runs", data = "<body>")]
+pub async fn create_run(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    key: IdempotencyKey,
+    body: JsonBody<RunRequest>,
+) -> AppResult<ApiJson<Value>> {
+    let period =
+        Period::parse(&body.0.period).map_err(|e| AppError::field("period", e.to_string()))?;
+    let preview = body.0.preview;
+    let db = db.inner();
+    let principal = finance.0.clone();
+    idempotent(
+        db,
+        &finance.0,
+        &key,
+        "POST /api/v1/invoice-runs",
+        &body.1,
+        || async move {
+            if preview {
+                let bills = invoicing::compute(db, period).await?;
+                Ok((
+                    Status::Ok,
+                    serde_json::to_value(run_result(period, true, &bills, &[])).unwrap_or_default(),
+                ))
+            } else {
+                let outcome = invoicing::run(db, &principal, period).await?;
+                Ok((
+                    Status::Created,
+                    serde_json::to_value(run_result(
+                        period,
+                        false,
+                        &outcome.bills,
+                        &outcome.invoices,
+                    ))
+                    .unwrap_or_default(),
+                ))
+            }
+        },
+    )
+    .await
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InvoiceLine {
+    pub id: String,
+    pub position: i32,
+    pub trajectory_line_id: Option<String>,
+    pub trajectory_number: String,
+    pub product_code: String,
+    pub product_name: String,
+    pub description: String,
+    pub client_ref: String,
+    pub buyer_reference: String,
+    pub service_period: String,
+    pub service_start: String,
+    pub service_end: String,
+    pub quantity: String,
+    pub unit: String,
+    pub unit_price: String,
+    pub net: String,
+    pub vat_category: String,
+    pub vat_rate: String,
+    /// On a credit note: the invoice line it reverses.
+    pub credits_line_id: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreditRef {
+    pub id: String,
+    pub number: Option<String>,
+    pub total: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Invoice {
+    pub id: String,
+    /// `invoice` or `credit_note`.
+    pub kind: String,
+    pub number: Option<String>,
+    pub municipality: String,
+    pub period: String,
+    pub status: String,
+    pub issue_date: Option<String>,
+    pub due_date: Option<String>,
+    pub net: String,
+    pub vat: String,
+    pub total: String,
+    /// A credit note's invoice.
+    pub credits_invoice_id: Option<String>,
+    pub reason: Option<String>,
+    pub updated_at: String,
+    pub sent_at: Option<String>,
+    pub lines: Vec<InvoiceLine>,
+    /// Credit notes citing this invoice.
+    pub credits: Vec<CreditRef>,
+}
+
+pub async fn invoice_view<C: ConnectionTrait>(db: &C, inv: &invoice::Model) -> AppResult<Invoice> {
+    let lines = store::invoices::lines(db, &inv.id)
+        .await?
+        .into_iter()
+        .map(|l| InvoiceLine {
+            quantity: Quantity::from_thousandths(l.quantity_thousandths).to_string(),
+            unit_price: Money::from_cents(l.unit_price_cents).to_string(),
+            net: Money::from_cents(l.net_cents).to_string(),
+            vat_rate: l.vat_rate.to_string(),
+            service_start: l.service_start.to_string(),
+            service_end: l.service_end.to_string(),
+            id: l.id,
+            position: l.position,
+            trajectory_line_id: l.trajectory_line_id,
+            trajectory_number: l.trajectory_number,
+            product_code: l.product_code,
+            product_name: l.product_name,
+            description: l.description,
+            client_ref: l.client_ref,
+            buyer_reference: l.buyer_reference,
+            service_period: l.service_period,
+            unit: l.unit,
+            vat_category: l.vat_category,
+            credits_line_id: l.credits_line_id,
+        })
+        .collect();
+    let credits = store::invoices::credits_of(db, &inv.id)
+        .await?
+        .into_iter()
+        .map(|c| CreditRef {
+            id: c.id,
+            number: c.number,
+            total: Money::from_cents(c.total_cents).to_string(),
+        })
+        .collect();
+    Ok(Invoice {
+        id: inv.id.clone(),
+        kind: inv.kind.clone(),
+        number: inv.number.clone(),
+        municipality: inv.municipality_code.clone(),
+        period: inv.period.clone(),
+        status: inv.status.clone(),
+        issue_date: inv.issue_date.map(|d| d.to_string()),
+        due_date: inv.due_date.map(|d| d.to_string()),
+        net: Money::from_cents(inv.net_cents).to_string(),
+        vat: Money::from_cents(inv.vat_cents).to_string(),
+        total: Money::from_cents(inv.total_cents).to_string(),
+        credits_invoice_id: inv.credits_invoice_id.clone(),
+        reason: inv.reason.clone(),
+        updated_at: inv
+            .updated_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        sent_at: inv.sent_at.map(|t| t.to_rfc3339()),
+        lines,
+        credits,
+    })
+}
+
+/// Invoices by last change, oldest first: finance systems poll with `since` (an instant)
+/// and follow `next_cursor`. A casemanager sees their municipality's final invoices.
+#[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices",
+    params(("status" = Option<String>, Query), ("municipality" = Option<String>, Query), ("period" = Option<String>, Query),
+           ("since" = Option<String>, Query, description = "RFC 3339 instant"), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<Invoice>), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[allow(clippy::too_many_arguments)]
+#[rocket::get("/api/v1/invoices?<status>&<municipality>&<period>&<since>&<limit>&<cursor>")]
+pub async fn list(
+    db: &State<DatabaseConnection>,
+    reader: FinanceReader,
+    status: Option<&str>,
+    municipality: Option<&str>,
+    period: Option<&str>,
+    since: Option<&str>,
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> AppResult<ApiJson<Page<Invoice>>> {
+    let limit = super::pagination::limit(limit)?;
+    if let Some(s) = status {
+        crate::domain::invoice::InvoiceStatus::parse(s)
+            .map_err(|e| AppError::field("status", e))?;
+    }
+    if let Some(p) = period {
+        Period::parse(p).map_err(|e| AppError::field("period", e.to_string()))?;
+    }
+    let since = since
+        .map(|s| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| {
+                    AppError::field(
+                        "since",
+                        "verwacht een RFC 3339-tijdstip, bijvoorbeeld 2026-11-30T12:00:00Z",
+                    )
+                })
+        })
+        .transpose()?;
+    let after = match decode_cursor(cursor)? {
+        Some(c) => {
+            let (at, id) = c
+                .split_once('|')
+                .ok_or_else(|| AppError::field("cursor", "onbekende cursor"))?;
+            let at = chrono::DateTime::parse_from_rfc3339(at)
+                .map_err(|_| AppError::field("cursor", "onbekende cursor"))?
+                .with_timezone(&chrono::Utc);
+            Some((at, id.to_string()))
+        }
+        None => None,
+    };
+    let filter = store::invoices::Filter {
+        status: status.map(str::to_string),
+        municipality: municipality.map(str::to_string),
+        period: period.map(str::to_string),
+        since,
+        after,
+    };
+    let rows = store::invoices::list(db.inner(), &reader.0, &filter, limit + 1).await?;
+    let more = rows.len() as u64 > limit;
+    let mut items = Vec::new();
+    let mut last = None;
+    for inv in rows.iter().take(limit as usize) {
+        items.push(invoice_view(db.inner(), inv).await?);
+        last = Some(format!(
+            "{}|{}",
+            inv.updated_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+            inv.id
+        ));
+    }
+    Ok(super::ok(Page {
+        items,
+        next_cursor: if more {
+            last.map(|l| encode_cursor(&l))
+        } else {
+            None
+        },
+    }))
+}
+
+/// One invoice or credit note with its lines.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "invoices", params(("id" = String, Path)),
+    responses((status = 200, body = Invoice), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/invoices/<id>")]
+pub async fn get(
+    db: &State<DatabaseConnection>,
+    reader: FinanceReader,
+    id: &str,
+) -> AppResult<ApiJson<Invoice>> {
+    let inv = store::invoices::get(db.inner(), &reader.0, id).await?;
+    Ok(super::ok(invoice_view(db.inner(), &inv).await?))
+}
+
+/// A file download.
+pub struct Download {
+    pub content_type: ContentType,
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+impl<'r> rocket::response::Responder<'r, 'static> for Download {
+    fn respond_to(self, _: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        rocket::Response::build()
+            .header(self.content_type)
+            .header(Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{}\"", self.filename),
+            ))
+            .sized_body(self.bytes.len(), std::io::Cursor::new(self.bytes))
+            .ok()
+    }
+}
+
+async fn document(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<crate::export::document::InvoiceDocument> {
+    let inv = store::invoices::get(db, principal, id).await?;
+    invoice_documents::document_for(db, config, &inv).await
+}
+
+/// The PDF of a final invoice or credit note.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/pdf", tag = "invoices", params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/invoices/<id>/pdf")]
+pub async fn pdf(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    reader: FinanceReader,
+    id: &str,
+) -> AppResult<Download> {
+    let doc = document(db.inner(), config.inner(), &reader.0, id).await?;
+    let bytes = crate::export::pdf::render(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Download {
+        content_type: ContentType::PDF,
+        filename: format!("{}.pdf", doc.number),
+        bytes,
+    })
+}
+
+/// The Peppol BIS Billing 3.0 e-invoice (UBL 2.1) of a final invoice or credit note.
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/ubl", tag = "invoices", params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/xml", body = String), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/invoices/<id>/ubl")]
+pub async fn ubl(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    reader: FinanceReader,
+    id: &str,
+) -> AppResult<Download> {
+    let doc = document(db.inner(), config.inner(), &reader.0, id).await?;
+    let xml = crate::export::ubl::render(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Download {
+        content_type: ContentType::XML,
+        filename: format!("{}.xml", doc.number),
+        bytes: xml.into_bytes(),
+    })
+}
+
+/// The invoice as CSV for Dutch bookkeeping (semicolons, decimal comma).
+#[utoipa::path(get, path = "/api/v1/invoices/{id}/csv", tag = "invoices", params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/csv", body = String)), security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/invoices/<id>/csv")]
+pub async fn csv(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    reader: FinanceReader,
+    id: &str,
+) -> AppResult<Download> {
+    let doc = document(db.inner(), config.inner(), &reader.0, id).await?;
+    let text = crate::export::csv::render_invoices(&[&doc])
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Download {
+        content_type: ContentType::new("text", "csv").with_params(("charset", "utf-8")),
+        filename: format!("{}.csv", doc.number),
+        bytes: text.into_bytes(),
+    })
+}
+
+/// All final invoices and credit notes of a period as one CSV.
+#[utoipa::path(get, path = "/api/v1/invoices.csv", tag = "invoices", params(("period" = String, Query)),
+    responses((status = 200, content_type = "text/csv", body = String)), security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/invoices.csv?<period>")]
+pub async fn period_csv(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    reader: FinanceReader,
+    period: &str,
+) -> AppResult<Download> {
+    let period = Period::parse(period).map_err(|e| AppError::field("period", e.to_string()))?;
+    let filter = store::invoices::Filter {
+        period: Some(period.to_string()),
+        ..Default::default()
+    };
+    let mut docs = Vec::new();
+    for inv in store::invoices::list(db.inner(), &reader.0, &filter, 100_000).await? {
+        if inv.number.is_some() {
+            docs.push(invoice_documents::document_for(db.inner(), config.inner(), &inv).await?);
+        }
+    }
+    docs.sort_by(|a, b| a.number.cmp(&b.number));
+    let refs: Vec<&crate::export::document::InvoiceDocument> = docs.iter().collect();
+    let text = crate::export::csv::render_invoices(&refs)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Download {
+        content_type: ContentType::new("text", "csv").with_params(("charset", "utf-8")),
+        filename: format!("facturen-{period}.csv"),
+        bytes: text.into_bytes(),
+    })
+}
+
+async fn moved(db: &DatabaseConnection, inv: &invoice::Model) -> AppResult<(Status, Value)> {
+    Ok((
+        Status::Ok,
+        serde_json::to_value(invoice_view(db, inv).await?).unwrap_or_default(),
+    ))
+}
+
+/// Finalises a draft: it gets its number from the gapless sequence, issue and due date.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/finalise", tag = "invoices", params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = Invoice), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/invoices/<id>/finalise")]
+pub async fn finalise(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    key: IdempotencyKey,
+    id: &str,
+) -> AppResult<ApiJson<Value>> {
+    let db = db.inner();
+    idempotent(
+        db,
+        &finance.0,
+        &key,
+        &format!("POST /api/v1/invoices/{id}/finalise"),
+        "",
+        || async {
+            let inv = invoicing::finalise(db, &finance.0, id).await?;
+            moved(db, &inv).await
+        },
+    )
+    .await
+}
+
+/// E-mails a final invoice with its PDF and UBL to the municipality, and marks it sent.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/send", tag = "invoices", params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, body = Invoice), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/invoices/<id>/send")]
+pub async fn send(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    finance: Finance,
+    key: IdempotencyKey,
+    id: &str,
+) -> AppResult<ApiJson<Value>> {
+    let db = db.inner();
+    let config = config.inner();
+    idempotent(
+        db,
+        &finance.0,
+        &key,
+        &format!("POST /api/v1/invoices/{id}/send"),
+        "",
+        || async {
+            let inv = invoice_documents::send(db, config, &finance.0, id).await?;
+            moved(db, &inv).await
+        },
+    )
+    .await
+}
+
+/// Marks a final or sent invoice paid.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/paid", tag = "invoices", params(("id" = String, Path)),
+    responses((status = 200, body = Invoice), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/invoices/<id>/paid")]
+pub async fn paid(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    id: &str,
+) -> AppResult<ApiJson<Value>> {
+    let inv = invoicing::mark(db.inner(), &finance.0, id, InvoiceMove::Pay).await?;
+    let (status, value) = moved(db.inner(), &inv).await?;
+    Ok(ApiJson(status, value))
+}
+
+/// Discards a draft; its items become billable again.
+#[utoipa::path(delete, path = "/api/v1/invoices/{id}", tag = "invoices", params(("id" = String, Path)),
+    responses((status = 204), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::delete("/api/v1/invoices/<id>")]
+pub async fn discard(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    id: &str,
+) -> AppResult<Status> {
+    invoicing::discard(db.inner(), &finance.0, id).await?;
+    Ok(Status::NoContent)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditRequest {
+    /// The invoice lines to credit; all uncredited lines when absent.
+    pub line_ids: Option<Vec<String>>,
+    pub reason: String,
+}
+
+/// Credits lines of a final invoice with a numbered credit note that cites it.
+#[utoipa::path(post, path = "/api/v1/invoices/{id}/credit", tag = "invoices", request_body = CreditRequest, params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = Invoice), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/invoices/<id>/credit", data = "<body>")]
+pub async fn credit(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    key: IdempotencyKey,
+    id: &str,
+    body: JsonBody<CreditRequest>,
+) -> AppResult<ApiJson<Value>> {
+    let db = db.inner();
+    let raw = body.1.clone();
+    let request = body.0;
+    idempotent(
+        db,
+        &finance.0,
+        &key,
+        &format!("POST /api/v1/invoices/{id}/credit"),
+        &raw,
+        || async {
+            let note =
+                invoicing::credit(db, &finance.0, id, request.line_ids, &request.reason).await?;
+            let (_, value) = moved(db, &note).await?;
+            Ok((Status::Created, value))
+        },
+    )
+    .await
+}
+
+pub fn routes() -> Vec<Route> {
+    rocket::routes![
+        create_run, list, get, pdf, ubl, csv, period_csv, finalise, send, paid, discard, credit
+    ]
+}

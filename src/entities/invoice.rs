@@ -1,0 +1,36 @@
+use sea_orm::entity::prelude::*;
+
+/// An invoice or credit note of one municipality and period. Numbered when finalised;
+/// never changed after that (`content_hash` shows it).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "invoices")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// `invoice` or `credit_note`.
+    pub kind: String,
+    pub number: Option<String>,
+    pub municipality_code: String,
+    pub period: String,
+    /// `draft`, `final`, `sent`, `paid`.
+    pub status: String,
+    pub issue_date: Option<Date>,
+    pub due_date: Option<Date>,
+    pub net_cents: i64,
+    pub vat_cents: i64,
+    pub total_cents: i64,
+    pub credits_invoice_id: Option<String>,
+    pub reason: Option<String>,
+    pub content_hash: Option<String>,
+    pub run_id: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub finalised_at: Option<DateTimeUtc>,
+    pub sent_at: Option<DateTimeUtc>,
+    pub paid_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

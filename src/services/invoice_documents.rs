@@ -1,0 +1,224 @@
+//! An invoice as a document for its renditions (UBL, PDF, CSV), and sending it.
+
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
+
+use crate::auth::Principal;
+use crate::config::Config;
+use crate::domain::invoice::InvoiceMove;
+use crate::domain::money::Money;
+use crate::domain::vat::{vat_breakdown, VatCategory};
+use crate::entities::invoice;
+use crate::error::{AppError, AppResult};
+use crate::export::document::{DocumentKind, DocumentLine, InvoiceDocument, Party, VatLine};
+use crate::store;
+
+fn cents(value: i64) -> Decimal {
+    Money::from_cents(value).amount()
+}
+
+/// Builds the document of a final invoice or credit note.
+pub async fn document_for<C: ConnectionTrait>(
+    db: &C,
+    config: &Config,
+    inv: &invoice::Model,
+) -> AppResult<InvoiceDocument> {
+    let (Some(number), Some(issue_date), Some(due_date)) =
+        (inv.number.clone(), inv.issue_date, inv.due_date)
+    else {
+        return Err(AppError::Conflict(
+            "een concept heeft nog geen nummer; maak de factuur eerst definitief".into(),
+        ));
+    };
+    let municipality = store::municipalities::get(db, &inv.municipality_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let lines = store::invoices::lines(db, &inv.id).await?;
+    let mut exemption: std::collections::BTreeMap<String, String> =
+        std::collections::BTreeMap::new();
+    let mut pairs = Vec::new();
+    let mut doc_lines = Vec::new();
+    for l in &lines {
+        let category =
+            VatCategory::parse(&l.vat_category).map_err(|e| AppError::Internal(e.to_string()))?;
+        pairs.push((category, Money::from_cents(l.net_cents)));
+        if let Some(reason) = &l.vat_exemption_reason {
+            exemption
+                .entry(l.vat_category.clone())
+                .or_insert_with(|| reason.clone());
+        }
+        doc_lines.push(DocumentLine {
+            id: l.position.to_string(),
+            product_code: l.product_code.clone(),
+            product_name: l.product_name.clone(),
+            description: l.description.clone(),
+            trajectory_number: l.trajectory_number.clone(),
+            client_masked: l.client_ref.clone(),
+            buyer_reference: Some(l.buyer_reference.clone()).filter(|r| !r.is_empty()),
+            service_start: l.service_start,
+            service_end: l.service_end,
+            quantity: crate::services::invoicing::quantity_of(l),
+            unit: l.unit.clone(),
+            unit_price: cents(l.unit_price_cents),
+            net: cents(l.net_cents),
+            vat_category: l.vat_category.clone(),
+            vat_rate: Decimal::from(l.vat_rate),
+        });
+    }
+    let vat = vat_breakdown(&pairs)
+        .into_iter()
+        .map(|s| VatLine {
+            category: s.category.as_str().to_string(),
+            rate: s.rate,
+            taxable: s.taxable.amount(),
+            tax: s.tax.amount(),
+            exemption_reason: if s.category == VatCategory::Exempt {
+                exemption
+                    .get("exempt")
+                    .cloned()
+                    .or_else(|| Some("Vrijgesteld van btw".into()))
+            } else {
+                None
+            },
+        })
+        .collect();
+    let cites = match &inv.credits_invoice_id {
+        Some(id) => invoice::Entity::find_by_id(id.clone())
+            .one(db)
+            .await?
+            .map(|o| {
+                (
+                    o.number.unwrap_or_default(),
+                    o.issue_date.unwrap_or(issue_date),
+                )
+            }),
+        None => None,
+    };
+    // The document's buyer reference: the one reference all lines share, else the
+    // municipality's standing reference, else the invoice number.
+    let mut references: Vec<&str> = lines
+        .iter()
+        .map(|l| l.buyer_reference.as_str())
+        .filter(|r| !r.is_empty())
+        .collect();
+    references.sort();
+    references.dedup();
+    let buyer_reference = match references.as_slice() {
+        [one] => one.to_string(),
+        _ => municipality
+            .buyer_reference
+            .clone()
+            .unwrap_or_else(|| number.clone()),
+    };
+    let seller = &config.seller;
+    Ok(InvoiceDocument {
+        kind: if inv.kind == "credit_note" {
+            DocumentKind::CreditNote
+        } else {
+            DocumentKind::Invoice
+        },
+        number,
+        issue_date,
+        due_date,
+        period: inv.period.clone(),
+        buyer_reference,
+        seller: Party {
+            name: seller.name.clone(),
+            street: seller.street.clone(),
+            postcode: seller.postcode.clone(),
+            city: seller.city.clone(),
+            country: "NL".into(),
+            kvk: Some(seller.kvk.clone()),
+            oin: None,
+            vat_id: Some(seller.vat_id.clone()),
+            email: Some(seller.email.clone()),
+        },
+        seller_iban: seller.iban.clone(),
+        seller_bic: None,
+        buyer_code: municipality.code.clone(),
+        buyer: Party {
+            name: format!("Gemeente {}", municipality.name),
+            street: municipality.street.clone(),
+            postcode: municipality.postcode.clone(),
+            city: municipality.city.clone(),
+            country: "NL".into(),
+            kvk: municipality.kvk.clone(),
+            oin: municipality.oin.clone(),
+            vat_id: None,
+            email: Some(municipality.finance_email.clone()),
+        },
+        lines: doc_lines,
+        vat,
+        net: cents(inv.net_cents),
+        vat_total: cents(inv.vat_cents),
+        total: cents(inv.total_cents),
+        cites,
+        credit_reason: inv.reason.clone(),
+        note: None,
+    })
+}
+
+/// The PDF and UBL of a final invoice, named by its number.
+pub fn renditions(doc: &InvoiceDocument) -> AppResult<(Vec<u8>, String)> {
+    let pdf =
+        crate::export::pdf::render(doc).map_err(|e| AppError::Internal(format!("pdf: {e}")))?;
+    let ubl =
+        crate::export::ubl::render(doc).map_err(|e| AppError::Internal(format!("ubl: {e}")))?;
+    Ok((pdf, ubl))
+}
+
+/// Sends a final invoice to the municipality's finance address with the PDF and the UBL
+/// attached, through the outbox, and records it as sent, in one transaction.
+pub async fn send(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<invoice::Model> {
+    let txn = store::db::begin_write(db).await?;
+    let inv = store::invoices::get(&txn, principal, id).await?;
+    let doc = document_for(&txn, config, &inv).await?;
+    let (pdf, ubl) = renditions(&doc)?;
+    let after =
+        crate::services::invoicing::mark_in(&txn, principal, &inv, InvoiceMove::Send).await?;
+    let kind = if inv.kind == "credit_note" {
+        "Creditnota"
+    } else {
+        "Factuur"
+    };
+    let total = Money::from_cents(inv.total_cents).format_nl();
+    let text = format!(
+        "Geachte heer/mevrouw,\n\nHierbij ontvangt u {} {} van {} over {} ({} inclusief btw), als PDF en als e-factuur (UBL, Peppol BIS Billing 3.0).\n\nMet vriendelijke groet,\n{}\n",
+        kind.to_lowercase(), doc.number, config.seller.name, doc.period, total, config.seller.name
+    );
+    let html = format!(
+        "<p>Geachte heer/mevrouw,</p><p>Hierbij ontvangt u {} {} van {} over {} ({} inclusief btw), als PDF en als e-factuur (UBL, Peppol BIS Billing 3.0).</p><p>Met vriendelijke groet,<br>{}</p>",
+        kind.to_lowercase(), doc.number, config.seller.name, doc.period, total, config.seller.name
+    );
+    crate::mail::enqueue(
+        &txn,
+        crate::mail::OutgoingMessage {
+            to: doc.buyer.email.clone().unwrap_or_default(),
+            subject: format!("{kind} {} van {}", doc.number, config.seller.name),
+            text,
+            html,
+            attachments: vec![
+                crate::mail::Attachment {
+                    filename: format!("{}.pdf", doc.number),
+                    content_type: "application/pdf".into(),
+                    bytes: pdf,
+                },
+                crate::mail::Attachment {
+                    filename: format!("{}.xml", doc.number),
+                    content_type: "application/xml".into(),
+                    bytes: ubl.into_bytes(),
+                },
+            ],
+            related_entity: Some("invoice".into()),
+            related_id: Some(inv.id.clone()),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,880 @@
+//! Settlement on product price. Billable items are computed (domain::billing) from order
+//! lines and registrations, what live claims already hold is subtracted, and only the
+//! difference is billed. A run saves one draft per municipality; finalising numbers it
+//! from a gapless counter; a credit note reverses lines and releases their claims.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Statement,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::auth::Principal;
+use crate::domain::billing::{
+    billable_items, settle, BillableItem, BilledRecord, DeliveryRecord, HeldItem, LineForBilling,
+    MilestoneReached, Unit,
+};
+use crate::domain::catalogue::ProductSpec;
+use crate::domain::invoice::{invoice_number, InvoiceMove, InvoiceStatus};
+use crate::domain::money::Money;
+use crate::domain::period::Period;
+use crate::domain::quantity::Quantity;
+use crate::domain::trajectory::Status;
+use crate::domain::vat::{totals, VatCategory};
+use crate::entities::{
+    billing_claim, client, delivery, invoice, invoice_line, line_event, municipality, trajectory,
+    trajectory_line,
+};
+use crate::error::{AppError, AppResult};
+use crate::store::db::placeholder;
+use crate::store::{self, new_id, now};
+
+/// An order line with what an invoice line needs to name it.
+#[derive(Debug, Clone)]
+pub struct LineContext {
+    pub trajectory: trajectory::Model,
+    pub line: trajectory_line::Model,
+    pub product: ProductSpec,
+    pub client_ref: String,
+}
+
+/// What one municipality would be billed.
+#[derive(Debug, Clone)]
+pub struct MunicipalityBill {
+    pub municipality: municipality::Model,
+    pub items: Vec<(LineContext, BillableItem)>,
+    pub held: Vec<(LineContext, HeldItem)>,
+    /// Billed earlier with another amount or no longer expected: finance credits these.
+    pub to_review: Vec<(String, String)>,
+}
+
+impl MunicipalityBill {
+    pub fn totals(
+        &self,
+    ) -> (
+        Vec<crate::domain::vat::VatSubtotal>,
+        crate::domain::vat::Totals,
+    ) {
+        let lines: Vec<(VatCategory, Money)> = self
+            .items
+            .iter()
+            .map(|(c, i)| (c.product.vat_category, i.amount))
+            .collect();
+        totals(&lines)
+    }
+}
+
+/// Registrations not replaced by a later correction.
+fn live_events(events: &[line_event::Model]) -> Vec<&line_event::Model> {
+    let corrected: std::collections::HashSet<&str> = events
+        .iter()
+        .filter_map(|e| e.corrects_id.as_deref())
+        .collect();
+    events
+        .iter()
+        .filter(|e| !corrected.contains(e.id.as_str()))
+        .collect()
+}
+
+/// The billing input of one order line, from its registrations.
+pub fn billing_input(
+    ctx: &LineContext,
+    events: &[line_event::Model],
+    deliveries: &[delivery::Model],
+) -> LineForBilling {
+    let live_events = live_events(events);
+    let start = live_events
+        .iter()
+        .find(|e| e.kind == "start")
+        .map(|e| e.date);
+    let complete = live_events
+        .iter()
+        .find(|e| e.kind == "complete")
+        .map(|e| e.date);
+    let has = |name: &str| ctx.product.milestones.iter().any(|m| m.name == name);
+    let mut reached: Vec<MilestoneReached> = live_events
+        .iter()
+        .filter(|e| e.kind == "milestone")
+        .filter_map(|e| {
+            e.milestone
+                .clone()
+                .map(|name| MilestoneReached { name, date: e.date })
+        })
+        .collect();
+    // The start and completion registrations reach the milestones of the same name.
+    if let Some(date) = start.filter(|_| has("start") && !reached.iter().any(|m| m.name == "start"))
+    {
+        reached.push(MilestoneReached {
+            name: "start".into(),
+            date,
+        });
+    }
+    if let Some(date) =
+        complete.filter(|_| has("afronding") && !reached.iter().any(|m| m.name == "afronding"))
+    {
+        reached.push(MilestoneReached {
+            name: "afronding".into(),
+            date,
+        });
+    }
+    let corrected: std::collections::HashSet<&str> = deliveries
+        .iter()
+        .filter_map(|d| d.corrects_id.as_deref())
+        .collect();
+    LineForBilling {
+        line_id: ctx.line.id.clone(),
+        unit: ctx.product.unit,
+        unit_price: Money::from_cents(ctx.line.unit_price_cents),
+        start_date: ctx.line.start_date,
+        actual_start: start.or(ctx.line.started_on),
+        end_date: ctx.line.end_date,
+        stop_date: ctx.line.ended_on,
+        volume: ctx.line.volume_thousandths.map(Quantity::from_thousandths),
+        budget: ctx.line.budget_cents.map(Money::from_cents),
+        milestones: ctx.product.milestones.clone(),
+        milestones_reached: reached,
+        deliveries: deliveries
+            .iter()
+            .filter_map(|d| {
+                Some(DeliveryRecord {
+                    id: d.id.clone(),
+                    period: Period::parse(&d.period).ok()?,
+                    quantity: Quantity::from_thousandths(d.quantity_thousandths),
+                    superseded: corrected.contains(d.id.as_str()),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// The live claims: what is billed per billable key (draft or final, not credited).
+async fn billed_records<C: ConnectionTrait>(
+    db: &C,
+    municipality: &str,
+) -> AppResult<Vec<BilledRecord>> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholder(
+                backend,
+                "SELECT c.billable_key AS billable_key, l.net_cents AS net_cents FROM billing_claims c \
+                 JOIN invoice_lines l ON l.id = c.invoice_line_id \
+                 JOIN invoices i ON i.id = l.invoice_id WHERE i.municipality_code = $1",
+            ),
+            [municipality.into()],
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(BilledRecord {
+                key: r.try_get("", "billable_key")?,
+                amount: Money::from_cents(r.try_get::<i64>("", "net_cents")?),
+            })
+        })
+        .collect()
+}
+
+/// Computes what each municipality should be billed up to the end of `period`, minus
+/// what live claims already hold. Writes nothing.
+pub async fn compute<C: ConnectionTrait>(
+    db: &C,
+    period: Period,
+) -> AppResult<Vec<MunicipalityBill>> {
+    let products: HashMap<String, ProductSpec> = store::catalogue::all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.spec.code.as_str().to_string(), p.spec))
+        .collect();
+    let mut bills = Vec::new();
+    for m in store::municipalities::list(db).await? {
+        let trajectories = trajectory::Entity::find()
+            .filter(trajectory::Column::MunicipalityCode.eq(m.code.clone()))
+            .all(db)
+            .await?;
+        if trajectories.is_empty() {
+            continue;
+        }
+        let by_id: HashMap<String, trajectory::Model> = trajectories
+            .into_iter()
+            .map(|t| (t.id.clone(), t))
+            .collect();
+        let ids: Vec<String> = by_id.keys().cloned().collect();
+        let mut lines = Vec::new();
+        for chunk in ids.chunks(500) {
+            lines.extend(
+                trajectory_line::Entity::find()
+                    .filter(trajectory_line::Column::TrajectoryId.is_in(chunk.to_vec()))
+                    .filter(trajectory_line::Column::Status.is_in([
+                        Status::Started.as_str(),
+                        Status::Completed.as_str(),
+                        Status::Stopped.as_str(),
+                    ]))
+                    .all(db)
+                    .await?,
+            );
+        }
+        let line_ids: Vec<String> = lines.iter().map(|l| l.id.clone()).collect();
+        let mut events: HashMap<String, Vec<line_event::Model>> = HashMap::new();
+        let mut deliveries: HashMap<String, Vec<delivery::Model>> = HashMap::new();
+        for chunk in line_ids.chunks(500) {
+            for e in line_event::Entity::find()
+                .filter(line_event::Column::TrajectoryLineId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                events
+                    .entry(e.trajectory_line_id.clone())
+                    .or_default()
+                    .push(e);
+            }
+            for d in delivery::Entity::find()
+                .filter(delivery::Column::TrajectoryLineId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                deliveries
+                    .entry(d.trajectory_line_id.clone())
+                    .or_default()
+                    .push(d);
+            }
+        }
+        let client_ids: Vec<String> = by_id.values().map(|t| t.client_id.clone()).collect();
+        let mut clients: HashMap<String, String> = HashMap::new();
+        for chunk in client_ids.chunks(500) {
+            for c in client::Entity::find()
+                .filter(client::Column::Id.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+            {
+                clients.insert(c.id.clone(), store::clients::masked_name(&c.name));
+            }
+        }
+        let mut expected = Vec::new();
+        let mut held = Vec::new();
+        let mut contexts: HashMap<String, LineContext> = HashMap::new();
+        for line in lines {
+            let (Some(t), Some(product)) = (
+                by_id.get(&line.trajectory_id),
+                products.get(&line.product_code),
+            ) else {
+                continue;
+            };
+            let ctx = LineContext {
+                client_ref: clients.get(&t.client_id).cloned().unwrap_or_default(),
+                trajectory: t.clone(),
+                product: product.clone(),
+                line,
+            };
+            let input = billing_input(
+                &ctx,
+                events.get(&ctx.line.id).map(Vec::as_slice).unwrap_or(&[]),
+                deliveries
+                    .get(&ctx.line.id)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]),
+            );
+            let result = billable_items(&input, period);
+            expected.extend(result.items);
+            for h in result.held {
+                held.push((ctx.clone(), h));
+            }
+            contexts.insert(ctx.line.id.clone(), ctx);
+        }
+        let billed = billed_records(db, &m.code).await?;
+        let settlement = settle(expected, &billed);
+        let items: Vec<(LineContext, BillableItem)> = settlement
+            .to_bill
+            .into_iter()
+            .filter_map(|item| contexts.get(&item.line_id).map(|c| (c.clone(), item)))
+            .collect();
+        let mut to_review: Vec<(String, String)> = settlement
+            .changed
+            .iter()
+            .map(|(item, before)| (item.key.clone(), format!("eerder gefactureerd {}, nu {}: crediteer de regel, dan wordt opnieuw gefactureerd", before.format_nl(), item.amount.format_nl())))
+            .collect();
+        to_review.extend(settlement.no_longer_expected.iter().map(|b| (b.key.clone(), format!("eerder gefactureerd {}, volgens de registraties niet meer verschuldigd: crediteer de regel", b.amount.format_nl()))));
+        if !items.is_empty() || !held.is_empty() || !to_review.is_empty() {
+            bills.push(MunicipalityBill {
+                municipality: m,
+                items,
+                held,
+                to_review,
+            });
+        }
+    }
+    Ok(bills)
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub run_id: String,
+    pub invoices: Vec<invoice::Model>,
+    pub lines_created: usize,
+    pub bills: Vec<MunicipalityBill>,
+}
+
+fn line_of(
+    invoice_id: &str,
+    position: usize,
+    ctx: &LineContext,
+    item: &BillableItem,
+) -> invoice_line::Model {
+    invoice_line::Model {
+        id: new_id(),
+        invoice_id: invoice_id.to_string(),
+        position: i32::try_from(position).unwrap_or(i32::MAX),
+        billable_key: Some(item.key.clone()),
+        trajectory_line_id: Some(ctx.line.id.clone()),
+        trajectory_id: ctx.trajectory.id.clone(),
+        trajectory_number: ctx.trajectory.number.clone(),
+        contract_id: ctx.trajectory.contract_id.clone(),
+        product_code: ctx.product.code.as_str().to_string(),
+        product_name: ctx.product.name.clone(),
+        description: item.description.clone(),
+        client_ref: ctx.client_ref.clone(),
+        buyer_reference: ctx.trajectory.buyer_reference.clone(),
+        service_period: item.service_period.to_string(),
+        service_start: item.service_start,
+        service_end: item.service_end,
+        quantity_thousandths: item.quantity.to_thousandths(),
+        unit: ctx.product.unit.as_str().to_string(),
+        unit_price_cents: item.unit_price.to_cents(),
+        net_cents: item.amount.to_cents(),
+        vat_category: ctx.product.vat_category.as_str().to_string(),
+        vat_rate: i32::try_from(ctx.product.vat_category.rate().mantissa()).unwrap_or(0),
+        vat_exemption_reason: ctx.product.vat_exemption_reason.clone(),
+        credits_line_id: None,
+    }
+}
+
+/// Recomputes an invoice's totals from its lines: VAT per category on the sum of its lines.
+async fn refresh_totals(
+    txn: &DatabaseTransaction,
+    invoice_id: &str,
+) -> AppResult<(Money, Money, Money)> {
+    let lines = store::invoices::lines(txn, invoice_id).await?;
+    let pairs: Vec<(VatCategory, Money)> = lines
+        .iter()
+        .map(|l| {
+            Ok((
+                VatCategory::parse(&l.vat_category)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+                Money::from_cents(l.net_cents),
+            ))
+        })
+        .collect::<AppResult<_>>()?;
+    let (_, t) = totals(&pairs);
+    invoice::Entity::update_many()
+        .col_expr(invoice::Column::NetCents, Expr::value(t.net.to_cents()))
+        .col_expr(invoice::Column::VatCents, Expr::value(t.vat.to_cents()))
+        .col_expr(invoice::Column::TotalCents, Expr::value(t.total.to_cents()))
+        .col_expr(invoice::Column::UpdatedAt, Expr::value(now()))
+        .filter(invoice::Column::Id.eq(invoice_id))
+        .exec(txn)
+        .await?;
+    Ok((t.net, t.vat, t.total))
+}
+
+/// Runs a period: one draft per municipality (lines added to its open draft of that
+/// period, if any). Only one run at a time: the run's first write takes the run lock row,
+/// so a second run waits and then finds nothing new to bill.
+pub async fn run(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    period: Period,
+) -> AppResult<RunOutcome> {
+    let txn = store::db::begin_write(db).await?;
+    let run_id = new_id();
+    let backend = txn.get_database_backend();
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        placeholder(
+            backend,
+            "UPDATE locks SET holder = $1, expires_at = $2 WHERE name = 'invoice-run'",
+        ),
+        [run_id.clone().into(), now().into()],
+    ))
+    .await?;
+    let bills = compute(&txn, period).await?;
+    let mut invoices = Vec::new();
+    let mut lines_created = 0;
+    for bill in &bills {
+        if bill.items.is_empty() {
+            continue;
+        }
+        let existing = invoice::Entity::find()
+            .filter(invoice::Column::MunicipalityCode.eq(bill.municipality.code.clone()))
+            .filter(invoice::Column::Period.eq(period.to_string()))
+            .filter(invoice::Column::Status.eq(InvoiceStatus::Draft.as_str()))
+            .filter(invoice::Column::Kind.eq("invoice"))
+            .one(&txn)
+            .await?;
+        let draft = match existing {
+            Some(d) => d,
+            None => {
+                let d = invoice::Model {
+                    id: new_id(),
+                    kind: "invoice".into(),
+                    number: None,
+                    municipality_code: bill.municipality.code.clone(),
+                    period: period.to_string(),
+                    status: InvoiceStatus::Draft.as_str().into(),
+                    issue_date: None,
+                    due_date: None,
+                    net_cents: 0,
+                    vat_cents: 0,
+                    total_cents: 0,
+                    credits_invoice_id: None,
+                    reason: None,
+                    content_hash: None,
+                    run_id: Some(run_id.clone()),
+                    created_at: now(),
+                    updated_at: now(),
+                    finalised_at: None,
+                    sent_at: None,
+                    paid_at: None,
+                };
+                invoice::Entity::insert(invoice::ActiveModel::from(d.clone()))
+                    .exec_without_returning(&txn)
+                    .await?;
+                d
+            }
+        };
+        let start = store::invoices::lines(&txn, &draft.id).await?.len();
+        let mut sorted = bill.items.clone();
+        sorted.sort_by(|a, b| {
+            (
+                &a.0.trajectory.number,
+                a.0.line.position,
+                a.1.service_start,
+                &a.1.key,
+            )
+                .cmp(&(
+                    &b.0.trajectory.number,
+                    b.0.line.position,
+                    b.1.service_start,
+                    &b.1.key,
+                ))
+        });
+        for (i, (ctx, item)) in sorted.iter().enumerate() {
+            let line = line_of(&draft.id, start + i + 1, ctx, item);
+            invoice_line::Entity::insert(invoice_line::ActiveModel::from(line.clone()))
+                .exec_without_returning(&txn)
+                .await?;
+            // The primary key of the claim makes a second bill of this item fail.
+            billing_claim::Entity::insert(billing_claim::ActiveModel::from(billing_claim::Model {
+                billable_key: item.key.clone(),
+                invoice_line_id: line.id.clone(),
+                created_at: now(),
+            }))
+            .exec_without_returning(&txn)
+            .await?;
+            lines_created += 1;
+        }
+        let (net, vat, total) = refresh_totals(&txn, &draft.id).await?;
+        store::audit::append(
+            &txn,
+            principal,
+            "invoice.draft",
+            "invoice",
+            &draft.id,
+            None,
+            Some(json!({"municipality": draft.municipality_code, "period": draft.period, "lines_added": sorted.len(), "net": net.to_string(), "vat": vat.to_string(), "total": total.to_string()})),
+        )
+        .await?;
+        if let Some(updated) = invoice::Entity::find_by_id(draft.id.clone())
+            .one(&txn)
+            .await?
+        {
+            invoices.push(updated);
+        }
+    }
+    let held: usize = bills.iter().map(|b| b.held.len()).sum();
+    crate::entities::invoice_run::Entity::insert(crate::entities::invoice_run::ActiveModel::from(
+        crate::entities::invoice_run::Model {
+            id: run_id.clone(),
+            period: period.to_string(),
+            started_by: principal.actor(),
+            started_at: now(),
+            finished_at: Some(now()),
+            invoices_created: i32::try_from(invoices.len()).unwrap_or(i32::MAX),
+            lines_created: i32::try_from(lines_created).unwrap_or(i32::MAX),
+            items_held: i32::try_from(held).unwrap_or(i32::MAX),
+        },
+    ))
+    .exec_without_returning(&txn)
+    .await?;
+    store::audit::append(&txn, principal, "invoice_run.run", "invoice_run", &run_id, None, Some(json!({"period": period.to_string(), "invoices": invoices.len(), "lines": lines_created, "held": held}))).await?;
+    txn.commit().await?;
+    Ok(RunOutcome {
+        run_id,
+        invoices,
+        lines_created,
+        bills,
+    })
+}
+
+/// A hash of everything a final invoice says, to show it never changed.
+pub fn content_hash(inv: &invoice::Model, lines: &[invoice_line::Model]) -> String {
+    let canonical = json!({
+        "id": inv.id, "kind": inv.kind, "number": inv.number, "municipality": inv.municipality_code, "period": inv.period,
+        "issue_date": inv.issue_date, "due_date": inv.due_date, "net": inv.net_cents, "vat": inv.vat_cents, "total": inv.total_cents,
+        "credits": inv.credits_invoice_id, "reason": inv.reason,
+        "lines": lines.iter().map(|l| json!([l.id, l.position, l.billable_key, l.trajectory_line_id, l.product_code, l.description, l.service_start, l.service_end, l.quantity_thousandths, l.unit_price_cents, l.net_cents, l.vat_category, l.vat_rate, l.credits_line_id])).collect::<Vec<_>>(),
+    });
+    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+}
+
+async fn take_number(txn: &DatabaseTransaction, issue: NaiveDate) -> AppResult<String> {
+    let year = chrono::Datelike::year(&issue);
+    let sequence = store::counters::next(txn, &format!("invoice-WSD-{year}")).await?;
+    Ok(invoice_number(year, sequence))
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Finalises a draft: its number from the gapless counter of the issue year, issue and due
+/// date, and the hash of its content.
+pub async fn finalise(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<invoice::Model> {
+    let txn = store::db::begin_write(db).await?;
+    let inv = store::invoices::get(&txn, principal, id).await?;
+    let status = InvoiceStatus::parse(&inv.status).map_err(AppError::Internal)?;
+    status
+        .apply(InvoiceMove::Finalise)
+        .map_err(AppError::Conflict)?;
+    let lines = store::invoices::lines(&txn, id).await?;
+    if lines.is_empty() {
+        return Err(AppError::Conflict(
+            "een factuur zonder regels kan niet definitief worden".into(),
+        ));
+    }
+    let municipality = store::municipalities::get(&txn, &inv.municipality_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let issue = today();
+    let number = take_number(&txn, issue).await?;
+    let due = issue + chrono::Duration::days(i64::from(municipality.payment_term_days));
+    let mut after = invoice::Model {
+        number: Some(number),
+        status: InvoiceStatus::Final.as_str().into(),
+        issue_date: Some(issue),
+        due_date: Some(due),
+        finalised_at: Some(now()),
+        updated_at: now(),
+        ..inv.clone()
+    };
+    after.content_hash = Some(content_hash(&after, &lines));
+    let result = invoice::Entity::update_many()
+        .set(invoice::ActiveModel::from(after.clone()).reset_all())
+        .filter(invoice::Column::Id.eq(id))
+        .filter(invoice::Column::Status.eq(InvoiceStatus::Draft.as_str()))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(AppError::Conflict(
+            "de factuur is intussen al definitief gemaakt".into(),
+        ));
+    }
+    store::audit::append(&txn, principal, "invoice.finalise", "invoice", id, Some(json!({"status": inv.status})), Some(json!({"status": after.status, "number": after.number, "issue_date": issue, "due_date": due, "total": Money::from_cents(after.total_cents).to_string(), "hash": after.content_hash}))).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+use sea_orm::ActiveModelTrait;
+
+/// Throws a draft away: its lines and claims go, its items become billable again.
+pub async fn discard(db: &DatabaseConnection, principal: &Principal, id: &str) -> AppResult<()> {
+    let txn = store::db::begin_write(db).await?;
+    let inv = store::invoices::get(&txn, principal, id).await?;
+    InvoiceStatus::parse(&inv.status)
+        .map_err(AppError::Internal)?
+        .apply(InvoiceMove::Discard)
+        .map_err(AppError::Conflict)?;
+    let lines = store::invoices::lines(&txn, id).await?;
+    let ids: Vec<String> = lines.iter().map(|l| l.id.clone()).collect();
+    for chunk in ids.chunks(500) {
+        billing_claim::Entity::delete_many()
+            .filter(billing_claim::Column::InvoiceLineId.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
+    invoice_line::Entity::delete_many()
+        .filter(invoice_line::Column::InvoiceId.eq(id))
+        .exec(&txn)
+        .await?;
+    invoice::Entity::delete_by_id(id.to_string())
+        .exec(&txn)
+        .await?;
+    store::audit::append(&txn, principal, "invoice.discard", "invoice", id, Some(json!({"municipality": inv.municipality_code, "period": inv.period, "lines": lines.len(), "total": Money::from_cents(inv.total_cents).to_string()})), None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Marks a final invoice sent or paid.
+pub async fn mark(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: &str,
+    movement: InvoiceMove,
+) -> AppResult<invoice::Model> {
+    let txn = store::db::begin_write(db).await?;
+    let inv = store::invoices::get(&txn, principal, id).await?;
+    let after = mark_in(&txn, principal, &inv, movement).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub(crate) async fn mark_in(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    inv: &invoice::Model,
+    movement: InvoiceMove,
+) -> AppResult<invoice::Model> {
+    let status = InvoiceStatus::parse(&inv.status).map_err(AppError::Internal)?;
+    let to = status
+        .apply(movement)
+        .map_err(AppError::Conflict)?
+        .ok_or_else(|| AppError::Conflict("ongeldige stap".into()))?;
+    let mut update = invoice::Entity::update_many()
+        .col_expr(invoice::Column::Status, Expr::value(to.as_str()))
+        .col_expr(invoice::Column::UpdatedAt, Expr::value(now()))
+        .filter(invoice::Column::Id.eq(inv.id.clone()))
+        .filter(invoice::Column::Status.eq(status.as_str()));
+    update = match to {
+        InvoiceStatus::Sent => update.col_expr(invoice::Column::SentAt, Expr::value(now())),
+        InvoiceStatus::Paid => update.col_expr(invoice::Column::PaidAt, Expr::value(now())),
+        _ => update,
+    };
+    if update.exec(txn).await?.rows_affected != 1 {
+        return Err(AppError::Conflict(
+            "de factuur is intussen gewijzigd".into(),
+        ));
+    }
+    store::audit::append(
+        txn,
+        principal,
+        &format!("invoice.{}", to.as_str()),
+        "invoice",
+        &inv.id,
+        Some(json!({"status": status.as_str()})),
+        Some(json!({"status": to.as_str()})),
+    )
+    .await?;
+    invoice::Entity::find_by_id(inv.id.clone())
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Credits lines of a final invoice (all its uncredited lines when none are named) with a
+/// numbered credit note citing it; the credited items' claims are released, so the next
+/// run bills them again if the registrations say they are due.
+pub async fn credit(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: &str,
+    line_ids: Option<Vec<String>>,
+    reason: &str,
+) -> AppResult<invoice::Model> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::field(
+            "reason",
+            "geef de reden van de creditering (hoogstens 500 tekens)",
+        ));
+    }
+    let txn = store::db::begin_write(db).await?;
+    let inv = store::invoices::get(&txn, principal, id).await?;
+    if inv.kind != "invoice"
+        || !InvoiceStatus::parse(&inv.status)
+            .map_err(AppError::Internal)?
+            .is_final()
+    {
+        return Err(AppError::Conflict(
+            "alleen een definitieve factuur kan gecrediteerd worden; een concept gooit u weg"
+                .into(),
+        ));
+    }
+    let lines = store::invoices::lines(&txn, id).await?;
+    let mut already = std::collections::HashSet::new();
+    for credit_note in store::invoices::credits_of(&txn, id).await? {
+        for l in store::invoices::lines(&txn, &credit_note.id).await? {
+            if let Some(c) = l.credits_line_id {
+                already.insert(c);
+            }
+        }
+    }
+    let chosen: Vec<invoice_line::Model> = match &line_ids {
+        Some(ids) if !ids.is_empty() => {
+            let mut chosen = Vec::new();
+            for lid in ids {
+                let line = lines.iter().find(|l| &l.id == lid).ok_or_else(|| {
+                    AppError::field(
+                        "line_ids",
+                        format!("regel {lid} staat niet op deze factuur"),
+                    )
+                })?;
+                if already.contains(lid) {
+                    return Err(AppError::field(
+                        "line_ids",
+                        format!("regel {} is al gecrediteerd", line.position),
+                    ));
+                }
+                chosen.push(line.clone());
+            }
+            chosen
+        }
+        _ => lines
+            .iter()
+            .filter(|l| !already.contains(&l.id))
+            .cloned()
+            .collect(),
+    };
+    if chosen.is_empty() {
+        return Err(AppError::Conflict(
+            "alle regels van deze factuur zijn al gecrediteerd".into(),
+        ));
+    }
+    let municipality = store::municipalities::get(&txn, &inv.municipality_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let issue = today();
+    let number = take_number(&txn, issue).await?;
+    let note = invoice::Model {
+        id: new_id(),
+        kind: "credit_note".into(),
+        number: Some(number),
+        municipality_code: inv.municipality_code.clone(),
+        period: inv.period.clone(),
+        status: InvoiceStatus::Final.as_str().into(),
+        issue_date: Some(issue),
+        due_date: Some(issue + chrono::Duration::days(i64::from(municipality.payment_term_days))),
+        net_cents: 0,
+        vat_cents: 0,
+        total_cents: 0,
+        credits_invoice_id: Some(inv.id.clone()),
+        reason: Some(reason.to_string()),
+        content_hash: None,
+        run_id: None,
+        created_at: now(),
+        updated_at: now(),
+        finalised_at: Some(now()),
+        sent_at: None,
+        paid_at: None,
+    };
+    invoice::Entity::insert(invoice::ActiveModel::from(note.clone()))
+        .exec_without_returning(&txn)
+        .await?;
+    for (i, original) in chosen.iter().enumerate() {
+        let line = invoice_line::Model {
+            id: new_id(),
+            invoice_id: note.id.clone(),
+            position: i32::try_from(i + 1).unwrap_or(i32::MAX),
+            billable_key: None,
+            credits_line_id: Some(original.id.clone()),
+            ..original.clone()
+        };
+        invoice_line::Entity::insert(invoice_line::ActiveModel::from(line))
+            .exec_without_returning(&txn)
+            .await?;
+        billing_claim::Entity::delete_many()
+            .filter(billing_claim::Column::InvoiceLineId.eq(original.id.clone()))
+            .exec(&txn)
+            .await?;
+    }
+    refresh_totals(&txn, &note.id).await?;
+    let mut stored = invoice::Entity::find_by_id(note.id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let note_lines = store::invoices::lines(&txn, &note.id).await?;
+    stored.content_hash = Some(content_hash(&stored, &note_lines));
+    invoice::Entity::update_many()
+        .col_expr(
+            invoice::Column::ContentHash,
+            Expr::value(stored.content_hash.clone()),
+        )
+        .filter(invoice::Column::Id.eq(note.id.clone()))
+        .exec(&txn)
+        .await?;
+    // The credited invoice shows up again for finance systems polling `since`.
+    invoice::Entity::update_many()
+        .col_expr(invoice::Column::UpdatedAt, Expr::value(now()))
+        .filter(invoice::Column::Id.eq(inv.id.clone()))
+        .exec(&txn)
+        .await?;
+    store::audit::append(&txn, principal, "invoice.credit", "invoice", &note.id, None, Some(json!({"credits": inv.number, "lines": chosen.iter().map(|l| l.position).collect::<Vec<_>>(), "reason": reason, "total": Money::from_cents(stored.total_cents).to_string(), "number": stored.number}))).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// Groups a municipality's preview or run by VAT for the answer.
+pub fn summary(bill: &MunicipalityBill) -> serde_json::Value {
+    let (_, t) = bill.totals();
+    json!({
+        "municipality": bill.municipality.code,
+        "name": bill.municipality.name,
+        "lines": bill.items.len(),
+        "net": t.net.to_string(),
+        "vat": t.vat.to_string(),
+        "total": t.total.to_string(),
+    })
+}
+
+/// Per municipality: net, VAT and total (for pages and reports).
+pub fn totals_by_municipality(
+    bills: &[MunicipalityBill],
+) -> BTreeMap<String, (Money, Money, Money)> {
+    bills
+        .iter()
+        .map(|b| {
+            let (_, t) = b.totals();
+            (b.municipality.code.clone(), (t.net, t.vat, t.total))
+        })
+        .collect()
+}
+
+/// Check used by `plusmarkt check` and tests: does every invoice's total equal its lines?
+pub async fn totals_consistent<C: ConnectionTrait>(
+    db: &C,
+    inv: &invoice::Model,
+) -> AppResult<bool> {
+    let lines = store::invoices::lines(db, &inv.id).await?;
+    let pairs: Vec<(VatCategory, Money)> = lines
+        .iter()
+        .filter_map(|l| {
+            Some((
+                VatCategory::parse(&l.vat_category).ok()?,
+                Money::from_cents(l.net_cents),
+            ))
+        })
+        .collect();
+    let (_, t) = totals(&pairs);
+    Ok(t.net.to_cents() == inv.net_cents
+        && t.vat.to_cents() == inv.vat_cents
+        && t.total.to_cents() == inv.total_cents)
+}
+
+/// A quantity in a unit, for invoice lines and their documents.
+pub fn quantity_of(line: &invoice_line::Model) -> Decimal {
+    Quantity::from_thousandths(line.quantity_thousandths).amount()
+}
+
+/// Whether a unit is billed per milestone (for documents).
+pub fn is_traject(unit: &str) -> bool {
+    Unit::parse(unit).is_ok_and(|u| u == Unit::Traject)
+}

@@ -1,0 +1,671 @@
+//! Settlement: worked examples to the cent, runs that never bill twice, gapless numbers,
+//! credit notes, renditions and the finance pull API.
+
+use rocket::http::{Method, Status};
+use serde_json::{json, Value};
+
+use crate::harness::*;
+use crate::registration::{accepted, boxtel_last_year, delivery, event, last_year};
+
+/// The worked example: one trajectory of four lines, registered up to March last year.
+/// Werkfit 2450.00 (50% start in January, 50% completion in March); Planregie 1200.00 a
+/// month from the 17th of January, stopped on 9 March; 12.5 hours jobcoaching at 87.50 in
+/// February; one loonwaardemeting at 895.00 (21% VAT) in February.
+async fn worked_example(app: &TestApp) -> Vec<String> {
+    boxtel_last_year(app).await;
+    let y = last_year();
+    let (_, lines) = accepted(app, json!([
+        {"product_code": "REI-WERKFIT", "start_date": format!("{y}-01-10")},
+        {"product_code": "PLANREGIE-MAAND", "start_date": format!("{y}-01-17"), "end_date": format!("{y}-12-31")},
+        {"product_code": "JOBCOACH-UUR", "start_date": format!("{y}-01-05"), "quantity": "40", "frequency": "total"},
+        {"product_code": "LOONWAARDEMETING", "start_date": format!("{y}-01-05"), "quantity": "1", "frequency": "total"}
+    ])).await;
+    for (line, date) in [
+        (&lines[0], "01-10"),
+        (&lines[1], "01-17"),
+        (&lines[2], "01-05"),
+        (&lines[3], "01-05"),
+    ] {
+        let r = event(
+            app,
+            line,
+            json!({"kind": "start", "date": format!("{y}-{date}")}),
+        )
+        .await;
+        assert_eq!(r.status, Status::Created, "{}", r.body);
+    }
+    assert_eq!(
+        event(
+            app,
+            &lines[0],
+            json!({"kind": "complete", "date": format!("{y}-03-20"), "outcome": "goal_reached"})
+        )
+        .await
+        .status,
+        Status::Created
+    );
+    assert_eq!(
+        event(
+            app,
+            &lines[1],
+            json!({"kind": "stop", "date": format!("{y}-03-09"), "note": "verhuisd"})
+        )
+        .await
+        .status,
+        Status::Created
+    );
+    assert_eq!(
+        delivery(
+            app,
+            &lines[2],
+            json!({"period": format!("{y}-02"), "quantity": "12.5"})
+        )
+        .await
+        .status,
+        Status::Created
+    );
+    assert_eq!(
+        delivery(
+            app,
+            &lines[3],
+            json!({"period": format!("{y}-02"), "quantity": "1"})
+        )
+        .await
+        .status,
+        Status::Created
+    );
+    lines
+}
+
+async fn run(app: &TestApp, period: &str, preview: bool) -> Value {
+    let finance = app.login_as(FINANCE).await;
+    let r = app
+        .post_json(
+            &finance,
+            "/api/v1/invoice-runs",
+            &json!({"period": period, "preview": preview}),
+        )
+        .await;
+    assert!(
+        r.status == Status::Ok || r.status == Status::Created,
+        "{}",
+        r.body
+    );
+    r.json()
+}
+
+fn amounts(invoice: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = invoice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["description"].as_str().unwrap().to_string(),
+                l["net"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[rocket::async_test]
+async fn the_worked_example_is_billed_to_the_cent() {
+    let app = TestApp::new().await;
+    worked_example(&app).await;
+    let y = last_year();
+    let preview = run(&app, &format!("{y}-03"), true).await;
+    assert_eq!(preview["invoices"].as_array().unwrap().len(), 1);
+    let boxtel = &preview["invoices"][0];
+    assert_eq!(boxtel["municipality"], "GM0757");
+    assert_eq!(boxtel["lines"], 7);
+    // Exempt: 1225.00 + 1225.00 + 580.65 + 1200.00 + 348.39 + 1093.75 = 5672.79
+    // Standard: 895.00, VAT 21% = 187.95. Net 6567.79, total 6755.74.
+    assert_eq!(boxtel["net"], "6567.79");
+    assert_eq!(boxtel["vat"], "187.95");
+    assert_eq!(boxtel["total"], "6755.74");
+    // A preview writes nothing.
+    let finance = app.login_as(FINANCE).await;
+    assert!(app.get(&finance, "/api/v1/invoices").await.json()["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let result = run(&app, &format!("{y}-03"), false).await;
+    let id = result["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let invoice = app
+        .get(&finance, &format!("/api/v1/invoices/{id}"))
+        .await
+        .json();
+    assert_eq!(invoice["status"], "draft");
+    assert_eq!(invoice["total"], "6755.74");
+    let nets: Vec<String> = amounts(&invoice).into_iter().map(|(_, n)| n).collect();
+    let mut expected = vec![
+        "1225.00", "1225.00", "580.65", "1200.00", "348.39", "1093.75", "895.00",
+    ];
+    expected.sort();
+    let mut got = nets.clone();
+    got.sort();
+    assert_eq!(got, expected);
+    // The monthly lines carry their own service periods.
+    let periods: Vec<&str> = invoice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["product_code"] == "PLANREGIE-MAAND")
+        .map(|l| l["service_period"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        periods,
+        [format!("{y}-01"), format!("{y}-02"), format!("{y}-03")]
+    );
+    // Running the period again adds nothing.
+    let again = run(&app, &format!("{y}-03"), false).await;
+    assert!(again["invoices"].as_array().unwrap().is_empty(), "{again}");
+    let invoice = app
+        .get(&finance, &format!("/api/v1/invoices/{id}"))
+        .await
+        .json();
+    assert_eq!(invoice["lines"].as_array().unwrap().len(), 7);
+}
+
+#[rocket::async_test]
+async fn earlier_periods_bill_only_what_was_due_then() {
+    let app = TestApp::new().await;
+    worked_example(&app).await;
+    let y = last_year();
+    let january = run(&app, &format!("{y}-01"), false).await;
+    // January: Werkfit start 1225.00 and Planregie 15/31 of 1200.00 = 580.65.
+    assert_eq!(january["invoices"][0]["net"], "1805.65");
+    let february = run(&app, &format!("{y}-02"), false).await;
+    // February adds 1200.00 + 1093.75 + 895.00 (VAT 187.95) to the open draft.
+    assert_eq!(february["invoices"][0]["net"], "3188.75");
+    assert_eq!(february["invoices"][0]["vat"], "187.95");
+}
+
+#[rocket::async_test]
+async fn finalise_number_credit_one_line_and_rebill() {
+    let app = TestApp::new().await;
+    let lines = worked_example(&app).await;
+    let y = last_year();
+    let result = run(&app, &format!("{y}-03"), false).await;
+    let id = result["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let finance = app.login_as(FINANCE).await;
+    let final_ = app
+        .send_json(
+            Method::Post,
+            &finance,
+            &format!("/api/v1/invoices/{id}/finalise"),
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(final_.status, Status::Ok, "{}", final_.body);
+    let invoice = final_.json();
+    let year = chrono::Datelike::year(&chrono::Local::now().date_naive());
+    assert_eq!(invoice["number"], format!("{year}-000001"));
+    assert_eq!(invoice["status"], "final");
+    assert!(invoice["due_date"].as_str().unwrap() > invoice["issue_date"].as_str().unwrap());
+    let twice = app
+        .send_json(
+            Method::Post,
+            &finance,
+            &format!("/api/v1/invoices/{id}/finalise"),
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(twice.status, Status::Conflict);
+    // Credit the jobcoaching line.
+    let jobcoach = invoice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["trajectory_line_id"] == lines[2].as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let credit = app
+        .post_json(
+            &finance,
+            &format!("/api/v1/invoices/{id}/credit"),
+            &json!({"line_ids": [jobcoach], "reason": "dubbel geregistreerd"}),
+        )
+        .await;
+    assert_eq!(credit.status, Status::Created, "{}", credit.body);
+    let note = credit.json();
+    assert_eq!(note["kind"], "credit_note");
+    assert_eq!(note["number"], format!("{year}-000002"));
+    assert_eq!(note["credits_invoice_id"], id.as_str());
+    assert_eq!(note["total"], "1093.75");
+    assert_eq!(note["vat"], "0.00");
+    let again = app
+        .post_json(
+            &finance,
+            &format!("/api/v1/invoices/{id}/credit"),
+            &json!({"line_ids": [jobcoach], "reason": "nog eens"}),
+        )
+        .await;
+    assert_eq!(again.status, Status::UnprocessableEntity);
+    // The original never changed.
+    let original = app
+        .get(&finance, &format!("/api/v1/invoices/{id}"))
+        .await
+        .json();
+    assert_eq!(original["total"], "6755.74");
+    assert_eq!(original["credits"][0]["number"], format!("{year}-000002"));
+    // The registration still says 12.5 hours: the next run bills the line again.
+    let rebill = run(&app, &format!("{y}-03"), false).await;
+    assert_eq!(rebill["invoices"][0]["net"], "1093.75");
+    // Credit and re-bill net to the original amount billed once.
+    let c = plusmarkt::store::contracts::of_municipality(&app.db, "GM0757")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.valid_from.to_string() == format!("{y}-01-01"))
+        .unwrap();
+    assert_eq!(
+        plusmarkt::store::contracts::budget_invoiced(&app.db, &c.id)
+            .await
+            .unwrap()
+            .to_string(),
+        "5474.04",
+        "6567.79 - 1093.75 (the re-bill is still a draft)"
+    );
+}
+
+#[rocket::async_test]
+async fn a_changed_registration_after_invoicing_is_credited_and_rebilled() {
+    let app = TestApp::new().await;
+    let lines = worked_example(&app).await;
+    let y = last_year();
+    let id = run(&app, &format!("{y}-03"), false).await["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let finance = app.login_as(FINANCE).await;
+    let invoice = app
+        .send_json(
+            Method::Post,
+            &finance,
+            &format!("/api/v1/invoices/{id}/finalise"),
+            "",
+            &[],
+        )
+        .await
+        .json();
+    // WSD corrects February's hours from 12.5 to 10: a new registration.
+    let staff = app.login_as(WSD_STAFF).await;
+    let t = app.get(&staff, "/api/v1/trajectories").await.json();
+    let first = t["items"][0]["lines"][2]["deliveries"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        delivery(
+            &app,
+            &lines[2],
+            json!({"period": format!("{y}-02"), "quantity": "10", "corrects_id": first})
+        )
+        .await
+        .status,
+        Status::Created
+    );
+    let preview = run(&app, &format!("{y}-03"), true).await;
+    assert_eq!(
+        preview["invoices"][0]["net"], "875.00",
+        "10 × 87.50 billed anew"
+    );
+    assert_eq!(
+        preview["to_review"].as_array().unwrap().len(),
+        1,
+        "the old line must be credited: {preview}"
+    );
+    let old = invoice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["trajectory_line_id"] == lines[2].as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let credit = app
+        .post_json(
+            &finance,
+            &format!("/api/v1/invoices/{id}/credit"),
+            &json!({"line_ids": [old], "reason": "uren gecorrigeerd"}),
+        )
+        .await;
+    assert_eq!(credit.status, Status::Created);
+    let after = run(&app, &format!("{y}-03"), true).await;
+    assert!(after["to_review"].as_array().unwrap().is_empty(), "{after}");
+    assert_eq!(after["invoices"][0]["net"], "875.00");
+}
+
+#[rocket::async_test]
+async fn the_database_refuses_a_second_claim_on_a_billed_item() {
+    let app = TestApp::new().await;
+    worked_example(&app).await;
+    let y = last_year();
+    run(&app, &format!("{y}-03"), false).await;
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&app.db);
+    let key: String = sea_orm::ConnectionTrait::query_one_raw(
+        &app.db,
+        sea_orm::Statement::from_string(backend, "SELECT billable_key FROM billing_claims LIMIT 1"),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get("", "billable_key")
+    .unwrap();
+    let line: String = sea_orm::ConnectionTrait::query_one_raw(
+        &app.db,
+        sea_orm::Statement::from_string(backend, "SELECT id FROM invoice_lines LIMIT 1 OFFSET 1"),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get("", "id")
+    .unwrap();
+    let duplicate = sea_orm::ConnectionTrait::execute_raw(
+        &app.db,
+        sea_orm::Statement::from_string(backend, format!("INSERT INTO billing_claims (billable_key, invoice_line_id, created_at) VALUES ('{key}', '{line}', '2026-01-01T00:00:00Z')")),
+    )
+    .await;
+    assert!(
+        duplicate.is_err(),
+        "a second claim on {key} must be impossible"
+    );
+}
+
+#[rocket::async_test]
+async fn runs_while_registrations_arrive_never_bill_an_item_twice() {
+    let app = TestApp::on_file().await;
+    let lines = worked_example(&app).await;
+    let y = last_year();
+    let finance = app.login_as(FINANCE).await;
+    let staff = app.login_as(WSD_STAFF).await;
+    let runs = (0..6).map(|_| {
+        let finance = finance.clone();
+        let app = &app;
+        async move {
+            app.post_json(
+                &finance,
+                "/api/v1/invoice-runs",
+                &json!({"period": format!("{y}-12")}),
+            )
+            .await
+            .status
+        }
+    });
+    let registrations = (3..9).map(|m| {
+        let staff = staff.clone();
+        let app = &app;
+        let line = lines[2].clone();
+        async move {
+            app.post_json(
+                &staff,
+                &format!("/api/v1/trajectory-lines/{line}/deliveries"),
+                &json!({"period": format!("{y}-{m:02}"), "quantity": "1"}),
+            )
+            .await
+            .status
+        }
+    });
+    let (a, b) = futures::future::join(
+        futures::future::join_all(runs),
+        futures::future::join_all(registrations),
+    )
+    .await;
+    assert!(a.iter().all(|s| *s == Status::Created), "{a:?}");
+    assert!(b.iter().all(|s| *s == Status::Created), "{b:?}");
+    run(&app, &format!("{y}-12"), false).await;
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&app.db);
+    let row = sea_orm::ConnectionTrait::query_one_raw(
+        &app.db,
+        sea_orm::Statement::from_string(backend, "SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(COUNT(DISTINCT billable_key) AS BIGINT) AS d FROM invoice_lines WHERE billable_key IS NOT NULL"),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let (n, d): (i64, i64) = (row.try_get("", "n").unwrap(), row.try_get("", "d").unwrap());
+    assert_eq!(n, d, "no billable item on two invoice lines");
+    // 7 items of the worked example and 6 hours registered while running.
+    assert_eq!(n, 13);
+}
+
+#[rocket::async_test]
+async fn concurrent_finalisations_take_consecutive_numbers() {
+    let app = TestApp::on_file().await;
+    worked_example(&app).await;
+    let y = last_year();
+    let mut drafts = Vec::new();
+    for m in ["01", "02", "03"] {
+        let r = run(&app, &format!("{y}-{m}"), false).await;
+        drafts.push(r["invoices"][0]["invoice_id"].as_str().unwrap().to_string());
+        // Finalise nothing yet: each month's items go to a new draft only once the previous
+        // draft is final, so finalise all but keep them concurrent below.
+    }
+    let distinct: std::collections::BTreeSet<&String> = drafts.iter().collect();
+    // Lines of later months join the open draft of *their* period, so three periods give three drafts.
+    assert_eq!(distinct.len(), 3, "{drafts:?}");
+    let finance = app.login_as(FINANCE).await;
+    let calls = drafts.iter().map(|id| {
+        let finance = finance.clone();
+        let app = &app;
+        async move {
+            app.send_json(
+                Method::Post,
+                &finance,
+                &format!("/api/v1/invoices/{id}/finalise"),
+                "",
+                &[],
+            )
+            .await
+            .json()["number"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    });
+    let mut numbers = futures::future::join_all(calls).await;
+    numbers.sort();
+    let year = chrono::Datelike::year(&chrono::Local::now().date_naive());
+    assert_eq!(
+        numbers,
+        [
+            format!("{year}-000001"),
+            format!("{year}-000002"),
+            format!("{year}-000003")
+        ]
+    );
+}
+
+#[rocket::async_test]
+async fn finance_pulls_new_and_changed_invoices_with_a_token() {
+    let app = TestApp::new().await;
+    let lines = worked_example(&app).await;
+    let y = last_year();
+    let before = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let id = run(&app, &format!("{y}-03"), false).await["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let finance = app.login_as(FINANCE).await;
+    let invoice = app
+        .send_json(
+            Method::Post,
+            &finance,
+            &format!("/api/v1/invoices/{id}/finalise"),
+            "",
+            &[],
+        )
+        .await
+        .json();
+    let line = invoice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["trajectory_line_id"] == lines[2].as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post_json(
+        &finance,
+        &format!("/api/v1/invoices/{id}/credit"),
+        &json!({"line_ids": [line], "reason": "test"}),
+    )
+    .await;
+    let token = app.token_for(FINANCE).await;
+    let pulled = app
+        .get(&token, &format!("/api/v1/invoices?since={before}"))
+        .await;
+    assert_eq!(pulled.status, Status::Ok, "{}", pulled.body);
+    let items = pulled.json()["items"].as_array().unwrap().clone();
+    let kinds: Vec<&str> = items.iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    assert!(
+        kinds.contains(&"invoice") && kinds.contains(&"credit_note"),
+        "{kinds:?}"
+    );
+    // Polling from the last change on returns nothing old.
+    let latest = items
+        .iter()
+        .map(|i| i["updated_at"].as_str().unwrap())
+        .max()
+        .unwrap()
+        .to_string();
+    let later = app
+        .get(
+            &token,
+            &format!("/api/v1/invoices?since={}", latest.replace('+', "%2B")),
+        )
+        .await
+        .json();
+    assert!(later["items"].as_array().unwrap().len() <= 1);
+    // A casemanager sees their final invoices, not drafts, and not another municipality's.
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let own = app.get(&cm, "/api/v1/invoices").await.json();
+    assert!(own["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["status"] != "draft"));
+    assert_eq!(own["items"].as_array().unwrap().len(), 2);
+    let vught = app.login_as(CASEMANAGER_VUGHT).await;
+    assert_eq!(
+        app.get(&vught, &format!("/api/v1/invoices/{id}"))
+            .await
+            .status,
+        Status::NotFound
+    );
+    assert_eq!(
+        app.get(&app.login_as(PRICING).await, "/api/v1/invoices")
+            .await
+            .status,
+        Status::Forbidden
+    );
+}
+
+#[rocket::async_test]
+async fn renditions_of_a_real_invoice_and_sending_it() {
+    let app = TestApp::new().await;
+    worked_example(&app).await;
+    let y = last_year();
+    let id = run(&app, &format!("{y}-03"), false).await["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let finance = app.login_as(FINANCE).await;
+    assert_eq!(
+        app.get(&finance, &format!("/api/v1/invoices/{id}/pdf"))
+            .await
+            .status,
+        Status::Conflict,
+        "a draft has no number yet"
+    );
+    let invoice = app
+        .send_json(
+            Method::Post,
+            &finance,
+            &format!("/api/v1/invoices/{id}/finalise"),
+            "",
+            &[],
+        )
+        .await
+        .json();
+    let pdf = app
+        .get(&finance, &format!("/api/v1/invoices/{id}/pdf"))
+        .await;
+    assert_eq!(pdf.status, Status::Ok);
+    assert_eq!(pdf.content_type.as_deref(), Some("application/pdf"));
+    let ubl = app
+        .get(&finance, &format!("/api/v1/invoices/{id}/ubl"))
+        .await;
+    assert_eq!(ubl.status, Status::Ok);
+    assert!(ubl.body.contains(invoice["number"].as_str().unwrap()));
+    assert!(ubl.body.contains("6755.74"), "payable amount");
+    assert!(!ubl.body.contains(crate::ordering::BSN_A));
+    crate::renditions::save_for_validation("worked-example-invoice", &ubl.body);
+    let csv = app
+        .get(&finance, &format!("/api/v1/invoices/{id}/csv"))
+        .await;
+    assert_eq!(csv.status, Status::Ok);
+    assert_eq!(csv.body.lines().count(), 8, "header and 7 lines");
+    assert!(csv.body.contains("1093,75"), "decimal comma");
+    let line = invoice["lines"][0]["id"].as_str().unwrap().to_string();
+    let note = app
+        .post_json(
+            &finance,
+            &format!("/api/v1/invoices/{id}/credit"),
+            &json!({"line_ids": [line], "reason": "test"}),
+        )
+        .await
+        .json();
+    let note_ubl = app
+        .get(
+            &finance,
+            &format!("/api/v1/invoices/{}/ubl", note["id"].as_str().unwrap()),
+        )
+        .await;
+    assert!(
+        note_ubl.body.contains("CreditNote")
+            && note_ubl.body.contains(invoice["number"].as_str().unwrap())
+    );
+    crate::renditions::save_for_validation("worked-example-credit-note", &note_ubl.body);
+    let sent = app
+        .send_json(
+            Method::Post,
+            &finance,
+            &format!("/api/v1/invoices/{id}/send"),
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(sent.status, Status::Ok, "{}", sent.body);
+    assert_eq!(sent.json()["status"], "sent");
+    assert!(sent.json()["sent_at"].is_string());
+    let mails = app.emails().await;
+    let mail = mails
+        .iter()
+        .find(|m| m.to.contains("crediteuren@boxtel.example"))
+        .expect("sent to Boxtel's finance address");
+    assert_eq!(mail.attachments.len(), 2);
+    assert!(mail
+        .attachments
+        .iter()
+        .any(|a| a.content_type == "application/pdf" && a.bytes.starts_with(b"%PDF")));
+    assert!(mail
+        .attachments
+        .iter()
+        .any(|a| a.content_type == "application/xml"
+            && String::from_utf8_lossy(&a.bytes) == ubl.body));
+}
