@@ -12,8 +12,10 @@ use crate::domain::role::Role;
 pub mod account;
 pub mod admin;
 pub mod contracts;
+pub mod finance;
 pub mod format;
 pub mod pricing;
+pub mod wsd;
 
 /// Everything the page frame needs.
 pub struct Layout {
@@ -95,12 +97,42 @@ fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
                 "Contractspecificaties per gemeente: producten, prijzen, plafonds, amendementen en de jaarlijkse kopie.",
             ));
         }
-        Role::Casemanager => items.push((
-            "/contract",
-            "Ons contract",
-            "Welke producten uw gemeente heeft gecontracteerd, tegen welke prijs, en hoeveel budget er nog is.",
-        )),
-        Role::WsdStaff | Role::Finance => {}
+        Role::Casemanager => {
+            items.push((
+                "/contract",
+                "Ons contract",
+                "Welke producten uw gemeente heeft gecontracteerd, tegen welke prijs, en hoeveel budget er nog is.",
+            ));
+            items.push((
+                "/facturen",
+                "Facturen",
+                "De definitieve facturen van WSD aan uw gemeente.",
+            ));
+        }
+        Role::WsdStaff => {
+            items.push((
+                "/wsd/intake",
+                "Intake-inbox",
+                "Nieuwe trajecten van de gemeenten accepteren of afwijzen.",
+            ));
+            items.push((
+                "/wsd/trajecten",
+                "Trajecten",
+                "Start, mijlpalen, geleverde uren en afronding registreren.",
+            ));
+        }
+        Role::Finance => {
+            items.push((
+                "/financien",
+                "Factuurrun",
+                "Een maand voorbereiden, controleren en factureren.",
+            ));
+            items.push((
+                "/facturen",
+                "Facturen",
+                "Concepten definitief maken, versturen, crediteren en downloaden.",
+            ));
+        }
     }
     items
 }
@@ -178,5 +210,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(admin::routes());
     routes.extend(pricing::routes());
     routes.extend(contracts::routes());
+    routes.extend(wsd::routes());
+    routes.extend(finance::routes());
     routes
 }

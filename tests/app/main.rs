@@ -13,3 +13,4 @@ mod mail;
 mod ordering;
 mod registration;
 mod renditions;
+mod staff_pages;

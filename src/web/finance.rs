@@ -1,0 +1,544 @@
+//! Finance: the run wizard (period → preview with totals and held items → run → drafts →
+//! finalise), invoices with their actions, and credit notes. Casemanagers read their
+//! municipality's final invoices here too.
+
+use askama::Template;
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::{content::RawHtml, Redirect};
+use rocket::{Route, State};
+use sea_orm::DatabaseConnection;
+
+use super::format::{date, euro, today};
+use super::{render, Layout};
+use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::auth::{Finance, FinanceReader, Principal};
+use crate::config::Config;
+use crate::domain::invoice::{InvoiceMove, InvoiceStatus};
+use crate::domain::money::Money;
+use crate::domain::period::Period;
+use crate::domain::quantity::Quantity;
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::{invoice_documents, invoicing};
+use crate::store;
+
+#[derive(Template)]
+#[template(path = "finance_run.html")]
+struct RunPage {
+    layout: Layout,
+    period: String,
+    shown: bool,
+    rows: Vec<(String, usize, String, String, String)>,
+    total_net: String,
+    total_vat: String,
+    total: String,
+    held: Vec<(String, String, String, String, String, String)>,
+    review: Vec<String>,
+    errors: Vec<FieldError>,
+}
+
+#[rocket::get("/financien?<periode>")]
+async fn run_page(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    csrf: CsrfToken,
+    periode: Option<String>,
+) -> AppResult<(Status, RawHtml<String>)> {
+    let default = Period::of(today()).prev().to_string();
+    let mut page = RunPage {
+        layout: Layout::new("Factuurrun", Some(&finance.0), &csrf.0, "/financien"),
+        period: periode.clone().unwrap_or(default),
+        shown: false,
+        rows: Vec::new(),
+        total_net: String::new(),
+        total_vat: String::new(),
+        total: String::new(),
+        held: Vec::new(),
+        review: Vec::new(),
+        errors: Vec::new(),
+    };
+    let Some(text) = periode else {
+        return Ok((Status::Ok, render(&page)));
+    };
+    let period = match Period::parse(text.trim()) {
+        Ok(p) => p,
+        Err(e) => {
+            page.errors.push(FieldError::new("periode", e.to_string()));
+            return Ok((Status::UnprocessableEntity, render(&page)));
+        }
+    };
+    let bills = invoicing::compute(db.inner(), period).await?;
+    let (mut net, mut vat, mut total) = (Money::ZERO, Money::ZERO, Money::ZERO);
+    for b in bills.iter().filter(|b| !b.items.is_empty()) {
+        let (_, t) = b.totals();
+        net += t.net;
+        vat += t.vat;
+        total += t.total;
+        page.rows.push((
+            b.municipality.name.clone(),
+            b.items.len(),
+            euro(t.net),
+            euro(t.vat),
+            euro(t.total),
+        ));
+    }
+    for b in &bills {
+        for (ctx, h) in &b.held {
+            page.held.push((
+                b.municipality.name.clone(),
+                ctx.trajectory.number.clone(),
+                ctx.product.name.clone(),
+                h.service_period.label_nl(),
+                h.reason.message(),
+                euro(h.amount),
+            ));
+        }
+        for (key, reason) in &b.to_review {
+            page.review
+                .push(format!("{}: {key}: {reason}", b.municipality.name));
+        }
+    }
+    page.shown = true;
+    page.total_net = euro(net);
+    page.total_vat = euro(vat);
+    page.total = euro(total);
+    page.layout.title = format!("Factuurrun {period}");
+    Ok((Status::Ok, render(&page)))
+}
+
+#[derive(FromForm)]
+pub struct RunForm {
+    period: String,
+}
+
+#[rocket::post("/financien/run", data = "<form>")]
+async fn run(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    form: CsrfForm<RunForm>,
+) -> AppResult<Redirect> {
+    let period = Period::parse(form.0.period.trim())
+        .map_err(|e| AppError::field("period", e.to_string()))?;
+    invoicing::run(db.inner(), &finance.0, period).await?;
+    Ok(Redirect::to(format!(
+        "/facturen?status=draft&periode={period}&run=1"
+    )))
+}
+
+pub struct InvoiceRow {
+    id: String,
+    number: String,
+    kind: String,
+    municipality: String,
+    period: String,
+    status: String,
+    issue_date: String,
+    total: String,
+}
+
+#[derive(Template)]
+#[template(path = "invoices.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<InvoiceRow>,
+    statuses: Vec<(&'static str, &'static str)>,
+    filter_status: String,
+    filter_period: String,
+    is_finance: bool,
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    if kind == "credit_note" {
+        "Creditnota"
+    } else {
+        "Factuur"
+    }
+}
+
+fn status_label(status: &str) -> String {
+    InvoiceStatus::parse(status)
+        .map(|s| s.label_nl().to_string())
+        .unwrap_or_else(|_| status.to_string())
+}
+
+#[rocket::get("/facturen?<status>&<periode>&<run>")]
+async fn list(
+    db: &State<DatabaseConnection>,
+    reader: FinanceReader,
+    csrf: CsrfToken,
+    status: Option<String>,
+    periode: Option<String>,
+    run: Option<u8>,
+) -> AppResult<RawHtml<String>> {
+    let status = status.filter(|s| InvoiceStatus::parse(s).is_ok());
+    let period = periode.filter(|p| Period::parse(p).is_ok());
+    let filter = store::invoices::Filter {
+        status: status.clone(),
+        period: period.clone(),
+        ..Default::default()
+    };
+    let mut rows = Vec::new();
+    let mut names = std::collections::HashMap::new();
+    for m in store::municipalities::list(db.inner()).await? {
+        names.insert(m.code.clone(), m.name);
+    }
+    let mut invoices = store::invoices::list(db.inner(), &reader.0, &filter, 1000).await?;
+    invoices.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    for i in invoices {
+        rows.push(InvoiceRow {
+            number: i.number.clone().unwrap_or_else(|| "concept".into()),
+            kind: kind_label(&i.kind).into(),
+            municipality: names
+                .get(&i.municipality_code)
+                .cloned()
+                .unwrap_or(i.municipality_code.clone()),
+            period: i.period.clone(),
+            status: status_label(&i.status),
+            issue_date: i.issue_date.map(date).unwrap_or_default(),
+            total: euro(Money::from_cents(i.total_cents)),
+            id: i.id,
+        });
+    }
+    let flash = run.map(|_| {
+        "De run is uitgevoerd. Controleer de concepten en maak ze definitief.".to_string()
+    });
+    Ok(render(&ListPage {
+        layout: Layout::new("Facturen", Some(&reader.0), &csrf.0, "/facturen").with_flash(flash),
+        rows,
+        statuses: [
+            InvoiceStatus::Draft,
+            InvoiceStatus::Final,
+            InvoiceStatus::Sent,
+            InvoiceStatus::Paid,
+        ]
+        .iter()
+        .map(|s| (s.as_str(), s.label_nl()))
+        .collect(),
+        filter_status: status.unwrap_or_default(),
+        filter_period: period.unwrap_or_default(),
+        is_finance: reader.0.role == Role::Finance,
+    }))
+}
+
+pub struct LineView {
+    id: String,
+    position: i32,
+    product: String,
+    description: String,
+    service: String,
+    quantity: String,
+    price: String,
+    vat: String,
+    net: String,
+    creditable: bool,
+}
+
+pub struct InvoiceView {
+    id: String,
+    kind: String,
+    number: String,
+    has_number: bool,
+    municipality: String,
+    period: String,
+    status: String,
+    is_draft: bool,
+    can_send: bool,
+    can_pay: bool,
+    issue_date: String,
+    due_date: String,
+    cites: Option<String>,
+    reason: Option<String>,
+    credits: String,
+    groups: Vec<(String, String, String, Vec<LineView>)>,
+    vat: Vec<(String, String)>,
+    net: String,
+    vat_total: String,
+    total: String,
+}
+
+#[derive(Template)]
+#[template(path = "invoice.html")]
+struct InvoicePage {
+    layout: Layout,
+    i: InvoiceView,
+    is_finance: bool,
+    can_credit: bool,
+    errors: Vec<FieldError>,
+}
+
+async fn invoice_page(
+    db: &DatabaseConnection,
+    who: &Principal,
+    csrf: &CsrfToken,
+    id: &str,
+    errors: Vec<FieldError>,
+    flash: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let inv = store::invoices::get(db, who, id).await?;
+    let status = InvoiceStatus::parse(&inv.status).map_err(AppError::Internal)?;
+    let lines = store::invoices::lines(db, id).await?;
+    let mut credited = std::collections::HashSet::new();
+    let credits = store::invoices::credits_of(db, id).await?;
+    for c in &credits {
+        for l in store::invoices::lines(db, &c.id).await? {
+            if let Some(x) = l.credits_line_id {
+                credited.insert(x);
+            }
+        }
+    }
+    let mut groups: Vec<(String, String, String, Vec<LineView>)> = Vec::new();
+    let mut pairs = Vec::new();
+    let mut reasons = std::collections::BTreeMap::new();
+    for l in &lines {
+        let category = crate::domain::vat::VatCategory::parse(&l.vat_category)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        pairs.push((category, Money::from_cents(l.net_cents)));
+        if let Some(r) = &l.vat_exemption_reason {
+            reasons
+                .entry(l.vat_category.clone())
+                .or_insert_with(|| r.clone());
+        }
+        let view = LineView {
+            id: l.id.clone(),
+            position: l.position,
+            product: format!("{} ({})", l.product_name, l.product_code),
+            description: l.description.clone(),
+            service: format!("{} t/m {}", date(l.service_start), date(l.service_end)),
+            quantity: format!(
+                "{} {}",
+                Quantity::from_thousandths(l.quantity_thousandths).format_nl(),
+                l.unit
+            ),
+            price: euro(Money::from_cents(l.unit_price_cents)),
+            vat: if l.vat_rate == 0 {
+                "vrij".into()
+            } else {
+                format!("{}%", l.vat_rate)
+            },
+            net: euro(Money::from_cents(l.net_cents)),
+            creditable: !credited.contains(&l.id),
+        };
+        match groups.iter_mut().find(|g| g.0 == l.trajectory_number) {
+            Some(g) => g.3.push(view),
+            None => groups.push((
+                l.trajectory_number.clone(),
+                l.client_ref.clone(),
+                l.buyer_reference.clone(),
+                vec![view],
+            )),
+        }
+    }
+    let vat = crate::domain::vat::vat_breakdown(&pairs)
+        .into_iter()
+        .map(|s| match s.category {
+            crate::domain::vat::VatCategory::Exempt => (
+                format!(
+                    "Vrijgesteld over {} ({})",
+                    euro(s.taxable),
+                    reasons.get("exempt").cloned().unwrap_or_default()
+                ),
+                euro(s.tax),
+            ),
+            _ => (
+                format!("Btw {}% over {}", s.rate, euro(s.taxable)),
+                euro(s.tax),
+            ),
+        })
+        .collect();
+    let cites = match &inv.credits_invoice_id {
+        Some(c) => store::invoices::get(db, who, c)
+            .await
+            .ok()
+            .and_then(|o| o.number),
+        None => None,
+    };
+    let municipality = store::municipalities::get(db, &inv.municipality_code)
+        .await?
+        .map(|m| m.name)
+        .unwrap_or_default();
+    let is_finance = who.role == Role::Finance;
+    let view = InvoiceView {
+        id: inv.id.clone(),
+        kind: kind_label(&inv.kind).into(),
+        number: inv.number.clone().unwrap_or_else(|| "(concept)".into()),
+        has_number: inv.number.is_some(),
+        municipality,
+        period: Period::parse(&inv.period)
+            .map(|p| p.label_nl())
+            .unwrap_or(inv.period.clone()),
+        status: status.label_nl().into(),
+        is_draft: status == InvoiceStatus::Draft,
+        can_send: status == InvoiceStatus::Final,
+        can_pay: matches!(status, InvoiceStatus::Final | InvoiceStatus::Sent),
+        issue_date: inv
+            .issue_date
+            .map(date)
+            .unwrap_or_else(|| "nog niet".into()),
+        due_date: inv.due_date.map(date).unwrap_or_else(|| "nog niet".into()),
+        cites,
+        reason: inv.reason.clone(),
+        credits: credits
+            .iter()
+            .filter_map(|c| c.number.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        groups,
+        vat,
+        net: euro(Money::from_cents(inv.net_cents)),
+        vat_total: euro(Money::from_cents(inv.vat_cents)),
+        total: euro(Money::from_cents(inv.total_cents)),
+    };
+    let can_credit = is_finance
+        && inv.kind == "invoice"
+        && status.is_final()
+        && lines.iter().any(|l| !credited.contains(&l.id));
+    Ok(render(&InvoicePage {
+        layout: Layout::new(
+            format!("{} {}", view.kind, view.number),
+            Some(who),
+            &csrf.0,
+            "/facturen",
+        )
+        .with_flash(flash),
+        i: view,
+        is_finance,
+        can_credit,
+        errors,
+    }))
+}
+
+#[rocket::get("/facturen/<id>?<gedaan>")]
+async fn show(
+    db: &State<DatabaseConnection>,
+    reader: FinanceReader,
+    csrf: CsrfToken,
+    id: &str,
+    gedaan: Option<&str>,
+) -> AppResult<RawHtml<String>> {
+    let flash = gedaan.map(|g| match g {
+        "definitief" => "De factuur is definitief en heeft een nummer.".to_string(),
+        "verstuurd" => "De factuur is verstuurd naar de gemeente.".to_string(),
+        "betaald" => "De factuur is als betaald gemarkeerd.".to_string(),
+        _ => "De creditnota is gemaakt.".to_string(),
+    });
+    invoice_page(db.inner(), &reader.0, &csrf, id, Vec::new(), flash).await
+}
+
+#[derive(FromForm)]
+pub struct Empty {
+    #[field(name = "csrf_token")]
+    _token: String,
+}
+
+type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
+
+async fn outcome(
+    db: &DatabaseConnection,
+    who: &Principal,
+    csrf: &CsrfToken,
+    id: &str,
+    result: AppResult<String>,
+) -> PageResult {
+    match result {
+        Ok(target) => Ok(Ok(Redirect::to(target))),
+        Err(AppError::Validation { errors, .. }) => Ok(Err((
+            Status::UnprocessableEntity,
+            invoice_page(db, who, csrf, id, errors, None).await?,
+        ))),
+        Err(AppError::Conflict(m)) => Ok(Err((
+            Status::Conflict,
+            invoice_page(db, who, csrf, id, vec![FieldError::new("status", m)], None).await?,
+        ))),
+        Err(other) => Err(other),
+    }
+}
+
+#[rocket::post("/facturen/<id>/definitief", data = "<_form>")]
+async fn finalise(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    csrf: CsrfToken,
+    id: &str,
+    _form: CsrfForm<Empty>,
+) -> PageResult {
+    let result = invoicing::finalise(db.inner(), &finance.0, id)
+        .await
+        .map(|_| format!("/facturen/{id}?gedaan=definitief"));
+    outcome(db.inner(), &finance.0, &csrf, id, result).await
+}
+
+#[rocket::post("/facturen/<id>/weggooien", data = "<_form>")]
+async fn discard(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    csrf: CsrfToken,
+    id: &str,
+    _form: CsrfForm<Empty>,
+) -> PageResult {
+    let result = invoicing::discard(db.inner(), &finance.0, id)
+        .await
+        .map(|_| "/facturen?status=draft".to_string());
+    outcome(db.inner(), &finance.0, &csrf, id, result).await
+}
+
+#[rocket::post("/facturen/<id>/versturen", data = "<_form>")]
+async fn send(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    finance: Finance,
+    csrf: CsrfToken,
+    id: &str,
+    _form: CsrfForm<Empty>,
+) -> PageResult {
+    let result = invoice_documents::send(db.inner(), config.inner(), &finance.0, id)
+        .await
+        .map(|_| format!("/facturen/{id}?gedaan=verstuurd"));
+    outcome(db.inner(), &finance.0, &csrf, id, result).await
+}
+
+#[rocket::post("/facturen/<id>/betaald", data = "<_form>")]
+async fn paid(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    csrf: CsrfToken,
+    id: &str,
+    _form: CsrfForm<Empty>,
+) -> PageResult {
+    let result = invoicing::mark(db.inner(), &finance.0, id, InvoiceMove::Pay)
+        .await
+        .map(|_| format!("/facturen/{id}?gedaan=betaald"));
+    outcome(db.inner(), &finance.0, &csrf, id, result).await
+}
+
+#[derive(FromForm)]
+pub struct CreditForm {
+    line_ids: Vec<String>,
+    reason: String,
+}
+
+#[rocket::post("/facturen/<id>/crediteren", data = "<form>")]
+async fn credit(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<CreditForm>,
+) -> PageResult {
+    let f = form.0;
+    let result = if f.line_ids.is_empty() {
+        Err(AppError::field(
+            "line_ids",
+            "vink minstens één regel aan om te crediteren",
+        ))
+    } else {
+        invoicing::credit(db.inner(), &finance.0, id, Some(f.line_ids), &f.reason)
+            .await
+            .map(|note| format!("/facturen/{}?gedaan=credit", note.id))
+    };
+    outcome(db.inner(), &finance.0, &csrf, id, result).await
+}
+
+pub fn routes() -> Vec<Route> {
+    rocket::routes![run_page, run, list, show, finalise, discard, send, paid, credit]
+}

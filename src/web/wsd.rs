@@ -1,0 +1,543 @@
+//! WSD's trajectory staff: the intake inbox, and registering start, milestones, hours,
+//! stop and completion per order line.
+
+use askama::Template;
+use chrono::Datelike;
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::{content::RawHtml, Redirect};
+use rocket::{Route, State};
+use sea_orm::DatabaseConnection;
+
+use super::format::{date, euro, today};
+use super::{render, Layout};
+use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::auth::WsdStaff;
+use crate::config::Config;
+use crate::domain::billing::Variant;
+use crate::domain::money::Money;
+use crate::domain::period::{parse_date, Period};
+use crate::domain::quantity::Quantity;
+use crate::domain::trajectory::{Outcome, Status as LineStatus};
+use crate::entities::trajectory;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::{ordering, registration};
+use crate::store;
+
+pub struct Row {
+    id: String,
+    number: String,
+    municipality: String,
+    client: String,
+    reference: String,
+    created: String,
+    status: String,
+    first_start: String,
+    products: Vec<String>,
+}
+
+async fn row(db: &DatabaseConnection, t: &trajectory::Model) -> AppResult<Row> {
+    let lines = store::trajectories::lines(db, &t.id).await?;
+    let mut products = Vec::new();
+    for l in &lines {
+        let name = store::catalogue::get(db, &l.product_code)
+            .await?
+            .map(|p| p.spec.name)
+            .unwrap_or_else(|| l.product_code.clone());
+        products.push(format!("{name}, start {}", date(l.start_date)));
+    }
+    let client = crate::entities::client::Entity::find_by_id(t.client_id.clone())
+        .one(db)
+        .await?;
+    Ok(Row {
+        id: t.id.clone(),
+        number: t.number.clone(),
+        municipality: store::municipalities::get(db, &t.municipality_code)
+            .await?
+            .map(|m| m.name)
+            .unwrap_or_default(),
+        client: client
+            .map(|c| {
+                format!(
+                    "{} (*****{})",
+                    store::clients::masked_name(&c.name),
+                    c.bsn_last4
+                )
+            })
+            .unwrap_or_default(),
+        reference: t.buyer_reference.clone(),
+        created: date(t.created_at.date_naive()),
+        status: LineStatus::parse(&t.status)
+            .map(|s| s.label_nl().to_string())
+            .unwrap_or_default(),
+        first_start: lines
+            .iter()
+            .map(|l| l.start_date)
+            .min()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        products,
+    })
+}
+
+use sea_orm::EntityTrait;
+
+#[derive(Template)]
+#[template(path = "wsd_intake.html")]
+struct IntakePage {
+    layout: Layout,
+    rows: Vec<Row>,
+    errors: Vec<FieldError>,
+}
+
+async fn intake_page(
+    db: &DatabaseConnection,
+    staff: &WsdStaff,
+    csrf: &CsrfToken,
+    errors: Vec<FieldError>,
+    flash: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let filter = store::trajectories::Filter {
+        status: Some("requested".into()),
+        oldest_first: true,
+        ..Default::default()
+    };
+    let mut rows = Vec::new();
+    for t in store::trajectories::list(db, &staff.0, &filter, 200).await? {
+        rows.push(row(db, &t).await?);
+    }
+    Ok(render(&IntakePage {
+        layout: Layout::new("Intake-inbox", Some(&staff.0), &csrf.0, "/wsd/intake")
+            .with_flash(flash),
+        rows,
+        errors,
+    }))
+}
+
+#[rocket::get("/wsd/intake?<gedaan>")]
+async fn intake(
+    db: &State<DatabaseConnection>,
+    staff: WsdStaff,
+    csrf: CsrfToken,
+    gedaan: Option<&str>,
+) -> AppResult<RawHtml<String>> {
+    let flash = gedaan.map(|g| {
+        if g == "afgewezen" {
+            "Het traject is afgewezen.".to_string()
+        } else {
+            "Het traject is geaccepteerd.".to_string()
+        }
+    });
+    intake_page(db.inner(), &staff, &csrf, Vec::new(), flash).await
+}
+
+#[derive(FromForm)]
+pub struct AcceptForm {
+    planned_start: String,
+}
+
+type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
+
+#[rocket::post("/wsd/trajecten/<id>/accepteren", data = "<form>")]
+async fn accept(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    staff: WsdStaff,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<AcceptForm>,
+) -> PageResult {
+    let planned = match form.0.planned_start.trim() {
+        "" => Ok(None),
+        text => parse_date(text)
+            .map(Some)
+            .map_err(|e| AppError::field("planned_start", e.to_string())),
+    };
+    let result = match planned {
+        Ok(p) => ordering::accept(db.inner(), config.inner(), &staff.0, id, p)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    intake_outcome(db.inner(), &staff, &csrf, result, "geaccepteerd").await
+}
+
+#[derive(FromForm)]
+pub struct RejectForm {
+    reason: String,
+}
+
+#[rocket::post("/wsd/trajecten/<id>/afwijzen", data = "<form>")]
+async fn reject(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    staff: WsdStaff,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<RejectForm>,
+) -> PageResult {
+    let result = ordering::reject(db.inner(), config.inner(), &staff.0, id, &form.0.reason)
+        .await
+        .map(|_| ());
+    intake_outcome(db.inner(), &staff, &csrf, result, "afgewezen").await
+}
+
+async fn intake_outcome(
+    db: &DatabaseConnection,
+    staff: &WsdStaff,
+    csrf: &CsrfToken,
+    result: AppResult<()>,
+    done: &str,
+) -> PageResult {
+    match result {
+        Ok(()) => Ok(Ok(Redirect::to(format!("/wsd/intake?gedaan={done}")))),
+        Err(AppError::Validation { errors, .. }) => Ok(Err((
+            Status::UnprocessableEntity,
+            intake_page(db, staff, csrf, errors, None).await?,
+        ))),
+        Err(AppError::Conflict(m)) => Ok(Err((
+            Status::Conflict,
+            intake_page(db, staff, csrf, vec![FieldError::new("status", m)], None).await?,
+        ))),
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "wsd_list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    statuses: Vec<(&'static str, &'static str)>,
+    filter_status: String,
+}
+
+#[rocket::get("/wsd/trajecten?<status>")]
+async fn list(
+    db: &State<DatabaseConnection>,
+    staff: WsdStaff,
+    csrf: CsrfToken,
+    status: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let status = status.filter(|s| LineStatus::parse(s).is_ok());
+    let filter = store::trajectories::Filter {
+        status: status.clone(),
+        ..Default::default()
+    };
+    let mut rows = Vec::new();
+    for t in store::trajectories::list(db.inner(), &staff.0, &filter, 200).await? {
+        rows.push(row(db.inner(), &t).await?);
+    }
+    Ok(render(&ListPage {
+        layout: Layout::new("Trajecten", Some(&staff.0), &csrf.0, "/wsd/trajecten"),
+        rows,
+        statuses: LineStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label_nl()))
+            .collect(),
+        filter_status: status.unwrap_or_default(),
+    }))
+}
+
+pub struct LineView {
+    id: String,
+    product: String,
+    summary: String,
+    unit: String,
+    milestones: Vec<String>,
+    can_start: bool,
+    is_running: bool,
+    is_effort: bool,
+    registrations: Vec<(String, String, String)>,
+}
+
+pub struct TrajectoryView {
+    number: String,
+    municipality: String,
+    client: String,
+    status: String,
+    reference: String,
+    planned_start: Option<String>,
+    reject_reason: Option<String>,
+    lines: Vec<LineView>,
+}
+
+#[derive(Template)]
+#[template(path = "wsd_trajectory.html")]
+struct TrajectoryPage {
+    layout: Layout,
+    t: TrajectoryView,
+    outcomes: Vec<(&'static str, &'static str)>,
+    last_month: String,
+    errors: Vec<FieldError>,
+}
+
+async fn trajectory_page(
+    db: &DatabaseConnection,
+    staff: &WsdStaff,
+    csrf: &CsrfToken,
+    id: &str,
+    errors: Vec<FieldError>,
+    flash: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let t = store::trajectories::get(db, &staff.0, id).await?;
+    let r = row(db, &t).await?;
+    let mut lines = Vec::new();
+    for l in store::trajectories::lines(db, id).await? {
+        let product = store::catalogue::get(db, &l.product_code)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let status = LineStatus::parse(&l.status).map_err(AppError::Internal)?;
+        let mut registrations = Vec::new();
+        for e in store::trajectories::events(db, &l.id).await? {
+            let what = match e.kind.as_str() {
+                "milestone" => format!(
+                    "mijlpaal {}",
+                    e.milestone.clone().unwrap_or_default().replace('_', " ")
+                ),
+                "start" => "start".into(),
+                "stop" => "gestopt".into(),
+                _ => format!(
+                    "afgerond: {}",
+                    e.outcome
+                        .as_deref()
+                        .and_then(|o| Outcome::parse(o).ok())
+                        .map(|o| o.label_nl())
+                        .unwrap_or("")
+                ),
+            };
+            let what = if e.corrects_id.is_some() {
+                format!("{what} (correctie)")
+            } else {
+                what
+            };
+            registrations.push((date(e.date), what, e.note.clone().unwrap_or_default()));
+        }
+        for d in store::trajectories::deliveries(db, &l.id).await? {
+            let what = format!(
+                "{} {}{}",
+                Quantity::from_thousandths(d.quantity_thousandths).format_nl(),
+                product.spec.unit.as_str(),
+                if d.corrects_id.is_some() {
+                    " (correctie)"
+                } else {
+                    ""
+                }
+            );
+            registrations.push((d.period.clone(), what, d.note.clone().unwrap_or_default()));
+        }
+        let quantity = match (l.quantity_thousandths, l.frequency.as_deref()) {
+            (Some(q), Some(f)) => format!(
+                ", {} {} {}",
+                Quantity::from_thousandths(q).format_nl(),
+                product.spec.unit.as_str(),
+                crate::domain::trajectory::Frequency::parse(f)
+                    .map(|f| f.label_nl())
+                    .unwrap_or("")
+            ),
+            _ => String::new(),
+        };
+        lines.push(LineView {
+            id: l.id.clone(),
+            summary: format!(
+                "{} · prijs {} · vanaf {}{}{} · status {}",
+                product.spec.code.as_str(),
+                euro(Money::from_cents(l.unit_price_cents)),
+                date(l.start_date),
+                l.end_date
+                    .map(|e| format!(" tot en met {}", date(e)))
+                    .unwrap_or_default(),
+                quantity,
+                status.label_nl()
+            ),
+            product: product.spec.name.clone(),
+            unit: product.spec.unit.as_str().to_string(),
+            milestones: product
+                .spec
+                .milestones
+                .iter()
+                .map(|m| m.name.clone())
+                .filter(|m| m != "start")
+                .collect(),
+            can_start: status == LineStatus::Accepted,
+            is_running: status == LineStatus::Started,
+            is_effort: product.spec.unit.variant() == Variant::Inspanning,
+            registrations,
+        });
+    }
+    let previous = Period::of(today()).prev();
+    Ok(render(&TrajectoryPage {
+        layout: Layout::new(
+            format!("Traject {}", t.number),
+            Some(&staff.0),
+            &csrf.0,
+            "/wsd/trajecten",
+        )
+        .with_flash(flash),
+        t: TrajectoryView {
+            number: t.number.clone(),
+            municipality: r.municipality,
+            client: r.client,
+            status: r.status,
+            reference: t.buyer_reference.clone(),
+            planned_start: t.planned_start.map(date),
+            reject_reason: t.reject_reason.clone(),
+            lines,
+        },
+        outcomes: Outcome::ALL
+            .iter()
+            .map(|o| (o.as_str(), o.label_nl()))
+            .collect(),
+        last_month: format!(
+            "{:04}-{:02}",
+            previous.first_day().year(),
+            previous.first_day().month()
+        ),
+        errors,
+    }))
+}
+
+#[rocket::get("/wsd/trajecten/<id>?<gedaan>")]
+async fn show(
+    db: &State<DatabaseConnection>,
+    staff: WsdStaff,
+    csrf: CsrfToken,
+    id: &str,
+    gedaan: Option<&str>,
+) -> AppResult<RawHtml<String>> {
+    trajectory_page(
+        db.inner(),
+        &staff,
+        &csrf,
+        id,
+        Vec::new(),
+        gedaan.map(|_| "De registratie is opgeslagen.".to_string()),
+    )
+    .await
+}
+
+#[derive(FromForm)]
+pub struct EventForm {
+    kind: String,
+    date: String,
+    milestone: Option<String>,
+    outcome: Option<String>,
+    note: Option<String>,
+}
+
+async fn registration_outcome(
+    db: &DatabaseConnection,
+    staff: &WsdStaff,
+    csrf: &CsrfToken,
+    line_id: &str,
+    result: AppResult<()>,
+) -> PageResult {
+    let (t, _) = store::trajectories::line(db, &staff.0, line_id).await?;
+    match result {
+        Ok(()) => Ok(Ok(Redirect::to(format!(
+            "/wsd/trajecten/{}?gedaan=1",
+            t.id
+        )))),
+        Err(AppError::Validation { errors, .. }) => Ok(Err((
+            Status::UnprocessableEntity,
+            trajectory_page(db, staff, csrf, &t.id, errors, None).await?,
+        ))),
+        Err(AppError::Conflict(m)) => Ok(Err((
+            Status::Conflict,
+            trajectory_page(
+                db,
+                staff,
+                csrf,
+                &t.id,
+                vec![FieldError::new("status", m)],
+                None,
+            )
+            .await?,
+        ))),
+        Err(other) => Err(other),
+    }
+}
+
+#[rocket::post("/wsd/regels/<line>/registraties", data = "<form>")]
+async fn register_event(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    staff: WsdStaff,
+    csrf: CsrfToken,
+    line: &str,
+    form: CsrfForm<EventForm>,
+) -> PageResult {
+    let f = form.0;
+    let input = (|| -> AppResult<registration::EventInput> {
+        Ok(registration::EventInput {
+            kind: registration::EventKind::parse(&f.kind)
+                .map_err(|e| AppError::field("kind", e))?,
+            date: parse_date(f.date.trim()).map_err(|e| AppError::field("date", e.to_string()))?,
+            milestone: f.milestone.clone(),
+            outcome: f
+                .outcome
+                .as_deref()
+                .filter(|o| !o.is_empty())
+                .map(|o| Outcome::parse(o).map_err(|e| AppError::field("outcome", e)))
+                .transpose()?,
+            note: f.note.clone(),
+            corrects_id: None,
+        })
+    })();
+    let result = match input {
+        Ok(input) => {
+            registration::register_event(db.inner(), config.inner(), &staff.0, line, input, None)
+                .await
+                .map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    registration_outcome(db.inner(), &staff, &csrf, line, result).await
+}
+
+#[derive(FromForm)]
+pub struct DeliveryForm {
+    period: String,
+    quantity: String,
+    note: Option<String>,
+}
+
+#[rocket::post("/wsd/regels/<line>/leveringen", data = "<form>")]
+async fn register_delivery(
+    db: &State<DatabaseConnection>,
+    staff: WsdStaff,
+    csrf: CsrfToken,
+    line: &str,
+    form: CsrfForm<DeliveryForm>,
+) -> PageResult {
+    let f = form.0;
+    let input = (|| -> AppResult<registration::DeliveryInput> {
+        Ok(registration::DeliveryInput {
+            period: Period::parse(f.period.trim())
+                .map_err(|e| AppError::field("period", e.to_string()))?,
+            quantity: Quantity::parse(&f.quantity.trim().replace(',', "."))
+                .map_err(|e| AppError::field("quantity", e.to_string()))?,
+            note: f.note.clone(),
+            corrects_id: None,
+        })
+    })();
+    let result = match input {
+        Ok(input) => registration::register_delivery(db.inner(), &staff.0, line, input, None)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    registration_outcome(db.inner(), &staff, &csrf, line, result).await
+}
+
+pub fn routes() -> Vec<Route> {
+    rocket::routes![
+        intake,
+        accept,
+        reject,
+        list,
+        show,
+        register_event,
+        register_delivery
+    ]
+}
