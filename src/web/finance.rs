@@ -184,7 +184,7 @@ async fn list(
         names.insert(m.code.clone(), m.name);
     }
     let mut invoices = store::invoices::list(db.inner(), &reader.0, &filter, 1000).await?;
-    invoices.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+    invoices.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
     for i in invoices {
         rows.push(InvoiceRow {
             number: i.number.clone().unwrap_or_else(|| "concept".into()),
