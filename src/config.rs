@@ -197,9 +197,14 @@ impl Config {
             ),
         };
 
-        let rocket_figment = figment
+        let mut rocket_figment = figment
             .clone()
             .merge(Serialized::default("secret_key", &secret_key));
+        // Rocket's request log prints query strings, which could carry a BSN: it stays off
+        // unless ROCKET_LOG_LEVEL asks for it. plusmarkt's own access log leaves queries out.
+        if std::env::var("ROCKET_LOG_LEVEL").is_err() {
+            rocket_figment = rocket_figment.merge(Serialized::global("log_level", "critical"));
+        }
         let port: u16 = figment.extract_inner("port").unwrap_or(8000);
         let address: String = figment
             .extract_inner("address")

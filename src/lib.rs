@@ -83,6 +83,7 @@ pub fn rocket_with(config: Config, db: DatabaseConnection) -> Rocket<Build> {
         .manage(auth::bsn_vault::BsnVault::new(&config.bsn_key))
         .manage(config)
         .attach(security::SecurityHeaders)
+        .attach(security::AccessLog)
         // Builds and manages the mailer (and, in tests, its memory mailbox) on ignite and
         // sends the outbox in the background from liftoff to shutdown.
         .attach(mail::MailWorker::new(mail::WorkerConfig::default()))

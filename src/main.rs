@@ -323,6 +323,20 @@ async fn serve(config: Config) -> Result<(), String> {
     if report.demo_users_created {
         println!("{}", services::demo::demo_logins_text());
     }
+    if let Some(report) = &report.catalogue_imported {
+        println!("catalogus geïmporteerd: {report}");
+    }
+    let rocket = rocket.ignite().await.map_err(|e| e.to_string())?;
+    let config = rocket.config();
+    let scheme = if config.tls_enabled() {
+        "https"
+    } else {
+        "http"
+    };
+    println!(
+        "plusmarkt draait op {scheme}://{}:{} (stoppen met Ctrl-C)",
+        config.address, config.port
+    );
     rocket.launch().await.map(|_| ()).map_err(|e| e.to_string())
 }
 

@@ -29,3 +29,37 @@ impl Fairing for SecurityHeaders {
         response.set_header(Header::new("Cache-Control", "no-store"));
     }
 }
+
+/// One line per request: method, path without its query (a query may carry a BSN),
+/// status and duration. Rocket's own request log is off for the same reason.
+pub struct AccessLog;
+
+#[derive(Clone, Copy)]
+struct Started(std::time::Instant);
+
+#[rocket::async_trait]
+impl Fairing for AccessLog {
+    fn info(&self) -> Info {
+        Info {
+            name: "access log",
+            kind: Kind::Request | Kind::Response,
+        }
+    }
+
+    async fn on_request(&self, request: &mut Request<'_>, _: &mut rocket::Data<'_>) {
+        request.local_cache(|| Started(std::time::Instant::now()));
+    }
+
+    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
+        let started = request.local_cache(|| Started(std::time::Instant::now()));
+        let path = request.uri().path();
+        // Path segments are ids and codes, never a BSN; the query is left out.
+        println!(
+            "{} {} {} {}ms",
+            request.method(),
+            path,
+            response.status().code,
+            started.0.elapsed().as_millis()
+        );
+    }
+}

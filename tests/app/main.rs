@@ -13,4 +13,5 @@ mod mail;
 mod ordering;
 mod registration;
 mod renditions;
+mod server_log;
 mod staff_pages;
