@@ -417,7 +417,13 @@ pub async fn current_for<C: ConnectionTrait>(
     principal: &Principal,
     municipality: &str,
 ) -> AppResult<Option<contract::Model>> {
-    covering(db, principal, municipality, chrono::Local::now().date_naive()).await
+    covering(
+        db,
+        principal,
+        municipality,
+        chrono::Local::now().date_naive(),
+    )
+    .await
 }
 
 /// The principal-scoped contract of a municipality covering a date.

@@ -516,9 +516,9 @@ async fn place(
         key: form.idempotency_key.clone(),
         request_hash: request_hash("POST /bestellen", &form.canonical()),
     };
-    let result = match parse_order(form.request()) {
-        Ok(order) => {
-            ordering::place_order(
+    let result =
+        match parse_order(form.request()) {
+            Ok(order) => ordering::place_order(
                 db.inner(),
                 config.inner(),
                 &cm.0,
@@ -526,10 +526,9 @@ async fn place(
                 Some(idempotency()),
                 |placed| json!({"id": placed.trajectory.id, "number": placed.trajectory.number}),
             )
-            .await
-        }
-        Err(e) => Err(e),
-    };
+            .await,
+            Err(e) => Err(e),
+        };
     match result {
         Ok(stored) => Ok(Ok(Redirect::to(format!(
             "/trajecten/{}?besteld=ja",

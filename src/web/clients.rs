@@ -105,14 +105,20 @@ async fn search(
     match ordering::find_clients(db.inner(), vault.inner(), &cm.0, &form.0.bsn).await {
         Ok(found) => {
             let rows = found.iter().map(ClientRow::from).collect();
-            let page =
-                clients_page(db.inner(), &cm, &csrf, Some(rows), Vec::new(), Vec::new(), None)
-                    .await?;
+            let page = clients_page(
+                db.inner(),
+                &cm,
+                &csrf,
+                Some(rows),
+                Vec::new(),
+                Vec::new(),
+                None,
+            )
+            .await?;
             Ok((Status::Ok, page))
         }
         Err(AppError::Validation { errors, .. }) => {
-            let page =
-                clients_page(db.inner(), &cm, &csrf, None, errors, Vec::new(), None).await?;
+            let page = clients_page(db.inner(), &cm, &csrf, None, errors, Vec::new(), None).await?;
             Ok((Status::UnprocessableEntity, page))
         }
         Err(other) => Err(other),
@@ -177,8 +183,8 @@ async fn register(
                     "vul het BSN opnieuw in: om privacyredenen tonen we het hier niet nog eens",
                 ));
             }
-            let page = clients_page(db.inner(), &cm, &csrf, None, Vec::new(), errors, Some(form))
-                .await?;
+            let page =
+                clients_page(db.inner(), &cm, &csrf, None, Vec::new(), errors, Some(form)).await?;
             Ok(Err((Status::UnprocessableEntity, page)))
         }
         Err(other) => Err(other),

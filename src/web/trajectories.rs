@@ -40,12 +40,7 @@ async fn product_names(db: &DatabaseConnection) -> AppResult<HashMap<String, (St
     Ok(store::catalogue::all(db)
         .await?
         .into_iter()
-        .map(|p| {
-            (
-                p.spec.code.as_str().to_string(),
-                (p.spec.name, p.spec.unit),
-            )
-        })
+        .map(|p| (p.spec.code.as_str().to_string(), (p.spec.name, p.spec.unit)))
         .collect())
 }
 
@@ -259,8 +254,10 @@ async fn view_of(
             .map(|(n, u)| (n.clone(), Some(*u)))
             .unwrap_or_else(|| (l.product_code.clone(), None));
         let events = store::trajectories::events(db, &l.id).await?;
-        let corrected: HashSet<String> =
-            events.iter().filter_map(|e| e.corrects_id.clone()).collect();
+        let corrected: HashSet<String> = events
+            .iter()
+            .filter_map(|e| e.corrects_id.clone())
+            .collect();
         let event_rows = events
             .iter()
             .map(|e| EventRow {
@@ -337,7 +334,8 @@ async fn view_of(
                 .map(|o| o.label_nl().to_string())
                 .unwrap_or_default(),
             end_reason: l.end_reason.clone().unwrap_or_default(),
-            effort: unit.is_some_and(|u| u.variant() == crate::domain::billing::Variant::Inspanning),
+            effort: unit
+                .is_some_and(|u| u.variant() == crate::domain::billing::Variant::Inspanning),
             unit_plural: match unit {
                 Some(Unit::Uur) => "uren",
                 Some(Unit::Dagdeel) => "dagdelen",
@@ -409,7 +407,11 @@ async fn show(
     geannuleerd: Option<&str>,
 ) -> AppResult<RawHtml<String>> {
     let number = if besteld.is_some() || geannuleerd.is_some() {
-        Some(store::trajectories::get(db.inner(), &cm.0, id).await?.number)
+        Some(
+            store::trajectories::get(db.inner(), &cm.0, id)
+                .await?
+                .number,
+        )
     } else {
         None
     };
