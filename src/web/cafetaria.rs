@@ -216,6 +216,7 @@ async fn cafetaria(
 #[derive(FromForm, Debug, Clone, Default)]
 pub struct LineForm {
     product_code: String,
+    #[field(default = String::new())]
     start_date: String,
     end_date: Option<String>,
     quantity: Option<String>,
@@ -226,8 +227,11 @@ pub struct LineForm {
 /// The order form, as typed. `lines[i].field` names each line's fields.
 #[derive(FromForm, Debug, Clone, Default)]
 pub struct OrderForm {
+    #[field(default = String::new())]
     idempotency_key: String,
+    #[field(default = String::new())]
     client_id: String,
+    #[field(default = String::new())]
     buyer_reference: String,
     lines: BTreeMap<usize, LineForm>,
 }
@@ -394,24 +398,33 @@ async fn order_page(
         });
     }
     // The summary at the top links to each field that needs attention.
+    // Each line's message names its product, so that it reads well on its own.
     let summary = errors
         .iter()
-        .map(|e| {
-            let anchor = match line_field(&e.field) {
-                Some((i, name)) => {
-                    let index = positions.get(i).copied().unwrap_or(i);
-                    match name {
-                        "product_code" => format!("lines-{index}"),
-                        other => format!("lines-{index}-{other}"),
-                    }
+        .map(|e| match line_field(&e.field) {
+            Some((i, name)) => {
+                let index = positions.get(i).copied().unwrap_or(i);
+                let product = lines
+                    .iter()
+                    .find(|l| l.index == index)
+                    .map(|l| l.name.as_str());
+                match (name, product) {
+                    ("product_code", _) => (format!("lines-{index}"), e.message.clone()),
+                    (other, Some(product)) => (
+                        format!("lines-{index}-{other}"),
+                        format!("{product}: {}", e.message),
+                    ),
+                    (other, None) => (format!("lines-{index}-{other}"), e.message.clone()),
                 }
-                None => match e.field.as_str() {
+            }
+            None => {
+                let anchor = match e.field.as_str() {
                     "client_id" | "buyer_reference" => e.field.clone(),
                     "lines" => "producten".into(),
                     other => field_id(other),
-                },
-            };
-            (anchor, e.message.clone())
+                };
+                (anchor, e.message.clone())
+            }
         })
         .collect();
     let first_start = form

@@ -128,7 +128,9 @@ async fn search(
 #[derive(FromForm, Default)]
 pub struct RegisterForm {
     bsn: String,
+    #[field(default = String::new())]
     name: String,
+    #[field(default = String::new())]
     birth_date: String,
 }
 
