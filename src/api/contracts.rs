@@ -417,12 +417,27 @@ pub async fn current_for<C: ConnectionTrait>(
     principal: &Principal,
     municipality: &str,
 ) -> AppResult<Option<contract::Model>> {
-    let today = chrono::Local::now().date_naive();
+    covering(
+        db,
+        principal,
+        municipality,
+        chrono::Local::now().date_naive(),
+    )
+    .await
+}
+
+/// The principal-scoped contract of a municipality covering a date.
+pub async fn covering<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    municipality: &str,
+    on: NaiveDate,
+) -> AppResult<Option<contract::Model>> {
     Ok(
         store::contracts::list(db, principal, Some(municipality), None)
             .await?
             .into_iter()
-            .find(|c| c.valid_from <= today && today <= c.valid_to),
+            .find(|c| c.valid_from <= on && on <= c.valid_to),
     )
 }
 

@@ -1,7 +1,7 @@
 //! Clients, scoped: a casemanager finds and sees only their municipality's clients; WSD
 //! staff and finance see all. Callers audit every view.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::auth::Principal;
 use crate::domain::role::Role;
@@ -42,6 +42,23 @@ pub async fn find_by_hash<C: ConnectionTrait>(
         query = query.filter(client::Column::MunicipalityCode.eq(own));
     }
     Ok(query.all(db).await?)
+}
+
+/// The clients the principal may see, by name (for choosing one in a form).
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+) -> AppResult<Vec<client::Model>> {
+    may_read(principal)?;
+    let mut query = client::Entity::find();
+    if let Some(own) = principal.municipality_scope() {
+        query = query.filter(client::Column::MunicipalityCode.eq(own));
+    }
+    Ok(query
+        .order_by_asc(client::Column::Name)
+        .order_by_asc(client::Column::Id)
+        .all(db)
+        .await?)
 }
 
 pub async fn insert<C: ConnectionTrait>(db: &C, model: client::Model) -> AppResult<()> {

@@ -8,13 +8,17 @@ use rocket::Route;
 
 use crate::auth::Principal;
 use crate::domain::role::Role;
+use crate::error::FieldError;
 
 pub mod account;
 pub mod admin;
+pub mod cafetaria;
+pub mod clients;
 pub mod contracts;
 pub mod finance;
 pub mod format;
 pub mod pricing;
+pub mod trajectories;
 pub mod wsd;
 
 /// Everything the page frame needs.
@@ -99,6 +103,21 @@ fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
         }
         Role::Casemanager => {
             items.push((
+                "/cafetaria",
+                "Cafetaria",
+                "De producten die uw gemeente heeft ingekocht, met prijs, doel en looptijd: kies er een of meer en bestel een traject voor een klant.",
+            ));
+            items.push((
+                "/klanten",
+                "Klanten",
+                "Een klant zoeken op BSN of een nieuwe klant registreren, en de trajecten van een klant bekijken.",
+            ));
+            items.push((
+                "/trajecten",
+                "Trajecten",
+                "Alle trajecten van uw gemeente, nieuwste eerst, met hun status; annuleren zolang een traject niet gestart is.",
+            ));
+            items.push((
                 "/contract",
                 "Ons contract",
                 "Welke producten uw gemeente heeft gecontracteerd, tegen welke prijs, en hoeveel budget er nog is.",
@@ -135,6 +154,40 @@ fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
         }
     }
     items
+}
+
+/// The field errors of a form, so that each can be shown next to its field.
+#[derive(Debug, Clone, Default)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    /// The message for a field, if it has one (several are joined).
+    pub fn get(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join("; "))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Turns a field name into a usable HTML id: `lines[0].quantity` → `lines-0-quantity`.
+pub fn field_id(field: &str) -> String {
+    let mut id = String::new();
+    for c in field.chars() {
+        match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '_' => id.push(c),
+            _ if !id.ends_with('-') => id.push('-'),
+            _ => {}
+        }
+    }
+    id.trim_matches('-').to_string()
 }
 
 /// Renders a template, turning a template failure into a plain error page.
@@ -212,5 +265,8 @@ pub fn routes() -> Vec<Route> {
     routes.extend(contracts::routes());
     routes.extend(wsd::routes());
     routes.extend(finance::routes());
+    routes.extend(cafetaria::routes());
+    routes.extend(clients::routes());
+    routes.extend(trajectories::routes());
     routes
 }

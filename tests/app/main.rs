@@ -5,6 +5,7 @@
 mod harness;
 mod smtp_server;
 
+mod casemanager_pages;
 mod catalogue;
 mod contracts;
 mod foundation;

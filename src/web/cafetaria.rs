@@ -1,0 +1,587 @@
+//! The casemanager's cafetaria: the contracted products with their agreed price, and the
+//! order form that turns one or more of them into a trajectory for a client.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use chrono::NaiveDate;
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::{content::RawHtml, Redirect};
+use rocket::{Route, State};
+use sea_orm::DatabaseConnection;
+use serde_json::{json, Value};
+
+use super::format::{date, euro, today};
+use super::{field_id, render, Errors, Layout};
+use crate::api::contracts::{contract_view, covering};
+use crate::api::trajectories::{parse_order, OrderLineRequest, OrderRequest};
+use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::auth::secret::random_token;
+use crate::auth::{Casemanager, Principal};
+use crate::config::Config;
+use crate::domain::billing::{Unit, Variant};
+use crate::domain::catalogue::DOMAINS;
+use crate::domain::money::Money;
+use crate::domain::period::parse_date;
+use crate::domain::trajectory::Frequency;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::ordering::{self, Idempotency};
+use crate::services::products::{self as product_queries, ProductFilter};
+use crate::store;
+use crate::store::idempotency::{check_key, request_hash};
+
+/// "per uur", "per dagdeel", …
+pub fn per_unit(unit: Unit) -> String {
+    format!("per {}", unit.as_str())
+}
+
+/// A decimal typed the Dutch way ("1.234,5" or "12,5") in the API's form ("1234.5").
+fn api_decimal(text: &str) -> String {
+    let text = text.trim();
+    if text.contains(',') {
+        text.replace('.', "").replace(',', ".")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The clients of the casemanager's municipality for a select: id and "name (*****1234)".
+async fn client_options(
+    db: &DatabaseConnection,
+    who: &Principal,
+) -> AppResult<Vec<(String, String)>> {
+    Ok(store::clients::list(db, who)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, format!("{} (*****{})", c.name, c.bsn_last4)))
+        .collect())
+}
+
+/// The budget of the contract covering a date, for the top of the pages.
+pub struct BudgetView {
+    pub contract_id: String,
+    pub name: String,
+    pub period: String,
+    pub remaining: String,
+    pub has_ceiling: bool,
+}
+
+async fn budget_on(
+    db: &DatabaseConnection,
+    who: &Principal,
+    on: NaiveDate,
+) -> AppResult<Option<BudgetView>> {
+    let municipality = who.municipality.clone().unwrap_or_default();
+    let Some(c) = covering(db, who, &municipality, on).await? else {
+        return Ok(None);
+    };
+    let v = contract_view(db, &c).await?;
+    let remaining = v
+        .budget_remaining
+        .as_deref()
+        .and_then(|r| Money::parse(r).ok());
+    Ok(Some(BudgetView {
+        contract_id: c.id.clone(),
+        name: c.name.clone(),
+        period: format!("{} t/m {}", date(c.valid_from), date(c.valid_to)),
+        has_ceiling: remaining.is_some(),
+        remaining: remaining.map(euro).unwrap_or_else(|| "geen plafond".into()),
+    }))
+}
+
+// ---- the cafetaria ----------------------------------------------------------------------
+
+pub struct ProductCard {
+    code: String,
+    name: String,
+    summary: String,
+    goal: String,
+    output: String,
+    domain: String,
+    target_groups: String,
+    duration_weeks: u32,
+    unit: String,
+    price: String,
+}
+
+#[derive(Template)]
+#[template(path = "cafetaria.html")]
+struct CafetariaPage {
+    layout: Layout,
+    on_text: String,
+    on_iso: String,
+    is_today: bool,
+    budget: Option<BudgetView>,
+    domains: Vec<&'static str>,
+    target_groups: Vec<(String, String)>,
+    filter_q: String,
+    filter_domain: String,
+    filter_group: String,
+    clients: Vec<(String, String)>,
+    client: String,
+    products: Vec<ProductCard>,
+    errors: Errors,
+}
+
+#[allow(clippy::too_many_arguments)]
+#[rocket::get("/cafetaria?<q>&<domain>&<target_group>&<op>&<client>")]
+async fn cafetaria(
+    db: &State<DatabaseConnection>,
+    cm: Casemanager,
+    csrf: CsrfToken,
+    q: Option<String>,
+    domain: Option<String>,
+    target_group: Option<String>,
+    op: Option<String>,
+    client: Option<String>,
+) -> AppResult<(Status, RawHtml<String>)> {
+    let db = db.inner();
+    let mut errors = Vec::new();
+    let on = match op.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+        Some(text) => parse_date(text)
+            .map_err(|e| errors.push(FieldError::new("op", e.to_string())))
+            .unwrap_or_else(|_| today()),
+        None => today(),
+    };
+    let filter = ProductFilter {
+        domain: domain.clone(),
+        target_group: target_group.clone(),
+        text: q.clone(),
+        status: None,
+        contracted_for: None,
+        on,
+    };
+    let group_names: Vec<(String, String)> = store::catalogue::target_groups(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.code, g.name))
+        .collect();
+    let products = product_queries::search(db, &cm.0, &filter)
+        .await?
+        .into_iter()
+        .map(|(spec, price)| ProductCard {
+            price: price
+                .map(|p| format!("{} {}", euro(p), per_unit(spec.unit)))
+                .unwrap_or_default(),
+            code: spec.code.as_str().to_string(),
+            target_groups: spec
+                .target_groups
+                .iter()
+                .map(|g| {
+                    group_names
+                        .iter()
+                        .find(|(c, _)| c == g)
+                        .map(|(_, n)| n.clone())
+                        .unwrap_or_else(|| g.clone())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            name: spec.name,
+            summary: spec.summary,
+            goal: spec.goal,
+            output: spec.output,
+            domain: spec.domain,
+            duration_weeks: spec.duration_weeks,
+            unit: per_unit(spec.unit),
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        Status::Ok
+    } else {
+        Status::UnprocessableEntity
+    };
+    let page = CafetariaPage {
+        layout: Layout::new("Cafetaria", Some(&cm.0), &csrf.0, "/cafetaria"),
+        on_text: date(on),
+        on_iso: on.to_string(),
+        is_today: on == today(),
+        budget: budget_on(db, &cm.0, on).await?,
+        domains: DOMAINS.to_vec(),
+        target_groups: group_names,
+        filter_q: q.unwrap_or_default(),
+        filter_domain: domain.unwrap_or_default(),
+        filter_group: target_group.unwrap_or_default(),
+        clients: client_options(db, &cm.0).await?,
+        client: client.unwrap_or_default(),
+        products,
+        errors: Errors(errors),
+    };
+    Ok((status, render(&page)))
+}
+
+// ---- the order form ---------------------------------------------------------------------
+
+/// One product line of the order form, as typed.
+#[derive(FromForm, Debug, Clone, Default)]
+pub struct LineForm {
+    product_code: String,
+    #[field(default = String::new())]
+    start_date: String,
+    end_date: Option<String>,
+    quantity: Option<String>,
+    frequency: Option<String>,
+    budget: Option<String>,
+}
+
+/// The order form, as typed. `lines[i].field` names each line's fields.
+#[derive(FromForm, Debug, Clone, Default)]
+pub struct OrderForm {
+    #[field(default = String::new())]
+    idempotency_key: String,
+    #[field(default = String::new())]
+    client_id: String,
+    #[field(default = String::new())]
+    buyer_reference: String,
+    lines: BTreeMap<usize, LineForm>,
+}
+
+impl OrderForm {
+    fn lines(&self) -> impl Iterator<Item = &LineForm> {
+        self.lines.values()
+    }
+
+    /// The order as the API would receive it.
+    fn request(&self) -> OrderRequest {
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        };
+        OrderRequest {
+            client_id: self.client_id.trim().to_string(),
+            buyer_reference: self.buyer_reference.clone(),
+            lines: self
+                .lines()
+                .map(|l| OrderLineRequest {
+                    product_code: l.product_code.trim().to_string(),
+                    start_date: l.start_date.trim().to_string(),
+                    end_date: text(&l.end_date),
+                    quantity: text(&l.quantity).map(|q| api_decimal(&q)),
+                    frequency: text(&l.frequency),
+                    budget: text(&l.budget).map(|b| api_decimal(&b)),
+                })
+                .collect(),
+        }
+    }
+
+    /// What the idempotency hash covers: every submitted field but the key itself.
+    fn canonical(&self) -> String {
+        let r = self.request();
+        json!({
+            "client_id": r.client_id,
+            "buyer_reference": r.buyer_reference,
+            "lines": r.lines.iter().map(|l| json!({
+                "product_code": l.product_code,
+                "start_date": l.start_date,
+                "end_date": l.end_date,
+                "quantity": l.quantity,
+                "frequency": l.frequency,
+                "budget": l.budget,
+            })).collect::<Vec<_>>(),
+        })
+        .to_string()
+    }
+}
+
+fn new_key() -> String {
+    format!("web-{}", random_token())
+}
+
+pub struct LineView {
+    index: usize,
+    code: String,
+    name: String,
+    unit_word: String,
+    price: String,
+    effort: bool,
+    start_date: String,
+    end_date: String,
+    quantity: String,
+    frequency: String,
+    budget: String,
+    errors: Errors,
+}
+
+impl LineView {
+    /// The message for one of this line's fields.
+    fn err(&self, field: &str) -> Option<String> {
+        self.errors.get(field)
+    }
+
+    /// The HTML id of one of this line's fields.
+    fn id(&self, field: &str) -> String {
+        format!("lines-{}-{field}", self.index)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage {
+    layout: Layout,
+    key: String,
+    clients: Vec<(String, String)>,
+    client_id: String,
+    buyer_reference: String,
+    lines: Vec<LineView>,
+    frequencies: Vec<(&'static str, &'static str)>,
+    errors: Errors,
+    summary: Vec<(String, String)>,
+    budget: Option<BudgetView>,
+}
+
+/// Splits `lines[3].quantity` into (3, "quantity").
+fn line_field(field: &str) -> Option<(usize, &str)> {
+    let rest = field.strip_prefix("lines[")?;
+    let (index, name) = rest.split_once("].")?;
+    Some((index.parse().ok()?, name))
+}
+
+async fn order_page(
+    db: &DatabaseConnection,
+    cm: &Casemanager,
+    csrf: &CsrfToken,
+    form: &OrderForm,
+    errors: Vec<FieldError>,
+) -> AppResult<RawHtml<String>> {
+    // Errors arrive per position in the submitted order; positions follow the form's lines.
+    let positions: Vec<usize> = form.lines.keys().copied().collect();
+    let mut lines = Vec::new();
+    for (position, (index, l)) in form.lines.iter().enumerate() {
+        let on = parse_date(&l.start_date).unwrap_or_else(|_| today());
+        let found = match product_queries::get(db, &cm.0, l.product_code.trim(), on).await {
+            Ok(found) => Some(found),
+            Err(AppError::NotFound) => None,
+            Err(other) => return Err(other),
+        };
+        let line_errors = errors
+            .iter()
+            .filter_map(|e| {
+                let (i, name) = line_field(&e.field)?;
+                (i == position).then(|| FieldError::new(name, e.message.clone()))
+            })
+            .collect();
+        let (name, unit, effort, price) = match &found {
+            Some((stored, price)) => (
+                stored.spec.name.clone(),
+                Some(stored.spec.unit),
+                stored.spec.unit.variant() == Variant::Inspanning,
+                match price {
+                    Some(p) => format!("{} {}", euro(*p), per_unit(stored.spec.unit)),
+                    None => format!(
+                        "niet gecontracteerd op {}; kies een andere startdatum",
+                        date(on)
+                    ),
+                },
+            ),
+            None => (
+                l.product_code.clone(),
+                None,
+                false,
+                "niet in het contract van uw gemeente".to_string(),
+            ),
+        };
+        lines.push(LineView {
+            index: *index,
+            code: l.product_code.clone(),
+            name,
+            unit_word: unit.map(|u| u.as_str().to_string()).unwrap_or_default(),
+            price,
+            effort,
+            start_date: l.start_date.clone(),
+            end_date: l.end_date.clone().unwrap_or_default(),
+            quantity: l.quantity.clone().unwrap_or_default(),
+            frequency: l.frequency.clone().unwrap_or_default(),
+            budget: l.budget.clone().unwrap_or_default(),
+            errors: Errors(line_errors),
+        });
+    }
+    // The summary at the top links to each field that needs attention.
+    // Each line's message names its product, so that it reads well on its own.
+    let summary = errors
+        .iter()
+        .map(|e| match line_field(&e.field) {
+            Some((i, name)) => {
+                let index = positions.get(i).copied().unwrap_or(i);
+                let product = lines
+                    .iter()
+                    .find(|l| l.index == index)
+                    .map(|l| l.name.as_str());
+                match (name, product) {
+                    ("product_code", _) => (format!("lines-{index}"), e.message.clone()),
+                    (other, Some(product)) => (
+                        format!("lines-{index}-{other}"),
+                        format!("{product}: {}", e.message),
+                    ),
+                    (other, None) => (format!("lines-{index}-{other}"), e.message.clone()),
+                }
+            }
+            None => {
+                let anchor = match e.field.as_str() {
+                    "client_id" | "buyer_reference" => e.field.clone(),
+                    "lines" => "producten".into(),
+                    other => field_id(other),
+                };
+                (anchor, e.message.clone())
+            }
+        })
+        .collect();
+    let first_start = form
+        .lines()
+        .filter_map(|l| parse_date(&l.start_date).ok())
+        .min()
+        .unwrap_or_else(today);
+    let page = OrderPage {
+        layout: Layout::new("Traject bestellen", Some(&cm.0), &csrf.0, "/cafetaria"),
+        key: form.idempotency_key.clone(),
+        clients: client_options(db, &cm.0).await?,
+        client_id: form.client_id.clone(),
+        buyer_reference: form.buyer_reference.clone(),
+        lines,
+        frequencies: [Frequency::Week, Frequency::Month, Frequency::Total]
+            .iter()
+            .map(|f| (f.as_str(), f.label_nl()))
+            .collect(),
+        errors: Errors(errors),
+        summary,
+        budget: budget_on(db, &cm.0, first_start).await?,
+    };
+    Ok(render(&page))
+}
+
+#[rocket::get("/bestellen?<client>&<product>&<op>")]
+async fn order_form(
+    db: &State<DatabaseConnection>,
+    cm: Casemanager,
+    csrf: CsrfToken,
+    client: Option<String>,
+    product: Vec<String>,
+    op: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let start = op
+        .as_deref()
+        .and_then(|o| parse_date(o).ok())
+        .unwrap_or_else(today);
+    let mut codes: Vec<String> = Vec::new();
+    for code in product {
+        let code = code.trim().to_string();
+        if !code.is_empty() && !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    let mut lines = BTreeMap::new();
+    for (i, code) in codes.into_iter().enumerate() {
+        let effort = store::catalogue::get(db.inner(), &code)
+            .await?
+            .is_some_and(|p| p.spec.unit.variant() == Variant::Inspanning);
+        lines.insert(
+            i,
+            LineForm {
+                product_code: code,
+                start_date: start.to_string(),
+                frequency: effort.then(|| Frequency::Total.as_str().to_string()),
+                ..Default::default()
+            },
+        );
+    }
+    let errors = if lines.is_empty() {
+        vec![FieldError::new(
+            "lines",
+            "kies eerst in de cafetaria minstens één product",
+        )]
+    } else {
+        Vec::new()
+    };
+    let form = OrderForm {
+        idempotency_key: new_key(),
+        client_id: client.unwrap_or_default(),
+        buyer_reference: String::new(),
+        lines,
+    };
+    order_page(db.inner(), &cm, &csrf, &form, errors).await
+}
+
+type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
+
+/// The id of a placed trajectory from the stored answer.
+fn placed_id(body: &str) -> AppResult<String> {
+    let value: Value = serde_json::from_str(body).map_err(|e| AppError::Internal(e.to_string()))?;
+    value["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| AppError::Internal("bestelling zonder id".into()))
+}
+
+#[rocket::post("/bestellen", data = "<form>")]
+async fn place(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    cm: Casemanager,
+    csrf: CsrfToken,
+    form: CsrfForm<OrderForm>,
+) -> PageResult {
+    let mut form = form.0;
+    if check_key(&form.idempotency_key).is_err() {
+        form.idempotency_key = new_key();
+    }
+    let idempotency = || Idempotency {
+        key: form.idempotency_key.clone(),
+        request_hash: request_hash("POST /bestellen", &form.canonical()),
+    };
+    let result =
+        match parse_order(form.request()) {
+            Ok(order) => ordering::place_order(
+                db.inner(),
+                config.inner(),
+                &cm.0,
+                order,
+                Some(idempotency()),
+                |placed| json!({"id": placed.trajectory.id, "number": placed.trajectory.number}),
+            )
+            .await,
+            Err(e) => Err(e),
+        };
+    match result {
+        Ok(stored) => Ok(Ok(Redirect::to(format!(
+            "/trajecten/{}?besteld=ja",
+            placed_id(&stored.body)?
+        )))),
+        Err(AppError::Validation { mut errors, .. }) => {
+            if errors.iter().any(|e| e.field == "Idempotency-Key") {
+                // The form was sent before with other content: this is a new order.
+                errors = vec![FieldError::new(
+                    "Idempotency-Key",
+                    "dit formulier is al eerder verstuurd en heeft toen een traject besteld. Bekijk uw trajecten; wilt u nog een traject bestellen, controleer dan de gegevens en verstuur het formulier opnieuw.",
+                )];
+                form.idempotency_key = new_key();
+            }
+            let page = order_page(db.inner(), &cm, &csrf, &form, errors).await?;
+            Ok(Err((Status::UnprocessableEntity, page)))
+        }
+        // Two identical submissions at once on PostgreSQL: the loser's insert of the key
+        // fails; show the winner's trajectory.
+        Err(AppError::Database(e)) => {
+            let idem = idempotency();
+            match store::idempotency::lookup(
+                db.inner(),
+                &cm.0.user_id,
+                &idem.key,
+                &idem.request_hash,
+            )
+            .await?
+            {
+                Some(stored) => Ok(Ok(Redirect::to(format!(
+                    "/trajecten/{}?besteld=ja",
+                    placed_id(&stored.body)?
+                )))),
+                None => Err(AppError::Database(e)),
+            }
+        }
+        Err(other) => Err(other),
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    rocket::routes![cafetaria, order_form, place]
+}

@@ -1,0 +1,236 @@
+//! The casemanager's clients: find one by BSN, register a new one, see one with their
+//! trajectories. The BSN only travels in POST bodies and is shown masked; a form that
+//! fails is shown again without it.
+
+use askama::Template;
+use rocket::form::FromForm;
+use rocket::http::Status;
+use rocket::response::{content::RawHtml, Redirect};
+use rocket::{Route, State};
+use sea_orm::DatabaseConnection;
+
+use super::format::date;
+use super::trajectories::{summaries, TrajectoryRow};
+use super::{render, Errors, Layout};
+use crate::auth::bsn_vault::BsnVault;
+use crate::auth::csrf::{CsrfForm, CsrfToken};
+use crate::auth::Casemanager;
+use crate::domain::period::parse_date;
+use crate::entities::client;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::services::ordering::{self, ClientInput};
+use crate::store;
+
+pub struct ClientRow {
+    id: String,
+    name: String,
+    bsn_masked: String,
+    birth_date: String,
+}
+
+impl From<&client::Model> for ClientRow {
+    fn from(c: &client::Model) -> Self {
+        ClientRow {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            bsn_masked: format!("*****{}", c.bsn_last4),
+            birth_date: c.birth_date.map(date).unwrap_or_else(|| "onbekend".into()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "clients.html")]
+struct ClientsPage {
+    layout: Layout,
+    /// `Some` after a search: what it found.
+    found: Option<Vec<ClientRow>>,
+    search_errors: Errors,
+    register_errors: Errors,
+    name: String,
+    birth_date: String,
+    clients: Vec<ClientRow>,
+}
+
+async fn clients_page(
+    db: &DatabaseConnection,
+    cm: &Casemanager,
+    csrf: &CsrfToken,
+    found: Option<Vec<ClientRow>>,
+    search_errors: Vec<FieldError>,
+    register_errors: Vec<FieldError>,
+    form: Option<RegisterForm>,
+) -> AppResult<RawHtml<String>> {
+    let clients = store::clients::list(db, &cm.0)
+        .await?
+        .iter()
+        .map(ClientRow::from)
+        .collect();
+    let form = form.unwrap_or_default();
+    Ok(render(&ClientsPage {
+        layout: Layout::new("Klanten", Some(&cm.0), &csrf.0, "/klanten"),
+        found,
+        search_errors: Errors(search_errors),
+        register_errors: Errors(register_errors),
+        // Never the BSN: the form comes back without it.
+        name: form.name,
+        birth_date: form.birth_date,
+        clients,
+    }))
+}
+
+#[rocket::get("/klanten")]
+async fn clients(
+    db: &State<DatabaseConnection>,
+    cm: Casemanager,
+    csrf: CsrfToken,
+) -> AppResult<RawHtml<String>> {
+    clients_page(db.inner(), &cm, &csrf, None, Vec::new(), Vec::new(), None).await
+}
+
+#[derive(FromForm)]
+pub struct SearchForm {
+    bsn: String,
+}
+
+/// Finding a client by BSN: a POST, so that the number stays out of URLs and logs.
+#[rocket::post("/klanten/zoeken", data = "<form>")]
+async fn search(
+    db: &State<DatabaseConnection>,
+    vault: &State<BsnVault>,
+    cm: Casemanager,
+    csrf: CsrfToken,
+    form: CsrfForm<SearchForm>,
+) -> AppResult<(Status, RawHtml<String>)> {
+    match ordering::find_clients(db.inner(), vault.inner(), &cm.0, &form.0.bsn).await {
+        Ok(found) => {
+            let rows = found.iter().map(ClientRow::from).collect();
+            let page = clients_page(
+                db.inner(),
+                &cm,
+                &csrf,
+                Some(rows),
+                Vec::new(),
+                Vec::new(),
+                None,
+            )
+            .await?;
+            Ok((Status::Ok, page))
+        }
+        Err(AppError::Validation { errors, .. }) => {
+            let page = clients_page(db.inner(), &cm, &csrf, None, errors, Vec::new(), None).await?;
+            Ok((Status::UnprocessableEntity, page))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(FromForm, Default)]
+pub struct RegisterForm {
+    bsn: String,
+    #[field(default = String::new())]
+    name: String,
+    #[field(default = String::new())]
+    birth_date: String,
+}
+
+type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
+
+/// Registers a client; a BSN already registered leads to that client.
+#[rocket::post("/klanten", data = "<form>")]
+async fn register(
+    db: &State<DatabaseConnection>,
+    vault: &State<BsnVault>,
+    cm: Casemanager,
+    csrf: CsrfToken,
+    form: CsrfForm<RegisterForm>,
+) -> PageResult {
+    let mut form = form.0;
+    let bsn = std::mem::take(&mut form.bsn);
+    let birth_date = match form.birth_date.trim() {
+        "" => Ok(None),
+        text => parse_date(text)
+            .map(Some)
+            .map_err(|e| FieldError::new("birth_date", e.to_string())),
+    };
+    let result = match birth_date {
+        Ok(birth_date) => {
+            ordering::register_client(
+                db.inner(),
+                vault.inner(),
+                &cm.0,
+                ClientInput {
+                    bsn,
+                    name: form.name.clone(),
+                    birth_date,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(AppError::validation(
+            "de klant is niet geregistreerd",
+            vec![e],
+        )),
+    };
+    match result {
+        Ok((c, created)) => Ok(Ok(Redirect::to(format!(
+            "/klanten/{}?{}",
+            c.id,
+            if created { "nieuw=ja" } else { "bestond=ja" }
+        )))),
+        Err(AppError::Validation { mut errors, .. }) => {
+            if errors.iter().all(|e| e.field != "bsn") {
+                errors.push(FieldError::new(
+                    "bsn",
+                    "vul het BSN opnieuw in: om privacyredenen tonen we het hier niet nog eens",
+                ));
+            }
+            let page =
+                clients_page(db.inner(), &cm, &csrf, None, Vec::new(), errors, Some(form)).await?;
+            Ok(Err((Status::UnprocessableEntity, page)))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "client.html")]
+struct ClientPage {
+    layout: Layout,
+    c: ClientRow,
+    trajectories: Vec<TrajectoryRow>,
+}
+
+/// One client with their trajectories; the view is audited.
+#[rocket::get("/klanten/<id>?<nieuw>&<bestond>")]
+async fn show_client(
+    db: &State<DatabaseConnection>,
+    cm: Casemanager,
+    csrf: CsrfToken,
+    id: &str,
+    nieuw: Option<&str>,
+    bestond: Option<&str>,
+) -> AppResult<RawHtml<String>> {
+    let c = ordering::view_client(db.inner(), &cm.0, id).await?;
+    let filter = store::trajectories::Filter {
+        client_id: Some(c.id.clone()),
+        ..Default::default()
+    };
+    let rows = store::trajectories::list(db.inner(), &cm.0, &filter, 500).await?;
+    let flash = if nieuw.is_some() {
+        Some("De klant is geregistreerd.".to_string())
+    } else if bestond.is_some() {
+        Some("Deze klant was al geregistreerd; hieronder staan de gegevens.".to_string())
+    } else {
+        None
+    };
+    Ok(render(&ClientPage {
+        layout: Layout::new(c.name.clone(), Some(&cm.0), &csrf.0, "/klanten").with_flash(flash),
+        trajectories: summaries(db.inner(), &cm.0, &rows).await?,
+        c: ClientRow::from(&c),
+    }))
+}
+
+pub fn routes() -> Vec<Route> {
+    rocket::routes![clients, search, register, show_client]
+}
