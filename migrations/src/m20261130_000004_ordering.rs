@@ -65,6 +65,8 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("created_at"))
                     .col(date_null("planned_start"))
                     .col(text_null("reject_reason"))
+                    // Set when the casemanager extends a running line; cleared when WSD has seen it.
+                    .col(timestamp_with_time_zone_null("changed_at"))
                     .col(timestamp_with_time_zone("updated_at"))
                     .foreign_key(
                         ForeignKey::create()

@@ -177,6 +177,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(contracts::routes());
     routes.extend(trajectories::routes());
     routes.extend(trajectories::registration_routes());
+    routes.extend(trajectories::extension_routes());
     routes.extend(invoices::routes());
     routes
 }

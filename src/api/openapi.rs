@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
         super::contracts::list, super::contracts::get, super::contracts::create, super::contracts::patch, super::contracts::put_line, super::contracts::delete_line, super::contracts::copy,
         super::trajectories::create_client, super::trajectories::find_clients, super::trajectories::search_clients, super::trajectories::get_client,
         super::trajectories::create, super::trajectories::list, super::trajectories::get, super::trajectories::cancel, super::trajectories::accept, super::trajectories::reject,
-        super::trajectories::add_event, super::trajectories::add_delivery,
+        super::trajectories::add_event, super::trajectories::add_delivery, super::trajectories::extend,
         super::invoices::create_run, super::invoices::list, super::invoices::get, super::invoices::pdf, super::invoices::ubl, super::invoices::csv, super::invoices::period_csv,
         super::invoices::finalise, super::invoices::send, super::invoices::paid, super::invoices::discard, super::invoices::credit),
     components(schemas(crate::error::Problem, crate::error::FieldError)),

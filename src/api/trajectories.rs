@@ -695,3 +695,56 @@ pub async fn add_delivery(
 pub fn registration_routes() -> Vec<Route> {
     rocket::routes![add_event, add_delivery]
 }
+
+#[derive(Deserialize, utoipa::ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendRequest {
+    /// A later end date.
+    pub end_date: Option<String>,
+    /// More hours, day-parts or pieces (per the line's frequency).
+    pub quantity: Option<String>,
+    /// A higher budget.
+    pub budget: Option<String>,
+}
+
+/// The casemanager extends an accepted or running line, within the contract's caps and
+/// budget; WSD sees the change in its inbox.
+#[utoipa::path(patch, path = "/api/v1/trajectory-lines/{id}", tag = "trajectories", request_body = ExtendRequest, params(("id" = String, Path)),
+    responses((status = 200, body = Trajectory), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::patch("/api/v1/trajectory-lines/<id>", data = "<body>")]
+pub async fn extend(
+    db: &State<DatabaseConnection>,
+    config: &State<Config>,
+    cm: Casemanager,
+    id: &str,
+    body: JsonBody<ExtendRequest>,
+) -> AppResult<ApiJson<Trajectory>> {
+    let r = body.0;
+    let extension = ordering::Extension {
+        end_date: r
+            .end_date
+            .as_deref()
+            .map(|d| parse_date(d).map_err(|e| AppError::field("end_date", e.to_string())))
+            .transpose()?,
+        quantity: r
+            .quantity
+            .as_deref()
+            .map(|q| Quantity::parse(q).map_err(|e| AppError::field("quantity", e.to_string())))
+            .transpose()?,
+        budget: r
+            .budget
+            .as_deref()
+            .map(|b| {
+                Money::parse_non_negative(b).map_err(|e| AppError::field("budget", e.to_string()))
+            })
+            .transpose()?,
+    };
+    ordering::extend_line(db.inner(), config.inner(), &cm.0, id, extension).await?;
+    let (t, _) = store::trajectories::line(db.inner(), &cm.0, id).await?;
+    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+}
+
+pub fn extension_routes() -> Vec<Route> {
+    rocket::routes![extend]
+}

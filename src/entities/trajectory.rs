@@ -16,6 +16,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub planned_start: Option<Date>,
     pub reject_reason: Option<String>,
+    /// Set when the casemanager extended a line; cleared when WSD has seen the change.
+    pub changed_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }
 

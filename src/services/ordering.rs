@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait,
-    QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, ExprTrait, QueryFilter,
 };
 use serde_json::{json, Value};
 
@@ -415,6 +415,7 @@ pub async fn place_order(
         created_at: now(),
         planned_start: None,
         reject_reason: None,
+        changed_at: None,
         updated_at: now(),
     };
     trajectory::Entity::insert(trajectory::ActiveModel::from(trajectory.clone()))
@@ -781,4 +782,206 @@ pub async fn reject(
     let after = store::trajectories::get(&txn, principal, id).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// What a casemanager may change on a running order line: only more.
+#[derive(Debug, Clone, Default)]
+pub struct Extension {
+    pub end_date: Option<NaiveDate>,
+    pub quantity: Option<Quantity>,
+    pub budget: Option<Money>,
+}
+
+/// Extends an accepted or running line (later end, more volume, higher budget) by the
+/// same rules as ordering: counted against the contract's caps and budget ceiling under
+/// the contract lock. WSD is told, and the trajectory shows up as changed in its inbox.
+pub async fn extend_line(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    line_id: &str,
+    extension: Extension,
+) -> AppResult<trajectory_line::Model> {
+    if principal.municipality.is_none() {
+        return Err(AppError::Forbidden(
+            "alleen de casemanager van de gemeente wijzigt een bestelling".into(),
+        ));
+    }
+    let txn = store::db::begin_write(db).await?;
+    let (t, line) = store::trajectories::line(&txn, principal, line_id).await?;
+    let status = Status::parse(&line.status).map_err(AppError::Internal)?;
+    if !matches!(status, Status::Accepted | Status::Started) {
+        return Err(AppError::Conflict(format!(
+            "een {} regel kan niet meer verlengd worden",
+            status.label_nl()
+        )));
+    }
+    let mut errors = Vec::new();
+    if let (Some(new), Some(old)) = (extension.end_date, line.end_date) {
+        if new < old {
+            errors.push(FieldError::new(
+                "end_date",
+                "verlengen kan alleen naar een latere einddatum",
+            ));
+        }
+    }
+    if let (Some(new), Some(old)) = (extension.quantity, line.quantity_thousandths) {
+        if new.to_thousandths() < old {
+            errors.push(FieldError::new(
+                "quantity",
+                "verlengen kan alleen met meer volume",
+            ));
+        }
+    }
+    if let (Some(new), Some(old)) = (extension.budget, line.budget_cents) {
+        if new.to_cents() < old {
+            errors.push(FieldError::new(
+                "budget",
+                "verlengen kan alleen met een hoger budget",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation(
+            "de wijziging is geen verlenging",
+            errors,
+        ));
+    }
+    lock_contract(&txn, &t.contract_id).await?;
+    let contract = store::contracts::get(&txn, principal, &t.contract_id).await?;
+    let product = store::catalogue::get(&txn, &line.product_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ordered = OrderedLine {
+        unit: product.spec.unit,
+        price: Money::from_cents(line.unit_price_cents),
+        start: line.start_date,
+        end: extension.end_date.or(line.end_date),
+        quantity: extension
+            .quantity
+            .or(line.quantity_thousandths.map(Quantity::from_thousandths)),
+        frequency: line
+            .frequency
+            .as_deref()
+            .and_then(|f| Frequency::parse(f).ok()),
+        budget: extension
+            .budget
+            .or(line.budget_cents.map(Money::from_cents)),
+    };
+    let c =
+        commitment(&ordered, contract.valid_to).map_err(|p| AppError::field(p.field, p.message))?;
+    let extra_amount = Money::from_cents(c.amount.to_cents() - line.committed_cents);
+    let extra_units =
+        c.volume.map(|v| v.to_thousandths()).unwrap_or(0) - line.volume_thousandths.unwrap_or(0);
+    let contract_line =
+        crate::entities::contract_line::Entity::find_by_id(line.contract_line_id.clone())
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    if let Some(cap) = contract_line
+        .volume_cap_thousandths
+        .filter(|_| extra_units > 0)
+    {
+        let used = store::contracts::volume_used(&txn, &contract_line.id, false).await?;
+        if used + extra_units > cap {
+            return Err(AppError::field(
+                "quantity",
+                format!(
+                    "volumeplafond bereikt: er is nog {} beschikbaar",
+                    Quantity::from_thousandths(Ord::max(cap - used, 0)).format_nl()
+                ),
+            ));
+        }
+    }
+    if let Some(ceiling) = contract
+        .budget_ceiling_cents
+        .map(Money::from_cents)
+        .filter(|_| !extra_amount.is_negative())
+    {
+        let committed = store::contracts::budget_committed(&txn, &contract.id).await?;
+        if committed + extra_amount > ceiling {
+            return Err(AppError::field(
+                "budget",
+                format!(
+                    "budgetplafond overschreden: nog beschikbaar {}, deze verlenging {}",
+                    (ceiling - committed).format_nl(),
+                    extra_amount.format_nl()
+                ),
+            ));
+        }
+    }
+    let after = trajectory_line::Model {
+        end_date: ordered.end,
+        quantity_thousandths: ordered.quantity.map(|q| q.to_thousandths()),
+        budget_cents: ordered.budget.map(|b| b.to_cents()),
+        volume_thousandths: c
+            .volume
+            .map(|v| v.to_thousandths())
+            .or(line.volume_thousandths),
+        committed_cents: c.amount.to_cents(),
+        ..line.clone()
+    };
+    trajectory_line::Entity::update(trajectory_line::ActiveModel::from(after.clone()).reset_all())
+        .exec(&txn)
+        .await?;
+    trajectory::Entity::update_many()
+        .col_expr(trajectory::Column::ChangedAt, Expr::value(now()))
+        .col_expr(trajectory::Column::UpdatedAt, Expr::value(now()))
+        .filter(trajectory::Column::Id.eq(t.id.clone()))
+        .exec(&txn)
+        .await?;
+    let view = |l: &trajectory_line::Model| json!({"end_date": l.end_date, "quantity": l.quantity_thousandths.map(|q| Quantity::from_thousandths(q).to_string()), "budget": l.budget_cents.map(|b| Money::from_cents(b).to_string()), "committed": Money::from_cents(l.committed_cents).to_string()});
+    store::audit::append(
+        &txn,
+        principal,
+        "trajectory.extend",
+        "trajectory_line",
+        &line.id,
+        Some(view(&line)),
+        Some(view(&after)),
+    )
+    .await?;
+    notify(
+        &txn,
+        config,
+        TrajectoryNews::Changed,
+        &config.intake_email,
+        &t,
+        std::slice::from_ref(&after),
+        Some("Een regel is verlengd."),
+        "/wsd/trajecten",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// WSD has seen a change.
+pub async fn acknowledge_change(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<()> {
+    let txn = store::db::begin_write(db).await?;
+    let t = store::trajectories::get(&txn, principal, id).await?;
+    trajectory::Entity::update_many()
+        .col_expr(
+            trajectory::Column::ChangedAt,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
+        .filter(trajectory::Column::Id.eq(t.id.clone()))
+        .exec(&txn)
+        .await?;
+    store::audit::append(
+        &txn,
+        principal,
+        "trajectory.change_seen",
+        "trajectory",
+        id,
+        None,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

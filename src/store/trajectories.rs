@@ -139,3 +139,20 @@ pub async fn deliveries<C: ConnectionTrait>(
         .all(db)
         .await?)
 }
+
+/// Trajectories the casemanager changed and WSD has not yet seen, oldest change first.
+pub async fn changed<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+) -> AppResult<Vec<trajectory::Model>> {
+    may_read(principal)?;
+    let mut query = trajectory::Entity::find().filter(trajectory::Column::ChangedAt.is_not_null());
+    if let Some(own) = principal.municipality_scope() {
+        query = query.filter(trajectory::Column::MunicipalityCode.eq(own));
+    }
+    Ok(query
+        .order_by_asc(trajectory::Column::ChangedAt)
+        .limit(200)
+        .all(db)
+        .await?)
+}

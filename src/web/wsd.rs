@@ -87,6 +87,7 @@ use sea_orm::EntityTrait;
 struct IntakePage {
     layout: Layout,
     rows: Vec<Row>,
+    changed: Vec<Row>,
     errors: Vec<FieldError>,
 }
 
@@ -106,10 +107,15 @@ async fn intake_page(
     for t in store::trajectories::list(db, &staff.0, &filter, 200).await? {
         rows.push(row(db, &t).await?);
     }
+    let mut changed = Vec::new();
+    for t in store::trajectories::changed(db, &staff.0).await? {
+        changed.push(row(db, &t).await?);
+    }
     Ok(render(&IntakePage {
         layout: Layout::new("Intake-inbox", Some(&staff.0), &csrf.0, "/wsd/intake")
             .with_flash(flash),
         rows,
+        changed,
         errors,
     }))
 }
@@ -201,6 +207,23 @@ async fn intake_outcome(
         ))),
         Err(other) => Err(other),
     }
+}
+
+#[rocket::post("/wsd/trajecten/<id>/gezien", data = "<_form>")]
+async fn seen(
+    db: &State<DatabaseConnection>,
+    staff: WsdStaff,
+    id: &str,
+    _form: CsrfForm<SeenForm>,
+) -> AppResult<Redirect> {
+    ordering::acknowledge_change(db.inner(), &staff.0, id).await?;
+    Ok(Redirect::to("/wsd/intake"))
+}
+
+#[derive(FromForm)]
+pub struct SeenForm {
+    #[field(name = "csrf_token")]
+    _token: String,
 }
 
 #[derive(Template)]
@@ -535,6 +558,7 @@ pub fn routes() -> Vec<Route> {
         intake,
         accept,
         reject,
+        seen,
         list,
         show,
         register_event,

@@ -463,3 +463,82 @@ async fn a_retried_registration_with_the_same_key_registers_once() {
         1
     );
 }
+
+#[rocket::async_test]
+async fn a_casemanager_extends_a_running_line_within_the_budget_and_wsd_sees_it() {
+    let app = TestApp::new().await;
+    let contract = boxtel_last_year(&app).await;
+    let pricing = app.login_as(PRICING).await;
+    let r = app
+        .send_json(
+            Method::Patch,
+            &pricing,
+            &format!("/api/v1/contracts/{contract}"),
+            r#"{"budget_ceiling": "5000.00"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, Status::Ok);
+    let y = last_year();
+    let (id, lines) = accepted(&app, json!([{"product_code": "JOBCOACH-UUR", "start_date": format!("{y}-03-01"), "quantity": "20", "frequency": "total"}])).await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    // 20 → 40 hours: 3500.00 committed, within 5000.00.
+    let more = app
+        .send_json(
+            Method::Patch,
+            &cm,
+            &format!("/api/v1/trajectory-lines/{}", lines[0]),
+            r#"{"quantity": "40"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(more.status, Status::Ok, "{}", more.body);
+    assert_eq!(more.json()["lines"][0]["committed"], "3500.00");
+    // 40 → 80 hours would commit 7000.00: over the ceiling.
+    let over = app
+        .send_json(
+            Method::Patch,
+            &cm,
+            &format!("/api/v1/trajectory-lines/{}", lines[0]),
+            r#"{"quantity": "80"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(over.status, Status::UnprocessableEntity);
+    assert!(over.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("budgetplafond"));
+    let less = app
+        .send_json(
+            Method::Patch,
+            &cm,
+            &format!("/api/v1/trajectory-lines/{}", lines[0]),
+            r#"{"quantity": "10"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(less.status, Status::UnprocessableEntity, "only more");
+    let staff = app.login_as(WSD_STAFF).await;
+    let inbox = app.get(&staff, "/wsd/intake").await;
+    assert!(
+        inbox.body.contains("Gewijzigde trajecten")
+            && inbox.body.contains(&format!("/wsd/trajecten/{id}"))
+    );
+    assert_eq!(
+        app.post_form(&staff, &format!("/wsd/trajecten/{id}/gezien"), &[])
+            .await
+            .status,
+        Status::SeeOther
+    );
+    assert!(!app
+        .get(&staff, "/wsd/intake")
+        .await
+        .body
+        .contains("Gewijzigde trajecten"));
+    assert!(app
+        .emails()
+        .await
+        .iter()
+        .any(|m| m.to.contains("intake@wsd.example") && m.subject.contains("gewijzigd")));
+}
