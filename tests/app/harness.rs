@@ -23,6 +23,20 @@ pub struct TestApp {
     pub client: Client,
     pub db: DatabaseConnection,
     pub database_url: String,
+    pub _cleanup: FileCleanup,
+}
+
+/// Removes a SQLite file made for one test when the test is done with it.
+pub struct FileCleanup(Option<String>);
+
+impl Drop for FileCleanup {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0 {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+        }
+    }
 }
 
 /// A response, read completely.
@@ -114,10 +128,16 @@ impl TestApp {
             .expect("prepare database");
         let rocket = plusmarkt::rocket_with(config, db.clone());
         let client = Client::untracked(rocket).await.expect("rocket builds");
+        let file = url
+            .strip_prefix("sqlite://")
+            .and_then(|rest| rest.split('?').next())
+            .filter(|path| path.contains("plusmarkt-test-"))
+            .map(str::to_string);
         TestApp {
             client,
             db,
             database_url: url,
+            _cleanup: FileCleanup(file),
         }
     }
 
