@@ -114,6 +114,22 @@ impl TestApp {
         Self::on_url(url, |_| {}).await
     }
 
+    /// A second server on the same database as `self` (its own Rocket and connection pool).
+    pub async fn second_server(&self) -> TestApp {
+        let config = Config::for_tests(&self.database_url);
+        let db = plusmarkt::store::db::connect(&self.database_url)
+            .await
+            .expect("connect");
+        let rocket = plusmarkt::rocket_with(config, db.clone());
+        let client = Client::untracked(rocket).await.expect("rocket builds");
+        TestApp {
+            client,
+            db,
+            database_url: self.database_url.clone(),
+            _cleanup: FileCleanup(None),
+        }
+    }
+
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let url = fresh_database_url().await;
         Self::on_url(url, adjust).await

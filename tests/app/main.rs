@@ -16,3 +16,4 @@ mod registration;
 mod renditions;
 mod server_log;
 mod staff_pages;
+mod two_servers;
