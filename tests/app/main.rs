@@ -8,6 +8,7 @@ mod smtp_server;
 mod casemanager_pages;
 mod catalogue;
 mod contracts;
+mod crash;
 mod foundation;
 mod invoicing;
 mod mail;
