@@ -139,7 +139,7 @@ fn killed_at_random_moments_the_server_loses_nothing_it_acknowledged() {
                 let mut i = 0u32;
                 while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                     i += 1;
-                    let reply = if i % 3 == 0 {
+                    let reply = if i.is_multiple_of(3) {
                         ureq::post(&format!("{url}/api/v1/invoice-runs"))
                             .set("Authorization", &finance)
                             .send_json(serde_json::json!({"period": format!("{period}-12")}))
