@@ -599,3 +599,50 @@ async fn products_list_filters_and_paginates() {
     let bad = app.get(&finance, "/api/v1/products?on=gisteren").await;
     assert_eq!(bad.status, Status::UnprocessableEntity);
 }
+
+#[rocket::async_test]
+async fn a_price_version_dated_on_or_before_an_order_is_refused() {
+    let app = TestApp::new().await;
+    crate::ordering::boxtel_2030(&app, "100000.00").await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let client = crate::ordering::register(&app, &cm, crate::ordering::BSN_A, "A. Klant").await;
+    let order = json!({"client_id": client, "lines": [{"product_code": "REI-WERKFIT", "start_date": "2030-06-01"}]});
+    assert_eq!(
+        app.post_json(&cm, "/api/v1/trajectories", &order)
+            .await
+            .status,
+        Status::Created
+    );
+    let pricing = app.login_as(PRICING).await;
+    for date in ["2030-05-01", "2030-06-01"] {
+        let reply = app
+            .post_json(
+                &pricing,
+                "/api/v1/products/REI-WERKFIT/prices",
+                &json!({"valid_from": date, "amount": "3600.00"}),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            Status::UnprocessableEntity,
+            "{date}: {}",
+            reply.body
+        );
+        assert!(
+            reply.json()["detail"]
+                .as_str()
+                .unwrap()
+                .contains("01-06-2030"),
+            "{}",
+            reply.body
+        );
+    }
+    let later = app
+        .post_json(
+            &pricing,
+            "/api/v1/products/REI-WERKFIT/prices",
+            &json!({"valid_from": "2030-06-02", "amount": "3600.00"}),
+        )
+        .await;
+    assert_eq!(later.status, Status::Created, "{}", later.body);
+}

@@ -669,3 +669,107 @@ async fn renditions_of_a_real_invoice_and_sending_it() {
         .any(|a| a.content_type == "application/xml"
             && String::from_utf8_lossy(&a.bytes) == ubl.body));
 }
+
+#[rocket::async_test]
+async fn an_invoice_sent_to_a_loopback_smtp_server_arrives_with_both_attachments_intact() {
+    use mail_parser::{MessageParser, MimeHeaders};
+    let smtp = crate::smtp_server::SmtpServer::start().await;
+    let port = smtp.port();
+    let app = TestApp::with_config(|c| {
+        c.mail = plusmarkt::config::MailTransportConfig::Smtp {
+            host: "127.0.0.1".into(),
+            port,
+            tls: plusmarkt::config::SmtpTls::None,
+            user: None,
+            password: None,
+        };
+    })
+    .await;
+    worked_example(&app).await;
+    let y = last_year();
+    let id = run(&app, &format!("{y}-03"), false).await["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let finance = app.login_as(FINANCE).await;
+    let invoice = app
+        .send_json(
+            Method::Post,
+            &finance,
+            &format!("/api/v1/invoices/{id}/finalise"),
+            "",
+            &[],
+        )
+        .await
+        .json();
+    let ubl = app
+        .get(&finance, &format!("/api/v1/invoices/{id}/ubl"))
+        .await;
+    assert_eq!(
+        app.send_json(
+            Method::Post,
+            &finance,
+            &format!("/api/v1/invoices/{id}/send"),
+            "",
+            &[]
+        )
+        .await
+        .status,
+        Status::Ok
+    );
+    // The background worker sends the outbox; wait for the message to arrive.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let invoice_mail = loop {
+        let found = smtp.received().into_iter().find(|r| {
+            r.rcpt_to
+                .iter()
+                .any(|t| t.contains("crediteuren@boxtel.example"))
+        });
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the invoice did not arrive"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let parsed = MessageParser::default()
+        .parse(&invoice_mail.data)
+        .expect("a parseable message");
+    assert!(parsed
+        .subject()
+        .unwrap()
+        .contains(invoice["number"].as_str().unwrap()));
+    let attachments: Vec<_> = parsed.attachments().collect();
+    assert_eq!(attachments.len(), 2);
+    let pdf_part = attachments
+        .iter()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".pdf")))
+        .expect("the PDF");
+    let xml_part = attachments
+        .iter()
+        .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".xml")))
+        .expect("the UBL");
+    let pdf = pdf_bytes(&app, &finance, &id).await;
+    assert!(pdf.starts_with(b"%PDF") && pdf.len() > 1000);
+    assert_eq!(pdf_part.contents(), pdf.as_slice(), "PDF intact");
+    assert_eq!(xml_part.contents(), ubl.body.as_bytes(), "UBL intact");
+}
+
+async fn pdf_bytes(app: &TestApp, who: &As, id: &str) -> Vec<u8> {
+    let request = app.client.get(format!("/api/v1/invoices/{id}/pdf"));
+    let request = match who {
+        As::Session(token) => request.private_cookie(rocket::http::Cookie::new(
+            plusmarkt::auth::guards::SESSION_COOKIE,
+            token.clone(),
+        )),
+        _ => request,
+    };
+    request
+        .dispatch()
+        .await
+        .into_bytes()
+        .await
+        .unwrap_or_default()
+}
