@@ -94,6 +94,47 @@ pub async fn fresh_database_url() -> String {
     }
 }
 
+/// The name of a PostgreSQL database migrated and seeded once per test run (catalogue, demo
+/// contracts and users); each test gets a copy, which is much faster than seeding anew.
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+/// Copies of one template are made one at a time.
+static COPYING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A fresh database with the demo data: in-memory SQLite, or a copy of the seeded
+/// PostgreSQL template.
+pub async fn seeded_database_url() -> String {
+    let base = match std::env::var("PLUSMARKT_TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => base,
+        _ => return "sqlite::memory:".to_string(),
+    };
+    let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
+    let template = TEMPLATE
+        .get_or_init(|| async {
+            let url = fresh_database_url().await;
+            let mut config = Config::for_tests(&url);
+            config.demo = true;
+            let (db, _) = plusmarkt::prepare_database(&config)
+                .await
+                .expect("seed the template");
+            db.close().await.ok();
+            url.rsplit_once('/')
+                .map(|(_, name)| name.to_string())
+                .expect("a database name")
+        })
+        .await;
+    let name = format!("plusmarkt_t_{}", uuid::Uuid::new_v4().simple());
+    let _one_at_a_time = COPYING.lock().await;
+    let admin = sea_orm::Database::connect(&base)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {base} unreachable: {e}"));
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+        .await
+        .expect("copy the template database");
+    admin.close().await.ok();
+    format!("{prefix}/{name}")
+}
+
 impl TestApp {
     pub async fn new() -> TestApp {
         Self::with_config(|_| {}).await
@@ -102,7 +143,7 @@ impl TestApp {
     /// On a SQLite file (several connections, as in production) unless PostgreSQL is set.
     pub async fn on_file() -> TestApp {
         let url = match std::env::var("PLUSMARKT_TEST_DATABASE_URL") {
-            Ok(base) if !base.is_empty() => fresh_database_url().await,
+            Ok(base) if !base.is_empty() => seeded_database_url().await,
             _ => {
                 let path = std::env::temp_dir().join(format!(
                     "plusmarkt-test-{}.sqlite",
@@ -131,7 +172,7 @@ impl TestApp {
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
-        let url = fresh_database_url().await;
+        let url = seeded_database_url().await;
         Self::on_url(url, adjust).await
     }
 
