@@ -83,7 +83,10 @@ fn name_of(inv: &invoice::Model) -> String {
     };
     match &inv.number {
         Some(number) => format!("{kind} {number}"),
-        None => format!("concept{kind} {} ({} {})", inv.id, inv.municipality_code, inv.period),
+        None => format!(
+            "concept{kind} {} ({} {})",
+            inv.id, inv.municipality_code, inv.period
+        ),
     }
 }
 
@@ -234,7 +237,10 @@ fn parse_number(number: &str) -> Option<(i32, i64)> {
     let (year, sequence) = number.split_once('-')?;
     if year.len() != 4
         || sequence.len() < 6
-        || !year.bytes().chain(sequence.bytes()).all(|b| b.is_ascii_digit())
+        || !year
+            .bytes()
+            .chain(sequence.bytes())
+            .all(|b| b.is_ascii_digit())
     {
         return None;
     }
@@ -282,7 +288,11 @@ async fn numbering<C: ConnectionTrait>(
                 Check::Numbering,
                 format!(
                     "{} {} ({} {}) is {} maar heeft geen nummer",
-                    if inv.kind == "credit_note" { "creditnota" } else { "factuur" },
+                    if inv.kind == "credit_note" {
+                        "creditnota"
+                    } else {
+                        "factuur"
+                    },
                     inv.id,
                     inv.municipality_code,
                     inv.period,
@@ -489,7 +499,9 @@ async fn outbox_consistency<C: ConnectionTrait>(
             ),
         }
         if let (Some(entity), Some(related)) = (entity, related) {
-            *mails.entry((entity.as_str(), related.as_str())).or_default() += 1;
+            *mails
+                .entry((entity.as_str(), related.as_str()))
+                .or_default() += 1;
         }
     }
     let by_id: HashMap<&str, &invoice::Model> =
@@ -575,7 +587,14 @@ mod tests {
     fn numbers_and_ranges() {
         assert_eq!(parse_number("2026-000012"), Some((2026, 12)));
         assert_eq!(parse_number("2026-1234567"), Some((2026, 1_234_567)));
-        for bad in ["2026-12", "26-000012", "2026_000012", "2026-00001a", "", "-"] {
+        for bad in [
+            "2026-12",
+            "26-000012",
+            "2026_000012",
+            "2026-00001a",
+            "",
+            "-",
+        ] {
             assert_eq!(parse_number(bad), None, "{bad}");
         }
         assert_eq!(ranges(&[2, 3, 4, 7, 9, 10]), "2-4, 7, 9-10");

@@ -5,11 +5,15 @@
 mod harness;
 mod smtp_server;
 
+mod authz;
+mod backup;
 mod catalogue;
 mod contracts;
 mod foundation;
+mod integrity;
 mod invoicing;
 mod mail;
 mod ordering;
+mod properties;
 mod registration;
 mod renditions;
