@@ -279,12 +279,14 @@ struct Records {
     trajectory: String,
     lines: Vec<String>,
     invoice: String,
+    /// Numbers are as telling as ids: the invoice's and the trajectory's.
+    numbers: Vec<String>,
 }
 
 const PRODUCT: &str = "REI-WERKFIT";
 
 impl Records {
-    /// Every id that must never reach a casemanager of Vught.
+    /// Every id and number that must never reach a casemanager of Vught.
     fn secrets(&self) -> Vec<&str> {
         let mut ids = vec![
             self.contract.as_str(),
@@ -293,6 +295,7 @@ impl Records {
             self.invoice.as_str(),
         ];
         ids.extend(self.lines.iter().map(String::as_str));
+        ids.extend(self.numbers.iter().map(String::as_str));
         ids
     }
 
@@ -358,6 +361,7 @@ async fn records(app: &TestApp) -> Records {
         )
         .await;
     assert_eq!(r.status, Status::Ok, "{}", r.body);
+    let number = r.json()["number"].as_str().unwrap().to_string();
     let t = app.get(&finance, "/api/v1/trajectories").await.json()["items"][0].clone();
     Records {
         contract: t["contract_id"].as_str().unwrap().to_string(),
@@ -365,6 +369,7 @@ async fn records(app: &TestApp) -> Records {
         trajectory: t["id"].as_str().unwrap().to_string(),
         lines,
         invoice,
+        numbers: vec![number, t["number"].as_str().unwrap().to_string()],
     }
 }
 

@@ -169,8 +169,11 @@ fn product_body() -> impl Strategy<Value = Value> {
 fn any_order_body_parses_or_names_its_bad_fields() {
     let reached = std::cell::Cell::new(0usize);
     let accepted = std::cell::Cell::new(0usize);
-    let cases = 1000;
-    let mut runner = TestRunner::new(Config::with_cases(cases));
+    let cases = 500;
+    let mut runner = TestRunner::new(Config {
+        failure_persistence: None,
+        ..Config::with_cases(cases)
+    });
     runner
         .run(&order_body(), |body| {
             let Ok(request) = serde_json::from_value::<OrderRequest>(body) else {
@@ -354,7 +357,10 @@ fn any_body_to_the_order_and_product_endpoints_is_answered_without_a_server_erro
         product_body().prop_map(|v| v.to_string()),
         "\\PC{0,40}",
     );
-    let mut runner = TestRunner::new(Config::with_cases(64));
+    let mut runner = TestRunner::new(Config {
+        failure_persistence: None,
+        ..Config::with_cases(64)
+    });
     let result = runner.run(&bodies, |(order, product, junk)| {
         runtime.block_on(async {
             for (who, path, body) in [
