@@ -192,10 +192,11 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
         Command::Check => {
-            let db = store::db::connect(&config.database_url)
-                .await
-                .map_err(|e| e.to_string())?;
-            let findings = services::integrity::check(&db).await.map_err(describe)?;
+            let db = existing_database(&config).await?;
+            let findings = services::integrity::check(&db).await.map_err(|e| match e {
+                plusmarkt::error::AppError::Database(e) => format!("databasefout: {e}"),
+                other => describe(other),
+            })?;
             if findings.is_empty() {
                 println!(
                     "database in orde: facturering, nummering, totalen, definitieve facturen, \
@@ -213,9 +214,7 @@ async fn run(command: Command) -> Result<(), String> {
             }
         }
         Command::Backup { file } => {
-            let db = store::db::connect(&config.database_url)
-                .await
-                .map_err(|e| e.to_string())?;
+            let db = existing_database(&config).await?;
             let bytes = store::backup::backup(&db, &file)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -368,6 +367,22 @@ async fn serve(config: Config) -> Result<(), String> {
         println!("{}", services::demo::demo_logins_text());
     }
     rocket.launch().await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Opens the configured database without creating it: checking or copying a SQLite file
+/// that is not there is a mistake in the configuration, not an empty database.
+async fn existing_database(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
+    if let Some(file) = config.sqlite_file() {
+        if !file.exists() {
+            return Err(format!("database {} bestaat niet", file.display()));
+        }
+    }
+    store::db::connect(&config.database_url).await.map_err(|e| {
+        format!(
+            "database {}: {e}",
+            plusmarkt::redact_url(&config.database_url)
+        )
+    })
 }
 
 /// An error with its field errors, for the terminal.

@@ -270,10 +270,14 @@ async fn a_sent_invoice_without_its_mail_is_reported() {
 
 /// Runs the real command line against the test database.
 async fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    cli_on(&app.database_url, args).await
+}
+
+async fn cli_on(database_url: &str, args: &[&str]) -> std::process::Output {
     use base64::Engine;
     tokio::process::Command::new(env!("CARGO_BIN_EXE_plusmarkt"))
         .args(args)
-        .env("PLUSMARKT_DATABASE_URL", &app.database_url)
+        .env("PLUSMARKT_DATABASE_URL", database_url)
         .env("PLUSMARKT_BSN_KEY", "2a".repeat(32))
         .env(
             "ROCKET_SECRET_KEY",
@@ -309,4 +313,45 @@ async fn the_check_command_prints_findings_in_dutch_and_fails_on_any() {
         "{stdout}"
     );
     assert!(stderr.contains("1 bevinding(en)"), "{stderr}");
+    // A database that is not there is an error, not an empty database that passes.
+    let missing = std::env::temp_dir().join(format!(
+        "plusmarkt-missing-{}.sqlite",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let reply = cli_on(
+        &format!("sqlite://{}?mode=rwc", missing.display()),
+        &["check"],
+    )
+    .await;
+    assert_eq!(reply.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&reply.stderr).contains("bestaat niet"));
+    assert!(!missing.exists());
+}
+
+#[rocket::async_test]
+async fn the_backup_command_copies_sqlite_and_points_postgresql_to_pg_dump() {
+    let app = TestApp::on_file().await;
+    let target = std::env::temp_dir().join(format!(
+        "plusmarkt-cli-backup-{}.sqlite",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let file = target.to_str().unwrap();
+    let reply = cli(&app, &["backup", file]).await;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&reply.stdout),
+        String::from_utf8_lossy(&reply.stderr),
+    );
+    if app.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        assert_eq!(reply.status.code(), Some(1), "{stdout}{stderr}");
+        assert!(stderr.contains("pg_dump -Fc"), "{stderr}");
+        return;
+    }
+    assert!(reply.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("reservekopie geschreven"), "{stdout}");
+    let copy = format!("sqlite://{file}");
+    assert!(cli_on(&copy, &["check"]).await.status.success());
+    let again = cli(&app, &["backup", file]).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("bestaat al"));
+    std::fs::remove_file(&target).ok();
 }
