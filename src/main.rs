@@ -1,4 +1,5 @@
-//! The command line: serve (the default), migrate, user add, token add, audit verify.
+//! The command line: serve (the default), migrate, user add, token add, catalogue, invoice,
+//! audit verify, check, backup.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -50,6 +51,15 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Check the integrity of the database: double billing, gapless invoice numbers, totals,
+    /// final invoices unchanged, outbox, audit chain. Exits non-zero on any finding.
+    Check,
+    /// Write a consistent copy of the (live) SQLite database to FILE, which must not exist.
+    /// For PostgreSQL use pg_dump -Fc.
+    Backup {
+        /// the new file, e.g. plusmarkt-2026-11-30.sqlite
+        file: PathBuf,
     },
 }
 
@@ -179,6 +189,39 @@ async fn run(command: Command) -> Result<(), String> {
                 .map_err(describe)?;
             println!("API-token voor {email} (wordt maar één keer getoond):");
             println!("{token}");
+            Ok(())
+        }
+        Command::Check => {
+            let db = existing_database(&config).await?;
+            let findings = services::integrity::check(&db).await.map_err(|e| match e {
+                plusmarkt::error::AppError::Database(e) => format!("databasefout: {e}"),
+                other => describe(other),
+            })?;
+            if findings.is_empty() {
+                println!(
+                    "database in orde: facturering, nummering, totalen, definitieve facturen, \
+                     uitgaande post en auditlog gecontroleerd"
+                );
+                Ok(())
+            } else {
+                for f in &findings {
+                    println!("{f}");
+                }
+                Err(format!(
+                    "database niet in orde: {} bevinding(en)",
+                    findings.len()
+                ))
+            }
+        }
+        Command::Backup { file } => {
+            let db = existing_database(&config).await?;
+            let bytes = store::backup::backup(&db, &file)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "reservekopie geschreven naar {} ({bytes} bytes)",
+                file.display()
+            );
             Ok(())
         }
         Command::Catalogue { command } => catalogue(config, command).await,
@@ -338,6 +381,22 @@ async fn serve(config: Config) -> Result<(), String> {
         config.address, config.port
     );
     rocket.launch().await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Opens the configured database without creating it: checking or copying a SQLite file
+/// that is not there is a mistake in the configuration, not an empty database.
+async fn existing_database(config: &Config) -> Result<sea_orm::DatabaseConnection, String> {
+    if let Some(file) = config.sqlite_file() {
+        if !file.exists() {
+            return Err(format!("database {} bestaat niet", file.display()));
+        }
+    }
+    store::db::connect(&config.database_url).await.map_err(|e| {
+        format!(
+            "database {}: {e}",
+            plusmarkt::redact_url(&config.database_url)
+        )
+    })
 }
 
 /// An error with its field errors, for the terminal.

@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod contracts;
 pub mod demo;
+pub mod integrity;
 pub mod invoice_documents;
 pub mod invoicing;
 pub mod ordering;

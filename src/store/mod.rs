@@ -2,6 +2,7 @@
 //! scope by it here, in one place, so handlers cannot forget it.
 
 pub mod audit;
+pub mod backup;
 pub mod catalogue;
 pub mod clients;
 pub mod contracts;

@@ -46,6 +46,22 @@ fn api_decimal(text: &str) -> String {
     }
 }
 
+/// The requested client if it is one of the principal's own, else nothing.
+async fn own_client(
+    db: &DatabaseConnection,
+    who: &crate::auth::Principal,
+    client: Option<String>,
+) -> AppResult<String> {
+    match client.filter(|c| !c.is_empty()) {
+        Some(id) => match store::clients::get(db, who, &id).await {
+            Ok(c) => Ok(c.id),
+            Err(crate::error::AppError::NotFound) => Ok(String::new()),
+            Err(e) => Err(e),
+        },
+        None => Ok(String::new()),
+    }
+}
+
 /// The clients of the casemanager's municipality for a select: id and "name (*****1234)".
 async fn client_options(
     db: &DatabaseConnection,
@@ -203,7 +219,8 @@ async fn cafetaria(
         filter_domain: domain.unwrap_or_default(),
         filter_group: target_group.unwrap_or_default(),
         clients: client_options(db, &cm.0).await?,
-        client: client.unwrap_or_default(),
+        // Only one of the casemanager's own clients is preselected; another id is dropped.
+        client: own_client(db, &cm.0, client).await?,
         products,
         errors: Errors(errors),
     };
@@ -493,6 +510,10 @@ async fn order_form(
     } else {
         Vec::new()
     };
+    // A client of another municipality is not found, as everywhere.
+    if let Some(id) = client.as_deref().filter(|c| !c.is_empty()) {
+        store::clients::get(db.inner(), &cm.0, id).await?;
+    }
     let form = OrderForm {
         idempotency_key: new_key(),
         client_id: client.unwrap_or_default(),

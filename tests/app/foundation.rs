@@ -66,6 +66,63 @@ async fn login_with_the_right_password_opens_a_session() {
         .expect("a session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    // Every cookie the login sets (the session and the new CSRF token) is HttpOnly,
+    // SameSite=Strict and for the whole site.
+    let cookies: Vec<&String> = reply
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v)
+        .collect();
+    assert!(cookies.len() >= 2, "{cookies:?}");
+    for c in &cookies {
+        let attributes: Vec<String> = c
+            .split(';')
+            .map(|a| a.trim().to_ascii_lowercase())
+            .collect();
+        assert!(attributes.contains(&"httponly".to_string()), "{c}");
+        assert!(attributes.contains(&"samesite=strict".to_string()), "{c}");
+        assert!(attributes.contains(&"path=/".to_string()), "{c}");
+    }
+    let value = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("plusmarkt_session=")
+        .to_string();
+    // As a browser sends it back: percent-decoded.
+    let value = rocket::http::RawStr::new(&value)
+        .percent_decode()
+        .unwrap()
+        .into_owned();
+    // The cookie opens the session, and logging out ends it on the server.
+    let raw = rocket::http::Cookie::new(plusmarkt::auth::guards::SESSION_COOKIE, value);
+    let me = app
+        .client
+        .get("/api/v1/me")
+        .cookie(raw.clone())
+        .dispatch()
+        .await;
+    assert_eq!(me.status(), Status::Ok);
+    let out = app
+        .client
+        .post("/logout")
+        .cookie(raw.clone())
+        .private_cookie(rocket::http::Cookie::new(
+            plusmarkt::auth::csrf::CSRF_COOKIE,
+            "t",
+        ))
+        .header(rocket::http::ContentType::Form)
+        .body("csrf_token=t")
+        .dispatch()
+        .await;
+    assert_eq!(out.status(), Status::SeeOther);
+    let after = app.client.get("/api/v1/me").cookie(raw).dispatch().await;
+    assert_eq!(
+        after.status(),
+        Status::Unauthorized,
+        "a replayed cookie after logout"
+    );
 }
 
 #[rocket::async_test]
@@ -426,14 +483,122 @@ async fn the_openapi_document_lists_the_routes() {
     }
 }
 
+/// The directives of a Content-Security-Policy, by name.
+fn csp_directives(csp: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+    csp.split(';')
+        .filter_map(|d| {
+            let mut words = d.split_whitespace();
+            let name = words.next()?.to_ascii_lowercase();
+            Some((name, words.map(str::to_string).collect()))
+        })
+        .collect()
+}
+
 #[rocket::async_test]
 async fn pages_and_answers_carry_security_headers() {
     let app = TestApp::new().await;
-    for path in ["/login", "/health"] {
-        let reply = app.get(&As::Anonymous, path).await;
-        let csp = reply.header("Content-Security-Policy").unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
-        assert_eq!(reply.header("X-Content-Type-Options"), Some("nosniff"));
-        assert!(reply.header("Referrer-Policy").is_some());
+    let admin = app.login_as(ADMIN).await;
+    let pricing = app.login_as(PRICING).await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let mut checked = Vec::new();
+    // Pages, JSON, problem+json, redirects, error pages and the stylesheet all carry them.
+    for (who, path) in [
+        (&As::Anonymous, "/login"),
+        (&As::Anonymous, "/health"),
+        (&As::Anonymous, "/api/v1/me"),
+        (&As::Anonymous, "/beheer/gebruikers"),
+        (&As::Anonymous, "/bestaat-niet"),
+        (&As::Anonymous, "/static/style.css"),
+        (&As::Anonymous, "/api/v1/openapi.json"),
+        (&admin, "/"),
+        (&admin, "/beheer/gebruikers"),
+        (&pricing, "/prijzen/producten"),
+        (&pricing, "/prijzen/producten/REI-WERKFIT"),
+        (&pricing, "/prijzen/producten/REI-WERKFIT/bewerken"),
+        (&pricing, "/prijzen/contracten"),
+        (&cm, "/contract"),
+        (&cm, "/beheer/gebruikers"),
+        (&cm, "/api/v1/products"),
+    ] {
+        let reply = app.get(who, path).await;
+        let csp = reply
+            .header("Content-Security-Policy")
+            .unwrap_or_else(|| panic!("{path}: no Content-Security-Policy"));
+        let directives = csp_directives(csp);
+        let scripts = directives
+            .get("script-src")
+            .or_else(|| directives.get("default-src"))
+            .unwrap_or_else(|| panic!("{path}: no script-src or default-src in {csp}"));
+        for unsafe_source in [
+            "'unsafe-inline'",
+            "'unsafe-eval'",
+            "*",
+            "data:",
+            "http:",
+            "https:",
+        ] {
+            assert!(
+                !scripts.iter().any(|s| s == unsafe_source),
+                "{path}: scripts from {unsafe_source} in {csp}"
+            );
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(
+            directives.get("frame-ancestors").map(Vec::as_slice),
+            Some(&["'none'".to_string()][..]),
+            "{path}: {csp}"
+        );
+        assert_eq!(
+            directives.get("object-src").map(Vec::as_slice),
+            Some(&["'none'".to_string()][..]),
+            "{path}: {csp}"
+        );
+        assert!(directives.contains_key("base-uri"), "{path}: {csp}");
+        assert_eq!(
+            reply.header("X-Content-Type-Options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(reply.header("X-Frame-Options"), Some("DENY"), "{path}");
+        let referrer = reply.header("Referrer-Policy").unwrap_or_default();
+        assert!(
+            [
+                "no-referrer",
+                "same-origin",
+                "strict-origin",
+                "strict-origin-when-cross-origin"
+            ]
+            .contains(&referrer),
+            "{path}: Referrer-Policy {referrer:?}"
+        );
+        // The policy forbids inline script and style: the pages must not need them.
+        if reply.content_type.as_deref() == Some("text/html") {
+            let html = reply.body.to_ascii_lowercase();
+            for inline in ["<script>", "<script ", "<style", " style=\"", "javascript:"] {
+                if inline == "<script " {
+                    assert!(
+                        html.match_indices("<script ").all(|(i, _)| html[i..]
+                            .split('>')
+                            .next()
+                            .is_some_and(|tag| tag.contains(" src="))),
+                        "{path}: inline script"
+                    );
+                } else {
+                    assert!(!html.contains(inline), "{path}: {inline} in the page");
+                }
+            }
+            assert!(
+                !html.split('<').any(|tag| tag
+                    .split('>')
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .skip(1)
+                    .any(|attribute| attribute.starts_with("on") && attribute.contains('='))),
+                "{path}: an inline event handler"
+            );
+        }
+        checked.push(format!("{} {path}", reply.status.code));
     }
+    eprintln!("security headers checked on: {}", checked.join(", "));
 }

@@ -171,6 +171,15 @@ impl TestApp {
         }
     }
 
+    /// On a SQLite file whatever the environment says (for what only SQLite does).
+    pub async fn on_sqlite_file() -> TestApp {
+        let path = std::env::temp_dir().join(format!(
+            "plusmarkt-test-{}.sqlite",
+            uuid::Uuid::new_v4().simple()
+        ));
+        Self::on_url(format!("sqlite://{}?mode=rwc", path.display()), |_| {}).await
+    }
+
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let url = seeded_database_url().await;
         Self::on_url(url, adjust).await

@@ -11,7 +11,7 @@ use crate::registration::{accepted, boxtel_last_year, delivery, event, last_year
 /// Werkfit 2450.00 (50% start in January, 50% completion in March); Planregie 1200.00 a
 /// month from the 17th of January, stopped on 9 March; 12.5 hours jobcoaching at 87.50 in
 /// February; one loonwaardemeting at 895.00 (21% VAT) in February.
-async fn worked_example(app: &TestApp) -> Vec<String> {
+pub async fn worked_example(app: &TestApp) -> Vec<String> {
     boxtel_last_year(app).await;
     let y = last_year();
     let (_, lines) = accepted(app, json!([
@@ -77,7 +77,7 @@ async fn worked_example(app: &TestApp) -> Vec<String> {
     lines
 }
 
-async fn run(app: &TestApp, period: &str, preview: bool) -> Value {
+pub async fn run(app: &TestApp, period: &str, preview: bool) -> Value {
     let finance = app.login_as(FINANCE).await;
     let r = app
         .post_json(

@@ -5,14 +5,18 @@
 mod harness;
 mod smtp_server;
 
+mod authz;
+mod backup;
 mod casemanager_pages;
 mod catalogue;
 mod contracts;
 mod crash;
 mod foundation;
+mod integrity;
 mod invoicing;
 mod mail;
 mod ordering;
+mod properties;
 mod registration;
 mod renditions;
 mod server_log;
