@@ -22,6 +22,7 @@ pub mod municipalities;
 pub mod openapi;
 pub mod pagination;
 pub mod products;
+pub mod reports;
 pub mod trajectories;
 pub mod users;
 
@@ -178,5 +179,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(trajectories::routes());
     routes.extend(trajectories::registration_routes());
     routes.extend(invoices::routes());
+    routes.extend(reports::routes());
     routes
 }
