@@ -107,7 +107,14 @@ pub fn share_percent(part: u64, whole: u64) -> Option<Decimal> {
         return None;
     }
     let share = Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(whole);
-    Some(share.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero))
+    Some(one_decimal(share))
+}
+
+/// A percentage rounded half away from zero to exactly one decimal: 75 → 75.0, 66.666… → 66.7.
+pub fn one_decimal(value: Decimal) -> Decimal {
+    let mut rounded = value.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(1);
+    rounded
 }
 
 /// A percentage of two amounts with one decimal (for revenue against plan, invoiced against
@@ -117,7 +124,7 @@ pub fn money_share_percent(part: Money, whole: Money) -> Option<Decimal> {
         return None;
     }
     let share = part.amount().checked_mul(Decimal::ONE_HUNDRED)? / whole.amount();
-    Some(share.round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero))
+    Some(one_decimal(share))
 }
 
 /// One month of the budget report.
@@ -297,6 +304,8 @@ mod tests {
         // 1/16 = 6.25 → 6.3 (half away from zero).
         assert_eq!(share_percent(1, 16), Some(dec!(6.3)));
         assert_eq!(share_percent(0, 0), None);
+        assert_eq!(share_percent(3, 4).unwrap().to_string(), "75.0");
+        assert_eq!(share_percent(0, 4).unwrap().to_string(), "0.0");
         assert_eq!(
             money_share_percent(m("375000.00"), m("1500000.00")),
             Some(dec!(25.0))

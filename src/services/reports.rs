@@ -743,11 +743,9 @@ impl Source {
         for row in &mut items {
             row.cap_share = row.cap.and_then(|cap| {
                 (!cap.is_zero()).then(|| {
-                    (row.used_under_cap.amount() * Decimal::ONE_HUNDRED / cap.amount())
-                        .round_dp_with_strategy(
-                            1,
-                            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-                        )
+                    rules::one_decimal(
+                        row.used_under_cap.amount() * Decimal::ONE_HUNDRED / cap.amount(),
+                    )
                 })
             });
         }

@@ -22,17 +22,3 @@ pub fn instant(text: &str) -> String {
         .map(|t| t.format("%d-%m-%Y %H:%M").to_string())
         .unwrap_or_else(|_| text.to_string())
 }
-
-/// Percent-encodes a query-string value.
-pub fn url_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(char::from(b))
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}

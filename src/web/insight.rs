@@ -109,7 +109,6 @@ struct InsightPage {
     choose_municipality: bool,
     municipalities: Vec<(String, String)>,
     selected: String,
-    query: String,
     is_all: bool,
     ceiling: String,
     without_ceiling: usize,
@@ -352,11 +351,6 @@ async fn page(
         years: year_choices(db, who, selection.year).await?,
         choose_municipality: choose,
         municipalities,
-        query: format!(
-            "municipality={}&year={}",
-            super::format::url_component(&selected),
-            selection.year
-        ),
         selected,
         is_all: selection.scope.is_all(),
         ceiling: money_or(b.ceiling, "geen plafond afgesproken"),
@@ -730,7 +724,8 @@ async fn cost_page(
         });
     }
     let typed = |v: &Option<String>| v.as_deref().is_some_and(|t| !t.trim().is_empty());
-    if typed(&q.fixed_costs) || typed(&q.variable_cost) {
+    // After a refused save the errors are known; show them with the input, no figures.
+    if errors.is_empty() && (typed(&q.fixed_costs) || typed(&q.variable_cost)) {
         let fixed = parse_amount("fixed_costs", q.fixed_costs.as_deref().unwrap_or(""))
             .map_err(|e| errors.push(e))
             .ok();

@@ -8,6 +8,7 @@ mod smtp_server;
 mod catalogue;
 mod contracts;
 mod foundation;
+mod insight;
 mod invoicing;
 mod mail;
 mod ordering;
