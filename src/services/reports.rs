@@ -5,7 +5,8 @@
 //! What counts where (the same for the pages, the CSV downloads and the API):
 //! - A year's figures come from the contracts whose period overlaps the year, the trajectories
 //!   ordered under them, and invoice lines whose service month lies in the year.
-//! - Budget ceiling: the sum of those contracts' ceilings (contracts without one add nothing).
+//! - Budget ceiling: the sum of those contracts' ceilings (contracts without one add nothing);
+//!   remaining: per contract with a ceiling, the ceiling minus what is committed on it.
 //! - Committed: what open, running and finished order lines commit (rejected and cancelled
 //!   lines release their commitment), in the month the trajectory was ordered; orders placed
 //!   before or after the year count in January or December.
@@ -179,7 +180,7 @@ pub struct BudgetReport {
     pub committed: Money,
     #[schema(value_type = String)]
     pub invoiced: Money,
-    /// Ceiling minus committed.
+    /// Per contract with a ceiling: its ceiling minus what is committed on it, summed.
     #[schema(value_type = Option<String>)]
     pub remaining: Option<Money>,
     /// Completed months of the year on the day of the report.
@@ -455,6 +456,21 @@ impl Source {
         self.data.lines.iter().filter(|l| !released(&l.status))
     }
 
+    /// Committed on one contract.
+    fn committed_on(&self, contract_id: &str) -> Money {
+        let on_contract: std::collections::HashSet<&str> = self
+            .data
+            .trajectories
+            .iter()
+            .filter(|t| t.contract_id == contract_id)
+            .map(|t| t.id.as_str())
+            .collect();
+        self.live_lines()
+            .filter(|l| on_contract.contains(l.trajectory_id.as_str()))
+            .map(|l| Money::from_cents(l.committed_cents))
+            .sum()
+    }
+
     /// Committed per month of ordering (clamped into the year).
     fn committed_by_month(&self) -> [Money; 12] {
         let ordered: HashMap<&str, NaiveDate> = self
@@ -505,6 +521,18 @@ impl Source {
             .collect();
         let ceiling = (!ceilings.is_empty()).then(|| ceilings.iter().sum::<Money>());
         let total_committed: Money = committed.iter().sum();
+        // What is left: per contract with a ceiling, its ceiling minus what is committed on it
+        // (contracts without a ceiling neither add room nor use it).
+        let remaining = (!ceilings.is_empty()).then(|| {
+            self.data
+                .contracts
+                .iter()
+                .filter_map(|c| {
+                    let ceiling = Money::from_cents(c.budget_ceiling_cents?);
+                    Some(ceiling - self.committed_on(&c.id))
+                })
+                .sum::<Money>()
+        });
         let total_invoiced: Money = invoiced.iter().sum();
         let elapsed = months_elapsed(self.year(), self.selection.today);
         let so_far: Money = invoiced.iter().take(elapsed as usize).sum();
@@ -515,7 +543,7 @@ impl Source {
             contracts_without_ceiling: self.data.contracts.len() - ceilings.len(),
             committed: total_committed,
             invoiced: total_invoiced,
-            remaining: ceiling.map(|c| c - total_committed),
+            remaining,
             months_elapsed: elapsed,
             invoiced_so_far: so_far,
             forecast: run_rate_forecast(so_far, elapsed),

@@ -176,6 +176,8 @@ pub fn column_chart(chart: &ColumnChart) -> String {
         .flat_map(|s| s.values.iter().copied())
         .chain(chart.lines.iter().map(|l| l.value))
         .fold(Decimal::ZERO, Decimal::max);
+    // Headroom, so a line at the largest value and its label stay clear of the top edge.
+    let max = max * Decimal::new(108, 2);
     let step = nice_step(max, 5);
     let top_value = axis_top(max, step);
     let y = |v: Decimal| top + plot_h - plot_h * f(v) / f(top_value);
@@ -263,14 +265,13 @@ pub fn column_chart(chart: &ColumnChart) -> String {
             );
         }
     }
-    // Reference lines with their labels just above, right-aligned.
-    for l in &chart.lines {
-        let ly = y(l.value);
+    // Reference lines, then their labels: the first at the right end, the next at the left;
+    // a label goes below its line when another line runs just above it.
+    let heights: Vec<f64> = chart.lines.iter().map(|l| y(l.value)).collect();
+    for (l, ly) in chart.lines.iter().zip(&heights) {
         let _ = write!(
             out,
-            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"{}\" stroke-width=\"2.5\"{}/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{}\" font-weight=\"600\" \
-             paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"4\">{}</text>",
+            "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\" stroke=\"{}\" stroke-width=\"2.5\"{}/>",
             left + plot_w,
             l.colour,
             if l.dashed {
@@ -278,16 +279,31 @@ pub fn column_chart(chart: &ColumnChart) -> String {
             } else {
                 ""
             },
-            left + plot_w - 4.0,
-            ly - 6.0,
+        );
+    }
+    for (k, (l, ly)) in chart.lines.iter().zip(&heights).enumerate() {
+        let crowded = heights
+            .iter()
+            .enumerate()
+            .any(|(j, other)| j != k && *other < *ly && *ly - *other < 20.0);
+        let label_y = if crowded { ly + 17.0 } else { ly - 6.0 };
+        let (label_x, anchor) = if k % 2 == 0 {
+            (left + plot_w - 4.0, "end")
+        } else {
+            (left + 4.0, "start")
+        };
+        let _ = write!(
+            out,
+            "<text x=\"{label_x:.1}\" y=\"{label_y:.1}\" text-anchor=\"{anchor}\" fill=\"{}\" font-weight=\"600\" \
+             paint-order=\"stroke\" stroke=\"#ffffff\" stroke-width=\"4\">{}</text>",
             l.colour,
             esc(&l.label)
         );
     }
     legend(
         &mut out,
-        left,
-        f64::from(HEIGHT) - 26.0,
+        (left, f64::from(WIDTH) - right),
+        top + plot_h + 46.0,
         &chart
             .series
             .iter()
@@ -304,10 +320,19 @@ pub fn column_chart(chart: &ColumnChart) -> String {
     out
 }
 
-/// A legend in one row: a swatch (box for bars, line for lines) and the name.
-fn legend(out: &mut String, x0: f64, y: f64, items: &[(&str, &str, bool, bool)]) {
-    let mut x = x0;
+/// A legend: a swatch (box for bars, line for lines) and the name of each item, from left to
+/// right between `x_range`, wrapping to a second row when the first is full.
+fn legend(out: &mut String, x_range: (f64, f64), y0: f64, items: &[(&str, &str, bool, bool)]) {
+    let (x0, x_max) = x_range;
+    let (mut x, mut y) = (x0, y0);
     for (name, colour, is_line, dashed) in items {
+        let swatch = if *is_line { 28.0 } else { 20.0 };
+        // Roughly 7.2 pixels per character at 13px.
+        let width = swatch + 7.2 * name.chars().count() as f64;
+        if x > x0 && x + width > x_max {
+            x = x0;
+            y += 20.0;
+        }
         if *is_line {
             let _ = write!(
                 out,
@@ -324,14 +349,13 @@ fn legend(out: &mut String, x0: f64, y: f64, items: &[(&str, &str, bool, bool)])
                 y - 11.0
             );
         }
-        let text_x = x + if *is_line { 28.0 } else { 20.0 };
         let _ = write!(
             out,
-            "<text x=\"{text_x:.1}\" y=\"{y:.1}\" fill=\"{INK}\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{y:.1}\" fill=\"{INK}\">{}</text>",
+            x + swatch,
             esc(name)
         );
-        // Roughly 7 pixels per character at 13px.
-        x = text_x + 7.2 * name.chars().count() as f64 + 24.0;
+        x += width + 24.0;
     }
 }
 
@@ -490,16 +514,17 @@ mod tests {
         assert!(svg.contains(">Budgetplafond € 200,00</text>"));
         assert!(svg.contains(">Budgetplafond</text>"));
         assert!(svg.contains(">Vastgelegd</text>") && svg.contains(">Gefactureerd</text>"));
-        // The axis runs to 200 in steps of 50.
-        assert!(svg.contains(">€ 200</text>") && svg.contains(">€ 50</text>"));
+        // The axis runs to 250 in steps of 50, leaving room above the ceiling.
+        assert!(svg.contains(">€ 250</text>") && svg.contains(">€ 50</text>"));
     }
 
     #[test]
     fn bar_heights_are_proportional() {
         let svg = column_chart(&budget_chart());
-        // Plot height 380 - 24 - 78 = 278; 100 of 200 is 139 high, 50 is 69.5.
-        assert!(svg.contains("height=\"139.0\" fill=\"#00567a\""), "{svg}");
-        assert!(svg.contains("height=\"69.5\" fill=\"#00567a\""), "{svg}");
+        // The axis runs to 250 (200 plus headroom, in steps of 50); plot height
+        // 380 - 24 - 78 = 278: 100 is 111.2 high, 50 is 55.6.
+        assert!(svg.contains("height=\"111.2\" fill=\"#00567a\""), "{svg}");
+        assert!(svg.contains("height=\"55.6\" fill=\"#00567a\""), "{svg}");
         let list = bar_list(&BarList {
             id: "p".into(),
             title: "t".into(),
@@ -521,6 +546,27 @@ mod tests {
         // Plot width 760 - 290 - 130 = 340: 200 → 340, 50 → 85.
         assert!(list.contains("width=\"340.0\""));
         assert!(list.contains("width=\"85.0\""));
+    }
+
+    #[test]
+    fn a_long_legend_wraps_inside_the_chart() {
+        let mut chart = budget_chart();
+        chart.series[0].name = "Vastgelegd (cumulatief)".into();
+        chart.series[1].name = "Gefactureerd (cumulatief)".into();
+        chart.lines.push(RefLine {
+            name: "Prognose jaareinde".into(),
+            label: "Prognose jaareinde € 150,00".into(),
+            value: dec!(150),
+            colour: RED,
+            dashed: true,
+        });
+        let svg = column_chart(&chart);
+        // The first row sits at 302 + 46 = 348, the wrapped item on the next row, 368.
+        assert!(svg.contains("y=\"348.0\" fill=\"#1a1a1a\">Vastgelegd (cumulatief)</text>"));
+        assert!(
+            svg.contains("y=\"368.0\" fill=\"#1a1a1a\">Prognose jaareinde</text>"),
+            "{svg}"
+        );
     }
 
     #[test]

@@ -575,6 +575,7 @@ struct CostPage {
     name: String,
     note: String,
     computed: bool,
+    chart: String,
     scenarios: Vec<ScenarioRow>,
     prices: Vec<PriceRow>,
     saved: Vec<SavedRow>,
@@ -610,6 +611,14 @@ fn parse_volume(text: &str) -> Result<Decimal, FieldError> {
             "het verwachte volume moet groter dan nul zijn",
         )),
         Err(e) => Err(FieldError::new("expected_volume", e.to_string())),
+    }
+}
+
+/// "32 trajecten", "12,5 uur".
+fn units(unit: crate::domain::billing::Unit, d: Decimal) -> String {
+    match Quantity::try_from_decimal(d) {
+        Ok(q) => unit.describe_quantity(q),
+        Err(_) => format!("{} {}", volume_text(d), unit.as_str()),
     }
 }
 
@@ -691,7 +700,7 @@ async fn cost_page(
         fixed_costs: q.fixed_costs.clone().unwrap_or_default(),
         variable_cost: q.variable_cost.clone().unwrap_or_default(),
         expected_volume: expected_text.clone(),
-        default_volume: volume_text(default_volume),
+        default_volume: units(spec.spec.unit, default_volume),
         year,
         name: q
             .name
@@ -699,6 +708,7 @@ async fn cost_page(
             .unwrap_or_else(|| format!("Begroting {}", year + 1)),
         note: q.note.clone().unwrap_or_default(),
         computed: false,
+        chart: String::new(),
         scenarios: Vec::new(),
         prices: Vec::new(),
         saved: Vec::new(),
@@ -749,6 +759,7 @@ async fn cost_page(
             )
             .await?;
             page.computed = true;
+            page.chart = cost_chart(&view);
             page.scenarios = view
                 .scenarios
                 .iter()
@@ -767,7 +778,7 @@ async fn cost_page(
                     margin: money_or(p.margin, "–"),
                     margin_negative: p.margin.is_some_and(|m| m.is_negative()),
                     break_even: match p.break_even {
-                        Some(v) => format!("{} {}", volume_text(v), spec.spec.unit.as_str()),
+                        Some(v) => units(spec.spec.unit, v),
                         None => "nooit: de prijs dekt de variabele kosten niet".into(),
                     },
                 })
@@ -781,6 +792,75 @@ async fn cost_page(
     };
     page.errors = errors;
     Ok((status, render(&page)))
+}
+
+/// Bars for the cost price per unit at the three volumes, against the list price and the
+/// lowest agreed price.
+fn cost_chart(view: &service::CostPriceView) -> String {
+    let unit = view.unit.as_str();
+    let mut lines = Vec::new();
+    let list = view.prices.iter().find(|p| p.municipality.is_none());
+    if let Some(l) = list {
+        lines.push(RefLine {
+            name: "Lijstprijs".into(),
+            label: format!("Lijstprijs {}", euro(l.price)),
+            value: l.price.amount(),
+            colour: charts::INK,
+            dashed: false,
+        });
+    }
+    let lowest = view
+        .prices
+        .iter()
+        .filter(|p| p.municipality.is_some())
+        .min_by_key(|p| p.price);
+    if let Some(low) = lowest.filter(|low| list.is_none_or(|l| low.price != l.price)) {
+        lines.push(RefLine {
+            name: "Laagste contractprijs".into(),
+            label: format!("Laagste contractprijs {} ({})", euro(low.price), low.label),
+            value: low.price.amount(),
+            colour: charts::RED,
+            dashed: true,
+        });
+    }
+    let described: Vec<String> = view
+        .scenarios
+        .iter()
+        .map(|s| {
+            format!(
+                "bij {} ({}%) {}",
+                units(view.unit, s.volume),
+                s.percent,
+                money_or(s.cost_price, "geen")
+            )
+        })
+        .collect();
+    charts::column_chart(&ColumnChart {
+        id: "grafiek-kostprijs".into(),
+        title: format!("Kostprijs per {unit} van {} bij drie volumes", view.product_name),
+        desc: format!(
+            "Staafdiagram van de kostprijs per {unit}: {}.{} De tabellen hieronder geven dezelfde bedragen en het break-evenvolume per prijs.",
+            described.join(", "),
+            list.map(|l| format!(" De lijstprijs is {}.", euro(l.price)))
+                .unwrap_or_default()
+        ),
+        categories: view
+            .scenarios
+            .iter()
+            .map(|s| format!("{} ({}%)", volume_text(s.volume), s.percent))
+            .collect(),
+        series: vec![Series {
+            name: format!("Kostprijs per {unit}"),
+            colour: charts::TEAL,
+            mark: Mark::Bars,
+            values: view
+                .scenarios
+                .iter()
+                .map(|s| s.cost_price.map(|c| c.amount()).unwrap_or_default())
+                .collect(),
+        }],
+        lines,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

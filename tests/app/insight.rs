@@ -560,6 +560,8 @@ async fn each_report_matches_the_hand_computed_figures() {
     assert_eq!(budget["municipality"], Value::Null);
     assert_eq!(budget["ceiling"], "45000.00");
     assert_eq!(budget["committed"], "28519.15");
+    // Room left per contract: 30000.00 - 26069.15 + 15000.00 - 2450.00.
+    assert_eq!(budget["remaining"], "16480.85");
     assert_eq!(budget["invoiced"], "13022.79");
     assert_eq!(budget["months"][1]["invoiced"], "4743.75");
     assert_eq!(budget["months"][1]["committed"], "2450.00");
@@ -975,6 +977,7 @@ async fn the_pages_render_for_a_look() {
     };
     let app = TestApp::new().await;
     let Fixture { y } = insight_data(&app).await;
+    this_year_on_the_demo_contracts(&app).await;
     let finance = app.login_as(FINANCE).await;
     let boxtel = app.login_as(CASEMANAGER_BOXTEL).await;
     let pricing = app.login_as(PRICING).await;
@@ -983,6 +986,8 @@ async fn the_pages_render_for_a_look() {
     for (name, who, path) in [
         ("alle", &finance, format!("/inzicht?municipality=alle&year={y}")),
         ("boxtel", &boxtel, format!("/inzicht?year={y}")),
+        ("dit-jaar-alle", &finance, "/inzicht?municipality=alle".to_string()),
+        ("dit-jaar-boxtel", &boxtel, "/inzicht".to_string()),
         ("kostprijs", &pricing, "/prijzen/kostprijs?product=REI-WERKFIT&fixed_costs=100000&variable_cost=250&expected_volume=80".to_string()),
     ] {
         let page = app.get(who, &path).await;
@@ -998,4 +1003,59 @@ async fn the_pages_render_for_a_look() {
         include_str!("../../src/web/static/style.css"),
     )
     .unwrap();
+}
+
+/// Orders this year on the demo contracts, month by month up to the last completed month,
+/// invoiced and finalised: Boxtel a Werkfit each month (done two months later), Vught 20
+/// hours of jobcoaching each month with 8 delivered.
+async fn this_year_on_the_demo_contracts(app: &TestApp) {
+    use chrono::Datelike;
+    let today = chrono::Local::now().date_naive();
+    let (y, over) = (today.year(), today.month() - 1);
+    for m in 1..=over {
+        let werkfit = order(
+            app,
+            CASEMANAGER_BOXTEL,
+            BSN_A,
+            json!([{"product_code": "REI-WERKFIT", "start_date": format!("{y}-{m:02}-05")}]),
+            true,
+            d(y, m, 2),
+        )
+        .await;
+        registered(
+            app,
+            &werkfit[0],
+            json!({"kind": "start", "date": format!("{y}-{m:02}-05")}),
+        )
+        .await;
+        if m + 2 <= over {
+            let outcome = ["goal_reached", "regular_work", "goal_not_reached"][(m % 3) as usize];
+            registered(
+                app,
+                &werkfit[0],
+                json!({"kind": "complete", "date": format!("{y}-{:02}-20", m + 2), "outcome": outcome}),
+            )
+            .await;
+        }
+        let hours = order(app, CASEMANAGER_VUGHT, "999990081", json!([
+            {"product_code": "JOBCOACH-UUR", "start_date": format!("{y}-{m:02}-03"), "quantity": "20", "frequency": "total"}
+        ]), true, d(y, m, 1)).await;
+        registered(
+            app,
+            &hours[0],
+            json!({"kind": "start", "date": format!("{y}-{m:02}-03")}),
+        )
+        .await;
+        let r = delivery(
+            app,
+            &hours[0],
+            json!({"period": format!("{y}-{m:02}"), "quantity": "8"}),
+        )
+        .await;
+        assert_eq!(r.status, Status::Created, "{}", r.body);
+    }
+    if over > 0 {
+        run(app, &format!("{y}-{over:02}")).await;
+        finalise_drafts(app).await;
+    }
 }
