@@ -597,6 +597,15 @@ async fn each_report_matches_the_hand_computed_figures() {
         .get(&finance, &format!("/api/v1/reports/nonsense?{q}"))
         .await;
     assert_eq!(r.status, Status::NotFound);
+    // The route and its answers are in the OpenAPI document.
+    let doc = app.get(&As::Anonymous, "/api/v1/openapi.json").await.json();
+    assert!(doc["paths"]["/api/v1/reports/{report}"]["get"].is_object());
+    for schema in ["Report", "BudgetReport", "PlanReport", "UptakeReport"] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
+    }
 }
 
 #[rocket::async_test]
