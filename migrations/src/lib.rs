@@ -12,6 +12,7 @@ mod m20261130_000003_contracts;
 mod m20261130_000004_ordering;
 mod m20261130_000005_registrations;
 mod m20261130_000006_invoicing;
+mod m20261201_000001_cost_scenarios;
 pub use m20261130_000001_foundation::GENESIS;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_ordering::Migration),
             Box::new(m20261130_000005_registrations::Migration),
             Box::new(m20261130_000006_invoicing::Migration),
+            Box::new(m20261201_000001_cost_scenarios::Migration),
         ]
     }
 }

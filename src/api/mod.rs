@@ -22,6 +22,7 @@ pub mod municipalities;
 pub mod openapi;
 pub mod pagination;
 pub mod products;
+pub mod reports;
 pub mod trajectories;
 pub mod users;
 
@@ -179,5 +180,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(trajectories::registration_routes());
     routes.extend(trajectories::extension_routes());
     routes.extend(invoices::routes());
+    routes.extend(reports::routes());
     routes
 }

@@ -123,3 +123,7 @@ role_guard!(
 role_guard!(
     /// Who may read contracts: pricing and finance all, casemanagers their own.
     ContractReader, [Role::Pricing, Role::Finance, Role::Casemanager]);
+role_guard!(
+    /// Who may read the insight reports: casemanagers their own municipality's, finance,
+    /// pricing and the administrator all.
+    InsightReader, [Role::Casemanager, Role::Finance, Role::Pricing, Role::Admin]);

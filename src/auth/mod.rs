@@ -9,7 +9,7 @@ pub mod ratelimit;
 pub mod secret;
 
 pub use guards::{
-    Admin, AuditReader, Casemanager, ContractReader, CurrentUser, Finance, FinanceReader, Pricing,
-    WsdStaff,
+    Admin, AuditReader, Casemanager, ContractReader, CurrentUser, Finance, FinanceReader,
+    InsightReader, Pricing, WsdStaff,
 };
 pub use principal::Principal;

@@ -12,6 +12,7 @@ pub mod money;
 pub mod period;
 pub mod pricing;
 pub mod quantity;
+pub mod reports;
 pub mod role;
 pub mod trajectory;
 pub mod vat;

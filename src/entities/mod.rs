@@ -8,6 +8,7 @@ pub mod client;
 pub mod contract;
 pub mod contract_line;
 pub mod contract_line_price;
+pub mod cost_scenario;
 pub mod delivery;
 pub mod idempotency_key;
 pub mod invoice;

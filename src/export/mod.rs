@@ -8,6 +8,7 @@
 pub mod csv;
 pub mod document;
 pub mod pdf;
+pub mod reports;
 pub mod ubl;
 
 pub use document::{sample_documents, DocumentKind, DocumentLine, InvoiceDocument, Party, VatLine};

@@ -9,4 +9,5 @@ pub mod invoicing;
 pub mod ordering;
 pub mod products;
 pub mod registration;
+pub mod reports;
 pub mod users;

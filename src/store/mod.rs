@@ -11,6 +11,7 @@ pub mod db;
 pub mod idempotency;
 pub mod invoices;
 pub mod municipalities;
+pub mod reports;
 pub mod sessions;
 pub mod tokens;
 pub mod trajectories;

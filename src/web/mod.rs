@@ -13,10 +13,12 @@ use crate::error::FieldError;
 pub mod account;
 pub mod admin;
 pub mod cafetaria;
+pub mod charts;
 pub mod clients;
 pub mod contracts;
 pub mod finance;
 pub mod format;
+pub mod insight;
 pub mod pricing;
 pub mod trajectories;
 pub mod wsd;
@@ -84,11 +86,18 @@ impl Layout {
 fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
     let mut items = vec![("/", "Start", "")];
     match role {
-        Role::Admin => items.push((
-            "/beheer/gebruikers",
-            "Gebruikers",
-            "Gebruikers toevoegen en hun rol en gemeente bekijken.",
-        )),
+        Role::Admin => {
+            items.push((
+                "/beheer/gebruikers",
+                "Gebruikers",
+                "Gebruikers toevoegen en hun rol en gemeente bekijken.",
+            ));
+            items.push((
+                "/inzicht",
+                "Inzicht",
+                "Budgetten, uitgaven, resultaten en omzet tegen het jaarplan, per gemeente of voor alle gemeenten, met grafieken en CSV-downloads.",
+            ));
+        }
         Role::Pricing => {
             items.push((
                 "/prijzen/producten",
@@ -99,6 +108,16 @@ fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
                 "/prijzen/contracten",
                 "Contracten",
                 "Contractspecificaties per gemeente: producten, prijzen, plafonds, amendementen en de jaarlijkse kopie.",
+            ));
+            items.push((
+                "/prijzen/kostprijs",
+                "Kostprijs",
+                "Kostprijs per eenheid bij 80, 100 en 110% van het verwachte volume, naast de lijstprijs en de prijs van elke gemeente, met het break-evenvolume. Scenario's opslaan.",
+            ));
+            items.push((
+                "/inzicht",
+                "Inzicht",
+                "Afname per product tegen de volumeplafonds, uitgaven en resultaten per gemeente of voor alle gemeenten samen.",
             ));
         }
         Role::Casemanager => {
@@ -127,6 +146,11 @@ fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
                 "Facturen",
                 "De definitieve facturen van WSD aan uw gemeente.",
             ));
+            items.push((
+                "/inzicht",
+                "Inzicht",
+                "Budget per maand tegen het plafond met een prognose tot het jaareinde, uitgaven per product en doelgroep, trajecten en resultaten van uw gemeente.",
+            ));
         }
         Role::WsdStaff => {
             items.push((
@@ -150,6 +174,11 @@ fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
                 "/facturen",
                 "Facturen",
                 "Concepten definitief maken, versturen, crediteren en downloaden.",
+            ));
+            items.push((
+                "/inzicht",
+                "Inzicht",
+                "Budgetten en facturatie per gemeente of voor alle gemeenten, en de omzet plusdiensten tegen het jaarplan van € 1.500.000.",
             ));
         }
     }
@@ -268,5 +297,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(cafetaria::routes());
     routes.extend(clients::routes());
     routes.extend(trajectories::routes());
+    routes.extend(insight::routes());
     routes
 }

@@ -187,6 +187,18 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("GET", "/trajecten/<id>", Roles(&[CM]), OWN),
     ("POST", "/trajecten/<id>/annuleren", Roles(&[CM]), OWN),
     ("PATCH", "/api/v1/trajectory-lines/<id>", Roles(&[CM]), OWN),
+    // Insight: reports for casemanagers (own municipality), finance, pricing and admin;
+    // the cost-price calculator for pricing.
+    ("GET", "/inzicht", Roles(&[CM, FIN, PRI, ADM]), OWN),
+    ("GET", "/inzicht.csv", Roles(&[CM, FIN, PRI, ADM]), OWN),
+    (
+        "GET",
+        "/api/v1/reports/<report>",
+        Roles(&[CM, FIN, PRI, ADM]),
+        OWN,
+    ),
+    ("GET", "/prijzen/kostprijs", Roles(&[PRI]), ANY),
+    ("POST", "/prijzen/kostprijs", Roles(&[PRI]), ANY),
     // WSD's intake and registration pages.
     ("GET", "/wsd/intake", Roles(&[WSD]), ANY),
     ("GET", "/wsd/trajecten", Roles(&[WSD]), ANY),
@@ -351,6 +363,7 @@ impl Records {
                 ("clients" | "klanten", "<id>") => self.client.as_str(),
                 ("trajectories" | "trajecten", "<id>") => self.trajectory.as_str(),
                 ("regels", "<line>") => self.lines[0].as_str(),
+                ("reports", "<report>") => "budget",
                 ("facturen", "<id>") => self.invoice.as_str(),
                 ("trajectory-lines", "<id>") => self.lines[0].as_str(),
                 ("invoices", "<id>") => self.invoice.as_str(),
@@ -371,6 +384,7 @@ impl Records {
                 "client_id" => params.push(format!("client_id={}", self.client)),
                 "client" => params.push(format!("client={}", self.client)),
                 "product" => params.push(format!("product={PRODUCT}")),
+                "report" => params.push("report=budget".to_string()),
                 _ => {}
             }
         }

@@ -12,6 +12,7 @@ mod catalogue;
 mod contracts;
 mod crash;
 mod foundation;
+mod insight;
 mod integrity;
 mod invoicing;
 mod mail;

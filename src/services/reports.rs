@@ -1,0 +1,1113 @@
+//! Insight: budgets, spend, statuses and outcomes per municipality and year; for WSD the same
+//! across all municipalities, uptake against the contracts' caps and revenue against the
+//! year's plan; and the cost-price calculator of pricing staff.
+//!
+//! What counts where (the same for the pages, the CSV downloads and the API):
+//! - A year's figures come from the contracts whose period overlaps the year, the trajectories
+//!   ordered under them, and invoice lines whose service month lies in the year.
+//! - Budget ceiling: the sum of those contracts' ceilings (contracts without one add nothing);
+//!   remaining: per contract with a ceiling, the ceiling minus what is committed on it.
+//! - Committed: what open, running and finished order lines commit (rejected and cancelled
+//!   lines release their commitment), in the month the trajectory was ordered; orders placed
+//!   before or after the year count in January or December.
+//! - Invoiced: net amounts on final (also sent and paid) invoices minus credit notes, by the
+//!   service month of each line. Draft invoices do not count.
+//! - Forecast: invoiced in the completed months ÷ completed months × 12.
+//! - Spend by target group: a product aimed at several target groups counts fully for each,
+//!   so the groups together add up to more than the total.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::domain::billing::{Unit, Variant};
+use crate::domain::money::Money;
+use crate::domain::period::Period;
+use crate::domain::quantity::Quantity;
+use crate::domain::reports::{
+    self as rules, budget_months, cost_scenarios, months_active_in_year, months_elapsed,
+    plan_cumulative, run_rate_forecast, share_percent, CostInputs, CostScenario,
+};
+use crate::domain::trajectory::{Outcome, Status};
+use crate::entities::cost_scenario;
+use crate::error::{AppError, AppResult};
+use crate::store::reports::{Scope, YearData};
+use crate::store::{self, new_id, now};
+
+/// WSD's yearly revenue plan for the plusdiensten: the seed's "plusdiensten nieuw" target of
+/// € 1.500k (up from € 1.000k). Change it here when the plan changes.
+pub const PLUSDIENSTEN_PLAN_CENTS: i64 = 150_000_000;
+
+pub fn plusdiensten_plan() -> Money {
+    Money::from_cents(PLUSDIENSTEN_PLAN_CENTS)
+}
+
+/// The reports there are, as named in URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Budget,
+    Products,
+    TargetGroups,
+    Status,
+    Outcomes,
+    Uptake,
+    Plan,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 7] = [
+        ReportKind::Budget,
+        ReportKind::Products,
+        ReportKind::TargetGroups,
+        ReportKind::Status,
+        ReportKind::Outcomes,
+        ReportKind::Uptake,
+        ReportKind::Plan,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Budget => "budget",
+            ReportKind::Products => "products",
+            ReportKind::TargetGroups => "target_groups",
+            ReportKind::Status => "status",
+            ReportKind::Outcomes => "outcomes",
+            ReportKind::Uptake => "uptake",
+            ReportKind::Plan => "plan",
+        }
+    }
+
+    pub fn parse(text: &str) -> AppResult<ReportKind> {
+        ReportKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text.trim())
+            .ok_or(AppError::NotFound)
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            ReportKind::Budget => "Budget per maand",
+            ReportKind::Products => "Uitgaven per product",
+            ReportKind::TargetGroups => "Uitgaven per doelgroep",
+            ReportKind::Status => "Trajecten per status",
+            ReportKind::Outcomes => "Resultaten per product",
+            ReportKind::Uptake => "Afname tegen volumeplafonds",
+            ReportKind::Plan => "Omzet plusdiensten tegen jaarplan",
+        }
+    }
+
+    /// Reports only WSD reads (they are about WSD's business, not a municipality's).
+    pub fn wsd_only(self) -> bool {
+        matches!(self, ReportKind::Plan)
+    }
+}
+
+/// What a reader asked for, checked: whose figures, which year, and the date "so far" means.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub scope: Scope,
+    /// "Boxtel" or "Alle gemeenten".
+    pub label: String,
+    pub year: i32,
+    pub today: NaiveDate,
+}
+
+/// Checks the reader against the requested municipality (a casemanager asking for another
+/// municipality gets not found) and the year.
+pub async fn select(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    municipality: Option<&str>,
+    year: Option<i32>,
+    today: NaiveDate,
+) -> AppResult<Selection> {
+    let scope = store::reports::scope(db, principal, municipality).await?;
+    let year = year.unwrap_or(today.year());
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::field("year", "kies een jaar tussen 2000 en 2100"));
+    }
+    let label = match scope.municipality() {
+        Some(code) => store::municipalities::get(db, code)
+            .await?
+            .map(|m| m.name)
+            .unwrap_or_else(|| code.to_string()),
+        None => "Alle gemeenten".to_string(),
+    };
+    Ok(Selection {
+        scope,
+        label,
+        year,
+        today,
+    })
+}
+
+fn period_text(year: i32, month: u32) -> String {
+    format!("{year:04}-{month:02}")
+}
+
+/// One month of the budget report.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BudgetMonthRow {
+    /// `YYYY-MM`.
+    pub period: String,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+    #[schema(value_type = String)]
+    pub committed_cumulative: Money,
+    #[schema(value_type = String)]
+    pub invoiced_cumulative: Money,
+}
+
+/// Budget ceiling against committed and invoiced, month by month, with the forecast.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BudgetReport {
+    /// Municipality code; null for all municipalities together.
+    pub municipality: Option<String>,
+    pub year: i32,
+    /// Sum of the ceilings of the year's contracts; null when none has one.
+    #[schema(value_type = Option<String>)]
+    pub ceiling: Option<Money>,
+    /// Contracts of the year without a budget ceiling (they add nothing to `ceiling`).
+    pub contracts_without_ceiling: usize,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+    /// Per contract with a ceiling: its ceiling minus what is committed on it, summed.
+    #[schema(value_type = Option<String>)]
+    pub remaining: Option<Money>,
+    /// Completed months of the year on the day of the report.
+    pub months_elapsed: u32,
+    /// Invoiced for the completed months.
+    #[schema(value_type = String)]
+    pub invoiced_so_far: Money,
+    /// Run-rate forecast to year end: invoiced so far ÷ months elapsed × 12.
+    #[schema(value_type = Option<String>)]
+    pub forecast: Option<Money>,
+    pub months: Vec<BudgetMonthRow>,
+}
+
+/// Spend on one product.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProductSpend {
+    pub product_code: String,
+    pub product_name: String,
+    pub unit: String,
+    /// Order lines (not rejected or cancelled).
+    pub order_lines: u64,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProductsReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    pub items: Vec<ProductSpend>,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+}
+
+/// Spend on the products aimed at one target group.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TargetGroupSpend {
+    pub target_group: String,
+    pub name: String,
+    /// Products for this group with orders or invoices in the year.
+    pub products: u64,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TargetGroupsReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    /// A product for several target groups counts fully for each of them.
+    pub overlapping: bool,
+    pub items: Vec<TargetGroupSpend>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatusCount {
+    pub status: String,
+    pub label: String,
+    pub trajectories: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatusReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    pub items: Vec<StatusCount>,
+    pub total: u64,
+}
+
+/// Results of the finished lines of one product.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OutcomeRow {
+    pub product_code: String,
+    pub product_name: String,
+    /// Lines completed.
+    pub completed: u64,
+    /// Completed with the goal reached (including placement in regular work).
+    pub goal_reached: u64,
+    /// goal_reached ÷ completed in percent, one decimal; null without completed lines.
+    #[schema(value_type = Option<String>)]
+    pub goal_reached_share: Option<Decimal>,
+    /// Completed with a placement in regular work.
+    pub regular_work: u64,
+    /// Lines stopped early.
+    pub stopped: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OutcomesReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    pub items: Vec<OutcomeRow>,
+    pub completed: u64,
+    pub goal_reached: u64,
+    #[schema(value_type = Option<String>)]
+    pub goal_reached_share: Option<Decimal>,
+    pub regular_work: u64,
+    pub stopped: u64,
+}
+
+/// Uptake of one product against the caps of the contracts that have one.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UptakeRow {
+    pub product_code: String,
+    pub product_name: String,
+    /// What the caps count: `traject` (trajectories, for output products) or the unit.
+    pub measure: String,
+    /// Ordered under all contracts (trajectories or units).
+    #[schema(value_type = String)]
+    pub ordered: Quantity,
+    /// Contracts that contain the product.
+    pub contracts: u64,
+    /// Of which with a volume cap.
+    pub capped_contracts: u64,
+    /// Sum of those caps; null when none has one.
+    #[schema(value_type = Option<String>)]
+    pub cap: Option<Quantity>,
+    /// Ordered under the capped contracts.
+    #[schema(value_type = String)]
+    pub used_under_cap: Quantity,
+    /// used_under_cap ÷ cap in percent, one decimal.
+    #[schema(value_type = Option<String>)]
+    pub cap_share: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UptakeReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    pub items: Vec<UptakeRow>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanMonth {
+    pub period: String,
+    #[schema(value_type = String)]
+    pub revenue: Money,
+    #[schema(value_type = String)]
+    pub revenue_cumulative: Money,
+    /// The plan spread evenly over the year, cumulative.
+    #[schema(value_type = String)]
+    pub plan_cumulative: Money,
+}
+
+/// WSD's revenue of plusdiensten (all municipalities) against the yearly plan.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanReport {
+    pub year: i32,
+    #[schema(value_type = String)]
+    pub plan: Money,
+    /// Net invoiced in the year (final invoices minus credit notes).
+    #[schema(value_type = String)]
+    pub revenue: Money,
+    /// revenue ÷ plan in percent, one decimal.
+    #[schema(value_type = Option<String>)]
+    pub plan_share: Option<Decimal>,
+    pub months_elapsed: u32,
+    /// The plan up to the completed months.
+    #[schema(value_type = String)]
+    pub plan_so_far: Money,
+    #[schema(value_type = String)]
+    pub revenue_so_far: Money,
+    #[schema(value_type = Option<String>)]
+    pub forecast: Option<Money>,
+    pub months: Vec<PlanMonth>,
+}
+
+/// Any one report, as the API answers it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Report {
+    Budget(BudgetReport),
+    Products(ProductsReport),
+    TargetGroups(TargetGroupsReport),
+    Status(StatusReport),
+    Outcomes(OutcomesReport),
+    Uptake(UptakeReport),
+    Plan(PlanReport),
+}
+
+/// All reports of a selection, for the page.
+#[derive(Debug, Clone)]
+pub struct Insight {
+    pub budget: BudgetReport,
+    pub products: ProductsReport,
+    pub target_groups: TargetGroupsReport,
+    pub status: StatusReport,
+    pub outcomes: OutcomesReport,
+    pub uptake: UptakeReport,
+    /// For WSD readers looking at all municipalities.
+    pub plan: Option<PlanReport>,
+}
+
+/// Product names, units and target groups, once per request.
+struct Catalogue {
+    products: HashMap<String, store::catalogue::StoredProduct>,
+    groups: Vec<(String, String)>,
+}
+
+impl Catalogue {
+    async fn load(db: &DatabaseConnection) -> AppResult<Catalogue> {
+        Ok(Catalogue {
+            products: store::catalogue::all(db)
+                .await?
+                .into_iter()
+                .map(|p| (p.spec.code.as_str().to_string(), p))
+                .collect(),
+            groups: store::catalogue::target_groups(db)
+                .await?
+                .into_iter()
+                .map(|g| (g.code, g.name))
+                .collect(),
+        })
+    }
+
+    fn name(&self, code: &str) -> String {
+        self.products
+            .get(code)
+            .map(|p| p.spec.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    fn unit(&self, code: &str) -> Option<Unit> {
+        self.products.get(code).map(|p| p.spec.unit)
+    }
+}
+
+/// Loaded once, computed into any report.
+struct Source {
+    selection: Selection,
+    data: YearData,
+    catalogue: Catalogue,
+}
+
+fn released(status: &str) -> bool {
+    Status::parse(status).is_ok_and(|s| s.releases_commitment())
+}
+
+fn month_of_period(text: &str) -> Option<u32> {
+    Period::parse(text).ok().map(|p| p.month())
+}
+
+impl Source {
+    async fn load(
+        db: &DatabaseConnection,
+        principal: &Principal,
+        selection: &Selection,
+    ) -> AppResult<Source> {
+        Ok(Source {
+            data: store::reports::year_data(db, principal, &selection.scope, selection.year)
+                .await?,
+            catalogue: Catalogue::load(db).await?,
+            selection: selection.clone(),
+        })
+    }
+
+    fn municipality(&self) -> Option<String> {
+        self.selection.scope.municipality().map(str::to_string)
+    }
+
+    fn year(&self) -> i32 {
+        self.selection.year
+    }
+
+    /// Lines that count: not rejected or cancelled.
+    fn live_lines(&self) -> impl Iterator<Item = &crate::entities::trajectory_line::Model> {
+        self.data.lines.iter().filter(|l| !released(&l.status))
+    }
+
+    /// Committed on one contract.
+    fn committed_on(&self, contract_id: &str) -> Money {
+        let on_contract: std::collections::HashSet<&str> = self
+            .data
+            .trajectories
+            .iter()
+            .filter(|t| t.contract_id == contract_id)
+            .map(|t| t.id.as_str())
+            .collect();
+        self.live_lines()
+            .filter(|l| on_contract.contains(l.trajectory_id.as_str()))
+            .map(|l| Money::from_cents(l.committed_cents))
+            .sum()
+    }
+
+    /// Committed per month of ordering (clamped into the year).
+    fn committed_by_month(&self) -> [Money; 12] {
+        let ordered: HashMap<&str, NaiveDate> = self
+            .data
+            .trajectories
+            .iter()
+            .map(|t| {
+                (
+                    t.id.as_str(),
+                    t.created_at.with_timezone(&chrono::Local).date_naive(),
+                )
+            })
+            .collect();
+        let mut months = [Money::ZERO; 12];
+        for l in self.live_lines() {
+            let Some(date) = ordered.get(l.trajectory_id.as_str()) else {
+                continue;
+            };
+            let index = match date.year().cmp(&self.year()) {
+                std::cmp::Ordering::Less => 0,
+                std::cmp::Ordering::Greater => 11,
+                std::cmp::Ordering::Equal => date.month0() as usize,
+            };
+            months[index] += Money::from_cents(l.committed_cents);
+        }
+        months
+    }
+
+    fn invoiced_by_month(&self) -> [Money; 12] {
+        let mut months = [Money::ZERO; 12];
+        for row in &self.data.invoiced {
+            if let Some(m) = month_of_period(&row.service_period) {
+                months[(m - 1) as usize] += Money::from_cents(row.net_cents);
+            }
+        }
+        months
+    }
+
+    fn budget(&self) -> BudgetReport {
+        let committed = self.committed_by_month();
+        let invoiced = self.invoiced_by_month();
+        let months = budget_months(&committed, &invoiced);
+        let ceilings: Vec<Money> = self
+            .data
+            .contracts
+            .iter()
+            .filter_map(|c| c.budget_ceiling_cents.map(Money::from_cents))
+            .collect();
+        let ceiling = (!ceilings.is_empty()).then(|| ceilings.iter().sum::<Money>());
+        let total_committed: Money = committed.iter().sum();
+        // What is left: per contract with a ceiling, its ceiling minus what is committed on it
+        // (contracts without a ceiling neither add room nor use it).
+        let remaining = (!ceilings.is_empty()).then(|| {
+            self.data
+                .contracts
+                .iter()
+                .filter_map(|c| {
+                    let ceiling = Money::from_cents(c.budget_ceiling_cents?);
+                    Some(ceiling - self.committed_on(&c.id))
+                })
+                .sum::<Money>()
+        });
+        let total_invoiced: Money = invoiced.iter().sum();
+        let elapsed = months_elapsed(self.year(), self.selection.today);
+        let so_far: Money = invoiced.iter().take(elapsed as usize).sum();
+        BudgetReport {
+            municipality: self.municipality(),
+            year: self.year(),
+            ceiling,
+            contracts_without_ceiling: self.data.contracts.len() - ceilings.len(),
+            committed: total_committed,
+            invoiced: total_invoiced,
+            remaining,
+            months_elapsed: elapsed,
+            invoiced_so_far: so_far,
+            forecast: run_rate_forecast(so_far, elapsed),
+            months: months
+                .into_iter()
+                .map(|m| BudgetMonthRow {
+                    period: period_text(self.year(), m.month),
+                    committed: m.committed,
+                    invoiced: m.invoiced,
+                    committed_cumulative: m.committed_cumulative,
+                    invoiced_cumulative: m.invoiced_cumulative,
+                })
+                .collect(),
+        }
+    }
+
+    /// (order lines, committed, invoiced) per product code.
+    fn per_product(&self) -> BTreeMap<String, (u64, Money, Money)> {
+        let mut map: BTreeMap<String, (u64, Money, Money)> = BTreeMap::new();
+        for l in self.live_lines() {
+            let e = map.entry(l.product_code.clone()).or_default();
+            e.0 += 1;
+            e.1 += Money::from_cents(l.committed_cents);
+        }
+        for row in &self.data.invoiced {
+            map.entry(row.product_code.clone()).or_default().2 += Money::from_cents(row.net_cents);
+        }
+        map
+    }
+
+    fn products(&self) -> ProductsReport {
+        let mut items: Vec<ProductSpend> = self
+            .per_product()
+            .into_iter()
+            .map(|(code, (lines, committed, invoiced))| ProductSpend {
+                product_name: self.catalogue.name(&code),
+                unit: self
+                    .catalogue
+                    .unit(&code)
+                    .map(|u| u.as_str().to_string())
+                    .unwrap_or_default(),
+                product_code: code,
+                order_lines: lines,
+                committed,
+                invoiced,
+            })
+            .collect();
+        items.sort_by(|a, b| {
+            b.invoiced
+                .cmp(&a.invoiced)
+                .then(b.committed.cmp(&a.committed))
+                .then(a.product_code.cmp(&b.product_code))
+        });
+        ProductsReport {
+            municipality: self.municipality(),
+            year: self.year(),
+            committed: items.iter().map(|i| i.committed).sum(),
+            invoiced: items.iter().map(|i| i.invoiced).sum(),
+            items,
+        }
+    }
+
+    fn target_groups(&self) -> TargetGroupsReport {
+        let per_product = self.per_product();
+        let mut items: Vec<TargetGroupSpend> = self
+            .catalogue
+            .groups
+            .iter()
+            .map(|(code, name)| {
+                let mut row = TargetGroupSpend {
+                    target_group: code.clone(),
+                    name: name.clone(),
+                    products: 0,
+                    committed: Money::ZERO,
+                    invoiced: Money::ZERO,
+                };
+                for (product, (_, committed, invoiced)) in &per_product {
+                    let aimed = self
+                        .catalogue
+                        .products
+                        .get(product)
+                        .is_some_and(|p| p.spec.target_groups.iter().any(|g| g == code));
+                    if aimed {
+                        row.products += 1;
+                        row.committed += *committed;
+                        row.invoiced += *invoiced;
+                    }
+                }
+                row
+            })
+            .collect();
+        items.sort_by(|a, b| {
+            b.invoiced
+                .cmp(&a.invoiced)
+                .then(b.committed.cmp(&a.committed))
+                .then(a.target_group.cmp(&b.target_group))
+        });
+        TargetGroupsReport {
+            municipality: self.municipality(),
+            year: self.year(),
+            overlapping: true,
+            items,
+        }
+    }
+
+    fn status(&self) -> StatusReport {
+        let items: Vec<StatusCount> = Status::ALL
+            .into_iter()
+            .map(|s| StatusCount {
+                status: s.as_str().to_string(),
+                label: s.label_nl().to_string(),
+                trajectories: self
+                    .data
+                    .trajectories
+                    .iter()
+                    .filter(|t| t.status == s.as_str())
+                    .count() as u64,
+            })
+            .collect();
+        StatusReport {
+            municipality: self.municipality(),
+            year: self.year(),
+            total: self.data.trajectories.len() as u64,
+            items,
+        }
+    }
+
+    fn outcomes(&self) -> OutcomesReport {
+        let mut map: BTreeMap<String, OutcomeRow> = BTreeMap::new();
+        for l in &self.data.lines {
+            let status = Status::parse(&l.status).ok();
+            if !matches!(status, Some(Status::Completed | Status::Stopped)) {
+                continue;
+            }
+            let row = map
+                .entry(l.product_code.clone())
+                .or_insert_with(|| OutcomeRow {
+                    product_code: l.product_code.clone(),
+                    product_name: self.catalogue.name(&l.product_code),
+                    completed: 0,
+                    goal_reached: 0,
+                    goal_reached_share: None,
+                    regular_work: 0,
+                    stopped: 0,
+                });
+            if status == Some(Status::Stopped) {
+                row.stopped += 1;
+                continue;
+            }
+            row.completed += 1;
+            let outcome = l.outcome.as_deref().and_then(|o| Outcome::parse(o).ok());
+            if outcome.is_some_and(Outcome::goal_reached) {
+                row.goal_reached += 1;
+            }
+            if outcome == Some(Outcome::RegularWork) {
+                row.regular_work += 1;
+            }
+        }
+        let mut items: Vec<OutcomeRow> = map.into_values().collect();
+        for row in &mut items {
+            row.goal_reached_share = share_percent(row.goal_reached, row.completed);
+        }
+        let completed = items.iter().map(|r| r.completed).sum();
+        let goal_reached = items.iter().map(|r| r.goal_reached).sum();
+        OutcomesReport {
+            municipality: self.municipality(),
+            year: self.year(),
+            goal_reached_share: share_percent(goal_reached, completed),
+            regular_work: items.iter().map(|r| r.regular_work).sum(),
+            stopped: items.iter().map(|r| r.stopped).sum(),
+            completed,
+            goal_reached,
+            items,
+        }
+    }
+
+    fn uptake(&self) -> UptakeReport {
+        // What one line uses of a cap, as store::contracts::volume_used counts it.
+        let usage = |l: &crate::entities::trajectory_line::Model| -> Quantity {
+            match self.catalogue.unit(&l.product_code).map(|u| u.variant()) {
+                Some(Variant::Output) | None => Quantity::ONE,
+                Some(Variant::Inspanning) => {
+                    Quantity::from_thousandths(l.volume_thousandths.unwrap_or(0))
+                }
+            }
+        };
+        let mut used_per_line: HashMap<&str, Quantity> = HashMap::new();
+        for l in self.live_lines() {
+            *used_per_line
+                .entry(l.contract_line_id.as_str())
+                .or_default() += usage(l);
+        }
+        let mut map: BTreeMap<String, UptakeRow> = BTreeMap::new();
+        for cl in &self.data.contract_lines {
+            let unit = self.catalogue.unit(&cl.product_code);
+            let row = map
+                .entry(cl.product_code.clone())
+                .or_insert_with(|| UptakeRow {
+                    product_code: cl.product_code.clone(),
+                    product_name: self.catalogue.name(&cl.product_code),
+                    measure: match unit {
+                        Some(u) if u.variant() == Variant::Inspanning => u.as_str().to_string(),
+                        _ => "traject".to_string(),
+                    },
+                    ordered: Quantity::ZERO,
+                    contracts: 0,
+                    capped_contracts: 0,
+                    cap: None,
+                    used_under_cap: Quantity::ZERO,
+                    cap_share: None,
+                });
+            let used = used_per_line
+                .get(cl.id.as_str())
+                .copied()
+                .unwrap_or_default();
+            row.contracts += 1;
+            row.ordered += used;
+            if let Some(cap) = cl.volume_cap_thousandths {
+                row.capped_contracts += 1;
+                row.cap = Some(row.cap.unwrap_or_default() + Quantity::from_thousandths(cap));
+                row.used_under_cap += used;
+            }
+        }
+        let mut items: Vec<UptakeRow> = map.into_values().collect();
+        for row in &mut items {
+            row.cap_share = row.cap.and_then(|cap| {
+                (!cap.is_zero()).then(|| {
+                    rules::one_decimal(
+                        row.used_under_cap.amount() * Decimal::ONE_HUNDRED / cap.amount(),
+                    )
+                })
+            });
+        }
+        items.sort_by(|a, b| {
+            b.capped_contracts
+                .cmp(&a.capped_contracts)
+                .then(b.ordered.cmp(&a.ordered))
+                .then(a.product_code.cmp(&b.product_code))
+        });
+        UptakeReport {
+            municipality: self.municipality(),
+            year: self.year(),
+            items,
+        }
+    }
+
+    fn plan(&self) -> PlanReport {
+        let plan = plusdiensten_plan();
+        let revenue = self.invoiced_by_month();
+        let plan_months = plan_cumulative(plan);
+        let mut total = Money::ZERO;
+        let months: Vec<PlanMonth> = (0..12)
+            .map(|i| {
+                total += revenue[i];
+                PlanMonth {
+                    period: period_text(self.year(), i as u32 + 1),
+                    revenue: revenue[i],
+                    revenue_cumulative: total,
+                    plan_cumulative: plan_months[i],
+                }
+            })
+            .collect();
+        let elapsed = months_elapsed(self.year(), self.selection.today);
+        let so_far: Money = revenue.iter().take(elapsed as usize).sum();
+        PlanReport {
+            year: self.year(),
+            plan,
+            revenue: total,
+            plan_share: rules::money_share_percent(total, plan),
+            months_elapsed: elapsed,
+            plan_so_far: elapsed
+                .checked_sub(1)
+                .map(|i| plan_months[i as usize])
+                .unwrap_or(Money::ZERO),
+            revenue_so_far: so_far,
+            forecast: run_rate_forecast(so_far, elapsed),
+            months,
+        }
+    }
+}
+
+/// Whether the reader may see a report in this selection.
+fn allowed(principal: &Principal, selection: &Selection, kind: ReportKind) -> AppResult<()> {
+    if kind.wsd_only() {
+        if !store::reports::is_wsd_reader(principal) {
+            return Err(AppError::Forbidden(
+                "dit overzicht is voor WSD (financiën, prijsbeheer, beheer)".into(),
+            ));
+        }
+        if !selection.scope.is_all() {
+            return Err(AppError::field(
+                "municipality",
+                "het jaarplan geldt voor alle gemeenten samen; kies geen gemeente",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One report.
+pub async fn report(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    selection: &Selection,
+    kind: ReportKind,
+) -> AppResult<Report> {
+    allowed(principal, selection, kind)?;
+    let source = Source::load(db, principal, selection).await?;
+    Ok(match kind {
+        ReportKind::Budget => Report::Budget(source.budget()),
+        ReportKind::Products => Report::Products(source.products()),
+        ReportKind::TargetGroups => Report::TargetGroups(source.target_groups()),
+        ReportKind::Status => Report::Status(source.status()),
+        ReportKind::Outcomes => Report::Outcomes(source.outcomes()),
+        ReportKind::Uptake => Report::Uptake(source.uptake()),
+        ReportKind::Plan => Report::Plan(source.plan()),
+    })
+}
+
+/// Every report of a selection (the plan only for WSD readers looking at all municipalities).
+pub async fn insight(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    selection: &Selection,
+) -> AppResult<Insight> {
+    let source = Source::load(db, principal, selection).await?;
+    let plan = (allowed(principal, selection, ReportKind::Plan).is_ok()).then(|| source.plan());
+    Ok(Insight {
+        budget: source.budget(),
+        products: source.products(),
+        target_groups: source.target_groups(),
+        status: source.status(),
+        outcomes: source.outcomes(),
+        uptake: source.uptake(),
+        plan,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// The cost-price calculator (pricing staff).
+
+/// A price to compare the cost price with.
+#[derive(Debug, Clone)]
+pub struct PriceComparison {
+    /// "Lijstprijs" or the municipality's name.
+    pub label: String,
+    pub municipality: Option<String>,
+    pub price: Money,
+    /// Price minus the cost price at 100% of the expected volume.
+    pub margin: Option<Money>,
+    /// Volume at which this price covers the costs; None when it never does.
+    pub break_even: Option<Decimal>,
+}
+
+/// The calculator's answer for one product and inputs.
+#[derive(Debug, Clone)]
+pub struct CostPriceView {
+    pub product_code: String,
+    pub product_name: String,
+    pub unit: Unit,
+    pub inputs: CostInputs,
+    pub scenarios: Vec<CostScenario>,
+    pub prices: Vec<PriceComparison>,
+}
+
+/// This year's uptake of a product across all municipalities, in the product's price unit:
+/// trajectories for products per trajectory, active months for monthly products (within the
+/// year), ordered units for hours, day-parts and pieces. Rejected and cancelled lines do not
+/// count.
+pub async fn expected_volume(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    product_code: &str,
+    year: i32,
+) -> AppResult<Decimal> {
+    let product = store::catalogue::get(db, product_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if principal.role != crate::domain::role::Role::Pricing {
+        return Err(AppError::Forbidden(
+            "de kostprijscalculator is voor prijsbeheer".into(),
+        ));
+    }
+    let scope = store::reports::scope(db, principal, None).await?;
+    let data = store::reports::year_data(db, principal, &scope, year).await?;
+    let mut total = Decimal::ZERO;
+    for l in data
+        .lines
+        .iter()
+        .filter(|l| l.product_code == product_code && !released(&l.status))
+    {
+        total += match product.spec.unit {
+            Unit::Traject => Decimal::ONE,
+            Unit::Maand => Decimal::from(months_active_in_year(
+                l.started_on.unwrap_or(l.start_date),
+                l.ended_on.or(l.end_date),
+                year,
+            )),
+            Unit::Uur | Unit::Dagdeel | Unit::Stuk => {
+                Quantity::from_thousandths(l.volume_thousandths.unwrap_or(0)).amount()
+            }
+        };
+    }
+    Ok(total.normalize())
+}
+
+/// Cost prices at 80/100/110% of the expected volume, beside the list price and each
+/// municipality's agreed price on `today`, with the break-even volume of each price.
+pub async fn cost_price(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    product_code: &str,
+    inputs: CostInputs,
+    today: NaiveDate,
+) -> AppResult<CostPriceView> {
+    if principal.role != crate::domain::role::Role::Pricing {
+        return Err(AppError::Forbidden(
+            "de kostprijscalculator is voor prijsbeheer".into(),
+        ));
+    }
+    let product = store::catalogue::get(db, product_code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scenarios = cost_scenarios(&inputs);
+    let at_full = scenarios
+        .iter()
+        .find(|s| s.percent == 100)
+        .and_then(|s| s.cost_price);
+    let compare = |label: String, municipality: Option<String>, price: Money| PriceComparison {
+        label,
+        municipality,
+        price,
+        margin: at_full.map(|c| price - c),
+        break_even: rules::break_even_volume(inputs.fixed, inputs.variable, price),
+    };
+    let mut prices = Vec::new();
+    if let Some(list) = product.spec.price_on(today) {
+        prices.push(compare("Lijstprijs".into(), None, list));
+    }
+    for m in store::municipalities::list(db).await? {
+        if let Some(price) =
+            store::contracts::contract_price(db, &m.code, product_code, today).await?
+        {
+            prices.push(compare(m.name.clone(), Some(m.code.clone()), price));
+        }
+    }
+    Ok(CostPriceView {
+        product_code: product_code.to_string(),
+        product_name: product.spec.name.clone(),
+        unit: product.spec.unit,
+        inputs,
+        scenarios,
+        prices,
+    })
+}
+
+/// A scenario to save.
+#[derive(Debug, Clone)]
+pub struct NewScenario {
+    pub product_code: String,
+    pub name: String,
+    pub inputs: CostInputs,
+    pub note: Option<String>,
+}
+
+fn scenario_json(s: &cost_scenario::Model) -> serde_json::Value {
+    json!({
+        "product_code": s.product_code,
+        "name": s.name,
+        "fixed_costs": Money::from_cents(s.fixed_costs_cents).to_string(),
+        "variable_cost": Money::from_cents(s.variable_cost_cents).to_string(),
+        "expected_volume": Quantity::from_thousandths(s.expected_volume_thousandths).to_string(),
+        "note": s.note,
+    })
+}
+
+/// Saves a scenario; one with the same product and name is replaced. Audited with before and
+/// after, in the same transaction.
+pub async fn save_scenario(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    input: NewScenario,
+) -> AppResult<cost_scenario::Model> {
+    let name = input.name.trim().to_string();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(crate::error::FieldError::new(
+            "name",
+            "geef het scenario een naam van hoogstens 100 tekens",
+        ));
+    }
+    if input.inputs.fixed.is_negative() {
+        errors.push(crate::error::FieldError::new(
+            "fixed_costs",
+            "vaste kosten kunnen niet negatief zijn",
+        ));
+    }
+    if input.inputs.variable.is_negative() {
+        errors.push(crate::error::FieldError::new(
+            "variable_cost",
+            "variabele kosten kunnen niet negatief zijn",
+        ));
+    }
+    let volume = Quantity::try_from_decimal(input.inputs.expected_volume).ok();
+    if volume.is_none_or(|v| v.is_zero() || v.is_negative()) {
+        errors.push(crate::error::FieldError::new(
+            "expected_volume",
+            "het verwachte volume moet groter dan nul zijn, met hoogstens drie decimalen",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::validation("scenario niet opgeslagen", errors));
+    }
+    let volume = volume.unwrap_or_default();
+    if store::catalogue::get(db, &input.product_code)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    let txn = store::db::begin_write(db).await?;
+    let before =
+        store::reports::cost_scenario_named(&txn, principal, &input.product_code, &name).await?;
+    let model = cost_scenario::Model {
+        id: before.as_ref().map(|b| b.id.clone()).unwrap_or_else(new_id),
+        product_code: input.product_code.clone(),
+        name,
+        fixed_costs_cents: input.inputs.fixed.to_cents(),
+        variable_cost_cents: input.inputs.variable.to_cents(),
+        expected_volume_thousandths: volume.to_thousandths(),
+        note: input
+            .note
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
+        updated_by: principal.actor(),
+        created_at: before.as_ref().map(|b| b.created_at).unwrap_or_else(now),
+        updated_at: now(),
+    };
+    store::reports::put_cost_scenario(&txn, principal, model.clone(), before.is_some()).await?;
+    store::audit::append(
+        &txn,
+        principal,
+        if before.is_some() {
+            "cost_scenario.update"
+        } else {
+            "cost_scenario.create"
+        },
+        "cost_scenario",
+        &model.id,
+        before.as_ref().map(scenario_json),
+        Some(scenario_json(&model)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// The inputs stored in a scenario.
+pub fn inputs_of(s: &cost_scenario::Model) -> CostInputs {
+    CostInputs {
+        fixed: Money::from_cents(s.fixed_costs_cents),
+        variable: Money::from_cents(s.variable_cost_cents),
+        expected_volume: Quantity::from_thousandths(s.expected_volume_thousandths)
+            .amount()
+            .normalize(),
+    }
+}
