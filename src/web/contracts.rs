@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::format::{date, euro};
-use super::{render, Layout};
+use super::{render, Errors, Layout};
 use crate::api::contracts::{contract_view, current_for};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Casemanager, Pricing, Principal};
@@ -204,7 +204,7 @@ struct ContractPage {
     c: ContractView,
     editable: bool,
     products: Vec<(String, String)>,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
 fn dutch_date(text: &str) -> String {
@@ -307,7 +307,7 @@ async fn contract_page(
         c: view,
         editable,
         products,
-        errors,
+        errors: Errors(errors),
     }))
 }
 

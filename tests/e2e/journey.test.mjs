@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 
 import {
   assertDutchDates,
+  assertFieldError,
   assertFitsWidth,
   assertText,
   cents,
@@ -113,6 +114,16 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     for (const v of tally.violations) byImpact[v.impact] = (byImpact[v.impact] || 0) + v.nodes;
     console.log(`e2e figures: ${tally.pages.size} distinct pages, ${tally.checks} page checks, `
       + `axe violations (elements) by impact: ${JSON.stringify(byImpact)}`);
+    const review = {};
+    for (const v of tally.review) {
+      review[v.id] ??= { elements: 0, pages: new Set(), targets: new Set() };
+      review[v.id].elements += v.nodes;
+      review[v.id].pages.add(v.page);
+      for (const t of v.targets) review[v.id].targets.add(t);
+    }
+    for (const [id, r] of Object.entries(review)) {
+      console.log(`e2e axe needs review (incomplete): ${id}, ${r.elements} element(s) on ${[...r.pages].join('; ')}\n  ${[...r.targets].join('\n  ')}`);
+    }
     console.log(`e2e pages: ${[...tally.pages].sort().join(' ')}`);
     console.log(`e2e screenshots: ${screenshotDir}`);
   });
@@ -127,26 +138,41 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     await page.getByRole('link', { name: NEW_LIST_PRICE.product, exact: true }).click();
     await checkPage(s, 'product', { money: true, dates: true });
 
+    // A mistyped amount is refused with the message next to the field.
+    await page.getByLabel('Geldig vanaf (datum)').fill(iso(nextMonth));
+    await page.getByLabel(/^Bedrag in euro/).fill('12,34,5');
+    await page.getByRole('button', { name: 'Tarief toevoegen' }).click();
+    await assertFieldError(page.getByLabel(/^Bedrag in euro/), /\w/);
+    await checkPage(s, 'product, price refused', { shot: '02-prijzen-tarief-fout', refused: 422 });
+
     await page.getByLabel('Geldig vanaf (datum)').fill(iso(nextMonth));
     await page.getByLabel(/^Bedrag in euro/).fill(NEW_LIST_PRICE.amount);
     await page.getByRole('button', { name: 'Tarief toevoegen' }).click();
     await assertText(page.locator('.flash'), /Het nieuwe tarief is toegevoegd/);
     const row = page.locator('table', { hasText: 'Tariefhistorie' }).locator('tr', { hasText: nl(nextMonth) });
     await assertText(row, new RegExp(NEW_LIST_PRICE.shown.replace('.', '\\.')));
-    await checkPage(s, 'product after price change', { shot: '02-prijzen-tariefwijziging', money: true, dates: true });
+    await checkPage(s, 'product after price change', { shot: '03-prijzen-tariefwijziging', money: true, dates: true });
   });
 
   step("pricing staff amend a line of Boxtel's active contract", async () => {
     const s = await session('pricing');
     const { page } = s;
     await go(s, '/prijzen/contracten');
-    await checkPage(s, 'contracten', { shot: '03-prijzen-contracten', money: true, dates: true });
+    await checkPage(s, 'contracten', { shot: '04-prijzen-contracten', money: true, dates: true });
     const row = page.locator('tbody tr', { hasText: 'Boxtel' }).filter({ hasText: String(today.getFullYear()) });
     await row.getByRole('link').first().click();
     await checkPage(s, 'contract (pricing)', { money: true, dates: true });
 
     const line = page.locator('tbody tr', { hasText: HOURS_PRODUCT });
     journey.oldHoursPrice = (await line.locator('td.num').first().innerText()).trim();
+    // A mistyped price is refused with the message next to the field.
+    await page.getByLabel('Product', { exact: true }).selectOption(HOURS_PRODUCT);
+    await page.getByLabel(/^Afgesproken prijs/).fill('negen euro');
+    await page.getByLabel('Ingangsdatum van de wijziging').fill(iso(today));
+    await page.getByRole('button', { name: 'Opslaan' }).click();
+    await assertFieldError(page.getByLabel(/^Afgesproken prijs/), /\w/);
+    await checkPage(s, 'contract, line refused', { shot: '05-prijzen-contractregel-fout', refused: 422 });
+
     await page.getByLabel('Product', { exact: true }).selectOption(HOURS_PRODUCT);
     await page.getByLabel(/^Afgesproken prijs/).fill(AMENDED_PRICE.amount);
     await page.getByLabel('Ingangsdatum van de wijziging').fill(iso(today));
@@ -154,7 +180,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     await assertText(page.locator('.flash'), /De wijziging is opgeslagen/);
     await assertText(line, new RegExp(AMENDED_PRICE.shown));
     await assertText(line, new RegExp(nl(today)));
-    await checkPage(s, 'contract after amendment', { shot: '04-prijzen-contract-amendement', money: true, dates: true });
+    await checkPage(s, 'contract after amendment', { shot: '06-prijzen-contract-amendement', money: true, dates: true });
   });
 
   // -- casemanager ------------------------------------------------------------------------
@@ -163,15 +189,23 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     const s = await session('casemanager');
     const { page } = s;
     await go(s, '/klanten');
-    await checkPage(s, 'klanten', { shot: '05-klanten' });
-    const form = page.locator('form[action="/klanten"]');
+    await checkPage(s, 'klanten', { shot: '07-klanten' });
+    // A BSN that fails the elfproef is refused with the message next to the field.
+    let form = page.locator('form[action="/klanten"]');
+    await form.getByLabel('BSN').fill('123456780');
+    await form.getByLabel('Naam').fill(CLIENT.name);
+    await form.getByRole('button', { name: 'Klant registreren' }).click();
+    form = page.locator('form[action="/klanten"]');
+    await assertFieldError(form.getByLabel('BSN'), /elfproef|BSN/i);
+    await checkPage(s, 'klanten, BSN refused', { shot: '08-klanten-bsn-fout', refused: 422 });
+
     await form.getByLabel('BSN').fill(CLIENT.bsn);
     await form.getByLabel('Naam').fill(CLIENT.name);
     await form.getByLabel(/^Geboortedatum/).fill(CLIENT.birth);
     await form.getByRole('button', { name: 'Klant registreren' }).click();
     await page.waitForURL(/\/klanten\/[^/?]+/);
     await assertText(page.getByRole('heading', { level: 1 }), new RegExp(CLIENT.name));
-    const text = await checkPage(s, 'klant', { shot: '06-klant-geregistreerd', dates: true });
+    const text = await checkPage(s, 'klant', { shot: '09-klant-geregistreerd', dates: true });
     assert.ok(!text.includes(CLIENT.bsn), 'the full BSN is shown to the casemanager');
     assert.match(text, /17-05-1998/);
   });
@@ -197,7 +231,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     for (const code of [TRAJECT_PRODUCT, HOURS_PRODUCT]) {
       assert.ok(await page.locator(`#kies-${code}`).isVisible(), `${code} not offered to jongeren`);
     }
-    await checkPage(s, 'cafetaria, jongeren', { shot: '07-cafetaria-jongeren', money: true, dates: true });
+    await checkPage(s, 'cafetaria, jongeren', { shot: '10-cafetaria-jongeren', money: true, dates: true });
   });
 
   step('the cafetaria is usable at 375 px', async () => {
@@ -214,7 +248,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
         page.locator(`#kies-${HOURS_PRODUCT}`),
         page.getByRole('button', { name: 'Verder naar bestellen' }),
       ]);
-      await checkPage(s, 'cafetaria at 375 px', { shot: '08-cafetaria-375px', money: true });
+      await checkPage(s, 'cafetaria at 375 px', { shot: '11-cafetaria-375px', money: true });
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
@@ -243,7 +277,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     await tabTo(page, 'form[action="/bestellen"] button[type="submit"]');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/bestellen\?/);
-    await checkPage(s, 'bestellen', { shot: '09-bestellen', money: true });
+    await checkPage(s, 'bestellen', { shot: '12-bestellen', money: true });
 
     // Which line is which: the order form keeps the order of the products.
     const legends = await page.locator('fieldset.line legend').allInnerTexts();
@@ -266,7 +300,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     journey.trajectoryUrl = new URL(page.url()).pathname;
     journey.trajectoryId = journey.trajectoryUrl.split('/').pop();
     journey.trajectoryNumber = (await page.getByRole('heading', { level: 1 }).innerText()).replace(/^Traject\s+/, '').trim();
-    const text = await checkPage(s, 'traject besteld', { shot: '10-traject-besteld', money: true, dates: true });
+    const text = await checkPage(s, 'traject besteld', { shot: '13-traject-besteld', money: true, dates: true });
     assert.match(text, new RegExp(`BSN \\*+${CLIENT.bsn.slice(-4)}`), 'the client, masked');
     assert.match(text, new RegExp(`vanaf ${nl(start)}`));
     // The price is the contract price on the start date, before today's amendment.
@@ -284,7 +318,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     journey.committed = journey.budgetBefore - after;
 
     await go(s, '/contract');
-    await checkPage(s, 'ons contract', { shot: '11-contract-budget', money: true, dates: true });
+    await checkPage(s, 'ons contract', { shot: '14-contract-budget', money: true, dates: true });
     const remaining = cents(await page.locator('tr', { hasText: 'Nog beschikbaar' }).innerText());
     assert.equal(remaining, after, 'the contract page and the cafetaria agree on Nog beschikbaar');
     const committed = cents(await page.locator('tr', { hasText: 'Vastgelegd in bestellingen' }).innerText());
@@ -302,7 +336,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
         page.getByRole('button', { name: 'Filteren' }),
         page.getByRole('link', { name: journey.trajectoryNumber }),
       ]);
-      await checkPage(s, 'trajecten at 375 px', { shot: '12-trajecten-375px', dates: true });
+      await checkPage(s, 'trajecten at 375 px', { shot: '15-trajecten-375px', dates: true });
       await page.getByRole('link', { name: journey.trajectoryNumber }).click();
       await assertFitsWidth(page, 'traject at 375 px', [
         page.getByRole('heading', { level: 1 }),
@@ -310,7 +344,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
         page.getByRole('heading', { name: new RegExp(HOURS_PRODUCT) }),
         page.getByRole('button', { name: 'Annuleren' }),
       ]);
-      await checkPage(s, 'traject at 375 px', { shot: '13-traject-375px', money: true, dates: true });
+      await checkPage(s, 'traject at 375 px', { shot: '16-traject-375px', money: true, dates: true });
     } finally {
       await page.setViewportSize({ width: 1280, height: 900 });
     }
@@ -322,7 +356,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     const s = await session('wsd');
     const { page } = s;
     await go(s, '/wsd/intake');
-    await checkPage(s, 'intake-inbox', { shot: '14-wsd-intake', dates: true });
+    await checkPage(s, 'intake-inbox', { shot: '17-wsd-intake', dates: true });
     const card = page.locator('section.card', { has: page.getByRole('link', { name: journey.trajectoryNumber }) });
     await assertText(card, /Boxtel/);
     await card.getByRole('button', { name: 'Accepteren' }).click();
@@ -349,8 +383,12 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     await hours.getByLabel('Toelichting').fill('Vier sessies op de werkplek');
     await hours.getByRole('button', { name: 'Levering registreren' }).click();
     await page.waitForURL(/gedaan=/);
-    const text = await checkPage(s, 'wsd traject after hours', { shot: '15-wsd-registraties', dates: true });
+    const text = await checkPage(s, 'wsd traject after hours', { shot: '18-wsd-registraties', dates: true });
     assert.match(text, /Vier sessies op de werkplek/);
+
+    await go(s, '/wsd/trajecten');
+    await checkPage(s, 'wsd trajecten', { dates: true });
+    await assertText(page.locator('tbody tr', { hasText: journey.trajectoryNumber }), /gestart|lopend/i);
   });
 
   // -- finance ----------------------------------------------------------------------------
@@ -359,14 +397,14 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     const s = await session('finance');
     const { page } = s;
     await go(s, `/financien?periode=${period}`);
-    await checkPage(s, 'factuurrun voorbeeld', { shot: '16-financien-voorbeeld', money: true });
+    await checkPage(s, 'factuurrun voorbeeld', { shot: '19-financien-voorbeeld', money: true });
     const row = page.locator('tbody tr', { hasText: 'Boxtel' });
     await assertText(row, /€/);
     journey.previewTotal = cents((await row.locator('td').last().innerText()));
     assert.ok(journey.previewTotal > 0, 'Boxtel has something to invoice');
     await page.getByRole('button', { name: /^Run uitvoeren/ }).click();
     await page.waitForURL(/\/facturen\?/);
-    await checkPage(s, 'facturen na run', { shot: '17-financien-concepten', money: true });
+    await checkPage(s, 'facturen na run', { shot: '20-financien-concepten', money: true });
   });
 
   step("finance finalise Boxtel's invoice", async () => {
@@ -381,7 +419,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     const heading = await assertText(page.getByRole('heading', { level: 1 }), /^Factuur \d{4}-\d{6}$/);
     journey.invoiceNumber = heading.replace(/^Factuur /, '');
     journey.invoicePath = new URL(page.url()).pathname;
-    await checkPage(s, 'definitieve factuur', { shot: '18-factuur-definitief', money: true, dates: true });
+    await checkPage(s, 'definitieve factuur', { shot: '21-factuur-definitief', money: true, dates: true });
   });
 
   step('finance credit a line', async () => {
@@ -394,7 +432,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     await page.getByRole('button', { name: 'Creditnota maken' }).click();
     await assertText(page.locator('.flash'), /creditnota is gemaakt/);
     await assertText(page.getByRole('heading', { level: 1 }), /^Creditnota \d{4}-\d{6}$/);
-    const text = await checkPage(s, 'creditnota', { shot: '19-creditnota', money: true, dates: true });
+    const text = await checkPage(s, 'creditnota', { shot: '22-creditnota', money: true, dates: true });
     assert.match(text, new RegExp(journey.invoiceNumber));
     assert.match(text, /Uren dubbel geregistreerd/);
     const net = cents(await page.locator('table.totals tr', { hasText: 'Totaal excl. btw' }).innerText());
@@ -424,8 +462,8 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     assert.match(xml, /<Invoice\b[^>]*urn:oasis:names:specification:ubl:schema:xsd:Invoice-2/);
     assert.match(xml, new RegExp(`<cbc:ID>${journey.invoiceNumber}</cbc:ID>`));
     fs.mkdirSync(screenshotDir, { recursive: true });
-    fs.writeFileSync(`${screenshotDir}/20-factuur.pdf`, pdfBytes);
-    fs.writeFileSync(`${screenshotDir}/20-factuur.xml`, xml);
+    fs.writeFileSync(`${screenshotDir}/23-factuur.pdf`, pdfBytes);
+    fs.writeFileSync(`${screenshotDir}/23-factuur.xml`, xml);
   });
 
   // -- the casemanager again --------------------------------------------------------------
@@ -434,13 +472,29 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     const s = await session('casemanager');
     const { page } = s;
     await go(s, '/facturen');
-    await checkPage(s, 'facturen (casemanager)', { shot: '21-casemanager-facturen', money: true, dates: true });
+    await checkPage(s, 'facturen (casemanager)', { shot: '24-casemanager-facturen', money: true, dates: true });
     const row = page.locator('tbody tr', { hasText: journey.invoiceNumber }).filter({ hasText: 'Factuur' });
     await row.getByRole('link', { name: journey.invoiceNumber }).click();
-    const text = await checkPage(s, 'factuur (casemanager)', { shot: '22-casemanager-factuur', money: true, dates: true });
+    const text = await checkPage(s, 'factuur (casemanager)', { shot: '25-casemanager-factuur', money: true, dates: true });
     assertDutchDates(text, 'factuur (casemanager)');
     assert.match(text, new RegExp(journey.trajectoryNumber));
     assert.equal(await page.getByRole('button', { name: 'Definitief maken' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Creditnota maken' }).count(), 0);
+
+    // On paper: no menu, no forms or download links, the lines table and the totals.
+    await page.emulateMedia({ media: 'print' });
+    try {
+      assert.equal(await page.getByRole('navigation').isVisible(), false, 'menu printed');
+      assert.equal(await page.getByRole('link', { name: 'PDF' }).isVisible(), false, 'download links printed');
+      assert.ok(await page.locator('table.invoice').isVisible(), 'invoice lines not printed');
+      assert.ok(await page.locator('table.totals').isVisible(), 'totals not printed');
+      await page.screenshot({ path: `${screenshotDir}/26-factuur-print.png`, fullPage: true });
+      await go(s, journey.trajectoryUrl);
+      assert.equal(await page.getByRole('navigation').isVisible(), false, 'menu printed');
+      assert.ok(await page.locator('section.line').first().isVisible(), 'trajectory lines not printed');
+      await page.screenshot({ path: `${screenshotDir}/27-traject-print.png`, fullPage: true });
+    } finally {
+      await page.emulateMedia({ media: 'screen' });
+    }
   });
 });

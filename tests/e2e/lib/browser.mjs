@@ -34,6 +34,7 @@ export const tally = {
   pages: new Set(),
   checks: 0,
   violations: [], // { page, id, impact, nodes, help }
+  review: [], // axe's "incomplete": could not decide, a person should look
 };
 
 /// A logged-out browser context for one user, with Dutch locale and the console watched.
@@ -53,9 +54,11 @@ export async function openSession(browser, { viewport = { width: 1280, height: 9
 
 function watch(page, errors) {
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${page.url()})`);
+    if (msg.type() === 'error') {
+      errors.push({ text: `console: ${msg.text()}`, url: msg.location().url || page.url() });
+    }
   });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message} (${page.url()})`));
+  page.on('pageerror', (err) => errors.push({ text: `pageerror: ${err.message}`, url: page.url() }));
 }
 
 export async function login(session, baseUrl, email, shots, name) {
@@ -78,7 +81,11 @@ export async function assertText(locator, pattern) {
 
 /// The checks on every page: axe-core (no serious or critical violations), no console
 /// errors since the last check, Dutch money and dates where shown, and a screenshot.
-export async function checkPage(session, label, { shot, money = false, dates = false } = {}) {
+///
+/// `refused`: the page is a form sent back with its errors, under that HTTP status (422);
+/// Chromium logs that status of the document itself as a console error, which is then
+/// expected. Any other console error still fails.
+export async function checkPage(session, label, { shot, money = false, dates = false, refused } = {}) {
   const { page, errors } = session;
   await page.waitForLoadState('load');
   const url = new URL(page.url());
@@ -91,8 +98,12 @@ export async function checkPage(session, label, { shot, money = false, dates = f
   await page.evaluate(axeSource);
   const result = await page.evaluate(() =>
     // eslint-disable-next-line no-undef
-    axe.run(document, { resultTypes: ['violations'] }),
+    axe.run(document),
   );
+  assert.ok(result.passes.length > 10, `axe did not run its rules on ${label}`);
+  for (const v of result.incomplete) {
+    tally.review.push({ page: label, id: v.id, impact: v.impact, nodes: v.nodes.length, targets: v.nodes.map((n) => `${n.target.join(' ')}: ${n.any.concat(n.all, n.none).map((c) => c.message).join('; ')}`) });
+  }
   for (const v of result.violations) {
     tally.violations.push({ page: label, id: v.id, impact: v.impact, nodes: v.nodes.length, help: v.help });
   }
@@ -110,7 +121,10 @@ export async function checkPage(session, label, { shot, money = false, dates = f
   }
 
   assert.equal(grave.length, 0, `axe found serious or critical violations on ${label} (${page.url()}):\n${describe(grave)}`);
-  const seen = errors.splice(0);
+  const seen = errors
+    .splice(0)
+    .filter((e) => !(refused && e.url === page.url() && e.text.includes(`status of ${refused} `)))
+    .map((e) => `${e.text} (${e.url})`);
   assert.deepEqual(seen, [], `console errors on ${label}`);
 
   const text = await page.locator('main').innerText();
@@ -188,4 +202,19 @@ export async function typeDate(page, selector, date) {
   const [y, m, d] = date.split('-');
   await page.keyboard.type(dayFirst ? `${d}${m}${y}` : `${m}${d}${y}`);
   assert.equal(await field.inputValue(), date, `date typed into ${selector}`);
+}
+
+/// After a refused form: the field is marked invalid and its message is next to it, tied
+/// to the field with aria-describedby, so a screen reader reads it with the field.
+export async function assertFieldError(field, pattern) {
+  assert.equal(await field.getAttribute('aria-invalid'), 'true', `${field} is not marked aria-invalid`);
+  const description = await field.evaluate((el) =>
+    (el.getAttribute('aria-describedby') || '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((id) => document.getElementById(id)?.textContent ?? '')
+      .join(' ')
+      .trim(),
+  );
+  assert.match(description, pattern, `${field}: its error message is not tied to it`);
 }
