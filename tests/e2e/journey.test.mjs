@@ -172,10 +172,12 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     await page.getByRole('button', { name: 'Opslaan' }).click();
     await assertFieldError(page.getByLabel(/^Afgesproken prijs/), /\w/);
     await checkPage(s, 'contract, line refused', { shot: '05-prijzen-contractregel-fout', refused: 422 });
+    // What was typed is still there: only the price needs correcting.
+    assert.equal(await page.getByLabel('Product', { exact: true }).inputValue(), HOURS_PRODUCT);
+    assert.equal(await page.getByLabel(/^Afgesproken prijs/).inputValue(), 'negen euro');
+    assert.equal(await page.getByLabel('Ingangsdatum van de wijziging').inputValue(), iso(today));
 
-    await page.getByLabel('Product', { exact: true }).selectOption(HOURS_PRODUCT);
     await page.getByLabel(/^Afgesproken prijs/).fill(AMENDED_PRICE.amount);
-    await page.getByLabel('Ingangsdatum van de wijziging').fill(iso(today));
     await page.getByRole('button', { name: 'Opslaan' }).click();
     await assertText(page.locator('.flash'), /De wijziging is opgeslagen/);
     await assertText(line, new RegExp(AMENDED_PRICE.shown));

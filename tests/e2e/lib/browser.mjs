@@ -29,7 +29,7 @@ export async function launchBrowser() {
   });
 }
 
-/// Everything the checks found over the whole run, for the closing figures.
+// Everything the checks found over the whole run, for the closing figures.
 export const tally = {
   pages: new Set(),
   checks: 0,
@@ -37,8 +37,8 @@ export const tally = {
   review: [], // axe's "incomplete": could not decide, a person should look
 };
 
-/// A logged-out browser context for one user, with Dutch locale and the console watched.
-/// Returns { context, page, errors } where errors collects console errors and page errors.
+// A logged-out browser context for one user, with Dutch locale and the console watched.
+// Returns { context, page, errors } where errors collects console errors and page errors.
 export async function openSession(browser, { viewport = { width: 1280, height: 900 } } = {}) {
   const context = await browser.newContext({
     locale: 'nl-NL',
@@ -79,12 +79,12 @@ export async function assertText(locator, pattern) {
   return text;
 }
 
-/// The checks on every page: axe-core (no serious or critical violations), no console
-/// errors since the last check, Dutch money and dates where shown, and a screenshot.
-///
-/// `refused`: the page is a form sent back with its errors, under that HTTP status (422);
-/// Chromium logs that status of the document itself as a console error, which is then
-/// expected. Any other console error still fails.
+// The checks on every page: axe-core (no serious or critical violations), no console
+// errors since the last check, Dutch money and dates where shown, and a screenshot.
+//
+// `refused`: the page is a form sent back with its errors, under that HTTP status (422);
+// Chromium logs that status of the document itself as a console error, which is then
+// expected. Any other console error still fails.
 export async function checkPage(session, label, { shot, money = false, dates = false, refused } = {}) {
   const { page, errors } = session;
   await page.waitForLoadState('load');
@@ -147,15 +147,15 @@ export function assertDutchDates(text, label) {
   assert.match(text, DATE, `${label}: no date in the form dd-mm-jjjj`);
 }
 
-/// `€ 1.234,56` → 1234.56 (as a number of cents to stay exact).
+// `€ 1.234,56` → 1234.56 (as a number of cents to stay exact).
 export function cents(text) {
   const m = text.match(/€\s(-?)([\d.]+),(\d{2})/);
   assert.ok(m, `no amount in "${text}"`);
   return (m[1] ? -1 : 1) * (Number(m[2].replace(/\./g, '')) * 100 + Number(m[3]));
 }
 
-/// At a narrow viewport: no horizontal scrolling, and each given control is visible and
-/// fits within the width.
+// At a narrow viewport: no horizontal scrolling, and each given control is visible and
+// fits within the width.
 export async function assertFitsWidth(page, label, controls) {
   const { scrollWidth, innerWidth } = await page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,
@@ -170,8 +170,8 @@ export async function assertFitsWidth(page, label, controls) {
   }
 }
 
-/// Presses Tab (at most `max` times) until the focused element matches `selector`, and
-/// checks that it shows a visible focus outline.
+// Presses Tab (at most `max` times) until the focused element matches `selector`, and
+// checks that it shows a visible focus outline.
 export async function tabTo(page, selector, max = 80) {
   for (let i = 0; i < max; i += 1) {
     await page.keyboard.press('Tab');
@@ -188,9 +188,9 @@ export async function tabTo(page, selector, max = 80) {
   throw new Error(`${selector} not reached with ${max} Tab presses`);
 }
 
-/// Types a date into the focused date field with the keyboard. The order of the field's
-/// parts follows the browser's language (Debian's Chromium without chromium-l10n has only
-/// en-US: mm/dd/jjjj), so a first entry finds the order, and the arrow keys go back.
+// Types a date into the focused date field with the keyboard. The order of the field's
+// parts follows the browser's language (Debian's Chromium without chromium-l10n has only
+// en-US: mm/dd/jjjj), so a first entry finds the order, and the arrow keys go back.
 export async function typeDate(page, selector, date) {
   const field = page.locator(selector);
   await page.keyboard.type('01022000');
@@ -204,8 +204,8 @@ export async function typeDate(page, selector, date) {
   assert.equal(await field.inputValue(), date, `date typed into ${selector}`);
 }
 
-/// After a refused form: the field is marked invalid and its message is next to it, tied
-/// to the field with aria-describedby, so a screen reader reads it with the field.
+// After a refused form: the field is marked invalid and its message is next to it, tied
+// to the field with aria-describedby, so a screen reader reads it with the field.
 export async function assertFieldError(field, pattern) {
   assert.equal(await field.getAttribute('aria-invalid'), 'true', `${field} is not marked aria-invalid`);
   const description = await field.evaluate((el) =>

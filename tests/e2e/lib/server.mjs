@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/// The binary: PLUSMARKT_BIN when set, else `cargo build` into the target folder that
-/// .ci/run uses (CARGO_TARGET_DIR, default /var/tmp/plusmarkt-ci-target).
+// The binary: PLUSMARKT_BIN when set, else `cargo build` into the target folder that
+// .ci/run uses (CARGO_TARGET_DIR, default /var/tmp/plusmarkt-ci-target).
 export function buildBinary() {
   if (process.env.PLUSMARKT_BIN) {
     const bin = path.resolve(process.env.PLUSMARKT_BIN);
@@ -42,9 +42,9 @@ function freePort() {
   });
 }
 
-/// Starts the server in a fresh temporary folder: its default SQLite file there is a fresh
-/// database, which the server migrates and fills with the demo data. Waits for /health.
-/// Returns { baseUrl, stop(), log() }.
+// Starts the server in a fresh temporary folder: its default SQLite file there is a fresh
+// database, which the server migrates and fills with the demo data. Waits for /health.
+// Returns { baseUrl, stop(), log() }.
 export async function startServer(bin) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plusmarkt-e2e-'));
   const port = await freePort();
@@ -65,6 +65,9 @@ export async function startServer(bin) {
   child.stderr.on('data', (d) => { output += d; });
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
+  // Never leave the server behind, even when the test run itself is cut short.
+  const killOnExit = () => { if (!exited) child.kill('SIGKILL'); };
+  process.once('exit', killOnExit);
 
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -93,6 +96,7 @@ export async function startServer(bin) {
       await done;
       clearTimeout(timer);
     }
+    process.removeListener('exit', killOnExit);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
