@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::format::{date, euro};
-use super::{render, Layout};
+use super::{render, Errors, Layout};
 use crate::api::contracts::{contract_view, current_for};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Casemanager, Pricing, Principal};
@@ -204,7 +204,18 @@ struct ContractPage {
     c: ContractView,
     editable: bool,
     products: Vec<(String, String)>,
-    errors: Vec<FieldError>,
+    errors: Errors,
+    /// What was typed into the line form, shown again when it is refused.
+    line: LineEcho,
+}
+
+/// The line form as sent, so a refused form keeps what was typed.
+#[derive(Default)]
+struct LineEcho {
+    product_code: String,
+    price: String,
+    volume_cap: String,
+    effective_from: String,
 }
 
 fn dutch_date(text: &str) -> String {
@@ -285,6 +296,30 @@ async fn contract_page(
     errors: Vec<FieldError>,
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
+    contract_page_with(
+        db,
+        who,
+        csrf,
+        id,
+        editable,
+        errors,
+        flash,
+        LineEcho::default(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn contract_page_with(
+    db: &DatabaseConnection,
+    who: &Principal,
+    csrf: &CsrfToken,
+    id: &str,
+    editable: bool,
+    errors: Vec<FieldError>,
+    flash: Option<String>,
+    line: LineEcho,
+) -> AppResult<RawHtml<String>> {
     let c = store::contracts::get(db, who, id).await?;
     let view = view_of(db, &c).await?;
     let products = if editable {
@@ -307,7 +342,8 @@ async fn contract_page(
         c: view,
         editable,
         products,
-        errors,
+        errors: Errors(errors),
+        line,
     }))
 }
 
@@ -384,7 +420,20 @@ async fn put_line(
     } else {
         Err(AppError::validation("contractregel ongeldig", errors))
     };
-    page_outcome(db.inner(), &pricing, &csrf, id, result, "regel").await
+    match result {
+        Err(AppError::Validation { errors, .. }) => {
+            let line = LineEcho {
+                product_code: f.product_code,
+                price: f.price,
+                volume_cap: f.volume_cap,
+                effective_from: f.effective_from.unwrap_or_default(),
+            };
+            let page =
+                contract_page_with(db.inner(), &pricing.0, &csrf, id, true, errors, None, line);
+            Ok(Err((Status::UnprocessableEntity, page.await?)))
+        }
+        other => page_outcome(db.inner(), &pricing, &csrf, id, other, "regel").await,
+    }
 }
 
 async fn page_outcome(

@@ -9,7 +9,7 @@ use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
 use super::format::{date, euro, instant, today};
-use super::{render, Layout};
+use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Pricing;
 use crate::domain::catalogue::{ProductSpec, DOMAINS};
@@ -140,7 +140,7 @@ struct ProductPage {
     p: ProductView,
     prices: Vec<PriceRow>,
     audit: Vec<AuditRow>,
-    errors: Vec<FieldError>,
+    errors: Errors,
     form_valid_from: String,
     form_amount: String,
 }
@@ -258,7 +258,7 @@ async fn product_page(
         p: product_view(&stored.spec, stored.version, &group_names),
         prices,
         audit,
-        errors,
+        errors: Errors(errors),
         form_valid_from: form.0,
         form_amount: form.1,
     }))
