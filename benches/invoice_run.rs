@@ -219,17 +219,10 @@ async fn main() {
         .collect();
     for scale in scales {
         let url = common::ensure_generated(backend, scale).await;
-        let floor = measure("floor", &url, period);
-        let preview = measure("preview", &url, period);
-        let scratch = format!("{}_run", common::database_name(scale));
-        let run_url = common::copy_of(backend, scale, &scratch).await;
-        let run = measure("run", &run_url, period);
-        common::drop_database(backend, &scratch).await;
-        let preview_vs_floor = mismatches(&preview, &floor);
-        let run_vs_floor = mismatches(&run, &floor);
         let grand = |v: &Value| -> i64 { v["totals"].as_object().unwrap().values().filter_map(Value::as_i64).sum() };
         println!("invoice run {} scale {scale}, period {period}:", backend.name());
-        for (name, v) in [("sql floor", &floor), ("preview", &preview), ("run", &run)] {
+        // Each figure is printed as soon as it is measured, so a slow run still leaves the others.
+        let report = |name: &str, v: &Value, mismatch: &[String]| {
             let secs = v["seconds"].as_f64().unwrap();
             let items = v["items"].as_u64().unwrap();
             println!(
@@ -239,21 +232,27 @@ async fn main() {
                 grand(v) as f64 / 100.0,
                 v["held"],
             );
-        }
-        println!("  floor by kind: {}", floor["by_kind"]);
-        if preview_vs_floor.is_empty() && run_vs_floor.is_empty() {
-            println!("  totals match per municipality ({} municipalities)", floor["totals"].as_object().unwrap().len());
-        } else {
-            println!("  MISMATCH preview vs floor: {preview_vs_floor:?}");
-            println!("  MISMATCH run vs floor: {run_vs_floor:?}");
-        }
-        for (name, v) in [("floor", &floor), ("preview", &preview), ("run", &run)] {
+            if mismatch.is_empty() {
+                println!("    totals match the floor per municipality ({})", v["totals"].as_object().unwrap().len());
+            } else {
+                println!("    MISMATCH with the floor: {mismatch:?}");
+            }
             common::result(json!({
                 "bench": "invoice_run", "db": backend.name(), "scale": scale, "period": period.to_string(),
                 "kind": name, "seconds": v["seconds"], "items": v["items"], "held": v["held"],
                 "written": v["written"], "peak_kib": v["peak_kib"], "total_cents": grand(v),
-                "matches_floor": if name == "floor" { true } else if name == "preview" { preview_vs_floor.is_empty() } else { run_vs_floor.is_empty() },
+                "matches_floor": mismatch.is_empty(),
             }));
-        }
+        };
+        let floor = measure("floor", &url, period);
+        report("floor", &floor, &[]);
+        println!("    floor by kind: {}", floor["by_kind"]);
+        let preview = measure("preview", &url, period);
+        report("preview", &preview, &mismatches(&preview, &floor));
+        let scratch = format!("{}_run", common::database_name(scale));
+        let run_url = common::copy_of(backend, scale, &scratch).await;
+        let run = measure("run", &run_url, period);
+        common::drop_database(backend, &scratch).await;
+        report("run", &run, &mismatches(&run, &floor));
     }
 }

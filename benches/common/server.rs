@@ -20,6 +20,10 @@ pub fn cli(url: &str) -> Command {
         .env("ROCKET_ADDRESS", "127.0.0.1")
         .env("ROCKET_LOG_LEVEL", "off")
         .env("ROCKET_PROFILE", "release")
+        .env(
+            "PLUSMARKT_CATALOGUE_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/catalogue"),
+        )
         .current_dir(super::data_dir());
     c
 }
@@ -34,11 +38,11 @@ pub struct Server {
 pub fn start(url: &str) -> Server {
     let port = free_port();
     let started = Instant::now();
-    let child = cli(url)
+    let mut child = cli(url)
         .arg("serve")
         .env("ROCKET_PORT", port.to_string())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("server");
     let health = format!("http://127.0.0.1:{port}/health");
@@ -47,6 +51,9 @@ pub fn start(url: &str) -> Server {
             if r.status() == 200 {
                 break;
             }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the server stopped: {status}");
         }
         assert!(started.elapsed() < Duration::from_secs(300), "server did not start");
         std::thread::sleep(Duration::from_millis(5));
