@@ -32,7 +32,13 @@ use serde_json::{json, Value};
 
 fn floor_sql(backend: DbBackend, period: Period) -> String {
     let pg = backend == DbBackend::Postgres;
-    let d = |s: String| if pg { format!("DATE '{s}'") } else { format!("'{s}'") };
+    let d = |s: String| {
+        if pg {
+            format!("DATE '{s}'")
+        } else {
+            format!("'{s}'")
+        }
+    };
     let least = if pg { "LEAST" } else { "MIN" };
     let greatest = if pg { "GREATEST" } else { "MAX" };
     let days = |a: &str, b: &str| {
@@ -176,7 +182,14 @@ async fn child(kind: &str, url: &str, period: Period) {
 
 fn measure(kind: &str, url: &str, period: Period) -> Value {
     let out = Command::new(std::env::current_exe().expect("exe"))
-        .args(["--child", kind, "--url", url, "--period", &period.to_string()])
+        .args([
+            "--child",
+            kind,
+            "--url",
+            url,
+            "--period",
+            &period.to_string(),
+        ])
         .output()
         .expect("child");
     assert!(
@@ -190,11 +203,21 @@ fn measure(kind: &str, url: &str, period: Period) -> Value {
 }
 
 fn mismatches(a: &Value, b: &Value) -> Vec<String> {
-    let (a, b) = (a["totals"].as_object().unwrap(), b["totals"].as_object().unwrap());
+    let (a, b) = (
+        a["totals"].as_object().unwrap(),
+        b["totals"].as_object().unwrap(),
+    );
     let mut out = Vec::new();
     for key in a.keys().chain(b.keys()) {
-        let (x, y) = (a.get(key).and_then(Value::as_i64).unwrap_or(0), b.get(key).and_then(Value::as_i64).unwrap_or(0));
-        if x != y && !out.iter().any(|o: &String| o.starts_with(&format!("{key}:"))) {
+        let (x, y) = (
+            a.get(key).and_then(Value::as_i64).unwrap_or(0),
+            b.get(key).and_then(Value::as_i64).unwrap_or(0),
+        );
+        if x != y
+            && !out
+                .iter()
+                .any(|o: &String| o.starts_with(&format!("{key}:")))
+        {
             out.push(format!("{key}: {x} vs {y}"));
         }
     }
@@ -203,10 +226,9 @@ fn mismatches(a: &Value, b: &Value) -> Vec<String> {
 
 #[tokio::main]
 async fn main() {
-    let period = Period::parse(
-        &arg("--period").unwrap_or_else(|| format!("{}-12", common::data_year())),
-    )
-    .expect("--period YYYY-MM");
+    let period =
+        Period::parse(&arg("--period").unwrap_or_else(|| format!("{}-12", common::data_year())))
+            .expect("--period YYYY-MM");
     if let Some(kind) = arg("--child") {
         child(&kind, &arg("--url").expect("--url"), period).await;
         return;
@@ -219,8 +241,18 @@ async fn main() {
         .collect();
     for scale in scales {
         let url = common::ensure_generated(backend, scale).await;
-        let grand = |v: &Value| -> i64 { v["totals"].as_object().unwrap().values().filter_map(Value::as_i64).sum() };
-        println!("invoice run {} scale {scale}, period {period}:", backend.name());
+        let grand = |v: &Value| -> i64 {
+            v["totals"]
+                .as_object()
+                .unwrap()
+                .values()
+                .filter_map(Value::as_i64)
+                .sum()
+        };
+        println!(
+            "invoice run {} scale {scale}, period {period}:",
+            backend.name()
+        );
         // Each figure is printed as soon as it is measured, so a slow run still leaves the others.
         let report = |name: &str, v: &Value, mismatch: &[String]| {
             let secs = v["seconds"].as_f64().unwrap();
@@ -233,7 +265,10 @@ async fn main() {
                 v["held"],
             );
             if mismatch.is_empty() {
-                println!("    totals match the floor per municipality ({})", v["totals"].as_object().unwrap().len());
+                println!(
+                    "    totals match the floor per municipality ({})",
+                    v["totals"].as_object().unwrap().len()
+                );
             } else {
                 println!("    MISMATCH with the floor: {mismatch:?}");
             }

@@ -24,8 +24,18 @@ fn main() {
         .collect();
     restarts.sort_by(f64::total_cmp);
     let median = restarts[restarts.len() / 2];
-    println!("start-up (sqlite): first start {:.0} ms, restart median of 5 {:.0} ms (all: {:?})", first_s * 1e3, median * 1e3, restarts.iter().map(|s| (s * 1e3).round()).collect::<Vec<_>>());
-    common::result(json!({"bench": "startup", "db": "sqlite", "first_ms": first_s * 1e3, "restart_ms": median * 1e3, "restarts_ms": restarts.iter().map(|s| s * 1e3).collect::<Vec<_>>()}));
+    println!(
+        "start-up (sqlite): first start {:.0} ms, restart median of 5 {:.0} ms (all: {:?})",
+        first_s * 1e3,
+        median * 1e3,
+        restarts
+            .iter()
+            .map(|s| (s * 1e3).round())
+            .collect::<Vec<_>>()
+    );
+    common::result(
+        json!({"bench": "startup", "db": "sqlite", "first_ms": first_s * 1e3, "restart_ms": median * 1e3, "restarts_ms": restarts.iter().map(|s| s * 1e3).collect::<Vec<_>>()}),
+    );
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }

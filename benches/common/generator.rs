@@ -17,8 +17,7 @@ use plusmarkt::entities::{
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Statement,
-    TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Statement, TransactionTrait,
 };
 
 /// Trajectories a municipality orders in a year (WSD: 2,866 for nine in 2023).
@@ -45,7 +44,9 @@ pub struct Counts {
 }
 
 fn id(rng: &mut StdRng) -> String {
-    uuid::Builder::from_random_bytes(rng.gen()).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(rng.gen())
+        .into_uuid()
+        .to_string()
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -131,7 +132,10 @@ where
 pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u64) -> Counts {
     let mut rng = StdRng::seed_from_u64(seed);
     let products = products(db, year).await;
-    assert!(!products.is_empty(), "no active products with a price in {year}");
+    assert!(
+        !products.is_empty(),
+        "no active products with a price in {year}"
+    );
     let created = Utc.with_ymd_and_hms(year, 1, 1, 8, 0, 0).unwrap();
     let from = date(year, 1, 1);
     let to = date(year, 12, 31);
@@ -196,40 +200,44 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
         let mut dels = Batch::new(8);
         for code in group {
             let contract_id = id(&mut rng);
-            contracts.rows.push(contract::ActiveModel::from(contract::Model {
-                id: contract_id.clone(),
-                municipality_code: code.clone(),
-                name: format!("Contractspecificatie {year}"),
-                valid_from: from,
-                valid_to: to,
-                status: "active".into(),
-                budget_ceiling_cents: None,
-                version: 1,
-                lock_seq: 0,
-                created_at: created,
-                activated_at: Some(created),
-            }));
+            contracts
+                .rows
+                .push(contract::ActiveModel::from(contract::Model {
+                    id: contract_id.clone(),
+                    municipality_code: code.clone(),
+                    name: format!("Contractspecificatie {year}"),
+                    valid_from: from,
+                    valid_to: to,
+                    status: "active".into(),
+                    budget_ceiling_cents: None,
+                    version: 1,
+                    lock_seq: 0,
+                    created_at: created,
+                    activated_at: Some(created),
+                }));
             let mut line_of_product: HashMap<&str, String> = HashMap::new();
             for p in &products {
                 let line_id = id(&mut rng);
-                clines.rows.push(contract_line::ActiveModel::from(contract_line::Model {
-                    id: line_id.clone(),
-                    contract_id: contract_id.clone(),
-                    product_code: p.code.clone(),
-                    volume_cap_thousandths: None,
-                    valid_from: from,
-                    valid_to: to,
-                    created_at: created,
-                }));
-                cprices
+                clines
                     .rows
-                    .push(contract_line_price::ActiveModel::from(contract_line_price::Model {
+                    .push(contract_line::ActiveModel::from(contract_line::Model {
+                        id: line_id.clone(),
+                        contract_id: contract_id.clone(),
+                        product_code: p.code.clone(),
+                        volume_cap_thousandths: None,
+                        valid_from: from,
+                        valid_to: to,
+                        created_at: created,
+                    }));
+                cprices.rows.push(contract_line_price::ActiveModel::from(
+                    contract_line_price::Model {
                         contract_line_id: line_id.clone(),
                         effective_from: from,
                         price_cents: p.price_cents,
                         created_at: created,
                         created_by: "bench".into(),
-                    }));
+                    },
+                ));
                 line_of_product.insert(p.code.as_str(), line_id);
             }
             for n in 0..TRAJECTORIES_PER_MUNICIPALITY {
@@ -241,7 +249,11 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                     bsn_encrypted: "bench-placeholder".into(),
                     bsn_last4: format!("{:04}", n % 10_000),
                     name: NAMES[rng.gen_range(0..NAMES.len())].into(),
-                    birth_date: Some(date(rng.gen_range(1960..2005), rng.gen_range(1..=12), rng.gen_range(1..=28))),
+                    birth_date: Some(date(
+                        rng.gen_range(1960..2005),
+                        rng.gen_range(1..=12),
+                        rng.gen_range(1..=28),
+                    )),
                     created_at: created,
                 }));
                 sequence += 1;
@@ -267,7 +279,12 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                     let mut outcome = None;
                     let mut end_reason = None;
                     let (end_date, quantity, frequency, volume, committed);
-                    let ev = |kind: &str, d: NaiveDate, milestone: Option<String>, outcome: Option<String>, note: Option<String>, rng: &mut StdRng| {
+                    let ev = |kind: &str,
+                              d: NaiveDate,
+                              milestone: Option<String>,
+                              outcome: Option<String>,
+                              note: Option<String>,
+                              rng: &mut StdRng| {
                         line_event::ActiveModel::from(line_event::Model {
                             id: id(rng),
                             trajectory_line_id: line_id.clone(),
@@ -281,7 +298,9 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                             created_by: "bench".into(),
                         })
                     };
-                    events.rows.push(ev("start", start, None, None, None, &mut rng));
+                    events
+                        .rows
+                        .push(ev("start", start, None, None, None, &mut rng));
                     match p.unit.as_str() {
                         "traject" => {
                             let days = p.duration_weeks * 7;
@@ -293,16 +312,31 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                             committed = p.price_cents;
                             let k = p.milestones.len().max(1) as i64;
                             for (i, name) in p.milestones.iter().enumerate().skip(1) {
-                                let d = start + chrono::Duration::days(days * (i as i64 + 1) / k - 1);
+                                let d =
+                                    start + chrono::Duration::days(days * (i as i64 + 1) / k - 1);
                                 if d > to || rng.gen_range(0..100) >= 85 {
                                     break;
                                 }
                                 let last = i + 1 == p.milestones.len();
                                 if name != "afronding" {
-                                    events.rows.push(ev("milestone", d, Some(name.clone()), None, None, &mut rng));
+                                    events.rows.push(ev(
+                                        "milestone",
+                                        d,
+                                        Some(name.clone()),
+                                        None,
+                                        None,
+                                        &mut rng,
+                                    ));
                                 }
                                 if last {
-                                    events.rows.push(ev("complete", d, None, Some("goal_reached".into()), None, &mut rng));
+                                    events.rows.push(ev(
+                                        "complete",
+                                        d,
+                                        None,
+                                        Some("goal_reached".into()),
+                                        None,
+                                        &mut rng,
+                                    ));
                                     status = Status::Completed;
                                     ended_on = Some(d);
                                     outcome = Some("goal_reached".to_string());
@@ -321,7 +355,14 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                                 let last = end.min(to);
                                 let span = (last - start).num_days().max(1);
                                 let d = start + chrono::Duration::days(rng.gen_range(0..span));
-                                events.rows.push(ev("stop", d, None, Some("other".into()), Some("verhuisd".into()), &mut rng));
+                                events.rows.push(ev(
+                                    "stop",
+                                    d,
+                                    None,
+                                    Some("other".into()),
+                                    Some("verhuisd".into()),
+                                    &mut rng,
+                                ));
                                 status = Status::Stopped;
                                 ended_on = Some(d);
                                 outcome = Some("other".to_string());
@@ -355,10 +396,21 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                                     created_by: "bench".into(),
                                 }));
                                 counts.deliveries += 1;
-                                m = if m.month() == 12 { date(m.year() + 1, 1, 1) } else { date(m.year(), m.month() + 1, 1) };
+                                m = if m.month() == 12 {
+                                    date(m.year() + 1, 1, 1)
+                                } else {
+                                    date(m.year(), m.month() + 1, 1)
+                                };
                             }
                             if end <= to {
-                                events.rows.push(ev("complete", end, None, Some("goal_reached".into()), None, &mut rng));
+                                events.rows.push(ev(
+                                    "complete",
+                                    end,
+                                    None,
+                                    Some("goal_reached".into()),
+                                    None,
+                                    &mut rng,
+                                ));
                                 status = Status::Completed;
                                 ended_on = Some(end);
                                 outcome = Some("goal_reached".to_string());
@@ -366,43 +418,47 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                         }
                     }
                     line_statuses.push(status);
-                    lines.rows.push(trajectory_line::ActiveModel::from(trajectory_line::Model {
-                        id: line_id.clone(),
-                        trajectory_id: traj_id.clone(),
-                        position: pos as i32 + 1,
-                        product_code: p.code.clone(),
-                        contract_line_id: line_of_product[p.code.as_str()].clone(),
-                        start_date: start,
-                        end_date,
-                        quantity_thousandths: quantity,
-                        frequency,
-                        volume_thousandths: volume,
-                        budget_cents: None,
-                        unit_price_cents: p.price_cents,
-                        committed_cents: committed,
-                        status: status.as_str().into(),
-                        started_on: Some(start),
-                        ended_on,
-                        outcome,
-                        end_reason,
-                    }));
+                    lines
+                        .rows
+                        .push(trajectory_line::ActiveModel::from(trajectory_line::Model {
+                            id: line_id.clone(),
+                            trajectory_id: traj_id.clone(),
+                            position: pos as i32 + 1,
+                            product_code: p.code.clone(),
+                            contract_line_id: line_of_product[p.code.as_str()].clone(),
+                            start_date: start,
+                            end_date,
+                            quantity_thousandths: quantity,
+                            frequency,
+                            volume_thousandths: volume,
+                            budget_cents: None,
+                            unit_price_cents: p.price_cents,
+                            committed_cents: committed,
+                            status: status.as_str().into(),
+                            started_on: Some(start),
+                            ended_on,
+                            outcome,
+                            end_reason,
+                        }));
                 }
                 counts.lines += chosen.len();
-                trajs.rows.push(trajectory::ActiveModel::from(trajectory::Model {
-                    id: traj_id,
-                    number: format!("T{year}-{sequence:06}"),
-                    municipality_code: code.clone(),
-                    client_id,
-                    contract_id: contract_id.clone(),
-                    buyer_reference: format!("BENCH-{sequence}"),
-                    status: aggregate(&line_statuses).as_str().into(),
-                    ordered_by: "bench".into(),
-                    created_at: created,
-                    planned_start: Some(start),
-                    reject_reason: None,
-                    changed_at: None,
-                    updated_at: created,
-                }));
+                trajs
+                    .rows
+                    .push(trajectory::ActiveModel::from(trajectory::Model {
+                        id: traj_id,
+                        number: format!("T{year}-{sequence:06}"),
+                        municipality_code: code.clone(),
+                        client_id,
+                        contract_id: contract_id.clone(),
+                        buyer_reference: format!("BENCH-{sequence}"),
+                        status: aggregate(&line_statuses).as_str().into(),
+                        ordered_by: "bench".into(),
+                        created_at: created,
+                        planned_start: Some(start),
+                        reject_reason: None,
+                        changed_at: None,
+                        updated_at: created,
+                    }));
             }
             counts.clients += TRAJECTORIES_PER_MUNICIPALITY;
             counts.trajectories += TRAJECTORIES_PER_MUNICIPALITY;
@@ -422,9 +478,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
     let backend = db.get_database_backend();
     db.execute_raw(Statement::from_string(
         backend,
-        format!(
-            "INSERT INTO counters (name, value) VALUES ('trajectory-{year}', {sequence})"
-        ),
+        format!("INSERT INTO counters (name, value) VALUES ('trajectory-{year}', {sequence})"),
     ))
     .await
     .expect("counter");

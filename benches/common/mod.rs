@@ -90,7 +90,9 @@ pub async fn admin_pg(sql: &str) {
     let db = sea_orm::Database::connect(format!("{}/postgres", pg_server()))
         .await
         .expect("postgres");
-    db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    db.execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     db.close().await.ok();
 }
 
@@ -136,7 +138,9 @@ pub async fn ensure_generated(backend: Backend, scale: usize) -> String {
     let (_, db) = fresh(backend, &database_name(scale)).await;
     let counts = generator::generate(&db, scale, data_year(), SEED + scale as u64).await;
     if backend == Backend::Sqlite {
-        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.ok();
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+            .ok();
     } else {
         db.execute_unprepared("ANALYZE").await.ok();
     }
@@ -165,7 +169,11 @@ pub async fn copy_of(backend: Backend, scale: usize, name: &str) -> String {
             sqlite_url(&to)
         }
         Backend::Postgres => {
-            admin_pg(&format!("CREATE DATABASE {name} TEMPLATE {}", database_name(scale))).await;
+            admin_pg(&format!(
+                "CREATE DATABASE {name} TEMPLATE {}",
+                database_name(scale)
+            ))
+            .await;
             format!("{}/{name}", pg_server())
         }
     }

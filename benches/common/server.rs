@@ -55,7 +55,10 @@ pub fn start(url: &str) -> Server {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the server stopped: {status}");
         }
-        assert!(started.elapsed() < Duration::from_secs(300), "server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "server did not start"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     Server {
