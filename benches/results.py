@@ -22,7 +22,8 @@ p("")
 p(f"- date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
 p(f"- machine: {os.cpu_count()} cores (nproc {sh('nproc')}), {mem}, {cpu}; {platform.platform()}")
 p(f"- build profile: {profile}")
-p(f"- load average at the end: {sh('cut -d\" \" -f1-3 /proc/loadavg')} (the machine is shared: figures carry that noise)")
+load = " ".join(open("/proc/loadavg").read().split()[:3])
+p(f"- load average when written: {load} (the machine is shared with other sessions: figures carry that noise)")
 p("")
 
 gen = [r for r in rows if r["bench"] == "generate"]

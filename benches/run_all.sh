@@ -16,7 +16,7 @@ PROFILE_ARGS=()
 if [ -n "${BENCH_PROFILE:-}" ]; then PROFILE_ARGS=(--profile "$BENCH_PROFILE"); fi
 OUT="${BENCH_OUT:-target/bench-out}"
 mkdir -p "$OUT"
-: > "$OUT/results.jsonl"
+rm -f "$OUT"/*.log
 run() {
   local name="$1"; shift
   echo "== $name $*" >&2
@@ -32,7 +32,7 @@ for db in $DBS; do
 done
 run http_load --seconds "${HTTP_SECONDS:-10}"
 run startup
-python3 benches/results.py "$OUT/results.jsonl" "${BENCH_PROFILE:-bench (release)}" > benches/RESULTS.md
+benches/collect.sh
 echo "wrote benches/RESULTS.md" >&2
 if [ "${CLEAN:-0}" = 1 ]; then
   rm -rf "${BENCH_DATA_DIR:-target/bench-data}"
