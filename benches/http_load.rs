@@ -1,0 +1,285 @@
+//! HTTP under load from a separate client process (`wrk`) on loopback, against the real
+//! server binary on a copy of the scale-1 SQLite database: `/health` (the ceiling), the
+//! casemanager's product list, a trajectory page and order placement, at 1, 16 and 64
+//! connections. Needs `wrk` on the PATH (`apt-get install -y wrk`).
+//!
+//! `cargo bench --bench http_load [-- --seconds 10]`
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use chrono::{Datelike, TimeZone, Utc};
+use common::{arg, server, Backend};
+use plusmarkt::entities::{contract, contract_line, contract_line_price};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
+use serde_json::json;
+
+const CASEMANAGER: &str = "bench-casemanager@boxtel.example";
+const MUNICIPALITY: &str = "GM0757";
+
+/// Milliseconds from wrk's "1.23ms", "456.00us", "1.02s".
+fn ms(text: &str) -> f64 {
+    let (n, f) = if let Some(v) = text.strip_suffix("us") {
+        (v, 0.001)
+    } else if let Some(v) = text.strip_suffix("ms") {
+        (v, 1.0)
+    } else if let Some(v) = text.strip_suffix('s') {
+        (v, 1000.0)
+    } else {
+        (text, f64::NAN)
+    };
+    n.parse::<f64>().unwrap_or(f64::NAN) * f
+}
+
+struct Wrk {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    requests: u64,
+    non_2xx: u64,
+    errors: String,
+}
+
+fn wrk(
+    url: &str,
+    connections: usize,
+    seconds: u64,
+    token: &str,
+    script: Option<&std::path::Path>,
+) -> Wrk {
+    let mut c = Command::new("wrk");
+    c.arg(format!("-t{}", connections.min(2)))
+        .arg(format!("-c{connections}"))
+        .arg(format!("-d{seconds}s"))
+        .arg("--latency")
+        .arg("-H")
+        .arg(format!("Authorization: Bearer {token}"));
+    if let Some(s) = script {
+        c.arg("-s").arg(s);
+    }
+    let out = c.arg(url).output().expect("wrk (apt-get install -y wrk)");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut r = Wrk {
+        rps: 0.0,
+        p50: f64::NAN,
+        p99: f64::NAN,
+        requests: 0,
+        non_2xx: 0,
+        errors: String::new(),
+    };
+    for line in text.lines() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts.as_slice() {
+            ["Requests/sec:", v] => r.rps = v.parse().unwrap_or(0.0),
+            ["50%", v] => r.p50 = ms(v),
+            ["99%", v] => r.p99 = ms(v),
+            [n, "requests", "in", ..] => r.requests = n.parse().unwrap_or(0),
+            ["Non-2xx", "or", "3xx", "responses:", n] => r.non_2xx = n.parse().unwrap_or(0),
+            ["Socket", "errors:", ..] => r.errors = line.trim().to_string(),
+            _ => {}
+        }
+    }
+    r
+}
+
+#[tokio::main]
+async fn main() {
+    let seconds: u64 = arg("--seconds")
+        .map(|s| s.parse().expect("--seconds N"))
+        .unwrap_or(10);
+    which_wrk();
+    common::ensure_generated(Backend::Sqlite, 1).await;
+    let url = common::copy_of(Backend::Sqlite, 1, "http_s1").await;
+    let db = plusmarkt::store::db::connect(&url).await.expect("connect");
+    // The data is last year's; orders are placed for this year, under a contract of this year.
+    let year = chrono::Local::now().date_naive().year();
+    let from = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap();
+    let created = Utc.with_ymd_and_hms(year, 1, 1, 8, 0, 0).unwrap();
+    let contract_id = uuid::Uuid::new_v4().to_string();
+    contract::Entity::insert(contract::ActiveModel::from(contract::Model {
+        id: contract_id.clone(),
+        municipality_code: MUNICIPALITY.into(),
+        name: format!("Bench {year}"),
+        valid_from: from,
+        valid_to: to,
+        status: "active".into(),
+        budget_ceiling_cents: None,
+        version: 1,
+        lock_seq: 0,
+        created_at: created,
+        activated_at: Some(created),
+    }))
+    .exec_without_returning(&db)
+    .await
+    .expect("contract");
+    let products = common::generator::products(&db, year).await;
+    for p in &products {
+        let id = uuid::Uuid::new_v4().to_string();
+        contract_line::Entity::insert(contract_line::ActiveModel::from(contract_line::Model {
+            id: id.clone(),
+            contract_id: contract_id.clone(),
+            product_code: p.code.clone(),
+            volume_cap_thousandths: None,
+            valid_from: from,
+            valid_to: to,
+            created_at: created,
+        }))
+        .exec_without_returning(&db)
+        .await
+        .expect("line");
+        contract_line_price::Entity::insert(contract_line_price::ActiveModel::from(
+            contract_line_price::Model {
+                contract_line_id: id,
+                effective_from: from,
+                price_cents: p.price_cents,
+                created_at: created,
+                created_by: "bench".into(),
+            },
+        ))
+        .exec_without_returning(&db)
+        .await
+        .expect("price");
+    }
+    let product = products
+        .iter()
+        .find(|p| p.unit == "traject")
+        .expect("a traject product")
+        .code
+        .clone();
+    let backend = db.get_database_backend();
+    let first = |sql: &str| {
+        let db = db.clone();
+        let sql = sql.to_string();
+        async move {
+            let row = db
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<String>(0).unwrap()
+        }
+    };
+    let trajectory_id = first(&format!("SELECT id FROM trajectories WHERE municipality_code = '{MUNICIPALITY}' ORDER BY number LIMIT 1")).await;
+    let client_id = first(&format!(
+        "SELECT id FROM clients WHERE municipality_code = '{MUNICIPALITY}' ORDER BY id LIMIT 1"
+    ))
+    .await;
+    db.close().await.ok();
+
+    // A casemanager of Boxtel and an API token, through the command line.
+    let mut add = server::cli(&url)
+        .args([
+            "user",
+            "add",
+            "--email",
+            CASEMANAGER,
+            "--role",
+            "casemanager",
+            "--municipality",
+            MUNICIPALITY,
+            "--name",
+            "Bench Casemanager",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("user add");
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"bench-password-2026-long\n")
+        .unwrap();
+    assert!(add.wait().unwrap().success(), "user add failed");
+    let out = server::cli(&url)
+        .args(["token", "add", "--email", CASEMANAGER, "--label", "bench"])
+        .output()
+        .expect("token add");
+    assert!(
+        out.status.success(),
+        "token add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .expect("token")
+        .trim()
+        .to_string();
+
+    let script = common::data_dir().join("order.lua");
+    let body = json!({"client_id": client_id, "buyer_reference": "BENCH-LOAD",
+        "lines": [{"product_code": product, "start_date": format!("{year}-12-15")}]});
+    std::fs::write(&script, format!(
+        "wrk.method = \"POST\"\nwrk.body = [[{body}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+    )).unwrap();
+
+    let srv = server::start(&url);
+    let base = format!("http://127.0.0.1:{}", srv.port);
+    // One check of each request before loading it.
+    let check = ureq::post(&format!("{base}/api/v1/trajectories"))
+        .set("Authorization", &format!("Bearer {token}"))
+        .send_json(body.clone());
+    match check {
+        Ok(r) => println!("order check: {}", r.status()),
+        Err(e) => panic!("order placement does not work: {e:?}"),
+    }
+    for path in [
+        "/api/v1/products".to_string(),
+        format!("/api/v1/trajectories/{trajectory_id}"),
+    ] {
+        let r = ureq::get(&format!("{base}{path}"))
+            .set("Authorization", &format!("Bearer {token}"))
+            .call()
+            .expect("get");
+        println!("check {path}: {}", r.status());
+    }
+    let targets: Vec<(&str, String, Option<&std::path::Path>)> = vec![
+        ("health", format!("{base}/health"), None),
+        ("products", format!("{base}/api/v1/products"), None),
+        (
+            "trajectory",
+            format!("{base}/api/v1/trajectories/{trajectory_id}"),
+            None,
+        ),
+        (
+            "order",
+            format!("{base}/api/v1/trajectories"),
+            Some(script.as_path()),
+        ),
+    ];
+    println!(
+        "HTTP on loopback, wrk {seconds} s per row, server on scale-1 SQLite ({} cores)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    println!(
+        "  {:<11} {:>5} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "endpoint", "conns", "req/s", "p50 ms", "p99 ms", "requests", "non-2xx"
+    );
+    for (name, target, script) in &targets {
+        for connections in [1usize, 16, 64] {
+            let r = wrk(target, connections, seconds, &token, *script);
+            println!(
+                "  {name:<11} {connections:>5} {:>10.0} {:>9.2} {:>9.2} {:>9} {:>7} {}",
+                r.rps, r.p50, r.p99, r.requests, r.non_2xx, r.errors
+            );
+            common::result(
+                json!({"bench": "http", "db": "sqlite", "endpoint": name, "connections": connections,
+                "rps": r.rps, "p50_ms": r.p50, "p99_ms": r.p99, "requests": r.requests, "non_2xx": r.non_2xx, "errors": r.errors, "seconds": seconds}),
+            );
+        }
+    }
+    drop(srv);
+    common::drop_database(Backend::Sqlite, "http_s1").await;
+    let _ = std::fs::remove_file(script);
+    let _ = std::fs::remove_dir_all(common::data_dir().join("mail"));
+}
+
+fn which_wrk() {
+    let ok = Command::new("wrk").arg("--version").output().is_ok();
+    assert!(ok, "wrk is not installed: apt-get install -y wrk");
+}
