@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::idempotency::IdempotencyKey;
-use super::pagination::{decode_cursor, encode_cursor, Page};
+use super::pagination::Page;
 use super::{ApiJson, JsonBody};
 use crate::auth::{Finance, FinanceReader, Principal};
 use crate::config::Config;
@@ -375,18 +375,7 @@ pub async fn list(
                 })
         })
         .transpose()?;
-    let after = match decode_cursor(cursor)? {
-        Some(c) => {
-            let (at, id) = c
-                .split_once('|')
-                .ok_or_else(|| AppError::field("cursor", "onbekende cursor"))?;
-            let at = chrono::DateTime::parse_from_rfc3339(at)
-                .map_err(|_| AppError::field("cursor", "onbekende cursor"))?
-                .with_timezone(&chrono::Utc);
-            Some((at, id.to_string()))
-        }
-        None => None,
-    };
+    let after = super::pagination::decode_time_cursor(cursor)?;
     let filter = store::invoices::Filter {
         status: status.map(str::to_string),
         municipality: municipality.map(str::to_string),
@@ -400,20 +389,14 @@ pub async fn list(
     let mut last = None;
     for inv in rows.iter().take(limit as usize) {
         items.push(invoice_view(db.inner(), inv).await?);
-        last = Some(format!(
-            "{}|{}",
-            inv.updated_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-            inv.id
+        last = Some(super::pagination::encode_time_cursor(
+            &inv.updated_at,
+            &inv.id,
         ));
     }
     Ok(super::ok(Page {
         items,
-        next_cursor: if more {
-            last.map(|l| encode_cursor(&l))
-        } else {
-            None
-        },
+        next_cursor: if more { last } else { None },
     }))
 }
 

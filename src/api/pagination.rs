@@ -61,3 +61,26 @@ pub fn page_of<T, F: Fn(&T) -> String>(mut rows: Vec<T>, limit: u64, position: F
         next_cursor,
     }
 }
+
+/// A cursor of a list ordered by an instant and an id: `"<RFC 3339>|<id>"`, encoded.
+pub fn encode_time_cursor(at: &chrono::DateTime<chrono::Utc>, id: &str) -> String {
+    encode_cursor(&format!(
+        "{}|{id}",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+    ))
+}
+
+/// The instant and id of a cursor made by `encode_time_cursor`.
+pub fn decode_time_cursor(
+    cursor: Option<&str>,
+) -> AppResult<Option<(chrono::DateTime<chrono::Utc>, String)>> {
+    let Some(text) = decode_cursor(cursor)? else {
+        return Ok(None);
+    };
+    let unknown = || AppError::field("cursor", "onbekende cursor");
+    let (at, id) = text.split_once('|').ok_or_else(unknown)?;
+    let at = chrono::DateTime::parse_from_rfc3339(at)
+        .map_err(|_| unknown())?
+        .with_timezone(&chrono::Utc);
+    Ok(Some((at, id.to_string())))
+}

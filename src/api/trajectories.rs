@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::idempotency::IdempotencyKey;
-use super::pagination::{decode_cursor, encode_cursor, Page};
+use super::pagination::Page;
 use super::{ApiJson, JsonBody};
 use crate::auth::bsn_vault::BsnVault;
 use crate::auth::{Casemanager, CurrentUser, WsdStaff};
@@ -450,18 +450,7 @@ pub async fn list(
     cursor: Option<&str>,
 ) -> AppResult<ApiJson<Page<Trajectory>>> {
     let limit = super::pagination::limit(limit)?;
-    let after = match decode_cursor(cursor)? {
-        Some(c) => {
-            let (at, id) = c
-                .split_once('|')
-                .ok_or_else(|| AppError::field("cursor", "onbekende cursor"))?;
-            let at = chrono::DateTime::parse_from_rfc3339(at)
-                .map_err(|_| AppError::field("cursor", "onbekende cursor"))?
-                .with_timezone(&chrono::Utc);
-            Some((at, id.to_string()))
-        }
-        None => None,
-    };
+    let after = super::pagination::decode_time_cursor(cursor)?;
     if let Some(s) = status {
         crate::domain::trajectory::Status::parse(s).map_err(|e| AppError::field("status", e))?;
     }
@@ -477,15 +466,11 @@ pub async fn list(
     let mut last = None;
     for t in rows.iter().take(limit as usize) {
         items.push(trajectory_view(db.inner(), t).await?);
-        last = Some(format!("{}|{}", t.created_at.to_rfc3339(), t.id));
+        last = Some(super::pagination::encode_time_cursor(&t.created_at, &t.id));
     }
     Ok(super::ok(Page {
         items,
-        next_cursor: if more {
-            last.map(|l| encode_cursor(&l))
-        } else {
-            None
-        },
+        next_cursor: if more { last } else { None },
     }))
 }
 

@@ -536,3 +536,46 @@ async fn a_hundred_concurrent_orders_never_exceed_the_budget_ceiling() {
         "{detail}"
     );
 }
+
+#[rocket::async_test]
+async fn trajectories_page_with_a_cursor_without_gaps_or_repeats() {
+    let app = TestApp::new().await;
+    boxtel_2030(&app, "100000.00").await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let client = register(&app, &cm, BSN_A, "A. Klant").await;
+    let mut placed = Vec::new();
+    for _ in 0..3 {
+        placed.push(
+            app.post_json(&cm, "/api/v1/trajectories", &werkfit(&client))
+                .await
+                .json()["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let mut seen = Vec::new();
+    let mut url = "/api/v1/trajectories?limit=1".to_string();
+    loop {
+        let page = app.get(&cm, &url).await.json();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["id"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => url = format!("/api/v1/trajectories?limit=1&cursor={c}"),
+            None => break,
+        }
+    }
+    placed.reverse();
+    assert_eq!(seen, placed, "newest first, each once");
+    assert_eq!(
+        app.get(&cm, "/api/v1/trajectories?cursor=bm9wZQ")
+            .await
+            .status,
+        Status::UnprocessableEntity
+    );
+}
