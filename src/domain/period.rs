@@ -110,13 +110,14 @@ impl Period {
     }
 
     pub fn first_day(&self) -> NaiveDate {
-        // Infallible: month is 1..=12 and year within 1..=9999 by construction.
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap()
+        // A Period is a valid month by construction, so the fallback is never taken; it
+        // keeps this free of panics all the same.
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
     }
 
     pub fn last_day(&self) -> NaiveDate {
-        // Infallible: days() is the length of this month, see first_day.
-        NaiveDate::from_ymd_opt(self.year, self.month, self.days()).unwrap()
+        // days() is the length of this month, see first_day.
+        NaiveDate::from_ymd_opt(self.year, self.month, self.days()).unwrap_or(NaiveDate::MIN)
     }
 
     /// Number of days in the month (28..=31).

@@ -6,7 +6,7 @@
 //! VAT breakdown and totals, the payment instruction, and a footer with "pagina i van n".
 //!
 //! The text is set in Liberation Sans 2.1.5 (SIL Open Font License 1.1, see
-//! `assets/fonts/OFL-1.1-LiberationSans.txt`), embedded as a subset, so `€`, `ë` and `é` show
+//! `src/export/fonts/OFL-1.1-LiberationSans.txt`), embedded as a subset, so `€`, `ë` and `é` show
 //! and the text can be copied and searched. Layout is done first into pages of drawing
 //! operations (so the page count is known for the footer), then drawn.
 
@@ -30,13 +30,14 @@ use crate::export::{
 
 static REGULAR_TTF: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/assets/fonts/LiberationSans-Regular.ttf"
+    "/src/export/fonts/LiberationSans-Regular.ttf"
 ));
 static BOLD_TTF: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/assets/fonts/LiberationSans-Bold.ttf"
+    "/src/export/fonts/LiberationSans-Bold.ttf"
 ));
 
+// Page geometry in PDF points (layout only; money never passes through a float).
 // A4 in points; y grows downwards, text is placed at its baseline.
 const PAGE_W: f32 = 595.28;
 const PAGE_H: f32 = 841.89;
