@@ -30,7 +30,7 @@ pub struct AuditEvent {
 #[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit",
     params(("entity" = Option<String>, Query, description = "e.g. user, product, contract"),
            ("since" = Option<String>, Query, description = "RFC 3339 instant"),
-           ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 500), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = Page<AuditEvent>), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[rocket::get("/api/v1/audit-events?<entity>&<since>&<limit>&<cursor>")]
@@ -39,7 +39,7 @@ pub async fn list(
     _reader: AuditReader,
     entity: Option<&str>,
     since: Option<&str>,
-    limit: Option<i64>,
+    limit: Option<&str>,
     cursor: Option<&str>,
 ) -> AppResult<ApiJson<Page<AuditEvent>>> {
     let limit = self::limit(limit)?;

@@ -129,7 +129,7 @@ pub async fn contract_view<C: ConnectionTrait>(db: &C, c: &contract::Model) -> A
 
 /// Contracts, filtered; a casemanager sees only their municipality's.
 #[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts",
-    params(("municipality" = Option<String>, Query), ("year" = Option<i32>, Query)),
+    params(("municipality" = Option<String>, Query), ("year" = Option<i32>, Query, minimum = 2000, maximum = 2100)),
     responses((status = 200, body = Page<Contract>), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[rocket::get("/api/v1/contracts?<municipality>&<year>")]
@@ -137,8 +137,9 @@ pub async fn list(
     db: &State<DatabaseConnection>,
     reader: ContractReader,
     municipality: Option<&str>,
-    year: Option<i32>,
+    year: Option<&str>,
 ) -> AppResult<ApiJson<Page<Contract>>> {
+    let year = super::query_year(year)?;
     let mut items = Vec::new();
     for c in store::contracts::list(db.inner(), &reader.0, municipality, year).await? {
         items.push(contract_view(db.inner(), &c).await?);

@@ -340,7 +340,7 @@ pub async fn invoice_view<C: ConnectionTrait>(db: &C, inv: &invoice::Model) -> A
 /// and follow `next_cursor`. A casemanager sees their municipality's final invoices.
 #[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices",
     params(("status" = Option<String>, Query), ("municipality" = Option<String>, Query), ("period" = Option<String>, Query),
-           ("since" = Option<String>, Query, description = "RFC 3339 instant"), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+           ("since" = Option<String>, Query, description = "RFC 3339 instant"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 500), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = Page<Invoice>), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[allow(clippy::too_many_arguments)]
@@ -352,7 +352,7 @@ pub async fn list(
     municipality: Option<&str>,
     period: Option<&str>,
     since: Option<&str>,
-    limit: Option<i64>,
+    limit: Option<&str>,
     cursor: Option<&str>,
 ) -> AppResult<ApiJson<Page<Invoice>>> {
     let limit = super::pagination::limit(limit)?;

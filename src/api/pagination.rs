@@ -15,8 +15,10 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-pub fn limit(requested: Option<i64>) -> AppResult<u64> {
-    match requested {
+/// The `limit` query parameter, as given (unparsed: see `super::query_value`).
+pub fn limit(raw: Option<&str>) -> AppResult<u64> {
+    let expected = format!("een geheel getal van 1 tot en met {MAX_LIMIT}");
+    match super::query_value::<i64>("limit", raw, &expected)? {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT as i64).contains(&n) => Ok(n as u64),
         Some(n) => Err(AppError::field(

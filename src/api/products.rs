@@ -113,7 +113,7 @@ fn parse_on(on: Option<&str>) -> AppResult<NaiveDate> {
     params(("domain" = Option<String>, Query), ("target_group" = Option<String>, Query), ("q" = Option<String>, Query, description = "text in code, name, summary, goal"),
            ("status" = Option<String>, Query, description = "active or retired"), ("on" = Option<String>, Query, description = "date for the prices, default today"),
            ("contracted_for" = Option<String>, Query, description = "municipality code: only its contracted products, with contract_price"),
-           ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+           ("limit" = Option<i64>, Query, minimum = 1, maximum = 500), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = Page<Product>), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[allow(clippy::too_many_arguments)]
@@ -129,7 +129,7 @@ pub async fn list(
     status: Option<&str>,
     on: Option<&str>,
     contracted_for: Option<&str>,
-    limit: Option<i64>,
+    limit: Option<&str>,
     cursor: Option<&str>,
 ) -> AppResult<ApiJson<Page<Product>>> {
     let limit = super::pagination::limit(limit)?;

@@ -18,7 +18,7 @@ use crate::services::reports::{self as service, Report, ReportKind};
     params(
         ("report" = String, Path, description = "budget, products, target_groups, status, outcomes, uptake or plan"),
         ("municipality" = Option<String>, Query, description = "CBS code such as GM0757; empty or `alle` for all (WSD roles)"),
-        ("year" = Option<i32>, Query)),
+        ("year" = Option<i32>, Query, minimum = 2000, maximum = 2100)),
     responses(
         (status = 200, body = Report),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -31,14 +31,14 @@ pub async fn get(
     reader: InsightReader,
     report: &str,
     municipality: Option<String>,
-    year: Option<i32>,
+    year: Option<&str>,
 ) -> AppResult<ApiJson<Report>> {
     let kind = ReportKind::parse(report)?;
     let selection = service::select(
         db.inner(),
         &reader.0,
         municipality.as_deref(),
-        year,
+        super::query_year(year)?,
         crate::web::format::today(),
     )
     .await?;

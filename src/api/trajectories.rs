@@ -436,7 +436,7 @@ fn placed_json(placed: &Placed) -> Value {
 
 /// Trajectories, newest first (`oldest_first=true` for the intake inbox).
 #[utoipa::path(get, path = "/api/v1/trajectories", tag = "trajectories",
-    params(("status" = Option<String>, Query), ("client_id" = Option<String>, Query), ("oldest_first" = Option<bool>, Query), ("limit" = Option<i64>, Query), ("cursor" = Option<String>, Query)),
+    params(("status" = Option<String>, Query), ("client_id" = Option<String>, Query), ("oldest_first" = Option<bool>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 500), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = Page<Trajectory>), (status = 403, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[rocket::get("/api/v1/trajectories?<status>&<client_id>&<oldest_first>&<limit>&<cursor>")]
@@ -445,11 +445,13 @@ pub async fn list(
     user: CurrentUser,
     status: Option<&str>,
     client_id: Option<&str>,
-    oldest_first: Option<bool>,
-    limit: Option<i64>,
+    oldest_first: Option<&str>,
+    limit: Option<&str>,
     cursor: Option<&str>,
 ) -> AppResult<ApiJson<Page<Trajectory>>> {
     let limit = super::pagination::limit(limit)?;
+    let oldest_first =
+        super::query_value::<bool>("oldest_first", oldest_first, "true of false")?.unwrap_or(false);
     let after = super::pagination::decode_time_cursor(cursor)?;
     if let Some(s) = status {
         crate::domain::trajectory::Status::parse(s).map_err(|e| AppError::field("status", e))?;
@@ -458,7 +460,7 @@ pub async fn list(
         status: status.map(str::to_string),
         client_id: client_id.map(str::to_string),
         after_created: after,
-        oldest_first: oldest_first.unwrap_or(false),
+        oldest_first,
     };
     let rows = store::trajectories::list(db.inner(), &user.0, &filter, limit + 1).await?;
     let more = rows.len() as u64 > limit;
