@@ -39,10 +39,10 @@ pub async fn list(
     _reader: AuditReader,
     entity: Option<&str>,
     since: Option<&str>,
-    limit: Option<&str>,
+    limit: Vec<&str>,
     cursor: Option<&str>,
 ) -> AppResult<ApiJson<Page<AuditEvent>>> {
-    let limit = self::limit(limit)?;
+    let limit = self::limit(&limit)?;
     let after = match decode_cursor(cursor)? {
         Some(c) => c
             .parse::<i64>()

@@ -137,9 +137,9 @@ pub async fn list(
     db: &State<DatabaseConnection>,
     reader: ContractReader,
     municipality: Option<&str>,
-    year: Option<&str>,
+    year: Vec<&str>,
 ) -> AppResult<ApiJson<Page<Contract>>> {
-    let year = super::query_year(year)?;
+    let year = super::query_year(&year)?;
     let mut items = Vec::new();
     for c in store::contracts::list(db.inner(), &reader.0, municipality, year).await? {
         items.push(contract_view(db.inner(), &c).await?);

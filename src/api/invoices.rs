@@ -352,10 +352,10 @@ pub async fn list(
     municipality: Option<&str>,
     period: Option<&str>,
     since: Option<&str>,
-    limit: Option<&str>,
+    limit: Vec<&str>,
     cursor: Option<&str>,
 ) -> AppResult<ApiJson<Page<Invoice>>> {
-    let limit = super::pagination::limit(limit)?;
+    let limit = super::pagination::limit(&limit)?;
     if let Some(s) = status {
         crate::domain::invoice::InvoiceStatus::parse(s)
             .map_err(|e| AppError::field("status", e))?;

@@ -98,24 +98,29 @@ impl<'r, T: DeserializeOwned> FromData<'r> for JsonBody<T> {
     }
 }
 
-/// A typed query parameter, read strictly. Rocket reads `Option<T>` leniently: an
-/// unreadable value (`?limit=abc`, a number out of range) becomes "absent" and would be
-/// silently ignored. Here it is a 422 that names the parameter.
+/// A typed query parameter, read strictly from all its values (the route takes it as
+/// `Vec<&str>`). Rocket reads `Option<T>` leniently: an unreadable value (`?limit=abc`, a
+/// number out of range) or a repeated one becomes "absent" and would be silently ignored.
+/// Here each is a 422 that names the parameter.
 pub fn query_value<T: std::str::FromStr>(
     name: &str,
-    raw: Option<&str>,
+    raw: &[&str],
     expected: &str,
 ) -> crate::error::AppResult<Option<T>> {
     match raw {
-        None => Ok(None),
-        Some(text) => text.parse::<T>().map(Some).map_err(|_| {
+        [] => Ok(None),
+        [text] => text.parse::<T>().map(Some).map_err(|_| {
             AppError::field(name, format!("{name} moet {expected} zijn, niet '{text}'"))
         }),
+        _ => Err(AppError::field(
+            name,
+            format!("{name} mag maar één keer in de aanvraag staan"),
+        )),
     }
 }
 
 /// The `year` filter: a year from 2000 to 2100.
-pub fn query_year(raw: Option<&str>) -> crate::error::AppResult<Option<i32>> {
+pub fn query_year(raw: &[&str]) -> crate::error::AppResult<Option<i32>> {
     match query_value::<i32>("year", raw, "een jaartal van 2000 tot en met 2100")? {
         Some(year) if !(2000..=2100).contains(&year) => Err(AppError::field(
             "year",

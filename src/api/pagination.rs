@@ -15,8 +15,8 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// The `limit` query parameter, as given (unparsed: see `super::query_value`).
-pub fn limit(raw: Option<&str>) -> AppResult<u64> {
+/// The `limit` query parameter, all its values as given (see `super::query_value`).
+pub fn limit(raw: &[&str]) -> AppResult<u64> {
     let expected = format!("een geheel getal van 1 tot en met {MAX_LIMIT}");
     match super::query_value::<i64>("limit", raw, &expected)? {
         None => Ok(DEFAULT_LIMIT),

@@ -129,10 +129,10 @@ pub async fn list(
     status: Option<&str>,
     on: Option<&str>,
     contracted_for: Option<&str>,
-    limit: Option<&str>,
+    limit: Vec<&str>,
     cursor: Option<&str>,
 ) -> AppResult<ApiJson<Page<Product>>> {
-    let limit = super::pagination::limit(limit)?;
+    let limit = super::pagination::limit(&limit)?;
     let _ = self::limit;
     let on = parse_on(on)?;
     let after = decode_cursor(cursor)?;

@@ -31,14 +31,14 @@ pub async fn get(
     reader: InsightReader,
     report: &str,
     municipality: Option<String>,
-    year: Option<&str>,
+    year: Vec<&str>,
 ) -> AppResult<ApiJson<Report>> {
     let kind = ReportKind::parse(report)?;
     let selection = service::select(
         db.inner(),
         &reader.0,
         municipality.as_deref(),
-        super::query_year(year)?,
+        super::query_year(&year)?,
         crate::web::format::today(),
     )
     .await?;

@@ -445,13 +445,13 @@ pub async fn list(
     user: CurrentUser,
     status: Option<&str>,
     client_id: Option<&str>,
-    oldest_first: Option<&str>,
-    limit: Option<&str>,
+    oldest_first: Vec<&str>,
+    limit: Vec<&str>,
     cursor: Option<&str>,
 ) -> AppResult<ApiJson<Page<Trajectory>>> {
-    let limit = super::pagination::limit(limit)?;
-    let oldest_first =
-        super::query_value::<bool>("oldest_first", oldest_first, "true of false")?.unwrap_or(false);
+    let limit = super::pagination::limit(&limit)?;
+    let oldest_first = super::query_value::<bool>("oldest_first", &oldest_first, "true of false")?
+        .unwrap_or(false);
     let after = super::pagination::decode_time_cursor(cursor)?;
     if let Some(s) = status {
         crate::domain::trajectory::Status::parse(s).map_err(|e| AppError::field("status", e))?;

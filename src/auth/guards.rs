@@ -89,10 +89,13 @@ macro_rules! role_guard {
                 if Self::ROLES.contains(&principal.role) {
                     Outcome::Success($name(principal))
                 } else {
-                    Outcome::Error((
-                        Status::Forbidden,
-                        AppError::Forbidden(format!("dit is niet voor de rol {}", principal.role)),
-                    ))
+                    let error = AppError::Forbidden(format!(
+                        "dit is niet toegestaan voor uw rol ({})",
+                        principal.role.label_nl()
+                    ));
+                    // The catcher shows this detail instead of the generic 403 text.
+                    crate::api::remember_error(request, &error);
+                    Outcome::Error((Status::Forbidden, error))
                 }
             }
         }

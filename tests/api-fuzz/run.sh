@@ -76,7 +76,8 @@ for entry in "${principals[@]}"; do
   if [ -n "$email" ]; then auth=(-H "Authorization: Bearer $(token_for "$email")"); fi
   echo "== schemathesis as $name"
   rc=0
-  "$venv/bin/st" run "$base/api/v1/openapi.json" \
+  # From the report folder: schemathesis keeps its cache (.schemathesis/) in the working one.
+  (cd "$out" && exec "$venv/bin/st" run "$base/api/v1/openapi.json" \
     "${auth[@]}" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,negative_data_rejection \
     --max-examples "$MAX_EXAMPLES" \
@@ -85,7 +86,7 @@ for entry in "${principals[@]}"; do
     --suppress-health-check all \
     --report ndjson --report-ndjson-path "$out/$name.ndjson" \
     --output-truncate true \
-    --no-color >"$out/$name.txt" 2>&1 || rc=$?
+    --no-color >"$out/$name.txt" 2>&1) || rc=$?
   tail -n 25 "$out/$name.txt"
   python3 "$root/tests/api-fuzz/count.py" "$name" "$out/$name.ndjson" >>"$summary" || true
   if [ "$rc" -ne 0 ]; then

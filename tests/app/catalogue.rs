@@ -601,6 +601,7 @@ async fn products_list_filters_and_paginates() {
     for (query, field) in [
         ("/api/v1/products?limit=9223372036854775808", "limit"),
         ("/api/v1/products?limit=abc", "limit"),
+        ("/api/v1/products?limit=5&limit=6", "limit"),
         ("/api/v1/trajectories?oldest_first=null", "oldest_first"),
         ("/api/v1/contracts?year=2147483648", "year"),
         ("/api/v1/reports/budget?year=1999", "year"),
