@@ -478,7 +478,8 @@ pub async fn ubl(
     let doc = document(db.inner(), config.inner(), &reader.0, id).await?;
     let xml = crate::export::ubl::render(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Download {
-        content_type: ContentType::XML,
+        // application/xml as documented (Rocket's XML is text/xml).
+        content_type: ContentType::new("application", "xml"),
         filename: format!("{}.xml", doc.number),
         bytes: xml.into_bytes(),
     })

@@ -354,9 +354,10 @@ pub struct PlanReport {
     pub months: Vec<PlanMonth>,
 }
 
-/// Any one report, as the API answers it.
+/// Any one report, as the API answers it. `report` names it, so that a client (and the
+/// schema's `oneOf`) can tell reports of the same shape apart.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(untagged)]
+#[serde(tag = "report", rename_all = "snake_case")]
 pub enum Report {
     Budget(BudgetReport),
     Products(ProductsReport),

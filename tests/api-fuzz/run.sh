@@ -3,7 +3,8 @@
 # anonymously and once per role (admin, pricing, finance, WSD staff, a casemanager of Boxtel
 # and one of Vught), at least MAX_EXAMPLES generated cases per operation and phase. Checks:
 # no server errors, status codes and content types as documented, responses matching their
-# schemas, response headers as documented. Any failure fails the script.
+# schemas, response headers as documented, schema-violating requests refused. Path
+# parameters draw real ids most of the time (seed.py). Any failure fails the script.
 #
 #   tests/api-fuzz/run.sh                 # builds the server with cargo, or
 #   PLUSMARKT_BIN=target/debug/plusmarkt tests/api-fuzz/run.sh
@@ -66,14 +67,23 @@ principals=(
   "casemanager_vught:casemanager@vught.example"
 )
 
+for entry in "${principals[@]}"; do
+  name="${entry%%:*}"
+  email="${entry#*:}"
+  if [ -n "$email" ]; then export "FUZZ_TOKEN_$name=$(token_for "$email")"; fi
+done
+# Real records behind the path parameters (see seed.py); writes $out/schemathesis.toml,
+# which schemathesis reads from its working folder.
+python3 "$root/tests/api-fuzz/seed.py" "$base" "$out"
+
 failed=0
 summary="$out/summary.txt"
 : >"$summary"
 for entry in "${principals[@]}"; do
   name="${entry%%:*}"
-  email="${entry#*:}"
+  token_var="FUZZ_TOKEN_$name"
   auth=()
-  if [ -n "$email" ]; then auth=(-H "Authorization: Bearer $(token_for "$email")"); fi
+  if [ -n "${!token_var:-}" ]; then auth=(-H "Authorization: Bearer ${!token_var}"); fi
   echo "== schemathesis as $name"
   rc=0
   # From the report folder: schemathesis keeps its cache (.schemathesis/) in the working one.
