@@ -114,7 +114,8 @@ fn parse_on(on: Option<&str>) -> AppResult<NaiveDate> {
            ("status" = Option<String>, Query, description = "active or retired"), ("on" = Option<String>, Query, description = "date for the prices, default today"),
            ("contracted_for" = Option<String>, Query, description = "municipality code: only its contracted products, with contract_price"),
            ("limit" = Option<i64>, Query, minimum = 1, maximum = 500), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = Page<Product>), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Page<Product>), (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
+              (status = 404, description = "contracted_for names a municipality that does not exist or is not the casemanager's own", body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
 #[allow(clippy::too_many_arguments)]
 #[rocket::get(
