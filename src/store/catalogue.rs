@@ -156,6 +156,14 @@ pub async fn get<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Option<Sto
     assemble(row, groups, milestones, prices).map(Some)
 }
 
+/// A product's name alone (for messages), in one query.
+pub async fn name_of<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Option<String>> {
+    Ok(product::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+        .map(|p| p.name))
+}
+
 pub async fn price_versions<C: ConnectionTrait>(
     db: &C,
     code: &str,

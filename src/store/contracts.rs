@@ -12,6 +12,7 @@ use crate::domain::money::Money;
 use crate::domain::role::Role;
 use crate::entities::{contract, contract_line, contract_line_price};
 use crate::error::{AppError, AppResult};
+use crate::store::catalogue::StoredProduct;
 
 /// Who may read contracts at all.
 fn may_read(principal: &Principal) -> AppResult<()> {
@@ -132,6 +133,8 @@ pub struct Resolved {
     pub contract: contract::Model,
     pub line: contract_line::Model,
     pub price: Money,
+    /// The product as read for the decision (callers need not read it again).
+    pub product: StoredProduct,
 }
 
 /// What municipality M pays for product P on date D, or why it cannot be ordered.
@@ -142,10 +145,10 @@ pub async fn resolve<C: ConnectionTrait>(
     product_code: &str,
     date: NaiveDate,
 ) -> AppResult<Result<Resolved, NotOrderable>> {
-    let product_active = match crate::store::catalogue::get(db, product_code).await? {
-        Some(p) => p.spec.status == crate::domain::catalogue::ProductStatus::Active,
-        None => return Ok(Err(NotOrderable::NotContracted)),
+    let Some(product) = crate::store::catalogue::get(db, product_code).await? else {
+        return Ok(Err(NotOrderable::NotContracted));
     };
+    let product_active = product.spec.status == crate::domain::catalogue::ProductStatus::Active;
     let covering = contract::Entity::find()
         .filter(contract::Column::MunicipalityCode.eq(municipality))
         .filter(contract::Column::ValidFrom.lte(date))
@@ -176,6 +179,7 @@ pub async fn resolve<C: ConnectionTrait>(
             contract,
             line,
             price,
+            product,
         })),
         (Ok(_), _, _) => Err(AppError::Internal(
             "prijs gevonden zonder contractregel".into(),
