@@ -164,6 +164,20 @@ pub async fn name_of<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Option
         .map(|p| p.name))
 }
 
+/// The catalogue generation: a number that database triggers bump with every change to
+/// what the product list shows (migration `m20261201_000003_catalogue_generation`).
+pub async fn generation<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT value FROM catalogue_generation WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| AppError::Internal("catalogue_generation ontbreekt".into()))?;
+    Ok(row.try_get("", "value")?)
+}
+
 pub async fn price_versions<C: ConnectionTrait>(
     db: &C,
     code: &str,
