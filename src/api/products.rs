@@ -15,6 +15,7 @@ use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::error::{AppError, AppResult};
 use crate::services::catalogue as catalogue_service;
+use crate::services::catalogue_cache::CatalogueCache;
 use crate::services::products::{self as product_queries, ProductFilter};
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema, Clone)]
@@ -123,6 +124,7 @@ fn parse_on(on: Option<&str>) -> AppResult<NaiveDate> {
 )]
 pub async fn list(
     db: &State<DatabaseConnection>,
+    cache: &State<CatalogueCache>,
     user: CurrentUser,
     domain: Option<&str>,
     target_group: Option<&str>,
@@ -145,7 +147,7 @@ pub async fn list(
         contracted_for: contracted_for.map(str::to_string),
         on,
     };
-    let rows: Vec<Product> = product_queries::search(db.inner(), &user.0, &filter)
+    let rows: Vec<Product> = product_queries::search(db.inner(), cache.inner(), &user.0, &filter)
         .await?
         .into_iter()
         .filter(|(spec, _)| after.as_deref().is_none_or(|a| spec.code.as_str() > a))

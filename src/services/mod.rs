@@ -1,6 +1,7 @@
 //! Use cases: each opens its transaction, applies the domain rules, writes and audits.
 
 pub mod catalogue;
+pub mod catalogue_cache;
 pub mod contracts;
 pub mod demo;
 pub mod integrity;

@@ -301,9 +301,7 @@ pub async fn place_order(
     // What each line commits.
     let mut planned = Vec::new();
     for (i, line, r) in &resolved {
-        let product = store::catalogue::get(&txn, &line.product_code)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let product = r.product.clone();
         let ordered = OrderedLine {
             unit: product.spec.unit,
             price: r.price,
@@ -516,9 +514,8 @@ pub async fn notify<C: ConnectionTrait>(
         .unwrap_or_else(|| t.municipality_code.clone());
     let mut products = Vec::new();
     for l in lines {
-        let name = store::catalogue::get(txn, &l.product_code)
+        let name = store::catalogue::name_of(txn, &l.product_code)
             .await?
-            .map(|p| p.spec.name)
             .unwrap_or_else(|| l.product_code.clone());
         products.push(format!(
             "{name} ({}), start {}",

@@ -5,9 +5,10 @@ use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 
 use crate::auth::Principal;
-use crate::domain::catalogue::ProductSpec;
+use crate::domain::catalogue::{ProductSpec, ProductStatus};
 use crate::domain::money::Money;
 use crate::error::{AppError, AppResult};
+use crate::services::catalogue_cache::{self, CatalogueCache};
 use crate::store;
 use crate::store::catalogue::StoredProduct;
 
@@ -69,35 +70,39 @@ fn contract_scope(principal: &Principal, requested: Option<&str>) -> AppResult<O
 }
 
 /// Products matching the filter, ordered by code, with the contract price where a
-/// contract scopes the view.
+/// contract scopes the view. The catalogue and the contract's terms come from `cache`
+/// (checked against the database's catalogue generation), not once per product.
 pub async fn search<C: ConnectionTrait>(
     db: &C,
+    cache: &CatalogueCache,
     principal: &Principal,
     filter: &ProductFilter,
 ) -> AppResult<Vec<(ProductSpec, Option<Money>)>> {
     let scope = contract_scope(principal, filter.contracted_for.as_deref())?;
-    let mut out = Vec::new();
-    for stored in store::catalogue::all(db).await? {
-        if !matches(&stored.spec, filter) {
-            continue;
-        }
-        match &scope {
-            None => out.push((stored.spec, None)),
-            Some(municipality) => {
-                if let Some(price) = store::contracts::contract_price(
-                    db,
-                    municipality,
-                    stored.spec.code.as_str(),
-                    filter.on,
-                )
-                .await?
-                {
-                    out.push((stored.spec, Some(price)));
-                }
-            }
-        }
-    }
-    Ok(out)
+    // Read before the data: what is loaded after it is at least this new.
+    let generation = catalogue_cache::generation(db).await?;
+    let terms = match &scope {
+        Some(municipality) => Some(
+            cache
+                .terms(db, principal, municipality, filter.on, generation)
+                .await?,
+        ),
+        None => None,
+    };
+    let products = cache.products(db, generation).await?;
+    let matching = products
+        .iter()
+        .filter(|stored| matches(&stored.spec, filter));
+    Ok(match &terms {
+        None => matching.map(|stored| (stored.spec.clone(), None)).collect(),
+        Some(terms) => matching
+            .filter_map(|stored| {
+                let active = stored.spec.status == ProductStatus::Active;
+                let price = terms.price(stored.spec.code.as_str(), active)?;
+                Some((stored.spec.clone(), Some(price)))
+            })
+            .collect(),
+    })
 }
 
 /// One product; for a casemanager only when their contract contains it.

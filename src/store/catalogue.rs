@@ -156,6 +156,28 @@ pub async fn get<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Option<Sto
     assemble(row, groups, milestones, prices).map(Some)
 }
 
+/// A product's name alone (for messages), in one query.
+pub async fn name_of<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Option<String>> {
+    Ok(product::Entity::find_by_id(code.to_string())
+        .one(db)
+        .await?
+        .map(|p| p.name))
+}
+
+/// The catalogue generation: a number that database triggers bump with every change to
+/// what the product list shows (migration `m20261201_000003_catalogue_generation`).
+pub async fn generation<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT value FROM catalogue_generation WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| AppError::Internal("catalogue_generation ontbreekt".into()))?;
+    Ok(row.try_get("", "value")?)
+}
+
 pub async fn price_versions<C: ConnectionTrait>(
     db: &C,
     code: &str,

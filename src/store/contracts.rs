@@ -1,6 +1,8 @@
 //! Contracts and their lines. Reads take the `Principal`: a casemanager sees only their
 //! own municipality's contracts; another's answers as not found.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -12,6 +14,7 @@ use crate::domain::money::Money;
 use crate::domain::role::Role;
 use crate::entities::{contract, contract_line, contract_line_price};
 use crate::error::{AppError, AppResult};
+use crate::store::catalogue::StoredProduct;
 
 /// Who may read contracts at all.
 fn may_read(principal: &Principal) -> AppResult<()> {
@@ -132,6 +135,8 @@ pub struct Resolved {
     pub contract: contract::Model,
     pub line: contract_line::Model,
     pub price: Money,
+    /// The product as read for the decision (callers need not read it again).
+    pub product: StoredProduct,
 }
 
 /// What municipality M pays for product P on date D, or why it cannot be ordered.
@@ -142,16 +147,11 @@ pub async fn resolve<C: ConnectionTrait>(
     product_code: &str,
     date: NaiveDate,
 ) -> AppResult<Result<Resolved, NotOrderable>> {
-    let product_active = match crate::store::catalogue::get(db, product_code).await? {
-        Some(p) => p.spec.status == crate::domain::catalogue::ProductStatus::Active,
-        None => return Ok(Err(NotOrderable::NotContracted)),
+    let Some(product) = crate::store::catalogue::get(db, product_code).await? else {
+        return Ok(Err(NotOrderable::NotContracted));
     };
-    let covering = contract::Entity::find()
-        .filter(contract::Column::MunicipalityCode.eq(municipality))
-        .filter(contract::Column::ValidFrom.lte(date))
-        .filter(contract::Column::ValidTo.gte(date))
-        .one(db)
-        .await?;
+    let product_active = product.spec.status == crate::domain::catalogue::ProductStatus::Active;
+    let covering = covering_contract(db, municipality, date).await?;
     let terms = covering.as_ref().map(terms_of).transpose()?;
     let line = match &covering {
         Some(c) => {
@@ -176,12 +176,105 @@ pub async fn resolve<C: ConnectionTrait>(
             contract,
             line,
             price,
+            product,
         })),
         (Ok(_), _, _) => Err(AppError::Internal(
             "prijs gevonden zonder contractregel".into(),
         )),
         (Err(reason), _, _) => Ok(Err(reason)),
     }
+}
+
+/// The municipality's contract that covers the date (contracts of one municipality do
+/// not overlap).
+async fn covering_contract<C: ConnectionTrait>(
+    db: &C,
+    municipality: &str,
+    date: NaiveDate,
+) -> AppResult<Option<contract::Model>> {
+    Ok(contract::Entity::find()
+        .filter(contract::Column::MunicipalityCode.eq(municipality))
+        .filter(contract::Column::ValidFrom.lte(date))
+        .filter(contract::Column::ValidTo.gte(date))
+        .one(db)
+        .await?)
+}
+
+/// A municipality's contract terms on one date for every product at once: what
+/// [`resolve`] reads for one product, read in three queries for the whole catalogue.
+#[derive(Debug, Clone)]
+pub struct ContractedTerms {
+    date: NaiveDate,
+    contract: Option<ContractTerms>,
+    /// The covering contract's lines by product code.
+    lines: BTreeMap<String, LineTerms>,
+}
+
+impl ContractedTerms {
+    /// The agreed price of a product on the date, as `contract_price` gives it, or none
+    /// when it cannot be ordered then.
+    pub fn price(&self, product_code: &str, product_active: bool) -> Option<Money> {
+        resolve_price(
+            product_active,
+            self.contract.as_ref(),
+            self.lines.get(product_code),
+            self.date,
+        )
+        .ok()
+    }
+}
+
+/// Not found for a principal scoped to another municipality than `municipality`.
+pub fn check_scope(principal: &Principal, municipality: &str) -> AppResult<()> {
+    match principal.municipality_scope() {
+        Some(own) if own != municipality => Err(AppError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+/// The contract terms of `municipality` on `date`. A principal scoped to another
+/// municipality gets not found.
+pub async fn contracted_terms<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    municipality: &str,
+    date: NaiveDate,
+) -> AppResult<ContractedTerms> {
+    check_scope(principal, municipality)?;
+    let mut terms = ContractedTerms {
+        date,
+        contract: None,
+        lines: BTreeMap::new(),
+    };
+    let Some(covering) = covering_contract(db, municipality, date).await? else {
+        return Ok(terms);
+    };
+    terms.contract = Some(terms_of(&covering)?);
+    let lines = lines(db, &covering.id).await?;
+    let mut prices: BTreeMap<String, Vec<(NaiveDate, Money)>> = BTreeMap::new();
+    for p in contract_line_price::Entity::find()
+        .filter(
+            contract_line_price::Column::ContractLineId.is_in(lines.iter().map(|l| l.id.clone())),
+        )
+        .order_by_asc(contract_line_price::Column::ContractLineId)
+        .order_by_asc(contract_line_price::Column::EffectiveFrom)
+        .all(db)
+        .await?
+    {
+        prices
+            .entry(p.contract_line_id)
+            .or_default()
+            .push((p.effective_from, Money::from_cents(p.price_cents)));
+    }
+    for line in lines {
+        let line_terms = LineTerms {
+            valid_from: line.valid_from,
+            valid_to: line.valid_to,
+            prices: prices.remove(&line.id).unwrap_or_default(),
+        };
+        terms.lines.insert(line.product_code, line_terms);
+    }
+    Ok(terms)
 }
 
 /// The agreed price, when the product can be ordered on that date.

@@ -1,6 +1,8 @@
 //! API bearer tokens for integrations, stored hashed.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef,
+};
 use serde_json::json;
 
 use super::{audit, new_id, now};
@@ -41,19 +43,22 @@ pub async fn create<C: ConnectionTrait>(
     Ok(token)
 }
 
-/// The user and token label behind a bearer token.
+/// The user and token label behind a bearer token: one indexed lookup of the token's
+/// SHA-256 joined to its user, on every API request.
 pub async fn user_of<C: ConnectionTrait>(
     db: &C,
     token: &str,
 ) -> AppResult<Option<(user::Model, String)>> {
-    let Some(found) = api_token::Entity::find()
+    let owner: RelationDef = api_token::Entity::belongs_to(user::Entity)
+        .from(api_token::Column::UserId)
+        .to(user::Column::Id)
+        .into();
+    let found = api_token::Entity::find()
+        .join(JoinType::InnerJoin, owner)
         .filter(api_token::Column::TokenHash.eq(token_hash(token)))
         .filter(api_token::Column::Revoked.eq(false))
+        .select_also(user::Entity)
         .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let user = user::Entity::find_by_id(found.user_id).one(db).await?;
-    Ok(user.map(|u| (u, found.label)))
+        .await?;
+    Ok(found.and_then(|(token, user)| user.map(|u| (u, token.label))))
 }

@@ -26,6 +26,7 @@ use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::trajectory::Frequency;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::services::catalogue_cache::CatalogueCache;
 use crate::services::ordering::{self, Idempotency};
 use crate::services::products::{self as product_queries, ProductFilter};
 use crate::store;
@@ -144,6 +145,7 @@ struct CafetariaPage {
 #[rocket::get("/cafetaria?<q>&<domain>&<target_group>&<op>&<client>")]
 async fn cafetaria(
     db: &State<DatabaseConnection>,
+    cache: &State<CatalogueCache>,
     cm: Casemanager,
     csrf: CsrfToken,
     q: Option<String>,
@@ -173,7 +175,7 @@ async fn cafetaria(
         .into_iter()
         .map(|g| (g.code, g.name))
         .collect();
-    let products = product_queries::search(db, &cm.0, &filter)
+    let products = product_queries::search(db, cache.inner(), &cm.0, &filter)
         .await?
         .into_iter()
         .map(|(spec, price)| ProductCard {

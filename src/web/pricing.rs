@@ -17,6 +17,7 @@ use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::catalogue as catalogue_service;
+use crate::services::catalogue_cache::CatalogueCache;
 use crate::services::products::{self as product_queries, ProductFilter};
 use crate::store;
 
@@ -43,9 +44,11 @@ struct ProductsPage {
     rows: Vec<ProductRow>,
 }
 
+#[allow(clippy::too_many_arguments)]
 #[rocket::get("/prijzen/producten?<q>&<domain>&<target_group>&<status>")]
 async fn products(
     db: &State<DatabaseConnection>,
+    cache: &State<CatalogueCache>,
     pricing: Pricing,
     csrf: CsrfToken,
     q: Option<String>,
@@ -61,7 +64,7 @@ async fn products(
         contracted_for: None,
         on: today(),
     };
-    let rows = product_queries::search(db.inner(), &pricing.0, &filter)
+    let rows = product_queries::search(db.inner(), cache.inner(), &pricing.0, &filter)
         .await?
         .into_iter()
         .map(|(spec, _)| ProductRow {

@@ -1,7 +1,9 @@
 //! Two servers on one database (PostgreSQL in CI, a SQLite file otherwise): caps hold
-//! across them, simultaneous invoice runs bill once, and numbering stays gapless.
+//! across them, simultaneous invoice runs bill once, numbering stays gapless, and one
+//! server's product list shows the other's changes at once.
 
 use rocket::http::{Method, Status};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::harness::*;
@@ -158,4 +160,69 @@ async fn simultaneous_invoice_runs_on_two_servers_bill_once_and_number_gaplessly
     let year = chrono::Datelike::year(&chrono::Local::now().date_naive());
     let expected: Vec<String> = (1..=7).map(|n| format!("{year}-{n:06}")).collect();
     assert_eq!(numbers, expected);
+}
+
+/// The contract price a casemanager's product list shows for a product in mid-2030, or
+/// none when the product is not listed.
+async fn listed_price(app: &TestApp, who: &As, code: &str) -> Option<String> {
+    let reply = app
+        .get(who, "/api/v1/products?on=2030-07-01&limit=500")
+        .await;
+    assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+    reply.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|p| p["code"] == code)
+        .map(|p| p["contract_price"].as_str().unwrap_or_default().to_string())
+}
+
+/// Each server keeps the product list in memory; a change made through the other server,
+/// or by a statement no server made, shows in the next list.
+#[rocket::async_test]
+async fn a_servers_product_list_shows_changes_made_elsewhere_at_once() {
+    let a = TestApp::on_file().await;
+    let b = a.second_server().await;
+    let contract = boxtel_2030(&a, "10000000.00").await;
+    let cm = b.login_as(CASEMANAGER_BOXTEL).await;
+    assert_eq!(
+        listed_price(&b, &cm, "REI-WERKFIT").await.as_deref(),
+        Some("3450.00")
+    );
+
+    // An amendment through server a.
+    let pricing = a.login_as(PRICING).await;
+    let amended = a
+        .send_json(
+            Method::Put,
+            &pricing,
+            &format!("/api/v1/contracts/{contract}/lines/REI-WERKFIT"),
+            r#"{"price": "3600.00", "effective_from": "2030-07-01"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(amended.status, Status::Ok, "{}", amended.body);
+    assert_eq!(
+        listed_price(&b, &cm, "REI-WERKFIT").await.as_deref(),
+        Some("3600.00")
+    );
+
+    // Statements straight to the database: a price, and a product retired.
+    a.db.execute_unprepared(&format!(
+        "UPDATE contract_line_prices SET price_cents = 99900 WHERE contract_line_id IN \
+         (SELECT id FROM contract_lines WHERE contract_id = '{contract}' AND product_code = 'DIAG-AANZET')"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        listed_price(&b, &cm, "DIAG-AANZET").await.as_deref(),
+        Some("999.00")
+    );
+    assert!(listed_price(&b, &cm, "PLANREGIE-MAAND").await.is_some());
+    a.db.execute_unprepared(
+        "UPDATE products SET status = 'retired' WHERE code = 'PLANREGIE-MAAND'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed_price(&b, &cm, "PLANREGIE-MAAND").await, None);
 }

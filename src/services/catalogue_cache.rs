@@ -1,0 +1,123 @@
+//! The product list's data kept in memory between requests: the catalogue, and contract
+//! terms per municipality and date.
+//!
+//! Each use first reads the catalogue generation, one row that database triggers bump in
+//! the same transaction as any change to products, their target groups, milestones and
+//! list prices, or to contracts, their lines and price amendments, whoever makes it (this
+//! server, a second server on the same database, the command line). What was cached under
+//! another generation is dropped. The generation is read before the data is loaded, so
+//! loaded data is never older than the generation it is kept under.
+//!
+//! Orders never read this cache: the price an order locks is resolved from the database
+//! inside the order's transaction (`store::contracts::resolve`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::NaiveDate;
+use sea_orm::ConnectionTrait;
+
+use crate::auth::Principal;
+use crate::error::AppResult;
+use crate::store;
+use crate::store::catalogue::StoredProduct;
+use crate::store::contracts::ContractedTerms;
+
+/// Contract terms kept at most (municipality × date); past it the map starts afresh.
+const MAX_TERMS: usize = 1024;
+
+#[derive(Default)]
+pub struct CatalogueCache {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    generation: Option<i64>,
+    products: Option<Arc<Vec<StoredProduct>>>,
+    terms: HashMap<(String, NaiveDate), Arc<ContractedTerms>>,
+}
+
+impl State {
+    /// Makes the state hold `generation`: true when data loaded at that generation
+    /// may be kept (false when the cache already holds a newer one).
+    fn advance_to(&mut self, generation: i64) -> bool {
+        match self.generation {
+            Some(current) if current == generation => true,
+            Some(current) if current > generation => false,
+            _ => {
+                *self = State {
+                    generation: Some(generation),
+                    ..State::default()
+                };
+                true
+            }
+        }
+    }
+}
+
+/// The catalogue generation now; read it before the data it validates.
+pub async fn generation<C: ConnectionTrait>(db: &C) -> AppResult<i64> {
+    store::catalogue::generation(db).await
+}
+
+impl CatalogueCache {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The state is replaced whole or not at all: a panic elsewhere leaves it usable.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Every product, as `store::catalogue::all` reads them, at `generation`.
+    pub async fn products<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        generation: i64,
+    ) -> AppResult<Arc<Vec<StoredProduct>>> {
+        {
+            let state = self.state();
+            if state.generation == Some(generation) {
+                if let Some(products) = &state.products {
+                    return Ok(products.clone());
+                }
+            }
+        }
+        let products = Arc::new(store::catalogue::all(db).await?);
+        let mut state = self.state();
+        if state.advance_to(generation) {
+            state.products = Some(products.clone());
+        }
+        Ok(products)
+    }
+
+    /// A municipality's contract terms on a date, at `generation`. The principal's scope
+    /// is checked on every call, cached or not.
+    pub async fn terms<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        principal: &Principal,
+        municipality: &str,
+        date: NaiveDate,
+        generation: i64,
+    ) -> AppResult<Arc<ContractedTerms>> {
+        store::contracts::check_scope(principal, municipality)?;
+        let key = (municipality.to_string(), date);
+        {
+            let state = self.state();
+            if state.generation == Some(generation) {
+                if let Some(terms) = state.terms.get(&key) {
+                    return Ok(terms.clone());
+                }
+            }
+        }
+        let terms =
+            Arc::new(store::contracts::contracted_terms(db, principal, municipality, date).await?);
+        let mut state = self.state();
+        if state.advance_to(generation) {
+            if state.terms.len() >= MAX_TERMS {
+                state.terms.clear();
+            }
+            state.terms.insert(key, terms.clone());
+        }
+        Ok(terms)
+    }
+}
