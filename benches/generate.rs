@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench generate -- --scale 10 --db sqlite` (`--force` regenerates).
 //! SQLite files go to `BENCH_DATA_DIR` (default target/bench-data); PostgreSQL databases
-//! `plusmarkt_bench_s<scale>` to `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432).
+//! `plusmarkt_bench_s<scale>` (or `$BENCH_DB_PREFIX_s<scale>`) to `BENCH_PG_URL` (default postgres://postgres@127.0.0.1:5432).
 
 mod common;
 

@@ -10,7 +10,8 @@
 //!
 //! What the floor computes, exactly (the generated data has no corrections and nothing
 //! outside a line's dates, volume or budget, so no item is held):
-//! - inspanning (uur, dagdeel, stuk): per delivery with period <= P of a started, completed
+//! - inspanning (uur, dagdeel, stuk): per delivery (the generator writes 2 or 3 per line and
+//!   month, their sum within the volume) with period <= P of a started, completed
 //!   or stopped line: round_half_up(unit_price_cents × quantity_thousandths / 1000);
 //! - traject: per milestone reached by a registration (start event = `start`, complete
 //!   event = `afronding`, milestone event = its name) that the product has, dated on or
@@ -147,12 +148,11 @@ async fn child(kind: &str, url: &str, period: Period) {
             let bills = plusmarkt::services::invoicing::compute(&db, period)
                 .await
                 .expect("compute");
-            items = bills.iter().map(|b| b.items.len()).sum();
+            items = bills.iter().map(|b| b.lines).sum();
             held = bills.iter().map(|b| b.held.len()).sum();
             written = 0;
             for b in &bills {
-                let net: i64 = b.items.iter().map(|(_, i)| i.amount.to_cents()).sum();
-                totals.insert(b.municipality.code.clone(), net);
+                totals.insert(b.municipality.code.clone(), b.totals().1.net.to_cents());
             }
         }
         "run" => {
@@ -160,7 +160,7 @@ async fn child(kind: &str, url: &str, period: Period) {
             let outcome = plusmarkt::services::invoicing::run(&db, &principal, period)
                 .await
                 .expect("run");
-            items = outcome.bills.iter().map(|b| b.items.len()).sum();
+            items = outcome.bills.iter().map(|b| b.lines).sum();
             held = outcome.bills.iter().map(|b| b.held.len()).sum();
             written = outcome.lines_created;
             for inv in &outcome.invoices {

@@ -8,6 +8,7 @@
 # Needs wrk (apt-get install -y wrk) and, for PostgreSQL, a server at BENCH_PG_URL
 # (default postgres://postgres@127.0.0.1:5432). Generated databases go to BENCH_DATA_DIR
 # (default target/bench-data); they are kept between runs and removed with CLEAN=1.
+# BENCH_DB_PREFIX (default plusmarkt_bench) names the PostgreSQL bench databases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALES="${SCALES:-1,10}"
@@ -37,6 +38,6 @@ echo "wrote benches/RESULTS.md" >&2
 if [ "${CLEAN:-0}" = 1 ]; then
   rm -rf "${BENCH_DATA_DIR:-target/bench-data}"
   for s in "${scales[@]}"; do
-    psql "${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}/postgres" -qc "DROP DATABASE IF EXISTS plusmarkt_bench_s$s WITH (FORCE)" || true
+    psql "${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}/postgres" -qc "DROP DATABASE IF EXISTS ${BENCH_DB_PREFIX:-plusmarkt_bench}_s$s WITH (FORCE)" || true
   done
 fi

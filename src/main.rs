@@ -336,7 +336,7 @@ async fn invoice(config: Config, command: InvoiceCommand) -> Result<(), String> 
             "  {:<8} {:<22} {:>4} regels  netto {:>14}  btw {:>12}  totaal {:>14}",
             bill.municipality.code,
             bill.municipality.name,
-            bill.items.len(),
+            bill.lines,
             t.net.format_nl(),
             t.vat.format_nl(),
             t.total.format_nl()

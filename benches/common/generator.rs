@@ -1,7 +1,9 @@
 //! Deterministic bench data: municipalities, one active contract each for `year` (every
 //! active product at its list price), clients, trajectories with started lines and their
-//! registrations. Written with multi-row INSERTs in a few large transactions, shaped like
-//! what the services write (ids as UUID strings, cents, thousandths, statuses as strings).
+//! registrations (~10 per trajectory: start, milestone and completion events, and for
+//! effort lines 2 or 3 deliveries a month). Written with multi-row INSERTs in a few large
+//! transactions, shaped like what the services write (ids as UUID strings, cents,
+//! thousandths, statuses as strings).
 //!
 //! What is generated stays within the rules the billing applies (inside line dates, under
 //! volume, no budget, no corrections), so nothing is held and every computed item is billed.
@@ -384,18 +386,26 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                             let last = end.min(to);
                             let mut m = date(start.year(), start.month(), 1);
                             while m <= last {
-                                let dq = 250 * rng.gen_range(q / 500..=q / 250);
-                                dels.rows.push(delivery::ActiveModel::from(delivery::Model {
-                                    id: id(&mut rng),
-                                    trajectory_line_id: line_id.clone(),
-                                    period: format!("{:04}-{:02}", m.year(), m.month()),
-                                    quantity_thousandths: dq,
-                                    note: None,
-                                    corrects_id: None,
-                                    created_at: created,
-                                    created_by: "bench".into(),
-                                }));
-                                counts.deliveries += 1;
+                                // A month's quantity (at most q, at least 4 quarter units) is
+                                // registered in 2 or 3 parts, as weekly registrations would be:
+                                // ~10 registrations per trajectory overall, as issue 10 names.
+                                let quarters = rng.gen_range(q / 500..=q / 250);
+                                let parts = rng.gen_range(2..=3i64);
+                                for part in 0..parts {
+                                    let share =
+                                        quarters / parts + i64::from(part < quarters % parts);
+                                    dels.rows.push(delivery::ActiveModel::from(delivery::Model {
+                                        id: id(&mut rng),
+                                        trajectory_line_id: line_id.clone(),
+                                        period: format!("{:04}-{:02}", m.year(), m.month()),
+                                        quantity_thousandths: 250 * share,
+                                        note: None,
+                                        corrects_id: None,
+                                        created_at: created,
+                                        created_by: "bench".into(),
+                                    }));
+                                    counts.deliveries += 1;
+                                }
                                 m = if m.month() == 12 {
                                     date(m.year() + 1, 1, 1)
                                 } else {

@@ -70,8 +70,11 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
+/// `BENCH_DB_PREFIX` (default `plusmarkt_bench`) and the scale: sessions sharing a
+/// PostgreSQL server keep their bench databases apart with their own prefix.
 pub fn database_name(scale: usize) -> String {
-    format!("plusmarkt_bench_s{scale}")
+    let prefix = std::env::var("BENCH_DB_PREFIX").unwrap_or_else(|_| "plusmarkt_bench".into());
+    format!("{prefix}_s{scale}")
 }
 
 /// The URL of the generated database of `scale`.

@@ -130,13 +130,13 @@ pub fn run_result(
         preview,
         invoices: bills
             .iter()
-            .filter(|b| !b.items.is_empty())
+            .filter(|b| b.lines > 0)
             .map(|b| {
                 let (_, t) = b.totals();
                 RunInvoice {
                     municipality: b.municipality.code.clone(),
                     name: b.municipality.name.clone(),
-                    lines: b.items.len(),
+                    lines: b.lines,
                     net: t.net.to_string(),
                     vat: t.vat.to_string(),
                     total: t.total.to_string(),

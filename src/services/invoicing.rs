@@ -4,13 +4,14 @@
 //! from a gapless counter; a credit note reverses lines and releases their claims.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, Statement,
+    FromQueryResult, QueryFilter, Statement,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -28,50 +29,91 @@ use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::Status;
 use crate::domain::vat::{totals, VatCategory};
 use crate::entities::{
-    billing_claim, client, delivery, invoice, invoice_line, line_event, municipality, trajectory,
-    trajectory_line,
+    billing_claim, invoice, invoice_line, municipality, trajectory, trajectory_line,
 };
 use crate::error::{AppError, AppResult};
 use crate::store::db::placeholder;
 use crate::store::{self, new_id, now};
 
-/// An order line with what an invoice line needs to name it.
+/// An order line with what an invoice line needs to name it. The items of a line share
+/// one context, and the lines of a trajectory share its row and their product's spec.
 #[derive(Debug, Clone)]
 pub struct LineContext {
-    pub trajectory: trajectory::Model,
+    pub trajectory: Arc<trajectory::Model>,
     pub line: trajectory_line::Model,
-    pub product: ProductSpec,
+    pub product: Arc<ProductSpec>,
     pub client_ref: String,
 }
 
-/// What one municipality would be billed.
+/// What one municipality would be billed: the number of lines and their net amounts per
+/// VAT category (the items themselves are written by a run and then dropped, so the bills
+/// of all municipalities never sit in memory at once).
 #[derive(Debug, Clone)]
 pub struct MunicipalityBill {
     pub municipality: municipality::Model,
-    pub items: Vec<(LineContext, BillableItem)>,
-    pub held: Vec<(LineContext, HeldItem)>,
+    /// Items to bill now.
+    pub lines: usize,
+    /// Net amount of those items per VAT category.
+    pub net_by_vat: Vec<(VatCategory, Money)>,
+    pub held: Vec<(Arc<LineContext>, HeldItem)>,
     /// Billed earlier with another amount or no longer expected: finance credits these.
     pub to_review: Vec<(String, String)>,
 }
 
 impl MunicipalityBill {
+    /// VAT per category on the sum of the lines, as on the invoice.
     pub fn totals(
         &self,
     ) -> (
         Vec<crate::domain::vat::VatSubtotal>,
         crate::domain::vat::Totals,
     ) {
-        let lines: Vec<(VatCategory, Money)> = self
-            .items
-            .iter()
-            .map(|(c, i)| (c.product.vat_category, i.amount))
-            .collect();
-        totals(&lines)
+        totals(&self.net_by_vat)
     }
 }
 
+/// A municipality's bill with the items to write.
+struct ComputedBill {
+    bill: MunicipalityBill,
+    items: Vec<(Arc<LineContext>, BillableItem)>,
+}
+
+/// Net amount per VAT category of the items: VAT is computed on these sums, so they are
+/// all an invoice's totals need.
+fn net_by_vat(items: &[(Arc<LineContext>, BillableItem)]) -> Vec<(VatCategory, Money)> {
+    let mut sums: BTreeMap<&'static str, (VatCategory, Money)> = BTreeMap::new();
+    for (ctx, item) in items {
+        let category = ctx.product.vat_category;
+        sums.entry(category.as_str())
+            .or_insert((category, Money::ZERO))
+            .1 += item.amount;
+    }
+    sums.into_values().collect()
+}
+
+/// The columns of an event registration that billing reads.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct EventRow {
+    pub id: String,
+    pub trajectory_line_id: String,
+    pub kind: String,
+    pub date: NaiveDate,
+    pub milestone: Option<String>,
+    pub corrects_id: Option<String>,
+}
+
+/// The columns of a delivery registration that billing reads.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub trajectory_line_id: String,
+    pub period: String,
+    pub quantity_thousandths: i64,
+    pub corrects_id: Option<String>,
+}
+
 /// Registrations not replaced by a later correction.
-fn live_events(events: &[line_event::Model]) -> Vec<&line_event::Model> {
+fn live_events(events: &[EventRow]) -> Vec<&EventRow> {
     let corrected: std::collections::HashSet<&str> = events
         .iter()
         .filter_map(|e| e.corrects_id.as_deref())
@@ -85,8 +127,8 @@ fn live_events(events: &[line_event::Model]) -> Vec<&line_event::Model> {
 /// The billing input of one order line, from its registrations.
 pub fn billing_input(
     ctx: &LineContext,
-    events: &[line_event::Model],
-    deliveries: &[delivery::Model],
+    events: &[EventRow],
+    deliveries: &[DeliveryRow],
 ) -> LineForBilling {
     let live_events = live_events(events);
     let start = live_events
@@ -182,134 +224,206 @@ async fn billed_records<C: ConnectionTrait>(
 }
 
 /// Computes what each municipality should be billed up to the end of `period`, minus
-/// what live claims already hold. Writes nothing.
+/// what live claims already hold. Writes nothing. One municipality at a time: its items
+/// are summed and dropped before the next is loaded.
 pub async fn compute<C: ConnectionTrait>(
     db: &C,
     period: Period,
 ) -> AppResult<Vec<MunicipalityBill>> {
-    let products: HashMap<String, ProductSpec> = store::catalogue::all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.spec.code.as_str().to_string(), p.spec))
-        .collect();
+    let catalogue = catalogue(db).await?;
     let mut bills = Vec::new();
     for m in store::municipalities::list(db).await? {
-        let trajectories = trajectory::Entity::find()
-            .filter(trajectory::Column::MunicipalityCode.eq(m.code.clone()))
-            .all(db)
-            .await?;
-        if trajectories.is_empty() {
-            continue;
-        }
-        let by_id: HashMap<String, trajectory::Model> = trajectories
-            .into_iter()
-            .map(|t| (t.id.clone(), t))
-            .collect();
-        let ids: Vec<String> = by_id.keys().cloned().collect();
-        let mut lines = Vec::new();
-        for chunk in ids.chunks(500) {
-            lines.extend(
-                trajectory_line::Entity::find()
-                    .filter(trajectory_line::Column::TrajectoryId.is_in(chunk.to_vec()))
-                    .filter(trajectory_line::Column::Status.is_in([
-                        Status::Started.as_str(),
-                        Status::Completed.as_str(),
-                        Status::Stopped.as_str(),
-                    ]))
-                    .all(db)
-                    .await?,
-            );
-        }
-        let line_ids: Vec<String> = lines.iter().map(|l| l.id.clone()).collect();
-        let mut events: HashMap<String, Vec<line_event::Model>> = HashMap::new();
-        let mut deliveries: HashMap<String, Vec<delivery::Model>> = HashMap::new();
-        for chunk in line_ids.chunks(500) {
-            for e in line_event::Entity::find()
-                .filter(line_event::Column::TrajectoryLineId.is_in(chunk.to_vec()))
-                .all(db)
-                .await?
-            {
-                events
-                    .entry(e.trajectory_line_id.clone())
-                    .or_default()
-                    .push(e);
-            }
-            for d in delivery::Entity::find()
-                .filter(delivery::Column::TrajectoryLineId.is_in(chunk.to_vec()))
-                .all(db)
-                .await?
-            {
-                deliveries
-                    .entry(d.trajectory_line_id.clone())
-                    .or_default()
-                    .push(d);
-            }
-        }
-        let client_ids: Vec<String> = by_id.values().map(|t| t.client_id.clone()).collect();
-        let mut clients: HashMap<String, String> = HashMap::new();
-        for chunk in client_ids.chunks(500) {
-            for c in client::Entity::find()
-                .filter(client::Column::Id.is_in(chunk.to_vec()))
-                .all(db)
-                .await?
-            {
-                clients.insert(c.id.clone(), store::clients::masked_name(&c.name));
-            }
-        }
-        let mut expected = Vec::new();
-        let mut held = Vec::new();
-        let mut contexts: HashMap<String, LineContext> = HashMap::new();
-        for line in lines {
-            let (Some(t), Some(product)) = (
-                by_id.get(&line.trajectory_id),
-                products.get(&line.product_code),
-            ) else {
-                continue;
-            };
-            let ctx = LineContext {
-                client_ref: clients.get(&t.client_id).cloned().unwrap_or_default(),
-                trajectory: t.clone(),
-                product: product.clone(),
-                line,
-            };
-            let input = billing_input(
-                &ctx,
-                events.get(&ctx.line.id).map(Vec::as_slice).unwrap_or(&[]),
-                deliveries
-                    .get(&ctx.line.id)
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]),
-            );
-            let result = billable_items(&input, period);
-            expected.extend(result.items);
-            for h in result.held {
-                held.push((ctx.clone(), h));
-            }
-            contexts.insert(ctx.line.id.clone(), ctx);
-        }
-        let billed = billed_records(db, &m.code).await?;
-        let settlement = settle(expected, &billed);
-        let items: Vec<(LineContext, BillableItem)> = settlement
-            .to_bill
-            .into_iter()
-            .filter_map(|item| contexts.get(&item.line_id).map(|c| (c.clone(), item)))
-            .collect();
-        let mut to_review: Vec<(String, String)> = settlement
-            .changed
-            .iter()
-            .map(|(item, before)| (item.key.clone(), format!("eerder gefactureerd {}, nu {}: crediteer de regel, dan wordt opnieuw gefactureerd", before.format_nl(), item.amount.format_nl())))
-            .collect();
-        to_review.extend(settlement.no_longer_expected.iter().map(|b| (b.key.clone(), format!("eerder gefactureerd {}, volgens de registraties niet meer verschuldigd: crediteer de regel", b.amount.format_nl()))));
-        if !items.is_empty() || !held.is_empty() || !to_review.is_empty() {
-            bills.push(MunicipalityBill {
-                municipality: m,
-                items,
-                held,
-                to_review,
-            });
+        if let Some(computed) = compute_municipality(db, period, &catalogue, m).await? {
+            bills.push(computed.bill);
         }
     }
     Ok(bills)
+}
+
+/// The products by code, each shared by the contexts of its lines.
+async fn catalogue<C: ConnectionTrait>(db: &C) -> AppResult<HashMap<String, Arc<ProductSpec>>> {
+    Ok(store::catalogue::all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.spec.code.as_str().to_string(), Arc::new(p.spec)))
+        .collect())
+}
+
+#[derive(FromQueryResult)]
+struct ClientName {
+    id: String,
+    name: String,
+}
+
+/// One municipality's live order lines with their registrations.
+struct Registrations {
+    trajectories: HashMap<String, Arc<trajectory::Model>>,
+    lines: Vec<trajectory_line::Model>,
+    events: HashMap<String, Vec<EventRow>>,
+    deliveries: HashMap<String, Vec<DeliveryRow>>,
+    /// Client id -> masked name.
+    clients: HashMap<String, String>,
+}
+
+/// The statuses of order lines that can be billed, as an SQL list.
+fn live_statuses() -> String {
+    format!(
+        "('{}', '{}', '{}')",
+        Status::Started.as_str(),
+        Status::Completed.as_str(),
+        Status::Stopped.as_str()
+    )
+}
+
+/// Loads what billing a municipality needs: one query per table, each joining from the
+/// municipality's trajectories (idx_trajectories_municipality_status), then down the
+/// indexes on trajectory_lines.trajectory_id and the registrations' trajectory_line_id.
+async fn load_registrations<C: ConnectionTrait>(
+    db: &C,
+    municipality: &str,
+) -> AppResult<Registrations> {
+    let live = live_statuses();
+    let backend = db.get_database_backend();
+    let by_municipality = |sql: &str| {
+        Statement::from_sql_and_values(backend, placeholder(backend, sql), [municipality.into()])
+    };
+    let trajectories = trajectory::Entity::find()
+        .filter(trajectory::Column::MunicipalityCode.eq(municipality))
+        .all(db)
+        .await?;
+    let lines = trajectory_line::Entity::find()
+        .from_raw_sql(by_municipality(&format!(
+            "SELECT l.* FROM trajectories t JOIN trajectory_lines l ON l.trajectory_id = t.id \
+             WHERE t.municipality_code = $1 AND l.status IN {live}"
+        )))
+        .all(db)
+        .await?;
+    // Only the columns billing reads: every row crosses sqlx's channel and is decoded
+    // column by column, which is most of a preview's time.
+    let mut events: HashMap<String, Vec<EventRow>> = HashMap::new();
+    for e in EventRow::find_by_statement(by_municipality(&format!(
+        "SELECT e.id, e.trajectory_line_id, e.kind, e.date, e.milestone, e.corrects_id \
+         FROM trajectories t JOIN trajectory_lines l ON l.trajectory_id = t.id \
+         JOIN line_events e ON e.trajectory_line_id = l.id \
+         WHERE t.municipality_code = $1 AND l.status IN {live}"
+    )))
+    .all(db)
+    .await?
+    {
+        events
+            .entry(e.trajectory_line_id.clone())
+            .or_default()
+            .push(e);
+    }
+    let mut deliveries: HashMap<String, Vec<DeliveryRow>> = HashMap::new();
+    for d in DeliveryRow::find_by_statement(by_municipality(&format!(
+        "SELECT d.id, d.trajectory_line_id, d.period, d.quantity_thousandths, d.corrects_id \
+         FROM trajectories t JOIN trajectory_lines l ON l.trajectory_id = t.id \
+         JOIN deliveries d ON d.trajectory_line_id = l.id \
+         WHERE t.municipality_code = $1 AND l.status IN {live}"
+    )))
+    .all(db)
+    .await?
+    {
+        deliveries
+            .entry(d.trajectory_line_id.clone())
+            .or_default()
+            .push(d);
+    }
+    let clients = ClientName::find_by_statement(by_municipality(
+        "SELECT c.id, c.name FROM clients c WHERE c.id IN \
+         (SELECT t.client_id FROM trajectories t WHERE t.municipality_code = $1)",
+    ))
+    .all(db)
+    .await?
+    .into_iter()
+    .map(|c| (c.id, store::clients::masked_name(&c.name)))
+    .collect();
+    Ok(Registrations {
+        trajectories: trajectories
+            .into_iter()
+            .map(|t| (t.id.clone(), Arc::new(t)))
+            .collect(),
+        lines,
+        events,
+        deliveries,
+        clients,
+    })
+}
+
+/// What one municipality should be billed, with the items to write; `None` when it has
+/// nothing to bill, hold or review.
+async fn compute_municipality<C: ConnectionTrait>(
+    db: &C,
+    period: Period,
+    catalogue: &HashMap<String, Arc<ProductSpec>>,
+    m: municipality::Model,
+) -> AppResult<Option<ComputedBill>> {
+    let Registrations {
+        trajectories,
+        lines,
+        events,
+        deliveries,
+        clients,
+    } = load_registrations(db, &m.code).await?;
+    if trajectories.is_empty() {
+        return Ok(None);
+    }
+    let mut expected = Vec::new();
+    let mut held = Vec::new();
+    let mut contexts: HashMap<String, Arc<LineContext>> = HashMap::new();
+    for line in lines {
+        let (Some(t), Some(product)) = (
+            trajectories.get(&line.trajectory_id),
+            catalogue.get(&line.product_code),
+        ) else {
+            continue;
+        };
+        let ctx = Arc::new(LineContext {
+            client_ref: clients.get(&t.client_id).cloned().unwrap_or_default(),
+            trajectory: Arc::clone(t),
+            product: Arc::clone(product),
+            line,
+        });
+        let input = billing_input(
+            &ctx,
+            events.get(&ctx.line.id).map(Vec::as_slice).unwrap_or(&[]),
+            deliveries
+                .get(&ctx.line.id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+        );
+        let result = billable_items(&input, period);
+        expected.extend(result.items);
+        held.extend(result.held.into_iter().map(|h| (Arc::clone(&ctx), h)));
+        contexts.insert(ctx.line.id.clone(), ctx);
+    }
+    let billed = billed_records(db, &m.code).await?;
+    let settlement = settle(expected, &billed);
+    let items: Vec<(Arc<LineContext>, BillableItem)> = settlement
+        .to_bill
+        .into_iter()
+        .filter_map(|item| contexts.get(&item.line_id).map(|c| (Arc::clone(c), item)))
+        .collect();
+    let mut to_review: Vec<(String, String)> = settlement
+        .changed
+        .iter()
+        .map(|(item, before)| (item.key.clone(), format!("eerder gefactureerd {}, nu {}: crediteer de regel, dan wordt opnieuw gefactureerd", before.format_nl(), item.amount.format_nl())))
+        .collect();
+    to_review.extend(settlement.no_longer_expected.iter().map(|b| (b.key.clone(), format!("eerder gefactureerd {}, volgens de registraties niet meer verschuldigd: crediteer de regel", b.amount.format_nl()))));
+    if items.is_empty() && held.is_empty() && to_review.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(ComputedBill {
+        bill: MunicipalityBill {
+            municipality: m,
+            lines: items.len(),
+            net_by_vat: net_by_vat(&items),
+            held,
+            to_review,
+        },
+        items,
+    }))
 }
 
 /// What a run did.
@@ -385,7 +499,8 @@ async fn refresh_totals(
 
 /// Runs a period: one draft per municipality (lines added to its open draft of that
 /// period, if any). Only one run at a time: the run's first write takes the run lock row,
-/// so a second run waits and then finds nothing new to bill.
+/// so a second run waits and then finds nothing new to bill. Municipalities are computed
+/// and written one at a time, so memory stays that of the largest one.
 pub async fn run(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -403,99 +518,21 @@ pub async fn run(
         [run_id.clone().into(), now().into()],
     ))
     .await?;
-    let bills = compute(&txn, period).await?;
+    let catalogue = catalogue(&txn).await?;
+    let mut bills = Vec::new();
     let mut invoices = Vec::new();
     let mut lines_created = 0;
-    for bill in &bills {
-        if bill.items.is_empty() {
+    for m in store::municipalities::list(&txn).await? {
+        let Some(ComputedBill { bill, items }) =
+            compute_municipality(&txn, period, &catalogue, m).await?
+        else {
             continue;
-        }
-        let existing = invoice::Entity::find()
-            .filter(invoice::Column::MunicipalityCode.eq(bill.municipality.code.clone()))
-            .filter(invoice::Column::Period.eq(period.to_string()))
-            .filter(invoice::Column::Status.eq(InvoiceStatus::Draft.as_str()))
-            .filter(invoice::Column::Kind.eq("invoice"))
-            .one(&txn)
-            .await?;
-        let draft = match existing {
-            Some(d) => d,
-            None => {
-                let d = invoice::Model {
-                    id: new_id(),
-                    kind: "invoice".into(),
-                    number: None,
-                    municipality_code: bill.municipality.code.clone(),
-                    period: period.to_string(),
-                    status: InvoiceStatus::Draft.as_str().into(),
-                    issue_date: None,
-                    due_date: None,
-                    net_cents: 0,
-                    vat_cents: 0,
-                    total_cents: 0,
-                    credits_invoice_id: None,
-                    reason: None,
-                    content_hash: None,
-                    run_id: Some(run_id.clone()),
-                    created_at: now(),
-                    updated_at: now(),
-                    finalised_at: None,
-                    sent_at: None,
-                    paid_at: None,
-                };
-                invoice::Entity::insert(invoice::ActiveModel::from(d.clone()))
-                    .exec_without_returning(&txn)
-                    .await?;
-                d
-            }
         };
-        let start = store::invoices::lines(&txn, &draft.id).await?.len();
-        let mut sorted = bill.items.clone();
-        sorted.sort_by(|a, b| {
-            (
-                &a.0.trajectory.number,
-                a.0.line.position,
-                a.1.service_start,
-                &a.1.key,
-            )
-                .cmp(&(
-                    &b.0.trajectory.number,
-                    b.0.line.position,
-                    b.1.service_start,
-                    &b.1.key,
-                ))
-        });
-        for (i, (ctx, item)) in sorted.iter().enumerate() {
-            let line = line_of(&draft.id, start + i + 1, ctx, item);
-            invoice_line::Entity::insert(invoice_line::ActiveModel::from(line.clone()))
-                .exec_without_returning(&txn)
-                .await?;
-            // The primary key of the claim makes a second bill of this item fail.
-            billing_claim::Entity::insert(billing_claim::ActiveModel::from(billing_claim::Model {
-                billable_key: item.key.clone(),
-                invoice_line_id: line.id.clone(),
-                created_at: now(),
-            }))
-            .exec_without_returning(&txn)
-            .await?;
-            lines_created += 1;
+        if !items.is_empty() {
+            lines_created += items.len();
+            invoices.push(write_draft(&txn, principal, &run_id, period, &bill, items).await?);
         }
-        let (net, vat, total) = refresh_totals(&txn, &draft.id).await?;
-        store::audit::append(
-            &txn,
-            principal,
-            "invoice.draft",
-            "invoice",
-            &draft.id,
-            None,
-            Some(json!({"municipality": draft.municipality_code, "period": draft.period, "lines_added": sorted.len(), "net": net.to_string(), "vat": vat.to_string(), "total": total.to_string()})),
-        )
-        .await?;
-        if let Some(updated) = invoice::Entity::find_by_id(draft.id.clone())
-            .one(&txn)
-            .await?
-        {
-            invoices.push(updated);
-        }
+        bills.push(bill);
     }
     let held: usize = bills.iter().map(|b| b.held.len()).sum();
     crate::entities::invoice_run::Entity::insert(crate::entities::invoice_run::ActiveModel::from(
@@ -520,6 +557,113 @@ pub async fn run(
         lines_created,
         bills,
     })
+}
+
+/// The open draft of a municipality for a period, or a new one.
+async fn open_draft(
+    txn: &DatabaseTransaction,
+    municipality: &str,
+    period: Period,
+    run_id: &str,
+) -> AppResult<invoice::Model> {
+    let existing = invoice::Entity::find()
+        .filter(invoice::Column::MunicipalityCode.eq(municipality))
+        .filter(invoice::Column::Period.eq(period.to_string()))
+        .filter(invoice::Column::Status.eq(InvoiceStatus::Draft.as_str()))
+        .filter(invoice::Column::Kind.eq("invoice"))
+        .one(txn)
+        .await?;
+    if let Some(draft) = existing {
+        return Ok(draft);
+    }
+    let draft = invoice::Model {
+        id: new_id(),
+        kind: "invoice".into(),
+        number: None,
+        municipality_code: municipality.to_string(),
+        period: period.to_string(),
+        status: InvoiceStatus::Draft.as_str().into(),
+        issue_date: None,
+        due_date: None,
+        net_cents: 0,
+        vat_cents: 0,
+        total_cents: 0,
+        credits_invoice_id: None,
+        reason: None,
+        content_hash: None,
+        run_id: Some(run_id.to_string()),
+        created_at: now(),
+        updated_at: now(),
+        finalised_at: None,
+        sent_at: None,
+        paid_at: None,
+    };
+    invoice::Entity::insert(invoice::ActiveModel::from(draft.clone()))
+        .exec_without_returning(txn)
+        .await?;
+    Ok(draft)
+}
+
+/// Adds a municipality's items to its draft (after the lines it already has), with one
+/// billing claim per item, and sets the draft's totals from its old and new lines.
+async fn write_draft(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    run_id: &str,
+    period: Period,
+    bill: &MunicipalityBill,
+    mut items: Vec<(Arc<LineContext>, BillableItem)>,
+) -> AppResult<invoice::Model> {
+    let draft = open_draft(txn, &bill.municipality.code, period, run_id).await?;
+    let existing = store::invoices::net_by_vat(txn, &draft.id).await?;
+    items.sort_by(|a, b| {
+        (
+            &a.0.trajectory.number,
+            a.0.line.position,
+            a.1.service_start,
+            &a.1.key,
+        )
+            .cmp(&(
+                &b.0.trajectory.number,
+                b.0.line.position,
+                b.1.service_start,
+                &b.1.key,
+            ))
+    });
+    let start = existing.lines;
+    let lines: Vec<invoice_line::Model> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (ctx, item))| line_of(&draft.id, start + i + 1, ctx, item))
+        .collect();
+    let added = lines.len();
+    // The primary key of the claims makes a second bill of an item fail.
+    store::invoices::insert_lines_with_claims(txn, lines).await?;
+    let mut pairs = existing.net_by_vat;
+    pairs.extend(bill.net_by_vat.iter().copied());
+    let (_, t) = totals(&pairs);
+    invoice::Entity::update_many()
+        .col_expr(invoice::Column::NetCents, Expr::value(t.net.to_cents()))
+        .col_expr(invoice::Column::VatCents, Expr::value(t.vat.to_cents()))
+        .col_expr(invoice::Column::TotalCents, Expr::value(t.total.to_cents()))
+        .col_expr(invoice::Column::UpdatedAt, Expr::value(now()))
+        .filter(invoice::Column::Id.eq(draft.id.clone()))
+        .exec(txn)
+        .await?;
+    store::audit::append(
+        txn,
+        principal,
+        "invoice.draft",
+        "invoice",
+        &draft.id,
+        None,
+        Some(json!({"municipality": draft.municipality_code, "period": draft.period, "lines_added": added, "net": t.net.to_string(), "vat": t.vat.to_string(), "total": t.total.to_string()})),
+    )
+    .await?;
+    invoice::Entity::find_by_id(draft.id.clone())
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// A hash of everything a final invoice says, to show it never changed.
@@ -828,7 +972,7 @@ pub fn summary(bill: &MunicipalityBill) -> serde_json::Value {
     json!({
         "municipality": bill.municipality.code,
         "name": bill.municipality.name,
-        "lines": bill.items.len(),
+        "lines": bill.lines,
         "net": t.net.to_string(),
         "vat": t.vat.to_string(),
         "total": t.total.to_string(),

@@ -1,12 +1,19 @@
 //! Invoices, scoped: finance sees all; a casemanager sees their municipality's invoices
 //! once final; other roles none.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
 
 use crate::auth::Principal;
+use crate::domain::money::Money;
 use crate::domain::role::Role;
-use crate::entities::{invoice, invoice_line};
+use crate::domain::vat::VatCategory;
+use crate::entities::{billing_claim, invoice, invoice_line};
 use crate::error::{AppError, AppResult};
+use crate::store::db::placeholder;
+use crate::store::now;
 
 fn scoped(principal: &Principal) -> AppResult<sea_orm::Select<invoice::Entity>> {
     let query = invoice::Entity::find();
@@ -106,4 +113,92 @@ pub async fn credits_of<C: ConnectionTrait>(
         .order_by_asc(invoice::Column::CreatedAt)
         .all(db)
         .await?)
+}
+
+/// The lines an invoice has: how many, and their net amount per VAT category.
+#[derive(Debug, Clone, Default)]
+pub struct LineSums {
+    pub lines: usize,
+    pub net_by_vat: Vec<(VatCategory, Money)>,
+}
+
+/// Sums an invoice's lines per VAT category in the database (VAT is computed on these
+/// sums, so the lines themselves need not be read).
+pub async fn net_by_vat<C: ConnectionTrait>(db: &C, invoice_id: &str) -> AppResult<LineSums> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholder(
+                backend,
+                "SELECT vat_category, COUNT(*) AS lines, CAST(SUM(net_cents) AS BIGINT) AS net \
+                 FROM invoice_lines WHERE invoice_id = $1 GROUP BY vat_category",
+            ),
+            [invoice_id.into()],
+        ))
+        .await?;
+    let mut sums = LineSums::default();
+    for r in rows {
+        let category: String = r.try_get("", "vat_category")?;
+        let lines: i64 = r.try_get("", "lines")?;
+        let net: i64 = r.try_get("", "net")?;
+        sums.lines += usize::try_from(lines).unwrap_or(0);
+        sums.net_by_vat.push((
+            VatCategory::parse(&category).map_err(|e| AppError::Internal(e.to_string()))?,
+            Money::from_cents(net),
+        ));
+    }
+    Ok(sums)
+}
+
+/// Bound values per statement: SQLite allows 32,766, PostgreSQL 65,535.
+const BOUND_VALUES_PER_INSERT: usize = 30_000;
+/// Columns of invoice_lines and billing_claims.
+const INVOICE_LINE_COLUMNS: usize = 24;
+const CLAIM_COLUMNS: usize = 3;
+
+/// Inserts invoice lines and a billing claim for each line with a billable key, in
+/// multi-row INSERTs (a round trip per thousand rows rather than per row). A claim whose
+/// key is already claimed fails on the primary key, which is what makes double billing
+/// impossible.
+pub async fn insert_lines_with_claims(
+    txn: &DatabaseTransaction,
+    lines: Vec<invoice_line::Model>,
+) -> AppResult<()> {
+    let created_at = now();
+    let claims: Vec<billing_claim::ActiveModel> = lines
+        .iter()
+        .filter_map(|l| {
+            Some(billing_claim::ActiveModel::from(billing_claim::Model {
+                billable_key: l.billable_key.clone()?,
+                invoice_line_id: l.id.clone(),
+                created_at,
+            }))
+        })
+        .collect();
+    let lines: Vec<invoice_line::ActiveModel> = lines
+        .into_iter()
+        .map(invoice_line::ActiveModel::from)
+        .collect();
+    insert_in_chunks(txn, lines, INVOICE_LINE_COLUMNS).await?;
+    insert_in_chunks(txn, claims, CLAIM_COLUMNS).await
+}
+
+/// Multi-row INSERTs of at most `BOUND_VALUES_PER_INSERT` bound values each.
+async fn insert_in_chunks<A>(
+    txn: &DatabaseTransaction,
+    mut rows: Vec<A>,
+    columns: usize,
+) -> AppResult<()>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    let per_insert = BOUND_VALUES_PER_INSERT / columns;
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(per_insert));
+        <A::Entity as EntityTrait>::insert_many(std::mem::replace(&mut rows, rest))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }
