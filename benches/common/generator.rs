@@ -45,8 +45,17 @@ pub struct Counts {
     pub deliveries: usize,
 }
 
-fn id(rng: &mut StdRng) -> String {
-    uuid::Builder::from_random_bytes(rng.gen())
+/// A UUID v7 as the services make them (`store::new_id`), with its time on `day` (a
+/// random moment of it) and its random bits from `rng`, so the data is deterministic and
+/// its ids are ordered by when the record would have been made.
+fn id(rng: &mut StdRng, day: NaiveDate) -> String {
+    let midnight = day
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        .timestamp_millis();
+    let millis = u64::try_from(midnight).expect("after 1970") + rng.gen_range(0..86_400_000);
+    uuid::Builder::from_unix_timestamp_millis(millis, &rng.gen())
         .into_uuid()
         .to_string()
 }
@@ -201,7 +210,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
         let mut events = Batch::new(10);
         let mut dels = Batch::new(8);
         for code in group {
-            let contract_id = id(&mut rng);
+            let contract_id = id(&mut rng, from);
             contracts
                 .rows
                 .push(contract::ActiveModel::from(contract::Model {
@@ -219,7 +228,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                 }));
             let mut line_of_product: HashMap<&str, String> = HashMap::new();
             for p in &products {
-                let line_id = id(&mut rng);
+                let line_id = id(&mut rng, from);
                 clines
                     .rows
                     .push(contract_line::ActiveModel::from(contract_line::Model {
@@ -243,7 +252,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                 line_of_product.insert(p.code.as_str(), line_id);
             }
             for n in 0..TRAJECTORIES_PER_MUNICIPALITY {
-                let client_id = id(&mut rng);
+                let client_id = id(&mut rng, from);
                 clients.rows.push(client::ActiveModel::from(client::Model {
                     id: client_id.clone(),
                     municipality_code: code.clone(),
@@ -259,13 +268,13 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                     created_at: created,
                 }));
                 sequence += 1;
-                let traj_id = id(&mut rng);
                 let n_lines = match rng.gen_range(0..100) {
                     0..=69 => 1,
                     70..=94 => 2,
                     _ => 3,
                 };
                 let start = from + chrono::Duration::days(rng.gen_range(0..334));
+                let traj_id = id(&mut rng, start);
                 let mut chosen: Vec<&ProductRow> = Vec::new();
                 while chosen.len() < n_lines {
                     let p = &products[rng.gen_range(0..products.len())];
@@ -275,7 +284,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                 }
                 let mut line_statuses = Vec::new();
                 for (pos, p) in chosen.iter().enumerate() {
-                    let line_id = id(&mut rng);
+                    let line_id = id(&mut rng, start);
                     let mut status = Status::Started;
                     let mut ended_on = None;
                     let mut outcome = None;
@@ -288,7 +297,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                               note: Option<String>,
                               rng: &mut StdRng| {
                         line_event::ActiveModel::from(line_event::Model {
-                            id: id(rng),
+                            id: id(rng, d),
                             trajectory_line_id: line_id.clone(),
                             kind: kind.into(),
                             date: d,
@@ -395,7 +404,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                                     let share =
                                         quarters / parts + i64::from(part < quarters % parts);
                                     dels.rows.push(delivery::ActiveModel::from(delivery::Model {
-                                        id: id(&mut rng),
+                                        id: id(&mut rng, m),
                                         trajectory_line_id: line_id.clone(),
                                         period: format!("{:04}-{:02}", m.year(), m.month()),
                                         quantity_thousandths: 250 * share,

@@ -185,6 +185,12 @@ pub async fn insert_lines_with_claims(
 }
 
 /// Multi-row INSERTs of at most `BOUND_VALUES_PER_INSERT` bound values each.
+///
+/// Each distinct row count is a distinct statement, and the driver keeps prepared
+/// statements (up to 100 per connection, each as large as its bound values). So the rest
+/// after the full chunks goes in power-of-two chunks: a run writes at most
+/// 1 + log2(rows per chunk) shapes per table, instead of a new one per municipality that
+/// grew the run's memory with the number of municipalities.
 async fn insert_in_chunks<A>(
     txn: &DatabaseTransaction,
     mut rows: Vec<A>,
@@ -195,10 +201,54 @@ where
 {
     let per_insert = BOUND_VALUES_PER_INSERT / columns;
     while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(per_insert));
+        let take = chunk_len(rows.len(), per_insert);
+        let rest = rows.split_off(take);
         <A::Entity as EntityTrait>::insert_many(std::mem::replace(&mut rows, rest))
             .exec_without_returning(txn)
             .await?;
     }
     Ok(())
+}
+
+/// The rows the next INSERT takes out of `remaining`: a full chunk, or the largest
+/// power of two that fits.
+fn chunk_len(remaining: usize, per_insert: usize) -> usize {
+    if remaining >= per_insert {
+        per_insert
+    } else {
+        1 << remaining.ilog2()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_len;
+    use std::collections::BTreeSet;
+
+    /// Splits `n` rows the way `insert_in_chunks` does.
+    fn chunks(mut n: usize, per_insert: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        while n > 0 {
+            let take = chunk_len(n, per_insert);
+            out.push(take);
+            n -= take;
+        }
+        out
+    }
+
+    #[test]
+    fn chunks_cover_every_row_in_few_shapes() {
+        assert_eq!(chunks(3384, 10_000), vec![2048, 1024, 256, 32, 16, 8]);
+        assert_eq!(chunks(2500, 1250), vec![1250, 1250]);
+        assert_eq!(chunks(1, 1250), vec![1]);
+        let mut shapes = BTreeSet::new();
+        for n in 1..5000 {
+            let c = chunks(n, 1250);
+            assert_eq!(c.iter().sum::<usize>(), n);
+            assert!(c.iter().all(|&k| k <= 1250));
+            shapes.extend(c);
+        }
+        // 1250 and the powers of two below it: 1 + 11 shapes for any number of rows.
+        assert_eq!(shapes.len(), 12);
+    }
 }
