@@ -136,11 +136,24 @@ pub struct ApiJson<T>(pub Status, pub T);
 impl<'r, T: Serialize> Responder<'r, 'static> for ApiJson<T> {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         let body = serde_json::to_string(&self.1).map_err(|_| Status::InternalServerError)?;
-        let mut response = rocket::serde::json::Json(()).respond_to(request)?;
-        response.set_status(self.0);
-        response.set_sized_body(body.len(), std::io::Cursor::new(body));
-        Ok(response)
+        json_response(request, self.0, body)
     }
+}
+
+/// A 200 answer whose JSON was serialised before (kept in a cache), sent as it is.
+pub struct PreparedJson(pub std::sync::Arc<str>);
+
+impl<'r> Responder<'r, 'static> for PreparedJson {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        json_response(request, Status::Ok, self.0.to_string())
+    }
+}
+
+fn json_response(request: &Request<'_>, status: Status, body: String) -> response::Result<'static> {
+    let mut response = rocket::serde::json::Json(()).respond_to(request)?;
+    response.set_status(status);
+    response.set_sized_body(body.len(), std::io::Cursor::new(body));
+    Ok(response)
 }
 
 pub fn ok<T>(value: T) -> ApiJson<T> {

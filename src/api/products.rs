@@ -8,14 +8,14 @@ use serde::{Deserialize, Serialize};
 
 use super::etag::{etag, IfMatch};
 use super::pagination::{decode_cursor, limit, page_of, Page};
-use super::{ApiJson, JsonBody};
+use super::{ApiJson, JsonBody, PreparedJson};
 use crate::auth::{CurrentUser, Pricing};
 use crate::domain::catalogue::{At, ProductSpec, RawProduct};
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::error::{AppError, AppResult};
 use crate::services::catalogue as catalogue_service;
-use crate::services::catalogue_cache::CatalogueCache;
+use crate::services::catalogue_cache::{self, CatalogueCache};
 use crate::services::products::{self as product_queries, ProductFilter};
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema, Clone)]
@@ -134,7 +134,7 @@ pub async fn list(
     contracted_for: Option<&str>,
     limit: Vec<&str>,
     cursor: Option<&str>,
-) -> AppResult<ApiJson<Page<Product>>> {
+) -> AppResult<PreparedJson> {
     let limit = super::pagination::limit(&limit)?;
     let _ = self::limit;
     let on = parse_on(on)?;
@@ -147,14 +147,41 @@ pub async fn list(
         contracted_for: contracted_for.map(str::to_string),
         on,
     };
-    let rows: Vec<Product> = product_queries::search(db.inner(), cache.inner(), &user.0, &filter)
-        .await?
-        .into_iter()
-        .filter(|(spec, _)| after.as_deref().is_none_or(|a| spec.code.as_str() > a))
-        .take(limit as usize + 1)
-        .map(|(spec, price)| view(&spec, on, price))
-        .collect();
-    Ok(super::ok(page_of(rows, limit, |p| p.code.clone())))
+    // The same request at the same catalogue generation gets the same answer: it is
+    // serialised once. The key holds the caller's scope (checked here on every request)
+    // and every parameter the answer depends on.
+    let scope = product_queries::contract_scope(&user.0, filter.contracted_for.as_deref())?;
+    let generation = catalogue_cache::generation(db.inner()).await?;
+    let key = format!(
+        "products {:?}",
+        (
+            &scope,
+            &filter.domain,
+            &filter.target_group,
+            &filter.text,
+            &filter.status,
+            on,
+            limit,
+            &after
+        )
+    );
+    if let Some(body) = cache.rendered(generation, &key) {
+        return Ok(PreparedJson(body));
+    }
+    let rows: Vec<Product> =
+        product_queries::search_at(db.inner(), cache.inner(), &user.0, &filter, generation)
+            .await?
+            .into_iter()
+            .filter(|(spec, _)| after.as_deref().is_none_or(|a| spec.code.as_str() > a))
+            .take(limit as usize + 1)
+            .map(|(spec, price)| view(&spec, on, price))
+            .collect();
+    let body: std::sync::Arc<str> =
+        serde_json::to_string(&page_of(rows, limit, |p| p.code.clone()))
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .into();
+    cache.keep_rendered(generation, key, body.clone());
+    Ok(PreparedJson(body))
 }
 
 /// A product with its price history; the ETag is its version.

@@ -25,6 +25,8 @@ use crate::store::contracts::ContractedTerms;
 
 /// Contract terms kept at most (municipality × date); past it the map starts afresh.
 const MAX_TERMS: usize = 1024;
+/// Rendered answers kept at most; past it the map starts afresh.
+const MAX_RENDERED: usize = 256;
 
 #[derive(Default)]
 pub struct CatalogueCache {
@@ -36,6 +38,9 @@ struct State {
     generation: Option<i64>,
     products: Option<Arc<Vec<StoredProduct>>>,
     terms: HashMap<(String, NaiveDate), Arc<ContractedTerms>>,
+    /// Answers serialised once and sent as they are, by a key that holds everything the
+    /// answer depends on besides the generation (the caller's scope among it).
+    rendered: HashMap<String, Arc<str>>,
 }
 
 impl State {
@@ -87,6 +92,27 @@ impl CatalogueCache {
             state.products = Some(products.clone());
         }
         Ok(products)
+    }
+
+    /// An answer rendered at `generation` under `key`, if kept. The caller checks the
+    /// principal's access before asking, and puts its scope in the key.
+    pub fn rendered(&self, generation: i64, key: &str) -> Option<Arc<str>> {
+        let state = self.state();
+        if state.generation != Some(generation) {
+            return None;
+        }
+        state.rendered.get(key).cloned()
+    }
+
+    /// Keeps an answer rendered from data read at `generation`.
+    pub fn keep_rendered(&self, generation: i64, key: String, body: Arc<str>) {
+        let mut state = self.state();
+        if state.advance_to(generation) {
+            if state.rendered.len() >= MAX_RENDERED {
+                state.rendered.clear();
+            }
+            state.rendered.insert(key, body);
+        }
     }
 
     /// A municipality's contract terms on a date, at `generation`. The principal's scope

@@ -58,7 +58,7 @@ fn matches(spec: &ProductSpec, filter: &ProductFilter) -> bool {
 }
 
 /// The municipality whose contract restricts what this principal sees, if any.
-fn contract_scope(principal: &Principal, requested: Option<&str>) -> AppResult<Option<String>> {
+pub fn contract_scope(principal: &Principal, requested: Option<&str>) -> AppResult<Option<String>> {
     match (
         principal.municipality_scope(),
         requested.filter(|r| !r.is_empty()),
@@ -78,9 +78,20 @@ pub async fn search<C: ConnectionTrait>(
     principal: &Principal,
     filter: &ProductFilter,
 ) -> AppResult<Vec<(ProductSpec, Option<Money>)>> {
-    let scope = contract_scope(principal, filter.contracted_for.as_deref())?;
     // Read before the data: what is loaded after it is at least this new.
     let generation = catalogue_cache::generation(db).await?;
+    search_at(db, cache, principal, filter, generation).await
+}
+
+/// [`search`] at a catalogue generation the caller has just read.
+pub async fn search_at<C: ConnectionTrait>(
+    db: &C,
+    cache: &CatalogueCache,
+    principal: &Principal,
+    filter: &ProductFilter,
+    generation: i64,
+) -> AppResult<Vec<(ProductSpec, Option<Money>)>> {
+    let scope = contract_scope(principal, filter.contracted_for.as_deref())?;
     let terms = match &scope {
         Some(municipality) => Some(
             cache

@@ -615,6 +615,62 @@ async fn products_list_filters_and_paginates() {
 }
 
 #[rocket::async_test]
+async fn a_kept_product_list_follows_price_changes_and_stays_within_its_municipality() {
+    let app = TestApp::new().await;
+    let finance = app.login_as(FINANCE).await;
+    let pricing = app.login_as(PRICING).await;
+    let boxtel = app.login_as(CASEMANAGER_BOXTEL).await;
+    let vught = app.login_as(CASEMANAGER_VUGHT).await;
+    let url = "/api/v1/products?on=2031-06-01&q=jobcoach";
+    let price_of = |page: &serde_json::Value| {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["code"] == "JOBCOACH-UUR")
+            .map(|p| p["list_price"].clone())
+    };
+    // A casemanager's kept list is theirs: Boxtel's answer is never handed to Vught,
+    // and Vught still may not ask for Boxtel's contract.
+    let own = "/api/v1/products";
+    let boxtel_page = app.get(&boxtel, own).await.json();
+    let vught_page = app.get(&vught, own).await.json();
+    assert_eq!(app.get(&boxtel, own).await.json(), boxtel_page);
+    let vught_fresh = {
+        // What Vught's list is, computed without anything kept: a new server.
+        let fresh = TestApp::new().await;
+        let vught = fresh.login_as(CASEMANAGER_VUGHT).await;
+        fresh.get(&vught, own).await.json()
+    };
+    assert_eq!(vught_page, vught_fresh);
+    assert_ne!(
+        vught_page, boxtel_page,
+        "the demo contracts of Boxtel and Vught differ"
+    );
+    let refused = app
+        .get(&vught, "/api/v1/products?contracted_for=GM0757")
+        .await;
+    assert_eq!(refused.status, Status::NotFound);
+
+    // Asked twice: the second answer comes from the kept rendering and is the same.
+    let first = app.get(&finance, url).await.json();
+    assert_eq!(app.get(&finance, url).await.json(), first);
+    assert_ne!(price_of(&first), Some(json!("99.99")));
+    let reply = app
+        .post_json(
+            &pricing,
+            "/api/v1/products/JOBCOACH-UUR/prices",
+            &json!({"valid_from": "2031-01-01", "amount": "99.99"}),
+        )
+        .await;
+    assert_eq!(reply.status, Status::Created, "{}", reply.body);
+    assert_eq!(
+        price_of(&app.get(&finance, url).await.json()),
+        Some(json!("99.99"))
+    );
+}
+
+#[rocket::async_test]
 async fn a_price_version_dated_on_or_before_an_order_is_refused() {
     let app = TestApp::new().await;
     crate::ordering::boxtel_2030(&app, "100000.00").await;
