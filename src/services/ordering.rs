@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::domain::billing::Variant;
 use crate::domain::bsn::Bsn;
 use crate::domain::commitment::{commitment, OrderedLine};
+use crate::domain::contract::NotOrderable;
 use crate::domain::money::Money;
 use crate::domain::period::format_date_nl;
 use crate::domain::quantity::Quantity;
@@ -231,21 +232,6 @@ pub async fn place_order(
     let municipality = principal.municipality.clone().ok_or_else(|| {
         AppError::Forbidden("alleen een casemanager van een gemeente bestelt".into())
     })?;
-    let txn = store::db::begin_write(db).await?;
-    if let Some(idem) = &idempotency {
-        if let Some(stored) =
-            store::idempotency::lookup(&txn, &principal.user_id, &idem.key, &idem.request_hash)
-                .await?
-        {
-            return Ok(stored);
-        }
-    }
-    let client = store::clients::get(&txn, principal, &order.client_id)
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound => AppError::field("client_id", "onbekende klant van uw gemeente"),
-            other => other,
-        })?;
     let buyer_reference = order.buyer_reference.trim().to_string();
     if buyer_reference.chars().count() > 100 {
         return Err(AppError::field(
@@ -262,14 +248,40 @@ pub async fn place_order(
             "hoogstens 20 producten per traject",
         ));
     }
+    // Prices are resolved before the write turn, so that the turn (one writer at a time
+    // on SQLite) holds only the checks that need it and the writes. The catalogue
+    // generation, read first, is bumped in the same transaction as any change to
+    // products, prices or contracts: when it moved meanwhile, they are resolved again
+    // inside the transaction.
+    let generation = store::catalogue::generation(db).await?;
+    let early = resolve_lines(db, &municipality, &order.lines).await?;
 
-    // Resolve every line's price from the contract.
+    let txn = store::db::begin_write(db).await?;
+    if let Some(idem) = &idempotency {
+        if let Some(stored) =
+            store::idempotency::lookup(&txn, &principal.user_id, &idem.key, &idem.request_hash)
+                .await?
+        {
+            return Ok(stored);
+        }
+    }
+    let client = store::clients::get(&txn, principal, &order.client_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => AppError::field("client_id", "onbekende klant van uw gemeente"),
+            other => other,
+        })?;
+    let resolutions = if store::catalogue::generation(&txn).await? == generation {
+        early
+    } else {
+        resolve_lines(&txn, &municipality, &order.lines).await?
+    };
+
+    // Every line's price from the contract.
     let mut errors = Vec::new();
     let mut resolved = Vec::new();
-    for (i, line) in order.lines.iter().enumerate() {
-        match store::contracts::resolve(&txn, &municipality, &line.product_code, line.start_date)
-            .await?
-        {
+    for (i, (line, resolution)) in order.lines.iter().zip(resolutions).enumerate() {
+        match resolution {
             Ok(r) => resolved.push((i, line.clone(), r)),
             Err(reason) => errors.push(FieldError::new(
                 format!("lines[{i}].product_code"),
@@ -494,6 +506,22 @@ pub async fn place_order(
     }
     txn.commit().await?;
     Ok(response)
+}
+
+/// Each line's price from the contract, or why it cannot be ordered.
+async fn resolve_lines<C: ConnectionTrait>(
+    db: &C,
+    municipality: &str,
+    lines: &[OrderLineInput],
+) -> AppResult<Vec<Result<store::contracts::Resolved, NotOrderable>>> {
+    let mut resolutions = Vec::with_capacity(lines.len());
+    for line in lines {
+        resolutions.push(
+            store::contracts::resolve(db, municipality, &line.product_code, line.start_date)
+                .await?,
+        );
+    }
+    Ok(resolutions)
 }
 
 /// Writes the e-mail about a trajectory into the outbox, in the caller's transaction.

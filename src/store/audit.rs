@@ -26,16 +26,12 @@ pub async fn append<C: ConnectionTrait>(
     after: Option<Value>,
 ) -> AppResult<()> {
     let backend = txn.get_database_backend();
-    // Taking the head row first makes concurrent appenders queue up.
-    txn.execute_raw(Statement::from_string(
-        backend,
-        "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1",
-    ))
-    .await?;
+    // Taking the head row first makes concurrent appenders queue up; RETURNING reads it
+    // in the same statement.
     let row = txn
         .query_one_raw(Statement::from_string(
             backend,
-            "SELECT last_seq, last_hash FROM audit_head WHERE id = 1",
+            "UPDATE audit_head SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash",
         ))
         .await?
         .ok_or_else(|| AppError::Internal("audit_head ontbreekt".into()))?;

@@ -9,28 +9,15 @@ use crate::error::{AppError, AppResult};
 
 pub async fn next<C: ConnectionTrait>(txn: &C, name: &str) -> AppResult<i64> {
     let backend = txn.get_database_backend();
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        placeholder(
-            backend,
-            "INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
-        ),
-        [name.into()],
-    ))
-    .await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        placeholder(
-            backend,
-            "UPDATE counters SET value = value + 1 WHERE name = $1",
-        ),
-        [name.into()],
-    ))
-    .await?;
+    // One statement: on SQLite every statement in the write turn delays the next writer.
     let row = txn
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            placeholder(backend, "SELECT value FROM counters WHERE name = $1"),
+            placeholder(
+                backend,
+                "INSERT INTO counters (name, value) VALUES ($1, 1) \
+                 ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+            ),
             [name.into()],
         ))
         .await?
