@@ -19,6 +19,7 @@ use super::outbox::{self, later, now_micros};
 use super::transport::{send_within, Mailer, SendError};
 use crate::config::Config;
 use crate::error::AppResult;
+use crate::store;
 
 /// How the worker paces itself. `Default` is what the server uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +94,13 @@ async fn send_due_while(
             break;
         }
         let now = now_micros();
-        let Some(row) = outbox::claim(db, &id, now, later(now, config.lease)).await? else {
+        // Each write takes its turn in the queue of writers (on SQLite): a bare UPDATE would
+        // take the file's write lock past the queue, and the request that met it slept in
+        // SQLite's busy handler (measured: ~1.3 ms per order placed).
+        let txn = store::db::begin_write(db).await?;
+        let claimed = outbox::claim(&txn, &id, now, later(now, config.lease)).await?;
+        txn.commit().await?;
+        let Some(row) = claimed else {
             continue;
         };
         let result = match outbox::message_of(&row) {
@@ -102,7 +109,10 @@ async fn send_due_while(
         };
         match result {
             Ok(()) => {
-                if !outbox::mark_sent(db, &row.id, row.attempts, now_micros()).await? {
+                let txn = store::db::begin_write(db).await?;
+                let marked = outbox::mark_sent(&txn, &row.id, row.attempts, now_micros()).await?;
+                txn.commit().await?;
+                if !marked {
                     warn(&format!(
                         "outbox {}: sent, but the lease had ended and another worker claimed \
                          it; it may be sent twice (same Message-ID)",
@@ -114,14 +124,16 @@ async fn send_due_while(
             }
             Err(error) => {
                 let wait = config.backoff(row.attempts);
+                let txn = store::db::begin_write(db).await?;
                 outbox::mark_failed(
-                    db,
+                    &txn,
                     &row.id,
                     row.attempts,
                     &error.to_string(),
                     later(now_micros(), wait),
                 )
                 .await?;
+                txn.commit().await?;
                 warn(&format!(
                     "outbox {}: attempt {} failed: {}; next attempt in {} s",
                     row.id,
