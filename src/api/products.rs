@@ -152,19 +152,8 @@ pub async fn list(
     // and every parameter the answer depends on.
     let scope = product_queries::contract_scope(&user.0, filter.contracted_for.as_deref())?;
     let generation = catalogue_cache::generation(db.inner()).await?;
-    let key = format!(
-        "products {:?}",
-        (
-            &scope,
-            &filter.domain,
-            &filter.target_group,
-            &filter.text,
-            &filter.status,
-            on,
-            limit,
-            &after
-        )
-    );
+    // The whole filter (its Debug form), so a filter field added later is in the key too.
+    let key = format!("products {scope:?} {filter:?} {limit} {after:?}");
     if let Some(body) = cache.rendered(generation, &key) {
         return Ok(PreparedJson(body));
     }
