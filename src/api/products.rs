@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::etag::{etag, IfMatch};
 use super::pagination::{decode_cursor, limit, page_of, Page};
 use super::{ApiJson, JsonBody, PreparedJson};
-use crate::auth::{CurrentUser, Pricing};
+use crate::auth::{CurrentUser, Pricing, SeenGeneration};
 use crate::domain::catalogue::{At, ProductSpec, RawProduct};
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
@@ -126,6 +126,7 @@ pub async fn list(
     db: &State<DatabaseConnection>,
     cache: &State<CatalogueCache>,
     user: CurrentUser,
+    seen: SeenGeneration,
     domain: Option<&str>,
     target_group: Option<&str>,
     q: Option<&str>,
@@ -151,7 +152,10 @@ pub async fn list(
     // serialised once. The key holds the caller's scope (checked here on every request)
     // and every parameter the answer depends on.
     let scope = product_queries::contract_scope(&user.0, filter.contracted_for.as_deref())?;
-    let generation = catalogue_cache::generation(db.inner()).await?;
+    let generation = match seen.0 {
+        Some(generation) => generation,
+        None => catalogue_cache::generation(db.inner()).await?,
+    };
     // The whole filter (its Debug form), so a filter field added later is in the key too.
     let key = format!("products {scope:?} {filter:?} {limit} {after:?}");
     if let Some(body) = cache.rendered(generation, &key) {

@@ -27,9 +27,11 @@ async fn resolve(request: &Request<'_>) -> Result<Option<Principal>, AppError> {
         let Some(token) = header.strip_prefix("Bearer ") else {
             return Ok(None);
         };
-        return Ok(store::tokens::user_of(&db, token.trim())
-            .await?
-            .and_then(|(user, label)| store::users::principal_of(&user, Some(label))));
+        let Some(owner) = store::tokens::owner_of(&db, token.trim()).await? else {
+            return Ok(None);
+        };
+        request.local_cache(|| SeenGeneration(Some(owner.catalogue_generation)));
+        return Ok(store::users::principal_of(&owner.user, Some(owner.label)));
     }
     let Some(cookie) = request.cookies().get_private(SESSION_COOKIE) else {
         return Ok(None);
@@ -37,6 +39,22 @@ async fn resolve(request: &Request<'_>) -> Result<Option<Principal>, AppError> {
     Ok(store::sessions::user_of(&db, cookie.value())
         .await?
         .and_then(|user| store::users::principal_of(&user, None)))
+}
+
+/// The catalogue generation this request's authentication read along with its token, if
+/// it did (bearer tokens; a session cookie reads none). Handlers that cache per generation
+/// take it as a guard after `CurrentUser` and read the generation themselves when it is
+/// `None`.
+#[derive(Debug, Clone, Copy)]
+pub struct SeenGeneration(pub Option<i64>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for SeenGeneration {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(request: &'r Request<'_>) -> request::Outcome<Self, Self::Error> {
+        Outcome::Success(*request.local_cache(|| SeenGeneration(None)))
+    }
 }
 
 type Cached = Result<Option<Principal>, String>;

@@ -10,6 +10,6 @@ pub mod secret;
 
 pub use guards::{
     Admin, AuditReader, Casemanager, ContractReader, CurrentUser, Finance, FinanceReader,
-    InsightReader, Pricing, WsdStaff,
+    InsightReader, Pricing, SeenGeneration, WsdStaff,
 };
 pub use principal::Principal;

@@ -1,10 +1,9 @@
 //! API bearer tokens for integrations, stored hashed.
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QuerySelect, RelationDef,
-};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Statement};
 use serde_json::json;
 
+use super::db::placeholder;
 use super::{audit, new_id, now};
 use crate::auth::secret::{random_token, token_hash};
 use crate::auth::Principal;
@@ -43,22 +42,39 @@ pub async fn create<C: ConnectionTrait>(
     Ok(token)
 }
 
-/// The user and token label behind a bearer token: one indexed lookup of the token's
-/// SHA-256 joined to its user, on every API request.
-pub async fn user_of<C: ConnectionTrait>(
-    db: &C,
-    token: &str,
-) -> AppResult<Option<(user::Model, String)>> {
-    let owner: RelationDef = api_token::Entity::belongs_to(user::Entity)
-        .from(api_token::Column::UserId)
-        .to(user::Column::Id)
-        .into();
-    let found = api_token::Entity::find()
-        .join(JoinType::InnerJoin, owner)
-        .filter(api_token::Column::TokenHash.eq(token_hash(token)))
-        .filter(api_token::Column::Revoked.eq(false))
-        .select_also(user::Entity)
-        .one(db)
+/// Who a bearer token belongs to, and the catalogue generation read in the same statement.
+pub struct TokenOwner {
+    pub user: user::Model,
+    pub label: String,
+    /// The catalogue generation when the token was looked up. Answers cached per generation
+    /// (the product list) use it instead of a second round trip; it is read before any of
+    /// the request's data, so data read later is never older than it.
+    pub catalogue_generation: i64,
+}
+
+/// The user and token label behind a bearer token, with the catalogue generation: one
+/// indexed lookup of the token's SHA-256 joined to its user, on every API request.
+pub async fn owner_of<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<Option<TokenOwner>> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            placeholder(
+                backend,
+                "SELECT u.*, t.label AS token_label, \
+                 (SELECT value FROM catalogue_generation WHERE id = 1) AS catalogue_generation \
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked = $2",
+            ),
+            [token_hash(token).into(), false.into()],
+        ))
         .await?;
-    Ok(found.and_then(|(token, user)| user.map(|u| (u, token.label))))
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    Ok(Some(TokenOwner {
+        user: user::Model::from_query_result(&row, "")?,
+        label: row.try_get("", "token_label")?,
+        catalogue_generation: row.try_get("", "catalogue_generation")?,
+    }))
 }
