@@ -3,14 +3,15 @@
 use std::collections::HashMap;
 use std::ops::Deref;
 use std::path::PathBuf;
-use std::sync::{Arc, LazyLock, Mutex as StdMutex};
+use std::sync::{Arc, LazyLock, Mutex as StdMutex, Weak};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    DbErr, ExecResult, QueryResult, RuntimeErr, SqliteTransactionMode, SqlxSqliteConnector,
+    Statement, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -61,8 +62,9 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), String> {
 /// Begins a transaction that will write. On SQLite it takes the write lock at once
 /// (BEGIN IMMEDIATE), so two writers never both read and then deadlock on upgrading,
 /// after waiting its turn in this process's queue of writers to the file (see
-/// [`write_queue`]); on PostgreSQL it is an ordinary READ COMMITTED transaction and rows
-/// are locked by `UPDATE` where a decision depends on them.
+/// [`write_queue`]), on the pool's own writer connection (see [`writer_of`]); on
+/// PostgreSQL it is an ordinary READ COMMITTED transaction and rows are locked by
+/// `UPDATE` where a decision depends on them.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     if db.get_database_backend() != DbBackend::Sqlite {
         return Ok(WriteTxn {
@@ -72,17 +74,69 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
     }
     // The turn is taken before a connection, so queued writers hold no connection
     // that readers could use.
-    let turn = match write_queue(db) {
-        Some(queue) => Some(queue.lock_owned().await),
-        None => None,
+    let Some(queue) = write_queue(db) else {
+        return Ok(WriteTxn {
+            txn: begin_immediate(db).await?,
+            _turn: None,
+        });
     };
-    let txn = db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await?;
-    Ok(WriteTxn { txn, _turn: turn })
+    let turn = queue.lock_owned().await;
+    let writer = writer_of(db).await?;
+    Ok(WriteTxn {
+        txn: begin_immediate(&writer).await?,
+        _turn: Some(turn),
+    })
+}
+
+async fn begin_immediate(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// The connection this pool writes through on SQLite: one, kept open for the life of the
+/// pool and used only inside a writer's turn.
+///
+/// Why: SQLite empties a connection's page cache whenever another connection has written
+/// since its last transaction. With writes spread over the pool's connections, every
+/// write began with a cold cache and read its pages again (~95 page reads per order).
+/// Readers do not empty the writer's cache, so its pages stay warm between writes.
+/// Same options as the pool (foreign keys, busy timeout, WAL, synchronous FULL).
+async fn writer_of(db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr> {
+    type Writers = HashMap<usize, (Weak<SqliteConnectOptions>, DatabaseConnection)>;
+    static WRITERS: LazyLock<StdMutex<Writers>> = LazyLock::new(Default::default);
+    let options = db.get_sqlite_connection_pool().connect_options();
+    // Keyed by the pool's options, which live exactly as long as the pool; an entry
+    // whose pool is gone is dropped, so a later pool at the same address gets its own.
+    let key = Arc::as_ptr(&options) as usize;
+    let lock = || {
+        WRITERS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    };
+    if let Some((owner, writer)) = lock().get(&key) {
+        if owner.upgrade().is_some_and(|o| Arc::ptr_eq(&o, &options)) {
+            return Ok(writer.clone());
+        }
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        // A local file's connection does not go stale; no ping before each write.
+        .test_before_acquire(false)
+        .acquire_timeout(Duration::from_secs(60))
+        .connect_with((*options).clone())
+        .await
+        .map_err(|e| DbErr::Conn(RuntimeErr::Internal(format!("schrijfverbinding: {e}"))))?;
+    let writer = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+    let mut writers = lock();
+    writers.retain(|_, (owner, _)| owner.strong_count() > 0);
+    writers.insert(key, (Arc::downgrade(&options), writer.clone()));
+    Ok(writer)
 }
 
 /// The queue of this process's writers to one SQLite file, or none when the pool has a
