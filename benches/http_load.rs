@@ -3,7 +3,8 @@
 //! casemanager's product list, a trajectory page and order placement, at 1, 16 and 64
 //! connections. Needs `wrk` on the PATH (`apt-get install -y wrk`).
 //!
-//! `cargo bench --bench http_load [-- --seconds 10]`
+//! `cargo bench --bench http_load [-- --seconds 10] [--only products,order]`
+//! (`--only` measures the named endpoints only, for trying a change; RESULTS.md wants all.)
 
 mod common;
 
@@ -89,6 +90,8 @@ async fn main() {
     let seconds: u64 = arg("--seconds")
         .map(|s| s.parse().expect("--seconds N"))
         .unwrap_or(10);
+    let only: Option<Vec<String>> =
+        arg("--only").map(|s| s.split(',').map(str::to_string).collect());
     which_wrk();
     common::ensure_generated(Backend::Sqlite, 1).await;
     let url = common::copy_of(Backend::Sqlite, 1, "http_s1").await;
@@ -261,6 +264,9 @@ async fn main() {
         "endpoint", "conns", "req/s", "p50 ms", "p99 ms", "requests", "non-2xx"
     );
     for (name, target, script) in &targets {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+            continue;
+        }
         for connections in [1usize, 16, 64] {
             let r = wrk(target, connections, seconds, &token, *script);
             println!(

@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use common::{arg, Backend};
 use plusmarkt::domain::period::Period;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 use serde_json::{json, Value};
 
 fn floor_sql(backend: DbBackend, period: Period) -> String {
@@ -111,6 +111,72 @@ fn floor_sql(backend: DbBackend, period: Period) -> String {
     )
 }
 
+/// The tables a run writes: its lines and their billing claims.
+const WRITTEN_TABLES: [&str; 2] = ["invoice_lines", "billing_claims"];
+
+/// The bare cost of the run's writes: after a run, copies the invoice lines and claims it
+/// wrote into empty tables of the same definition and indexes (`bench_` + name), in one
+/// transaction of two `INSERT … SELECT`, committed. This is what the same rows cost the
+/// database without any application in between; the run's time beside `floor + this`
+/// shows how much of the gap to the floor is the writing itself. Returns the lines copied
+/// and the seconds of the copy (not of the table set-up before it).
+async fn write_floor(db: &DatabaseConnection) -> (usize, f64) {
+    let backend = db.get_database_backend();
+    let exec = |sql: String| async move {
+        db.execute_unprepared(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    };
+    for table in WRITTEN_TABLES {
+        if backend == DbBackend::Postgres {
+            exec(format!(
+                "CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)"
+            ))
+            .await;
+        } else {
+            // The table's and its indexes' own CREATE statements, renamed (index names
+            // hold the table name); the automatic primary-key index comes with the table.
+            let rows = db
+                .query_all_raw(Statement::from_string(
+                    backend,
+                    format!("SELECT sql FROM sqlite_master WHERE tbl_name = '{table}' AND sql IS NOT NULL ORDER BY type DESC"),
+                ))
+                .await
+                .expect("schema");
+            for r in rows {
+                let sql: String = r.try_get("", "sql").unwrap();
+                let renamed = WRITTEN_TABLES
+                    .iter()
+                    .fold(sql, |s, t| s.replace(t, &format!("bench_{t}")));
+                exec(renamed).await;
+            }
+        }
+    }
+    let lines = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT COUNT(*) AS n FROM invoice_lines",
+        ))
+        .await
+        .expect("count")
+        .expect("a row")
+        .try_get::<i64>("", "n")
+        .unwrap();
+    // Timed from here: the copy itself.
+    let started = Instant::now();
+    let txn = db.begin().await.expect("begin");
+    for table in WRITTEN_TABLES {
+        txn.execute_unprepared(&format!("INSERT INTO bench_{table} SELECT * FROM {table}"))
+            .await
+            .expect("copy");
+    }
+    txn.commit().await.expect("commit");
+    (
+        usize::try_from(lines).unwrap_or(0),
+        started.elapsed().as_secs_f64(),
+    )
+}
+
 /// The measurement of one child process.
 async fn child(kind: &str, url: &str, period: Period) {
     let config = plusmarkt::Config::for_tests(url);
@@ -121,6 +187,8 @@ async fn child(kind: &str, url: &str, period: Period) {
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
     let mut by_kind: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let (items, held, written);
+    // Set by a measurement that times only part of its work.
+    let mut timed: Option<f64> = None;
     match kind {
         "floor" => {
             let backend = db.get_database_backend();
@@ -167,9 +235,16 @@ async fn child(kind: &str, url: &str, period: Period) {
                 totals.insert(inv.municipality_code.clone(), inv.net_cents);
             }
         }
+        "write_floor" => {
+            let (n, copy_seconds) = write_floor(&db).await;
+            timed = Some(copy_seconds);
+            items = n;
+            held = 0;
+            written = n;
+        }
         other => panic!("unknown measurement {other}"),
     }
-    let seconds = started.elapsed().as_secs_f64();
+    let seconds = timed.unwrap_or_else(|| started.elapsed().as_secs_f64());
     println!(
         "{}",
         json!({
@@ -287,7 +362,20 @@ async fn main() {
         let scratch = format!("{}_run", common::database_name(scale));
         let run_url = common::copy_of(backend, scale, &scratch).await;
         let run = measure("run", &run_url, period);
-        common::drop_database(backend, &scratch).await;
         report("run", &run, &mismatches(&run, &floor));
+        let writes = measure("write_floor", &run_url, period);
+        common::drop_database(backend, &scratch).await;
+        println!(
+            "  {:<9} {:>9.3} s  {:>9} lines copied with their claims (INSERT … SELECT into tables of the same indexes)",
+            "writes",
+            writes["seconds"].as_f64().unwrap(),
+            writes["items"]
+        );
+        common::result(json!({
+            "bench": "invoice_run", "db": backend.name(), "scale": scale, "period": period.to_string(),
+            "kind": "write_floor", "seconds": writes["seconds"], "items": writes["items"], "held": 0,
+            "written": writes["written"], "peak_kib": writes["peak_kib"], "total_cents": null,
+            "matches_floor": null,
+        }));
     }
 }
