@@ -21,6 +21,13 @@ use sea_orm::DatabaseConnection;
 
 pub use config::Config;
 
+/// mimalloc instead of the C library's malloc for every binary built on this crate (the
+/// server, its tests, the benchmarks). The invoice run and the API allocate many small,
+/// short-lived values per row and request (decoded columns, ids, JSON); `perf` put a
+/// fifth of the run's samples in glibc's malloc and free. Figures in benches/ANALYSIS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// What `build` found and did on start-up, for the command line to report.
 #[derive(Debug, Default)]
 pub struct StartReport {
