@@ -242,6 +242,12 @@ async fn main() {
     let targets: Vec<(&str, String, Option<&std::path::Path>)> = vec![
         ("health", format!("{base}/health"), None),
         ("products", format!("{base}/api/v1/products"), None),
+        // The same list, one product per page: what the list costs apart from its size.
+        (
+            "products_1",
+            format!("{base}/api/v1/products?limit=1"),
+            None,
+        ),
         (
             "trajectory",
             format!("{base}/api/v1/trajectories/{trajectory_id}"),

@@ -145,14 +145,29 @@ pub struct PreparedJson(pub std::sync::Arc<str>);
 
 impl<'r> Responder<'r, 'static> for PreparedJson {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        json_response(request, Status::Ok, self.0.to_string())
+        // Sent from the kept text itself, not a copy of it.
+        json_response(request, Status::Ok, SharedBody(self.0))
     }
 }
 
-fn json_response(request: &Request<'_>, status: Status, body: String) -> response::Result<'static> {
+/// Kept response text, readable as bytes without copying it.
+struct SharedBody(std::sync::Arc<str>);
+
+impl AsRef<[u8]> for SharedBody {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+fn json_response<B: AsRef<[u8]> + Unpin + Send + 'static>(
+    request: &Request<'_>,
+    status: Status,
+    body: B,
+) -> response::Result<'static> {
     let mut response = rocket::serde::json::Json(()).respond_to(request)?;
     response.set_status(status);
-    response.set_sized_body(body.len(), std::io::Cursor::new(body));
+    let len = body.as_ref().len();
+    response.set_sized_body(len, std::io::Cursor::new(body));
     Ok(response)
 }
 
