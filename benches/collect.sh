@@ -15,7 +15,7 @@ for line in sys.stdin:
     seen.add(key)
     rows.append(r)
 order = {"generate": 0, "invoice_run": 1, "http": 2, "startup": 3}
-kinds = {"floor": 0, "preview": 1, "run": 2}
+kinds = {"floor": 0, "preview": 1, "run": 2, "write_floor": 3}
 rows.sort(key=lambda r: (order[r["bench"]], r.get("db") or "", r.get("scale") or 0, kinds.get(r.get("kind"), 0)))
 for r in rows:
     print(json.dumps(r))
