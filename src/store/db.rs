@@ -72,14 +72,14 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
             _turn: None,
         });
     }
-    // The turn is taken before a connection, so queued writers hold no connection
-    // that readers could use.
     let Some(queue) = write_queue(db) else {
         return Ok(WriteTxn {
             txn: begin_immediate(db).await?,
             _turn: None,
         });
     };
+    // The turn is taken before the writer connection, so queued writers hold no
+    // connection while they wait.
     let turn = queue.lock_owned().await;
     let writer = writer_of(db).await?;
     Ok(WriteTxn {
