@@ -133,6 +133,22 @@ async fn write_floor(db: &DatabaseConnection) -> (usize, f64) {
                 "CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)"
             ))
             .await;
+            // LIKE copies no foreign keys: add the table's own, renamed like the tables,
+            // so that the copy checks them as the run's inserts do.
+            let rows = db
+                .query_all_raw(Statement::from_string(
+                    backend,
+                    format!("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = '{table}'::regclass AND contype = 'f'"),
+                ))
+                .await
+                .expect("foreign keys");
+            for r in rows {
+                let def: String = r.try_get("", "def").unwrap();
+                let renamed = WRITTEN_TABLES
+                    .iter()
+                    .fold(def, |s, t| s.replace(t, &format!("bench_{t}")));
+                exec(format!("ALTER TABLE bench_{table} ADD {renamed}")).await;
+            }
         } else {
             // The table's and its indexes' own CREATE statements, renamed (index names
             // hold the table name); the automatic primary-key index comes with the table.
