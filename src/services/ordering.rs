@@ -2,13 +2,13 @@
 //! and budget, atomically. WSD's first answer (accept or reject) and the casemanager's
 //! cancel are state moves here too.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, ExprTrait, QueryFilter,
+    EntityTrait, QueryFilter,
 };
 use serde_json::{json, Value};
 
@@ -23,7 +23,7 @@ use crate::domain::money::Money;
 use crate::domain::period::format_date_nl;
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::{aggregate, Frequency, Status, Transition};
-use crate::entities::{client, contract, trajectory, trajectory_line};
+use crate::entities::{client, trajectory, trajectory_line};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::mail::messages::{trajectory_message, TrajectoryFacts, TrajectoryNews};
 use crate::store::idempotency::StoredResponse;
@@ -203,20 +203,6 @@ pub struct Placed {
     pub lines: Vec<trajectory_line::Model>,
 }
 
-/// Takes the contract's row first, so that orders against one contract queue up: the
-/// checks below then see every order committed before this one.
-async fn lock_contract(txn: &DatabaseTransaction, contract_id: &str) -> AppResult<()> {
-    contract::Entity::update_many()
-        .col_expr(
-            contract::Column::LockSeq,
-            Expr::col(contract::Column::LockSeq).add(1),
-        )
-        .filter(contract::Column::Id.eq(contract_id))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
 /// Places an order in one transaction: every line contracted on its start date (price
 /// locked from the contract), volume caps and the budget ceiling respected counting all
 /// that is already committed, the intake mailbox told, the change audited, and the answer
@@ -255,6 +241,18 @@ pub async fn place_order(
     // inside the transaction.
     let generation = store::catalogue::generation(db).await?;
     let early = resolve_lines(db, &municipality, &order.lines).await?;
+    // Clients are never removed nor moved to another municipality, so this check holds
+    // inside the turn too (and the trajectory's foreign key would refuse a missing one).
+    let client = store::clients::get(db, principal, &order.client_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => AppError::field("client_id", "onbekende klant van uw gemeente"),
+            other => other,
+        })?;
+    let municipality_name = store::municipalities::get(db, &municipality)
+        .await?
+        .map(|m| m.name)
+        .unwrap_or_else(|| municipality.clone());
 
     let txn = store::db::begin_write(db).await?;
     if let Some(idem) = &idempotency {
@@ -265,12 +263,6 @@ pub async fn place_order(
             return Ok(stored);
         }
     }
-    let client = store::clients::get(&txn, principal, &order.client_id)
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound => AppError::field("client_id", "onbekende klant van uw gemeente"),
-            other => other,
-        })?;
     let resolutions = if store::catalogue::generation(&txn).await? == generation {
         early
     } else {
@@ -306,9 +298,8 @@ pub async fn place_order(
     {
         return Err(AppError::field("lines", "alle producten van één traject vallen onder hetzelfde contract; splits de bestelling per contractjaar"));
     }
-    lock_contract(&txn, &contract_id).await?;
-    // Re-read after taking the lock: the contract as it is now.
-    let contract = store::contracts::get(&txn, principal, &contract_id).await?;
+    // The contract as it is once its row is taken: orders against it queue up here.
+    let contract = store::contracts::lock(&txn, principal, &contract_id).await?;
 
     // What each line commits.
     let mut planned = Vec::new();
@@ -459,6 +450,14 @@ pub async fn place_order(
         lines.push(model);
     }
     let placed = Placed { trajectory, lines };
+    // The names the intake e-mail shows, as resolved for this order.
+    let names = MailNames {
+        municipality: municipality_name,
+        products: planned
+            .iter()
+            .map(|(_, line, _, product, _)| (line.product_code.clone(), product.spec.name.clone()))
+            .collect(),
+    };
     store::audit::append(
         &txn,
         principal,
@@ -479,7 +478,7 @@ pub async fn place_order(
         })),
     )
     .await?;
-    notify(
+    notify_named(
         &txn,
         config,
         TrajectoryNews::New,
@@ -488,6 +487,7 @@ pub async fn place_order(
         &placed.lines,
         None,
         "/wsd/trajecten",
+        &names,
     )
     .await?;
     let response = StoredResponse {
@@ -524,6 +524,37 @@ async fn resolve_lines<C: ConnectionTrait>(
     Ok(resolutions)
 }
 
+/// The names an e-mail about a trajectory shows besides its own fields: its
+/// municipality's and its products'.
+pub struct MailNames {
+    municipality: String,
+    products: HashMap<String, String>,
+}
+
+impl MailNames {
+    /// Reads them; a name that cannot be found shows as its code.
+    pub async fn read<C: ConnectionTrait>(
+        db: &C,
+        municipality_code: &str,
+        product_codes: &[&str],
+    ) -> AppResult<Self> {
+        let municipality = store::municipalities::get(db, municipality_code)
+            .await?
+            .map(|m| m.name)
+            .unwrap_or_else(|| municipality_code.to_string());
+        let mut products = HashMap::new();
+        for &code in product_codes {
+            if let Some(name) = store::catalogue::name_of(db, code).await? {
+                products.insert(code.to_string(), name);
+            }
+        }
+        Ok(Self {
+            municipality,
+            products,
+        })
+    }
+}
+
 /// Writes the e-mail about a trajectory into the outbox, in the caller's transaction.
 #[allow(clippy::too_many_arguments)]
 pub async fn notify<C: ConnectionTrait>(
@@ -536,24 +567,41 @@ pub async fn notify<C: ConnectionTrait>(
     detail: Option<&str>,
     path_prefix: &str,
 ) -> AppResult<()> {
-    let municipality = store::municipalities::get(txn, &t.municipality_code)
-        .await?
-        .map(|m| m.name)
-        .unwrap_or_else(|| t.municipality_code.clone());
-    let mut products = Vec::new();
-    for l in lines {
-        let name = store::catalogue::name_of(txn, &l.product_code)
-            .await?
-            .unwrap_or_else(|| l.product_code.clone());
-        products.push(format!(
-            "{name} ({}), start {}",
-            l.product_code,
-            format_date_nl(l.start_date)
-        ));
-    }
+    let codes: Vec<&str> = lines.iter().map(|l| l.product_code.as_str()).collect();
+    let names = MailNames::read(txn, &t.municipality_code, &codes).await?;
+    notify_named(txn, config, news, to, t, lines, detail, path_prefix, &names).await
+}
+
+/// `notify` with the names already read (by an order, before its write turn).
+#[allow(clippy::too_many_arguments)]
+async fn notify_named<C: ConnectionTrait>(
+    txn: &C,
+    config: &Config,
+    news: TrajectoryNews,
+    to: &str,
+    t: &trajectory::Model,
+    lines: &[trajectory_line::Model],
+    detail: Option<&str>,
+    path_prefix: &str,
+    names: &MailNames,
+) -> AppResult<()> {
+    let products: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} ({}), start {}",
+                names
+                    .products
+                    .get(&l.product_code)
+                    .unwrap_or(&l.product_code),
+                l.product_code,
+                format_date_nl(l.start_date)
+            )
+        })
+        .collect();
     let facts = TrajectoryFacts {
         number: &t.number,
-        municipality: &municipality,
+        municipality: &names.municipality,
         products: &products,
         detail,
         link: format!(
@@ -872,8 +920,7 @@ pub async fn extend_line(
             errors,
         ));
     }
-    lock_contract(&txn, &t.contract_id).await?;
-    let contract = store::contracts::get(&txn, principal, &t.contract_id).await?;
+    let contract = store::contracts::lock(&txn, principal, &t.contract_id).await?;
     let product = store::catalogue::get(&txn, &line.product_code)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
 
 use crate::auth::Principal;
 use crate::domain::contract::{
@@ -38,6 +39,35 @@ pub async fn get<C: ConnectionTrait>(
         query = query.filter(contract::Column::MunicipalityCode.eq(own));
     }
     query.one(db).await?.ok_or(AppError::NotFound)
+}
+
+/// Takes a contract's row for an order or a change to one (`lock_seq` + 1), so that
+/// orders against one contract queue up and each sees every order committed before it,
+/// and returns the contract as it now is: one statement. Visible to the principal, or
+/// not found.
+pub async fn lock<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<contract::Model> {
+    may_read(principal)?;
+    let mut update = Query::update();
+    update
+        .table(contract::Entity)
+        .value(
+            contract::Column::LockSeq,
+            Expr::col(contract::Column::LockSeq).add(1),
+        )
+        .and_where(contract::Column::Id.eq(id))
+        .returning_all();
+    if let Some(own) = principal.municipality_scope() {
+        update.and_where(contract::Column::MunicipalityCode.eq(own));
+    }
+    contract::Entity::find()
+        .from_raw_sql(db.get_database_backend().build(&update))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Contracts visible to the principal, filtered.

@@ -524,3 +524,48 @@ async fn pricing_staff_create_amend_activate_and_copy_in_the_pages() {
     // 1450.00 × 1.025 = 1486.25
     assert!(copy_page.body.contains("€ 1.486,25"), "indexed price");
 }
+
+/// A casemanager of `municipality`, as the request guards make one.
+fn casemanager_of(municipality: &str) -> plusmarkt::auth::Principal {
+    plusmarkt::auth::Principal {
+        user_id: "test-casemanager".into(),
+        email: "cm@example.nl".into(),
+        name: "Test".into(),
+        role: plusmarkt::domain::role::Role::Casemanager,
+        municipality: Some(municipality.into()),
+        token_label: None,
+    }
+}
+
+#[rocket::async_test]
+async fn taking_a_contracts_row_returns_it_counted_and_only_to_its_own_municipality() {
+    let app = TestApp::new().await;
+    let contract = plusmarkt::store::contracts::of_municipality(&app.db, "GM0757")
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("Boxtel has a contract");
+    let taken = plusmarkt::store::contracts::lock(&app.db, &casemanager_of("GM0757"), &contract.id)
+        .await
+        .expect("Boxtel's casemanager takes Boxtel's contract");
+    assert_eq!(taken.id, contract.id);
+    assert_eq!(taken.lock_seq, contract.lock_seq + 1, "the row is taken");
+    assert_eq!(taken.municipality_code, "GM0757");
+    let refused =
+        plusmarkt::store::contracts::lock(&app.db, &casemanager_of("GM0865"), &contract.id).await;
+    assert!(
+        matches!(refused, Err(plusmarkt::error::AppError::NotFound)),
+        "Vught's casemanager may not take Boxtel's contract: {refused:?}"
+    );
+    let after = plusmarkt::store::contracts::of_municipality(&app.db, "GM0757")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == contract.id)
+        .unwrap();
+    assert_eq!(
+        after.lock_seq, taken.lock_seq,
+        "a refused take changes nothing"
+    );
+}

@@ -126,6 +126,18 @@ async fn a_casemanager_registers_a_client_and_orders_a_two_product_trajectory() 
     assert!(intake[0].subject.contains(t["number"].as_str().unwrap()));
     assert!(!intake[0].text.contains(BSN_A) && !intake[0].html.contains(BSN_A));
     assert!(intake[0].text.contains("/wsd/trajecten/"));
+    // It names the municipality and each product (read before the order's write turn).
+    for shown in [
+        "Boxtel",
+        "Werkfit (REI-WERKFIT)",
+        "Jobcoaching (JOBCOACH-UUR)",
+    ] {
+        assert!(
+            intake[0].text.contains(shown),
+            "{shown} in {}",
+            intake[0].text
+        );
+    }
 }
 
 #[rocket::async_test]
