@@ -49,6 +49,7 @@ fn wrk(
     seconds: u64,
     token: &str,
     script: Option<&std::path::Path>,
+    header: Option<&str>,
 ) -> Wrk {
     let mut c = Command::new("wrk");
     c.arg(format!("-t{}", connections.min(2)))
@@ -59,6 +60,9 @@ fn wrk(
         .arg(format!("Authorization: Bearer {token}"));
     if let Some(s) = script {
         c.arg("-s").arg(s);
+    }
+    if let Some(h) = header {
+        c.arg("-H").arg(h);
     }
     let out = c.arg(url).output().expect("wrk (apt-get install -y wrk)");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -239,24 +243,41 @@ async fn main() {
             .expect("get");
         println!("check {path}: {}", r.status());
     }
-    let targets: Vec<(&str, String, Option<&std::path::Path>)> = vec![
-        ("health", format!("{base}/health"), None),
-        ("products", format!("{base}/api/v1/products"), None),
+    // (name, url, wrk script, extra request header)
+    type Target<'a> = (
+        &'a str,
+        String,
+        Option<&'a std::path::Path>,
+        Option<&'a str>,
+    );
+    let targets: Vec<Target> = vec![
+        ("health", format!("{base}/health"), None, None),
+        ("products", format!("{base}/api/v1/products"), None, None),
+        // The same list as browsers and most HTTP libraries ask for it: gzip-compressed.
+        (
+            "products_gzip",
+            format!("{base}/api/v1/products"),
+            None,
+            Some("Accept-Encoding: gzip"),
+        ),
         // The same list, one product per page: what the list costs apart from its size.
         (
             "products_1",
             format!("{base}/api/v1/products?limit=1"),
+            None,
             None,
         ),
         (
             "trajectory",
             format!("{base}/api/v1/trajectories/{trajectory_id}"),
             None,
+            None,
         ),
         (
             "order",
             format!("{base}/api/v1/trajectories"),
             Some(script.as_path()),
+            None,
         ),
     ];
     println!(
@@ -266,17 +287,17 @@ async fn main() {
             .unwrap_or(0)
     );
     println!(
-        "  {:<11} {:>5} {:>10} {:>9} {:>9} {:>9} {:>7}",
+        "  {:<13} {:>5} {:>10} {:>9} {:>9} {:>9} {:>7}",
         "endpoint", "conns", "req/s", "p50 ms", "p99 ms", "requests", "non-2xx"
     );
-    for (name, target, script) in &targets {
+    for (name, target, script, header) in &targets {
         if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
             continue;
         }
         for connections in [1usize, 16, 64] {
-            let r = wrk(target, connections, seconds, &token, *script);
+            let r = wrk(target, connections, seconds, &token, *script, *header);
             println!(
-                "  {name:<11} {connections:>5} {:>10.0} {:>9.2} {:>9.2} {:>9} {:>7} {}",
+                "  {name:<13} {connections:>5} {:>10.0} {:>9.2} {:>9.2} {:>9} {:>7} {}",
                 r.rps, r.p50, r.p99, r.requests, r.non_2xx, r.errors
             );
             common::result(

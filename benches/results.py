@@ -103,8 +103,10 @@ for db in sorted({r["db"] for r in inv}):
 h = {(r["endpoint"], r["connections"]): r for r in http}
 best = lambda e: max((r["rps"] for (ep, _), r in h.items() if ep == e), default=0)
 if best("health"):
-    ratio = best("products") / best("health")
-    p(f"| product list throughput ≥ 40% of /health (best of 1/16/64 connections) | {best('products'):,.0f} vs {best('health'):,.0f} req/s = {ratio:.0%} | {verdict(ratio >= 0.4)} |")
+    for e, how in (("products", "uncompressed"), ("products_gzip", "gzip, as browsers and most HTTP libraries ask")):
+        if best(e):
+            ratio = best(e) / best("health")
+            p(f"| product list throughput ≥ 40% of /health ({how}; best of 1/16/64 connections) | {best(e):,.0f} vs {best('health'):,.0f} req/s = {ratio:.0%} | {verdict(ratio >= 0.4)} |")
 o = h.get(("order", 16))
 if o:
     p(f"| order placement p99 < 50 ms at 16 clients (SQLite) | {o['p99_ms']:.1f} ms ({o['non_2xx']} non-2xx of {o['requests']}) | {verdict(o['p99_ms'] < 50 and o['non_2xx'] == 0)} |")

@@ -11,8 +11,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{AppError, Problem};
+use crate::services::catalogue_cache::KeptAnswer;
 
 pub mod audit;
+pub mod compression;
 pub mod contracts;
 pub mod etag;
 pub mod idempotency;
@@ -140,22 +142,47 @@ impl<'r, T: Serialize> Responder<'r, 'static> for ApiJson<T> {
     }
 }
 
-/// A 200 answer whose JSON was serialised before (kept in a cache), sent as it is.
-pub struct PreparedJson(pub std::sync::Arc<str>);
+/// A 200 answer whose JSON was serialised before (kept in a cache), sent as it is, or
+/// gzip-compressed (compressed once per kept answer) when the client accepts that.
+pub struct PreparedJson(pub std::sync::Arc<KeptAnswer>);
 
 impl<'r> Responder<'r, 'static> for PreparedJson {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        // Sent from the kept text itself, not a copy of it.
-        json_response(request, Status::Ok, SharedBody(self.0))
+        let gzip = compression::accepts_gzip(request.headers().get("Accept-Encoding"));
+        if gzip {
+            self.0.compressed(compression::gzip);
+        }
+        // Sent from the kept answer itself, not a copy of it.
+        let mut response = json_response(
+            request,
+            Status::Ok,
+            KeptBody {
+                answer: self.0,
+                gzip,
+            },
+        )?;
+        if gzip {
+            response.set_raw_header("Content-Encoding", "gzip");
+        }
+        response.set_raw_header("Vary", "Accept-Encoding");
+        Ok(response)
     }
 }
 
-/// Kept response text, readable as bytes without copying it.
-struct SharedBody(std::sync::Arc<str>);
+/// A kept answer, readable as bytes (its JSON or its compressed form) without copying.
+struct KeptBody {
+    answer: std::sync::Arc<KeptAnswer>,
+    gzip: bool,
+}
 
-impl AsRef<[u8]> for SharedBody {
+impl AsRef<[u8]> for KeptBody {
     fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
+        if self.gzip {
+            // Made in respond_to before the body is built.
+            self.answer.compressed(compression::gzip)
+        } else {
+            self.answer.json.as_bytes()
+        }
     }
 }
 

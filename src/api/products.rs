@@ -15,7 +15,7 @@ use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::error::{AppError, AppResult};
 use crate::services::catalogue as catalogue_service;
-use crate::services::catalogue_cache::{self, CatalogueCache};
+use crate::services::catalogue_cache::{self, CatalogueCache, KeptAnswer};
 use crate::services::products::{self as product_queries, ProductFilter};
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema, Clone)]
@@ -169,10 +169,10 @@ pub async fn list(
             .take(limit as usize + 1)
             .map(|(spec, price)| view(&spec, on, price))
             .collect();
-    let body: std::sync::Arc<str> =
+    let body = std::sync::Arc::new(KeptAnswer::new(
         serde_json::to_string(&page_of(rows, limit, |p| p.code.clone()))
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .into();
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+    ));
     cache.keep_rendered(generation, key, body.clone());
     Ok(PreparedJson(body))
 }

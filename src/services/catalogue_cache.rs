@@ -12,7 +12,7 @@
 //! inside the order's transaction (`store::contracts::resolve`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
@@ -40,7 +40,29 @@ struct State {
     terms: HashMap<(String, NaiveDate), Arc<ContractedTerms>>,
     /// Answers serialised once and sent as they are, by a key that holds everything the
     /// answer depends on besides the generation (the caller's scope among it).
-    rendered: HashMap<String, Arc<str>>,
+    rendered: HashMap<String, Arc<KeptAnswer>>,
+}
+
+/// An answer serialised once and sent as it is, and its compressed form, made the first
+/// time a client that accepts it asks (so each kept answer is compressed at most once).
+pub struct KeptAnswer {
+    pub json: Box<str>,
+    compressed: OnceLock<Box<[u8]>>,
+}
+
+impl KeptAnswer {
+    pub fn new(json: String) -> Self {
+        Self {
+            json: json.into_boxed_str(),
+            compressed: OnceLock::new(),
+        }
+    }
+
+    /// The compressed form, made by `compress` from the JSON on first use.
+    pub fn compressed(&self, compress: impl FnOnce(&[u8]) -> Vec<u8>) -> &[u8] {
+        self.compressed
+            .get_or_init(|| compress(self.json.as_bytes()).into_boxed_slice())
+    }
 }
 
 impl State {
@@ -96,7 +118,7 @@ impl CatalogueCache {
 
     /// An answer rendered at `generation` under `key`, if kept. The caller checks the
     /// principal's access before asking, and puts its scope in the key.
-    pub fn rendered(&self, generation: i64, key: &str) -> Option<Arc<str>> {
+    pub fn rendered(&self, generation: i64, key: &str) -> Option<Arc<KeptAnswer>> {
         let state = self.state();
         if state.generation != Some(generation) {
             return None;
@@ -105,7 +127,7 @@ impl CatalogueCache {
     }
 
     /// Keeps an answer rendered from data read at `generation`.
-    pub fn keep_rendered(&self, generation: i64, key: String, body: Arc<str>) {
+    pub fn keep_rendered(&self, generation: i64, key: String, body: Arc<KeptAnswer>) {
         let mut state = self.state();
         if state.advance_to(generation) {
             if state.rendered.len() >= MAX_RENDERED {

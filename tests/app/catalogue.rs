@@ -716,3 +716,50 @@ async fn a_price_version_dated_on_or_before_an_order_is_refused() {
         .await;
     assert_eq!(later.status, Status::Created, "{}", later.body);
 }
+
+#[rocket::async_test]
+async fn the_product_list_is_gzipped_for_clients_that_accept_it_and_says_so() {
+    use std::io::Read;
+    let app = TestApp::new().await;
+    let boxtel = app.login_as(CASEMANAGER_BOXTEL).await;
+    let url = "/api/v1/products?limit=500";
+    let plain = app.get(&boxtel, url).await;
+    assert_eq!(plain.status, Status::Ok);
+    assert_eq!(plain.header("Content-Encoding"), None);
+    assert_eq!(plain.header("Vary"), Some("Accept-Encoding"));
+    let header = |headers: &[(String, String)], name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    // Twice: the first compresses the kept answer, the second sends what was kept.
+    for _ in 0..2 {
+        let (status, headers, body) = app
+            .get_bytes(&boxtel, url, &[("Accept-Encoding", "gzip, deflate, br")])
+            .await;
+        assert_eq!(status, Status::Ok);
+        assert_eq!(
+            header(&headers, "Content-Encoding").as_deref(),
+            Some("gzip")
+        );
+        assert_eq!(header(&headers, "Vary").as_deref(), Some("Accept-Encoding"));
+        assert!(
+            body.len() * 3 < plain.body.len(),
+            "{} compressed bytes for {} plain",
+            body.len(),
+            plain.body.len()
+        );
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_string(&mut text)
+            .expect("a gzip body");
+        assert_eq!(text, plain.body, "the same answer, compressed");
+    }
+    // Refused gzip gets the plain answer.
+    let (_, headers, body) = app
+        .get_bytes(&boxtel, url, &[("Accept-Encoding", "gzip;q=0, identity")])
+        .await;
+    assert_eq!(header(&headers, "Content-Encoding"), None);
+    assert_eq!(String::from_utf8(body).unwrap(), plain.body);
+}

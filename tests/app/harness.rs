@@ -300,6 +300,28 @@ impl TestApp {
         Self::read(request.dispatch().await).await
     }
 
+    /// A GET with extra request headers, its body as bytes (for compressed answers).
+    pub async fn get_bytes(
+        &self,
+        who: &As,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> (Status, Vec<(String, String)>, Vec<u8>) {
+        let mut request = self.authorise(self.client.get(path.to_string()), who);
+        for (name, value) in headers {
+            request = request.header(Header::new(name.to_string(), value.to_string()));
+        }
+        let response = request.dispatch().await;
+        let status = response.status();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|h| (h.name().to_string(), h.value().to_string()))
+            .collect();
+        let body = response.into_bytes().await.unwrap_or_default();
+        (status, headers, body)
+    }
+
     pub async fn send_json(
         &self,
         method: rocket::http::Method,
