@@ -478,7 +478,7 @@ pub async fn place_order(
         })),
     )
     .await?;
-    notify_named(
+    notify(
         &txn,
         config,
         TrajectoryNews::New,
@@ -487,7 +487,7 @@ pub async fn place_order(
         &placed.lines,
         None,
         "/wsd/trajecten",
-        &names,
+        Some(&names),
     )
     .await?;
     let response = StoredResponse {
@@ -556,6 +556,8 @@ impl MailNames {
 }
 
 /// Writes the e-mail about a trajectory into the outbox, in the caller's transaction.
+/// `names` are read here unless the caller read them already (an order does, before its
+/// write turn).
 #[allow(clippy::too_many_arguments)]
 pub async fn notify<C: ConnectionTrait>(
     txn: &C,
@@ -566,25 +568,17 @@ pub async fn notify<C: ConnectionTrait>(
     lines: &[trajectory_line::Model],
     detail: Option<&str>,
     path_prefix: &str,
+    names: Option<&MailNames>,
 ) -> AppResult<()> {
-    let codes: Vec<&str> = lines.iter().map(|l| l.product_code.as_str()).collect();
-    let names = MailNames::read(txn, &t.municipality_code, &codes).await?;
-    notify_named(txn, config, news, to, t, lines, detail, path_prefix, &names).await
-}
-
-/// `notify` with the names already read (by an order, before its write turn).
-#[allow(clippy::too_many_arguments)]
-async fn notify_named<C: ConnectionTrait>(
-    txn: &C,
-    config: &Config,
-    news: TrajectoryNews,
-    to: &str,
-    t: &trajectory::Model,
-    lines: &[trajectory_line::Model],
-    detail: Option<&str>,
-    path_prefix: &str,
-    names: &MailNames,
-) -> AppResult<()> {
+    let read;
+    let names = match names {
+        Some(names) => names,
+        None => {
+            let codes: Vec<&str> = lines.iter().map(|l| l.product_code.as_str()).collect();
+            read = MailNames::read(txn, &t.municipality_code, &codes).await?;
+            &read
+        }
+    };
     let products: Vec<String> = lines
         .iter()
         .map(|l| {
@@ -797,6 +791,7 @@ pub async fn accept(
             &lines,
             detail.as_deref(),
             "/trajecten",
+            None,
         )
         .await?;
     }
@@ -849,6 +844,7 @@ pub async fn reject(
             &lines,
             Some(&format!("Reden: {reason}")),
             "/trajecten",
+            None,
         )
         .await?;
     }
@@ -1022,6 +1018,7 @@ pub async fn extend_line(
         std::slice::from_ref(&after),
         Some("Een regel is verlengd."),
         "/wsd/trajecten",
+        None,
     )
     .await?;
     txn.commit().await?;

@@ -394,6 +394,7 @@ pub async fn register_event(
             std::slice::from_ref(&line),
             detail.as_deref(),
             "/trajecten",
+            None,
         )
         .await?;
     }

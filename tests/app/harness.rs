@@ -281,11 +281,7 @@ impl TestApp {
         let content_type = response
             .content_type()
             .map(|c| format!("{}/{}", c.top(), c.sub()));
-        let headers = response
-            .headers()
-            .iter()
-            .map(|h| (h.name().to_string(), h.value().to_string()))
-            .collect();
+        let headers = Self::headers_of(&response);
         let body = response.into_string().await.unwrap_or_default();
         Reply {
             status,
@@ -293,6 +289,16 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    fn headers_of(
+        response: &rocket::local::asynchronous::LocalResponse<'_>,
+    ) -> Vec<(String, String)> {
+        response
+            .headers()
+            .iter()
+            .map(|h| (h.name().to_string(), h.value().to_string()))
+            .collect()
     }
 
     pub async fn get(&self, who: &As, path: &str) -> Reply {
@@ -313,11 +319,7 @@ impl TestApp {
         }
         let response = request.dispatch().await;
         let status = response.status();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|h| (h.name().to_string(), h.value().to_string()))
-            .collect();
+        let headers = Self::headers_of(&response);
         let body = response.into_bytes().await.unwrap_or_default();
         (status, headers, body)
     }
