@@ -127,44 +127,37 @@ async fn write_floor(db: &DatabaseConnection) -> (usize, f64) {
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     };
+    // Schema texts read with `sql` (one column, `text`), every written table's name
+    // prefixed with `bench_` (index and constraint names hold it too).
+    let renamed = |sql: String| async move {
+        db.query_all_raw(Statement::from_string(backend, sql))
+            .await
+            .expect("schema")
+            .into_iter()
+            .map(|r| {
+                let text: String = r.try_get("", "text").unwrap();
+                WRITTEN_TABLES
+                    .iter()
+                    .fold(text, |s, t| s.replace(t, &format!("bench_{t}")))
+            })
+            .collect::<Vec<_>>()
+    };
     for table in WRITTEN_TABLES {
         if backend == DbBackend::Postgres {
             exec(format!(
                 "CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)"
             ))
             .await;
-            // LIKE copies no foreign keys: add the table's own, renamed like the tables,
-            // so that the copy checks them as the run's inserts do.
-            let rows = db
-                .query_all_raw(Statement::from_string(
-                    backend,
-                    format!("SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = '{table}'::regclass AND contype = 'f'"),
-                ))
-                .await
-                .expect("foreign keys");
-            for r in rows {
-                let def: String = r.try_get("", "def").unwrap();
-                let renamed = WRITTEN_TABLES
-                    .iter()
-                    .fold(def, |s, t| s.replace(t, &format!("bench_{t}")));
-                exec(format!("ALTER TABLE bench_{table} ADD {renamed}")).await;
+            // LIKE copies no foreign keys: add the table's own, so that the copy checks
+            // them as the run's inserts do.
+            for def in renamed(format!("SELECT pg_get_constraintdef(oid) AS text FROM pg_constraint WHERE conrelid = '{table}'::regclass AND contype = 'f'")).await {
+                exec(format!("ALTER TABLE bench_{table} ADD {def}")).await;
             }
         } else {
-            // The table's and its indexes' own CREATE statements, renamed (index names
-            // hold the table name); the automatic primary-key index comes with the table.
-            let rows = db
-                .query_all_raw(Statement::from_string(
-                    backend,
-                    format!("SELECT sql FROM sqlite_master WHERE tbl_name = '{table}' AND sql IS NOT NULL ORDER BY type DESC"),
-                ))
-                .await
-                .expect("schema");
-            for r in rows {
-                let sql: String = r.try_get("", "sql").unwrap();
-                let renamed = WRITTEN_TABLES
-                    .iter()
-                    .fold(sql, |s, t| s.replace(t, &format!("bench_{t}")));
-                exec(renamed).await;
+            // The table's and its indexes' own CREATE statements; the automatic
+            // primary-key index comes with the table.
+            for sql in renamed(format!("SELECT sql AS text FROM sqlite_master WHERE tbl_name = '{table}' AND sql IS NOT NULL ORDER BY type DESC")).await {
+                exec(sql).await;
             }
         }
     }
