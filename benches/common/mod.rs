@@ -85,8 +85,16 @@ pub fn url_of(backend: Backend, scale: usize) -> String {
     }
 }
 
+/// Raised whenever the generated data or its statistics change, so that a database made by
+/// an older generator is made again instead of reused.
+const DATA_VERSION: u32 = 2;
+
 fn marker(backend: Backend, scale: usize) -> PathBuf {
-    data_dir().join(format!("{}-{}.done", backend.name(), database_name(scale)))
+    data_dir().join(format!(
+        "{}-{}.v{DATA_VERSION}.done",
+        backend.name(),
+        database_name(scale)
+    ))
 }
 
 pub async fn admin_pg(sql: &str) {
@@ -145,7 +153,7 @@ pub async fn ensure_generated(backend: Backend, scale: usize) -> String {
             .await
             .ok();
     } else {
-        db.execute_unprepared("ANALYZE").await.ok();
+        analyze_tables_with_rows(&db).await;
     }
     db.close().await.ok();
     let secs = started.elapsed().as_secs_f64();
@@ -160,6 +168,42 @@ pub async fn ensure_generated(backend: Backend, scale: usize) -> String {
     }));
     std::fs::write(&done, serde_json::to_string(&counts).unwrap()).expect("marker");
     url
+}
+
+/// Gathers statistics as autovacuum would have by now: for every table that holds rows, and
+/// for no empty one. Autovacuum never analyzes a table that has had no rows; one analyzed while
+/// empty is recorded as empty, and the planner then trusts its actual size. The invoice run's
+/// foreign-key check of `invoice_lines.invoice_id` is planned once per connection, when the
+/// run's first draft invoice is that table's only row: on "empty" statistics that plan is a
+/// sequential scan of `invoices`, kept for the whole run while the table grows to one row
+/// per municipality (benches/ANALYSIS.md, sixth session).
+async fn analyze_tables_with_rows(db: &DatabaseConnection) {
+    let backend = db.get_database_backend();
+    let tables = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT relname::text AS name FROM pg_class \
+             WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace ORDER BY 1",
+        ))
+        .await
+        .expect("list tables");
+    for row in tables {
+        let name: String = row.try_get("", "name").expect("table name");
+        let has_rows = db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT EXISTS (SELECT 1 FROM \"{name}\") AS has_rows"),
+            ))
+            .await
+            .expect("probe table")
+            .and_then(|r| r.try_get::<bool>("", "has_rows").ok())
+            .unwrap_or(false);
+        if has_rows {
+            db.execute_unprepared(&format!("ANALYZE \"{name}\""))
+                .await
+                .expect("analyze");
+        }
+    }
 }
 
 /// Copies the database of `scale` to a scratch database `name` (the real run writes).
