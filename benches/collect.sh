@@ -20,5 +20,5 @@ rows.sort(key=lambda r: (order[r["bench"]], r.get("db") or "", r.get("scale") or
 for r in rows:
     print(json.dumps(r))
 ' > "$OUT/collected.jsonl"
-python3 benches/results.py "$OUT/collected.jsonl" "${BENCH_PROFILE:-bench (release)}" > benches/RESULTS.md
+BENCH_LOADAVG="$OUT/loadavg" python3 benches/results.py "$OUT/collected.jsonl" "${BENCH_PROFILE:-bench (release)}" > benches/RESULTS.md
 echo "wrote benches/RESULTS.md" >&2

@@ -22,8 +22,14 @@ p("")
 p(f"- written: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} (when the runs were made: see the provenance under Reading the figures)")
 p(f"- machine: {os.cpu_count()} cores (nproc {sh('nproc')}), {mem}, {cpu}; {platform.platform()}")
 p(f"- build profile: {profile}")
-load = " ".join(open("/proc/loadavg").read().split()[:3])
-p(f"- load average when written: {load} (the machine is shared with other sessions: figures carry that noise)")
+# run_all.sh keeps the load average at the end of its runs beside the logs (BENCH_LOADAVG);
+# without it (logs collected by hand) the load now is all there is, and it says so.
+kept = os.environ.get("BENCH_LOADAVG", "")
+if kept and os.path.exists(kept):
+    load, when = " ".join(open(kept).read().split()[:3]), "at the end of the runs"
+else:
+    load, when = " ".join(open("/proc/loadavg").read().split()[:3]), "when this file was written, not during the runs"
+p(f"- load average {when}: {load} (the machine is shared with other sessions: figures carry that noise)")
 p("")
 
 gen = [r for r in rows if r["bench"] == "generate"]

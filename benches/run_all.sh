@@ -17,7 +17,7 @@ PROFILE_ARGS=()
 if [ -n "${BENCH_PROFILE:-}" ]; then PROFILE_ARGS=(--profile "$BENCH_PROFILE"); fi
 OUT="${BENCH_OUT:-target/bench-out}"
 mkdir -p "$OUT"
-rm -f "$OUT"/*.log
+rm -f "$OUT"/*.log "$OUT/loadavg"
 run() {
   local name="$1"; shift
   echo "== $name $*" >&2
@@ -33,6 +33,8 @@ for db in $DBS; do
 done
 run http_load --seconds "${HTTP_SECONDS:-10}"
 run startup
+# The load at the end of the runs, kept with the logs for RESULTS.md (collect.sh).
+cut -d' ' -f1-3 /proc/loadavg > "$OUT/loadavg"
 benches/collect.sh
 echo "wrote benches/RESULTS.md" >&2
 if [ "${CLEAN:-0}" = 1 ]; then
