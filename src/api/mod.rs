@@ -149,9 +149,6 @@ pub struct PreparedJson(pub std::sync::Arc<KeptAnswer>);
 impl<'r> Responder<'r, 'static> for PreparedJson {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         let gzip = compression::accepts_gzip(request.headers().get("Accept-Encoding"));
-        if gzip {
-            self.0.compressed(compression::gzip);
-        }
         // Sent from the kept answer itself, not a copy of it.
         let mut response = json_response(
             request,
@@ -178,7 +175,7 @@ struct KeptBody {
 impl AsRef<[u8]> for KeptBody {
     fn as_ref(&self) -> &[u8] {
         if self.gzip {
-            // Made in respond_to before the body is built.
+            // Compressed on the first request that asks, kept for the rest.
             self.answer.compressed(compression::gzip)
         } else {
             self.answer.json.as_bytes()

@@ -39,6 +39,27 @@ impl Drop for FileCleanup {
     }
 }
 
+/// A response header's value by its name, in any case.
+fn header_in<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A response whose body is kept as bytes (a compressed answer), read completely.
+pub struct BytesReply {
+    pub status: Status,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl BytesReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header_in(&self.headers, name)
+    }
+}
+
 /// A response, read completely.
 pub struct Reply {
     pub status: Status,
@@ -53,10 +74,7 @@ impl Reply {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_in(&self.headers, name)
     }
 
     pub fn is_problem(&self) -> bool {
@@ -307,12 +325,7 @@ impl TestApp {
     }
 
     /// A GET with extra request headers, its body as bytes (for compressed answers).
-    pub async fn get_bytes(
-        &self,
-        who: &As,
-        path: &str,
-        headers: &[(&str, &str)],
-    ) -> (Status, Vec<(String, String)>, Vec<u8>) {
+    pub async fn get_bytes(&self, who: &As, path: &str, headers: &[(&str, &str)]) -> BytesReply {
         let mut request = self.authorise(self.client.get(path.to_string()), who);
         for (name, value) in headers {
             request = request.header(Header::new(name.to_string(), value.to_string()));
@@ -321,7 +334,11 @@ impl TestApp {
         let status = response.status();
         let headers = Self::headers_of(&response);
         let body = response.into_bytes().await.unwrap_or_default();
-        (status, headers, body)
+        BytesReply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn send_json(
