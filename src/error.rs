@@ -149,6 +149,17 @@ impl Problem {
     }
 }
 
+/// The detail of an error raised by a guard, kept for the catcher to show.
+#[derive(Debug, Clone, Default)]
+pub struct GuardErrorDetail(pub Option<(String, Vec<FieldError>)>);
+
+/// Keeps a guard's error for the catcher, which otherwise sees only the status.
+pub fn remember_error(request: &Request<'_>, error: &AppError) {
+    request.local_cache(|| {
+        GuardErrorDetail(Some((error.public_detail(), error.field_errors().to_vec())))
+    });
+}
+
 /// Whether a request should be answered as the API (JSON) rather than the web (HTML).
 pub fn wants_api(request: &Request<'_>) -> bool {
     request.uri().path().starts_with("/api/")

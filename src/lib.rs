@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod crypto;
 pub mod domain;
 pub mod entities;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod mail;
 pub mod security;
 pub mod services;
 pub mod store;
+pub mod views;
 pub mod web;
 
 use rocket::{Build, Rocket};
@@ -88,7 +90,7 @@ pub fn rocket_with(config: Config, db: DatabaseConnection) -> Rocket<Build> {
         .manage(db)
         .manage(auth::ratelimit::LoginLimiter::default())
         .manage(services::catalogue_cache::CatalogueCache::default())
-        .manage(auth::bsn_vault::BsnVault::new(&config.bsn_key))
+        .manage(crypto::bsn_vault::BsnVault::new(&config.bsn_key))
         .manage(config)
         .attach(security::SecurityHeaders)
         .attach(security::AccessLog)

@@ -21,7 +21,7 @@ impl<'r> FromRequest<'r> for IdempotencyKey {
             Some(key) => match check_key(key) {
                 Ok(()) => Outcome::Success(IdempotencyKey(Some(key.to_string()))),
                 Err(e) => {
-                    super::remember_error(request, &e);
+                    crate::error::remember_error(request, &e);
                     Outcome::Error((Status::BadRequest, e))
                 }
             },

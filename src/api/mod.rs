@@ -10,7 +10,7 @@ use rocket::{Catcher, Route};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{AppError, Problem};
+use crate::error::{remember_error, AppError, GuardErrorDetail, Problem};
 use crate::services::catalogue_cache::KeptAnswer;
 
 pub mod audit;
@@ -27,16 +27,6 @@ pub mod products;
 pub mod reports;
 pub mod trajectories;
 pub mod users;
-
-/// The detail of an error raised by a guard, kept for the catcher to show.
-#[derive(Debug, Clone, Default)]
-pub struct GuardErrorDetail(pub Option<(String, Vec<crate::error::FieldError>)>);
-
-pub fn remember_error(request: &Request<'_>, error: &AppError) {
-    request.local_cache(|| {
-        GuardErrorDetail(Some((error.public_detail(), error.field_errors().to_vec())))
-    });
-}
 
 /// A JSON request body. Unlike rocket's `Json`, a malformed body is answered with the
 /// parser's own message (what is wrong and where) as problem+json.

@@ -8,7 +8,7 @@ use rocket::http::{Cookie, SameSite, Status};
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 
-use super::secret::{constant_time_eq, random_token};
+use crate::crypto::secret::{constant_time_eq, random_token};
 use crate::error::AppError;
 
 pub const CSRF_COOKIE: &str = "plusmarkt_csrf";

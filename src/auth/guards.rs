@@ -112,7 +112,7 @@ macro_rules! role_guard {
                         principal.role.label_nl()
                     ));
                     // The catcher shows this detail instead of the generic 403 text.
-                    crate::api::remember_error(request, &error);
+                    crate::error::remember_error(request, &error);
                     Outcome::Error((Status::Forbidden, error))
                 }
             }

@@ -11,6 +11,7 @@ pub mod invoice;
 pub mod money;
 pub mod period;
 pub mod pricing;
+pub mod principal;
 pub mod quantity;
 pub mod reports;
 pub mod role;

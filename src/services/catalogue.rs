@@ -11,12 +11,12 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::Principal;
 use crate::domain::catalogue::{
     parse_product_toml, product_to_toml, toml_string, validate, Finding, ProductSpec,
     ProductStatus, RawProduct,
 };
 use crate::domain::money::Money;
+use crate::domain::principal::Principal;
 use crate::entities::{municipality, target_group};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store;

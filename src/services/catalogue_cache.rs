@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 
-use crate::auth::Principal;
+use crate::domain::principal::Principal;
 use crate::error::AppResult;
 use crate::store;
 use crate::store::catalogue::StoredProduct;

@@ -9,10 +9,10 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
-use crate::auth::Principal;
 use crate::domain::contract::{periods_overlap, ContractStatus};
 use crate::domain::money::Money;
 use crate::domain::pricing::index_price;
+use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
 use crate::entities::{contract, contract_line, contract_line_price};
 use crate::error::{AppError, AppResult, FieldError};

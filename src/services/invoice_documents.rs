@@ -3,10 +3,10 @@
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
-use crate::auth::Principal;
 use crate::config::Config;
 use crate::domain::invoice::InvoiceMove;
 use crate::domain::money::Money;
+use crate::domain::principal::Principal;
 use crate::domain::vat::{vat_breakdown, VatCategory};
 use crate::entities::invoice;
 use crate::error::{AppError, AppResult};

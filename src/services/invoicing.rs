@@ -16,7 +16,6 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Principal;
 use crate::domain::billing::{
     billable_items, settle, BillableItem, BilledRecord, DeliveryRecord, HeldItem, LineForBilling,
     MilestoneReached, Unit,
@@ -25,6 +24,7 @@ use crate::domain::catalogue::ProductSpec;
 use crate::domain::invoice::{invoice_number, InvoiceMove, InvoiceStatus};
 use crate::domain::money::Money;
 use crate::domain::period::Period;
+use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::Status;
 use crate::domain::vat::{totals, VatCategory};

@@ -12,15 +12,15 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
-use crate::auth::bsn_vault::BsnVault;
-use crate::auth::Principal;
 use crate::config::Config;
+use crate::crypto::bsn_vault::BsnVault;
 use crate::domain::billing::Variant;
 use crate::domain::bsn::Bsn;
 use crate::domain::commitment::{commitment, OrderedLine};
 use crate::domain::contract::NotOrderable;
 use crate::domain::money::Money;
 use crate::domain::period::format_date_nl;
+use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::{aggregate, Frequency, Status, Transition};
 use crate::entities::{client, trajectory, trajectory_line};

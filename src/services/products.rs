@@ -4,9 +4,9 @@
 use chrono::NaiveDate;
 use sea_orm::ConnectionTrait;
 
-use crate::auth::Principal;
 use crate::domain::catalogue::{ProductSpec, ProductStatus};
 use crate::domain::money::Money;
+use crate::domain::principal::Principal;
 use crate::error::{AppError, AppResult};
 use crate::services::catalogue_cache::{self, CatalogueCache};
 use crate::store;

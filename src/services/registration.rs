@@ -8,10 +8,10 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::auth::Principal;
 use crate::config::Config;
 use crate::domain::billing::{Unit, Variant};
 use crate::domain::period::{format_date_nl, Period};
+use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::{Frequency, Outcome, Status, Transition};
 use crate::entities::{delivery, line_event, trajectory, trajectory_line};

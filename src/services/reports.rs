@@ -24,10 +24,10 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::auth::Principal;
 use crate::domain::billing::{Unit, Variant};
 use crate::domain::money::Money;
 use crate::domain::period::Period;
+use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
 use crate::domain::reports::{
     self as rules, budget_months, cost_scenarios, months_active_in_year, months_elapsed,

@@ -2,9 +2,9 @@
 
 use sea_orm::DatabaseConnection;
 
-use crate::auth::password::hash_password;
-use crate::auth::Principal;
+use crate::crypto::password::hash_password;
 use crate::domain::email::Email;
+use crate::domain::principal::Principal;
 use crate::domain::role::Role;
 use crate::entities::user;
 use crate::error::{AppError, AppResult, FieldError};

@@ -11,7 +11,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::db::placeholder;
-use crate::auth::Principal;
+use crate::domain::principal::Principal;
 use crate::entities::audit_event;
 use crate::error::{AppError, AppResult};
 

@@ -3,7 +3,7 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::auth::Principal;
+use crate::domain::principal::Principal;
 use crate::domain::role::Role;
 use crate::entities::client;
 use crate::error::{AppError, AppResult};

@@ -7,11 +7,11 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
 
-use crate::auth::Principal;
 use crate::domain::contract::{
     resolve_price, ContractStatus, ContractTerms, LineTerms, NotOrderable,
 };
 use crate::domain::money::Money;
+use crate::domain::principal::Principal;
 use crate::domain::role::Role;
 use crate::entities::{contract, contract_line, contract_line_price};
 use crate::error::{AppError, AppResult};

@@ -6,8 +6,8 @@ use sea_orm::{
     QuerySelect, Statement,
 };
 
-use crate::auth::Principal;
 use crate::domain::money::Money;
+use crate::domain::principal::Principal;
 use crate::domain::role::Role;
 use crate::domain::vat::VatCategory;
 use crate::entities::{billing_claim, invoice, invoice_line};

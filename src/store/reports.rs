@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::db::placeholder;
-use crate::auth::Principal;
+use crate::domain::principal::Principal;
 use crate::domain::role::Role;
 use crate::entities::{contract, contract_line, cost_scenario, trajectory, trajectory_line};
 use crate::error::{AppError, AppResult};

@@ -4,7 +4,7 @@ use chrono::Duration;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::now;
-use crate::auth::secret::{random_token, token_hash};
+use crate::crypto::secret::{random_token, token_hash};
 use crate::entities::{session, user};
 use crate::error::AppResult;
 

@@ -5,8 +5,8 @@ use serde_json::json;
 
 use super::db::placeholder;
 use super::{audit, new_id, now};
-use crate::auth::secret::{random_token, token_hash};
-use crate::auth::Principal;
+use crate::crypto::secret::{random_token, token_hash};
+use crate::domain::principal::Principal;
 use crate::entities::{api_token, user};
 use crate::error::AppResult;
 

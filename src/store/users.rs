@@ -4,8 +4,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::json;
 
 use super::{audit, new_id, now};
-use crate::auth::Principal;
 use crate::domain::email::Email;
+use crate::domain::principal::Principal;
 use crate::domain::role::Role;
 use crate::entities::{municipality, user};
 use crate::error::{AppError, AppResult, FieldError};

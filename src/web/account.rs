@@ -11,10 +11,10 @@ use std::net::IpAddr;
 use super::{render, Layout};
 use crate::auth::csrf::{csrf_cookie, CsrfForm, CsrfToken, CSRF_COOKIE};
 use crate::auth::guards::SESSION_COOKIE;
-use crate::auth::password::{burn_verification_time, verify_password};
 use crate::auth::ratelimit::LoginLimiter;
-use crate::auth::secret::random_token;
 use crate::auth::CurrentUser;
+use crate::crypto::password::{burn_verification_time, verify_password};
+use crate::crypto::secret::random_token;
 use crate::error::{AppError, AppResult};
 use crate::store;
 

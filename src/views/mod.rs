@@ -1,0 +1,4 @@
+//! Read models: every list and detail that the API or the web shows, loaded in batches
+//! (one query per table per page, never one per row) and returned as plain view structs.
+//! `api/` serialises them to JSON and `web/` renders them with askama; neither touches the
+//! store or the entities. Each view takes the `Principal`; the store applies its scope.
