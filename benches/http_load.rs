@@ -112,7 +112,7 @@ async fn main() {
         name: format!("Bench {year}"),
         valid_from: from,
         valid_to: to,
-        status: "active".into(),
+        status: plusmarkt::domain::contract::ContractStatus::Active,
         budget_ceiling_cents: None,
         version: 1,
         lock_seq: 0,

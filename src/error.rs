@@ -112,6 +112,27 @@ impl AppError {
     }
 }
 
+/// An illegal move of a trajectory or order line: 409 with the rule.
+impl From<crate::domain::trajectory::IllegalTransition> for AppError {
+    fn from(e: crate::domain::trajectory::IllegalTransition) -> Self {
+        AppError::Conflict(e.to_string())
+    }
+}
+
+/// An illegal move of an invoice: 409 with the rule.
+impl From<crate::domain::invoice::IllegalInvoiceMove> for AppError {
+    fn from(e: crate::domain::invoice::IllegalInvoiceMove) -> Self {
+        AppError::Conflict(e.to_string())
+    }
+}
+
+/// An illegal move of a contract: 409 with the rule.
+impl From<crate::domain::contract::IllegalContractTransition> for AppError {
+    fn from(e: crate::domain::contract::IllegalContractTransition) -> Self {
+        AppError::Conflict(e.to_string())
+    }
+}
+
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {

@@ -11,7 +11,8 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
-use plusmarkt::domain::trajectory::{aggregate, Status};
+use plusmarkt::domain::contract::ContractStatus;
+use plusmarkt::domain::trajectory::{aggregate, EventKind, Frequency, Outcome, Status};
 use plusmarkt::entities::{
     client, contract, contract_line, contract_line_price, delivery, line_event, municipality,
     trajectory, trajectory_line,
@@ -219,7 +220,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                     name: format!("Contractspecificatie {year}"),
                     valid_from: from,
                     valid_to: to,
-                    status: "active".into(),
+                    status: ContractStatus::Active,
                     budget_ceiling_cents: None,
                     version: 1,
                     lock_seq: 0,
@@ -290,16 +291,16 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                     let mut outcome = None;
                     let mut end_reason = None;
                     let (end_date, quantity, frequency, volume, committed);
-                    let ev = |kind: &str,
+                    let ev = |kind: EventKind,
                               d: NaiveDate,
                               milestone: Option<String>,
-                              outcome: Option<String>,
+                              outcome: Option<Outcome>,
                               note: Option<String>,
                               rng: &mut StdRng| {
                         line_event::ActiveModel::from(line_event::Model {
                             id: id(rng, d),
                             trajectory_line_id: line_id.clone(),
-                            kind: kind.into(),
+                            kind,
                             date: d,
                             milestone,
                             outcome,
@@ -311,7 +312,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                     };
                     events
                         .rows
-                        .push(ev("start", start, None, None, None, &mut rng));
+                        .push(ev(EventKind::Start, start, None, None, None, &mut rng));
                     match p.unit.as_str() {
                         "traject" => {
                             let days = p.duration_weeks * 7;
@@ -331,7 +332,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                                 let last = i + 1 == p.milestones.len();
                                 if name != "afronding" {
                                     events.rows.push(ev(
-                                        "milestone",
+                                        EventKind::Milestone,
                                         d,
                                         Some(name.clone()),
                                         None,
@@ -341,16 +342,16 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                                 }
                                 if last {
                                     events.rows.push(ev(
-                                        "complete",
+                                        EventKind::Complete,
                                         d,
                                         None,
-                                        Some("goal_reached".into()),
+                                        Some(Outcome::GoalReached),
                                         None,
                                         &mut rng,
                                     ));
                                     status = Status::Completed;
                                     ended_on = Some(d);
-                                    outcome = Some("goal_reached".to_string());
+                                    outcome = Some(Outcome::GoalReached);
                                 }
                             }
                         }
@@ -367,16 +368,16 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                                 let span = (last - start).num_days().max(1);
                                 let d = start + chrono::Duration::days(rng.gen_range(0..span));
                                 events.rows.push(ev(
-                                    "stop",
+                                    EventKind::Stop,
                                     d,
                                     None,
-                                    Some("other".into()),
+                                    Some(Outcome::Other),
                                     Some("verhuisd".into()),
                                     &mut rng,
                                 ));
                                 status = Status::Stopped;
                                 ended_on = Some(d);
-                                outcome = Some("other".to_string());
+                                outcome = Some(Outcome::Other);
                                 end_reason = Some("verhuisd".to_string());
                             }
                         }
@@ -387,7 +388,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                             // Per month, in whole quarter units.
                             let q = 250 * rng.gen_range(8..=80i64);
                             quantity = Some(q);
-                            frequency = Some("month".to_string());
+                            frequency = Some(Frequency::Month);
                             // start + 30 × months days touches at most months + 2 calendar months.
                             let vol = q * (months + 2);
                             volume = Some(vol);
@@ -423,16 +424,16 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                             }
                             if end <= to {
                                 events.rows.push(ev(
-                                    "complete",
+                                    EventKind::Complete,
                                     end,
                                     None,
-                                    Some("goal_reached".into()),
+                                    Some(Outcome::GoalReached),
                                     None,
                                     &mut rng,
                                 ));
                                 status = Status::Completed;
                                 ended_on = Some(end);
-                                outcome = Some("goal_reached".to_string());
+                                outcome = Some(Outcome::GoalReached);
                             }
                         }
                     }
@@ -453,7 +454,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                             budget_cents: None,
                             unit_price_cents: p.price_cents,
                             committed_cents: committed,
-                            status: status.as_str().into(),
+                            status,
                             started_on: Some(start),
                             ended_on,
                             outcome,
@@ -470,7 +471,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                         client_id,
                         contract_id: contract_id.clone(),
                         buyer_reference: format!("BENCH-{sequence}"),
-                        status: aggregate(&line_statuses).as_str().into(),
+                        status: aggregate(&line_statuses),
                         ordered_by: "bench".into(),
                         created_at: created,
                         planned_start: Some(start),

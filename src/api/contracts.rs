@@ -114,7 +114,7 @@ pub async fn contract_view<C: ConnectionTrait>(db: &C, c: &contract::Model) -> A
         name: c.name.clone(),
         valid_from: c.valid_from.to_string(),
         valid_to: c.valid_to.to_string(),
-        status: c.status.clone(),
+        status: c.status.as_str().into(),
         budget_ceiling: c
             .budget_ceiling_cents
             .map(|v| Money::from_cents(v).to_string()),

@@ -299,8 +299,8 @@ pub async fn invoice_view<C: ConnectionTrait>(db: &C, inv: &invoice::Model) -> A
             client_ref: l.client_ref,
             buyer_reference: l.buyer_reference,
             service_period: l.service_period,
-            unit: l.unit,
-            vat_category: l.vat_category,
+            unit: l.unit.as_str().into(),
+            vat_category: l.vat_category.as_str().into(),
             credits_line_id: l.credits_line_id,
         })
         .collect();
@@ -315,11 +315,11 @@ pub async fn invoice_view<C: ConnectionTrait>(db: &C, inv: &invoice::Model) -> A
         .collect();
     Ok(Invoice {
         id: inv.id.clone(),
-        kind: inv.kind.clone(),
+        kind: inv.kind.as_str().into(),
         number: inv.number.clone(),
         municipality: inv.municipality_code.clone(),
         period: inv.period.clone(),
-        status: inv.status.clone(),
+        status: inv.status.as_str().into(),
         issue_date: inv.issue_date.map(|d| d.to_string()),
         due_date: inv.due_date.map(|d| d.to_string()),
         net: Money::from_cents(inv.net_cents).to_string(),
@@ -377,7 +377,7 @@ pub async fn list(
         .transpose()?;
     let after = super::pagination::decode_time_cursor(cursor)?;
     let filter = store::invoices::Filter {
-        status: status.map(str::to_string),
+        status: status.and_then(|s| crate::domain::invoice::InvoiceStatus::parse(s).ok()),
         municipality: municipality.map(str::to_string),
         period: period.map(str::to_string),
         since,

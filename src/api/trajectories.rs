@@ -218,10 +218,10 @@ pub async fn trajectory_view<C: ConnectionTrait>(
             .into_iter()
             .map(|e| LineEvent {
                 id: e.id,
-                kind: e.kind,
+                kind: e.kind.as_str().into(),
                 date: e.date.to_string(),
                 milestone: e.milestone,
-                outcome: e.outcome,
+                outcome: e.outcome.map(|o| o.as_str().into()),
                 note: e.note,
                 corrects_id: e.corrects_id,
                 created_at: e.created_at.to_rfc3339(),
@@ -254,7 +254,7 @@ pub async fn trajectory_view<C: ConnectionTrait>(
             quantity: l
                 .quantity_thousandths
                 .map(|q| Quantity::from_thousandths(q).to_string()),
-            frequency: l.frequency.clone(),
+            frequency: l.frequency.map(|f| f.as_str().into()),
             volume: l
                 .volume_thousandths
                 .map(|q| Quantity::from_thousandths(q).to_string()),
@@ -266,15 +266,15 @@ pub async fn trajectory_view<C: ConnectionTrait>(
             deliveries,
             id: l.id,
             product_code: l.product_code,
-            status: l.status,
-            outcome: l.outcome,
+            status: l.status.as_str().into(),
+            outcome: l.outcome.map(|o| o.as_str().into()),
             end_reason: l.end_reason,
         });
     }
     Ok(Trajectory {
         id: t.id.clone(),
         number: t.number.clone(),
-        status: t.status.clone(),
+        status: t.status.as_str().into(),
         municipality: t.municipality_code.clone(),
         client_id: t.client_id.clone(),
         contract_id: t.contract_id.clone(),
@@ -457,7 +457,7 @@ pub async fn list(
         crate::domain::trajectory::Status::parse(s).map_err(|e| AppError::field("status", e))?;
     }
     let filter = store::trajectories::Filter {
-        status: status.map(str::to_string),
+        status: status.and_then(|s| crate::domain::trajectory::Status::parse(s).ok()),
         client_id: client_id.map(str::to_string),
         after_created: after,
         oldest_first,

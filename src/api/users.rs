@@ -40,7 +40,7 @@ impl From<user::Model> for User {
             id: u.id,
             email: u.email,
             name: u.name,
-            role: u.role,
+            role: u.role.as_str().into(),
             municipality: u.municipality_code,
             active: u.active,
         }

@@ -14,6 +14,8 @@ use std::fmt;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::money::{echo, round_half_up, Money};
@@ -21,23 +23,58 @@ use crate::domain::period::{format_date_nl, Period};
 use crate::domain::pricing::{prorate_month, split_over_milestones};
 use crate::domain::quantity::Quantity;
 
-/// The unit a product is sold in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// The unit a product is sold in (`products.unit`, `invoice_lines.unit`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    DeriveActiveEnum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
+    #[sea_orm(string_value = "traject")]
     Traject,
+    #[sea_orm(string_value = "maand")]
     Maand,
+    #[sea_orm(string_value = "uur")]
     Uur,
+    #[sea_orm(string_value = "dagdeel")]
     Dagdeel,
+    #[sea_orm(string_value = "stuk")]
     Stuk,
 }
 
 /// Output: billed on results (milestones, active months). Inspanning: billed on effort
-/// (registered hours, day-parts, pieces).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// (registered hours, day-parts, pieces). `products.variant`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    DeriveActiveEnum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "lowercase")]
 pub enum Variant {
+    #[sea_orm(string_value = "inspanning")]
     Inspanning,
+    #[sea_orm(string_value = "output")]
     Output,
 }
 
@@ -136,6 +173,13 @@ pub fn variant(unit: Unit) -> Variant {
 }
 
 impl Variant {
+    pub const ALL: [Variant; 2] = [Variant::Inspanning, Variant::Output];
+
+    /// As screens show it: the stored word, which is Dutch already.
+    pub fn label_nl(&self) -> &'static str {
+        self.as_str()
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Variant::Inspanning => "inspanning",
@@ -661,6 +705,30 @@ pub fn settle(expected: Vec<BillableItem>, billed: &[BilledRecord]) -> Settlemen
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn units_and_variants_round_trip_their_stored_strings() {
+        use sea_orm::{ActiveEnum, Iterable};
+        for u in Unit::iter() {
+            assert!(Unit::ALL.contains(&u));
+            assert_eq!(Unit::parse(u.as_str()), Ok(u));
+            assert_eq!(u.to_value(), u.as_str());
+            assert_eq!(Unit::try_from_value(&u.as_str().into()).ok(), Some(u));
+            assert_eq!(serde_json::to_value(u).unwrap(), u.as_str());
+            assert!(!u.label_nl(Quantity::ONE).is_empty());
+        }
+        assert_eq!(Unit::iter().count(), Unit::ALL.len());
+        for v in Variant::iter() {
+            assert!(Variant::ALL.contains(&v));
+            assert_eq!(Variant::parse(v.as_str()), Ok(v));
+            assert_eq!(v.to_value(), v.as_str());
+            assert_eq!(Variant::try_from_value(&v.as_str().into()).ok(), Some(v));
+            assert_eq!(serde_json::to_value(v).unwrap(), v.as_str());
+            assert!(!v.label_nl().is_empty());
+        }
+        assert_eq!(Variant::iter().count(), Variant::ALL.len());
+        assert!(Unit::try_from_value(&"uren".to_string()).is_err());
+    }
     use rust_decimal_macros::dec;
 
     fn d(s: &str) -> NaiveDate {

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
 
 use super::billing::{MilestoneShare, Unit, Variant};
 use super::ids::ProductCode;
@@ -16,13 +18,22 @@ use super::vat::VatCategory;
 /// The policy domains WSD works in.
 pub const DOMAINS: [&str; 5] = ["participatie", "wmo", "jeugd", "inburgering", "werkgevers"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `products.status`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
 pub enum ProductStatus {
+    #[sea_orm(string_value = "active")]
     Active,
+    #[sea_orm(string_value = "retired")]
     Retired,
 }
 
 impl ProductStatus {
+    pub const ALL: [ProductStatus; 2] = [ProductStatus::Active, ProductStatus::Retired];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ProductStatus::Active => "active",
@@ -615,6 +626,24 @@ pub fn product_to_toml(p: &ProductSpec) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn product_status_round_trips_its_stored_strings() {
+        use sea_orm::{ActiveEnum, Iterable};
+        for s in ProductStatus::iter() {
+            assert!(ProductStatus::ALL.contains(&s));
+            assert_eq!(ProductStatus::parse(s.as_str()), Ok(s));
+            assert_eq!(s.to_value(), s.as_str());
+            assert_eq!(
+                ProductStatus::try_from_value(&s.as_str().into()).ok(),
+                Some(s)
+            );
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert!(!s.label_nl().is_empty());
+        }
+        assert_eq!(ProductStatus::iter().count(), ProductStatus::ALL.len());
+        assert!(ProductStatus::parse("Active").is_err());
+    }
 
     const NAAR_WERK: &str = r#"code = "REI-NAARWERK"
 name = "Naar Werk"

@@ -2,19 +2,56 @@
 //! use. A contract covers a period; its lines name products with dated prices (the first
 //! price from the line's start, amendments from their effective date).
 
+use std::fmt;
+
 use chrono::NaiveDate;
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
 
 use super::money::Money;
 use super::period::format_date_nl;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `contracts.status`, stored as these strings.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
 pub enum ContractStatus {
+    #[sea_orm(string_value = "draft")]
     Draft,
+    #[sea_orm(string_value = "active")]
     Active,
+    #[sea_orm(string_value = "ended")]
     Ended,
 }
 
+/// A move a contract cannot make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IllegalContractTransition {
+    pub from: ContractStatus,
+    pub to: ContractStatus,
+}
+
+impl fmt::Display for IllegalContractTransition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "een contract gaat niet van {} naar {}",
+            self.from.label_nl(),
+            self.to.label_nl()
+        )
+    }
+}
+
 impl ContractStatus {
+    pub const ALL: [ContractStatus; 3] = [
+        ContractStatus::Draft,
+        ContractStatus::Active,
+        ContractStatus::Ended,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ContractStatus::Draft => "draft",
@@ -43,15 +80,14 @@ impl ContractStatus {
     }
 
     /// draft → active → ended; nothing else.
-    pub fn transition(self, to: ContractStatus) -> Result<ContractStatus, String> {
+    pub fn transition(
+        self,
+        to: ContractStatus,
+    ) -> Result<ContractStatus, IllegalContractTransition> {
         match (self, to) {
             (ContractStatus::Draft, ContractStatus::Active)
             | (ContractStatus::Active, ContractStatus::Ended) => Ok(to),
-            (from, to) => Err(format!(
-                "een contract gaat niet van {} naar {}",
-                from.label_nl(),
-                to.label_nl()
-            )),
+            (from, to) => Err(IllegalContractTransition { from, to }),
         }
     }
 }
@@ -292,6 +328,31 @@ mod tests {
         assert!(ContractStatus::Draft
             .transition(ContractStatus::Ended)
             .is_err());
+    }
+
+    #[test]
+    fn stored_strings_round_trip() {
+        use sea_orm::{ActiveEnum, Iterable};
+        for status in ContractStatus::iter() {
+            assert!(ContractStatus::ALL.contains(&status));
+            assert_eq!(ContractStatus::parse(status.as_str()), Ok(status));
+            assert_eq!(status.to_value(), status.as_str());
+            assert_eq!(
+                ContractStatus::try_from_value(&status.as_str().into()).ok(),
+                Some(status)
+            );
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+            assert!(!status.label_nl().is_empty());
+        }
+        assert_eq!(ContractStatus::iter().count(), ContractStatus::ALL.len());
+        assert!(ContractStatus::parse("open").is_err());
+        assert_eq!(
+            ContractStatus::Ended
+                .transition(ContractStatus::Active)
+                .unwrap_err()
+                .to_string(),
+            "een contract gaat niet van beëindigd naar actief"
+        );
     }
 
     #[test]

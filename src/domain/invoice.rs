@@ -1,12 +1,66 @@
 //! The life of an invoice: draft → final (numbered) → sent → paid. A draft can be
 //! discarded; a final invoice never changes, it is corrected by a credit note.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use std::fmt;
+
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
+
+/// `invoices.status`, stored as these strings.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
 pub enum InvoiceStatus {
+    #[sea_orm(string_value = "draft")]
     Draft,
+    #[sea_orm(string_value = "final")]
     Final,
+    #[sea_orm(string_value = "sent")]
     Sent,
+    #[sea_orm(string_value = "paid")]
     Paid,
+}
+
+/// `invoices.kind`: an invoice or a credit note correcting one.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceKind {
+    #[sea_orm(string_value = "invoice")]
+    Invoice,
+    #[sea_orm(string_value = "credit_note")]
+    CreditNote,
+}
+
+impl InvoiceKind {
+    pub const ALL: [InvoiceKind; 2] = [InvoiceKind::Invoice, InvoiceKind::CreditNote];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceKind::Invoice => "invoice",
+            InvoiceKind::CreditNote => "credit_note",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<InvoiceKind, String> {
+        InvoiceKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .ok_or_else(|| format!("onbekende factuursoort {text:?} (invoice of credit_note)"))
+    }
+
+    /// "Factuur" or "Creditnota", as headings and lists show it.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            InvoiceKind::Invoice => "Factuur",
+            InvoiceKind::CreditNote => "Creditnota",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +71,37 @@ pub enum InvoiceMove {
     Discard,
 }
 
+/// A move an invoice in this status cannot make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IllegalInvoiceMove {
+    pub from: InvoiceStatus,
+    pub movement: InvoiceMove,
+}
+
+impl fmt::Display for IllegalInvoiceMove {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "een {} factuur kan niet {}",
+            self.from.label_nl(),
+            match self.movement {
+                InvoiceMove::Finalise => "definitief worden",
+                InvoiceMove::Send => "verzonden worden",
+                InvoiceMove::Pay => "als betaald gemarkeerd worden",
+                InvoiceMove::Discard => "weggegooid worden",
+            }
+        )
+    }
+}
+
 impl InvoiceStatus {
+    pub const ALL: [InvoiceStatus; 4] = [
+        InvoiceStatus::Draft,
+        InvoiceStatus::Final,
+        InvoiceStatus::Sent,
+        InvoiceStatus::Paid,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             InvoiceStatus::Draft => "draft",
@@ -54,7 +138,7 @@ impl InvoiceStatus {
     }
 
     /// The status after a move; `None` for a discarded draft.
-    pub fn apply(self, movement: InvoiceMove) -> Result<Option<InvoiceStatus>, String> {
+    pub fn apply(self, movement: InvoiceMove) -> Result<Option<InvoiceStatus>, IllegalInvoiceMove> {
         use InvoiceMove::*;
         use InvoiceStatus::*;
         match (self, movement) {
@@ -62,16 +146,7 @@ impl InvoiceStatus {
             (Draft, Discard) => Ok(None),
             (Final, Send) => Ok(Some(Sent)),
             (Final | Sent, Pay) => Ok(Some(Paid)),
-            (from, movement) => Err(format!(
-                "een {} factuur kan niet {}",
-                from.label_nl(),
-                match movement {
-                    Finalise => "definitief worden",
-                    Send => "verzonden worden",
-                    Pay => "als betaald gemarkeerd worden",
-                    Discard => "weggegooid worden",
-                }
-            )),
+            (from, movement) => Err(IllegalInvoiceMove { from, movement }),
         }
     }
 }
@@ -105,5 +180,41 @@ mod tests {
             assert!(from.apply(m).is_err(), "{from:?} {m:?}");
         }
         assert_eq!(invoice_number(2026, 42), "2026-000042");
+        assert_eq!(
+            Paid.apply(Send).unwrap_err().to_string(),
+            "een betaald factuur kan niet verzonden worden"
+        );
+    }
+
+    #[test]
+    fn stored_strings_round_trip() {
+        use sea_orm::{ActiveEnum, Iterable};
+        for status in InvoiceStatus::iter() {
+            assert!(InvoiceStatus::ALL.contains(&status));
+            assert_eq!(InvoiceStatus::parse(status.as_str()), Ok(status));
+            assert_eq!(status.to_value(), status.as_str());
+            assert_eq!(
+                InvoiceStatus::try_from_value(&status.as_str().into()).ok(),
+                Some(status)
+            );
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+            assert!(!status.label_nl().is_empty());
+        }
+        assert_eq!(InvoiceStatus::iter().count(), InvoiceStatus::ALL.len());
+        for kind in InvoiceKind::iter() {
+            assert!(InvoiceKind::ALL.contains(&kind));
+            assert_eq!(InvoiceKind::parse(kind.as_str()), Ok(kind));
+            assert_eq!(kind.to_value(), kind.as_str());
+            assert_eq!(
+                InvoiceKind::try_from_value(&kind.as_str().into()).ok(),
+                Some(kind)
+            );
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert!(!kind.label_nl().is_empty());
+        }
+        assert_eq!(InvoiceKind::iter().count(), InvoiceKind::ALL.len());
+        assert!(InvoiceStatus::parse("open").is_err());
+        assert!(InvoiceKind::parse("Invoice").is_err());
+        assert!(InvoiceStatus::try_from_value(&"open".to_string()).is_err());
     }
 }

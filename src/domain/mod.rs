@@ -9,6 +9,7 @@ pub mod email;
 pub mod ids;
 pub mod invoice;
 pub mod money;
+pub mod outbox;
 pub mod period;
 pub mod pricing;
 pub mod principal;

@@ -1,14 +1,35 @@
 //! The roles of plusmarkt and what each may be called on screen.
 
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+/// `users.role`, stored as these strings.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    EnumIter,
+    DeriveActiveEnum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    #[sea_orm(string_value = "casemanager")]
     Casemanager,
+    #[sea_orm(string_value = "wsd_staff")]
     WsdStaff,
+    #[sea_orm(string_value = "pricing")]
     Pricing,
+    #[sea_orm(string_value = "finance")]
     Finance,
+    #[sea_orm(string_value = "admin")]
     Admin,
 }
 
@@ -75,5 +96,18 @@ mod tests {
             assert_eq!(Role::parse(role.as_str()), Ok(role));
         }
         assert!(Role::parse("root").is_err());
+    }
+
+    #[test]
+    fn stored_strings_round_trip() {
+        use sea_orm::{ActiveEnum, Iterable};
+        for role in Role::iter() {
+            assert!(Role::ALL.contains(&role));
+            assert_eq!(role.to_value(), role.as_str());
+            assert_eq!(Role::try_from_value(&role.as_str().into()).ok(), Some(role));
+            assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
+            assert!(!role.label_nl().is_empty());
+        }
+        assert_eq!(Role::iter().count(), Role::ALL.len());
     }
 }

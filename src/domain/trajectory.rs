@@ -3,14 +3,31 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
+use serde::{Deserialize, Serialize};
+
+/// The status of a trajectory and of each of its lines, stored as these strings
+/// (`trajectories.status`, `trajectory_lines.status`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
+    #[sea_orm(string_value = "requested")]
     Requested,
+    #[sea_orm(string_value = "accepted")]
     Accepted,
+    #[sea_orm(string_value = "started")]
     Started,
+    #[sea_orm(string_value = "completed")]
     Completed,
+    #[sea_orm(string_value = "stopped")]
     Stopped,
+    #[sea_orm(string_value = "rejected")]
     Rejected,
+    #[sea_orm(string_value = "cancelled")]
     Cancelled,
 }
 
@@ -157,12 +174,21 @@ pub fn aggregate(lines: &[Status]) -> Status {
     Completed
 }
 
-/// How the goal of a completed line turned out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the goal of a completed line turned out (`trajectory_lines.outcome`,
+/// `line_events.outcome`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    #[sea_orm(string_value = "goal_reached")]
     GoalReached,
+    #[sea_orm(string_value = "goal_not_reached")]
     GoalNotReached,
+    #[sea_orm(string_value = "regular_work")]
     RegularWork,
+    #[sea_orm(string_value = "other")]
     Other,
 }
 
@@ -205,11 +231,19 @@ impl Outcome {
     }
 }
 
-/// How often an ordered quantity recurs (iWmo WMO757 frequency 2, 4, 6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How often an ordered quantity recurs (iWmo WMO757 frequency 2, 4, 6);
+/// `trajectory_lines.frequency`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
 pub enum Frequency {
+    #[sea_orm(string_value = "week")]
     Week,
+    #[sea_orm(string_value = "month")]
     Month,
+    #[sea_orm(string_value = "total")]
     Total,
 }
 
@@ -238,6 +272,62 @@ impl Frequency {
             Frequency::Week => "per week",
             Frequency::Month => "per maand",
             Frequency::Total => "in totaal",
+        }
+    }
+}
+
+/// A registration on an order line (`line_events.kind`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    #[sea_orm(string_value = "start")]
+    Start,
+    #[sea_orm(string_value = "milestone")]
+    Milestone,
+    #[sea_orm(string_value = "stop")]
+    Stop,
+    #[sea_orm(string_value = "complete")]
+    Complete,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 4] = [
+        EventKind::Start,
+        EventKind::Milestone,
+        EventKind::Stop,
+        EventKind::Complete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Start => "start",
+            EventKind::Milestone => "milestone",
+            EventKind::Stop => "stop",
+            EventKind::Complete => "complete",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<EventKind, String> {
+        match text {
+            "start" => Ok(EventKind::Start),
+            "milestone" => Ok(EventKind::Milestone),
+            "stop" => Ok(EventKind::Stop),
+            "complete" => Ok(EventKind::Complete),
+            other => Err(format!(
+                "onbekende registratie {other:?} (start, milestone, stop of complete)"
+            )),
+        }
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            EventKind::Start => "start",
+            EventKind::Milestone => "mijlpaal",
+            EventKind::Stop => "gestopt",
+            EventKind::Complete => "afgerond",
         }
     }
 }
@@ -276,6 +366,48 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("annuleren"));
+    }
+
+    #[test]
+    fn stored_strings_round_trip() {
+        use sea_orm::{ActiveEnum, Iterable};
+        for s in Status::iter() {
+            assert!(Status::ALL.contains(&s));
+            assert_eq!(Status::parse(s.as_str()), Ok(s));
+            assert_eq!(s.to_value(), s.as_str());
+            assert_eq!(Status::try_from_value(&s.as_str().into()).ok(), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert!(!s.label_nl().is_empty());
+        }
+        assert_eq!(Status::iter().count(), Status::ALL.len());
+        for o in Outcome::iter() {
+            assert!(Outcome::ALL.contains(&o));
+            assert_eq!(Outcome::parse(o.as_str()), Ok(o));
+            assert_eq!(o.to_value(), o.as_str());
+            assert_eq!(Outcome::try_from_value(&o.as_str().into()).ok(), Some(o));
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
+            assert!(!o.label_nl().is_empty());
+        }
+        assert_eq!(Outcome::iter().count(), Outcome::ALL.len());
+        for f in Frequency::iter() {
+            assert_eq!(Frequency::parse(f.as_str()), Ok(f));
+            assert_eq!(f.to_value(), f.as_str());
+            assert_eq!(Frequency::try_from_value(&f.as_str().into()).ok(), Some(f));
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+            assert!(!f.label_nl().is_empty());
+        }
+        assert_eq!(Frequency::iter().count(), 3);
+        for k in EventKind::iter() {
+            assert!(EventKind::ALL.contains(&k));
+            assert_eq!(EventKind::parse(k.as_str()), Ok(k));
+            assert_eq!(k.to_value(), k.as_str());
+            assert_eq!(EventKind::try_from_value(&k.as_str().into()).ok(), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+            assert!(!k.label_nl().is_empty());
+        }
+        assert_eq!(EventKind::iter().count(), EventKind::ALL.len());
+        assert!(Status::try_from_value(&"open".to_string()).is_err());
+        assert!(EventKind::parse("begin").is_err());
     }
 
     #[test]

@@ -7,15 +7,34 @@
 use std::fmt;
 
 use rust_decimal::Decimal;
+use sea_orm::sea_query::StringLen;
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::money::{echo, round_half_up, Money};
 
 /// VAT category of a product. Re-integration services are usually exempt; others standard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// `products.vat_category`, `invoice_lines.vat_category`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    DeriveActiveEnum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "lowercase")]
 pub enum VatCategory {
+    #[sea_orm(string_value = "standard")]
     Standard,
+    #[sea_orm(string_value = "exempt")]
     Exempt,
 }
 
@@ -42,6 +61,14 @@ impl VatCategory {
         match self {
             VatCategory::Standard => "S",
             VatCategory::Exempt => "E",
+        }
+    }
+
+    /// In Dutch: "standaard" or "vrijgesteld".
+    pub fn label_nl(&self) -> &'static str {
+        match self {
+            VatCategory::Standard => "standaard",
+            VatCategory::Exempt => "vrijgesteld",
         }
     }
 
@@ -150,6 +177,23 @@ mod tests {
 
     fn m(s: &str) -> Money {
         Money::parse(s).unwrap()
+    }
+
+    #[test]
+    fn categories_round_trip_their_stored_strings() {
+        use sea_orm::{ActiveEnum, Iterable};
+        for c in VatCategory::iter() {
+            assert!(VatCategory::ALL.contains(&c));
+            assert_eq!(VatCategory::parse(c.as_str()), Ok(c));
+            assert_eq!(c.to_value(), c.as_str());
+            assert_eq!(
+                VatCategory::try_from_value(&c.as_str().into()).ok(),
+                Some(c)
+            );
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert!(!c.label_nl().is_empty());
+        }
+        assert_eq!(VatCategory::iter().count(), VatCategory::ALL.len());
     }
 
     #[test]

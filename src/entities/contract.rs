@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::contract::ContractStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "contracts")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub name: String,
     pub valid_from: Date,
     pub valid_to: Date,
-    pub status: String,
+    pub status: ContractStatus,
     pub budget_ceiling_cents: Option<i64>,
     pub version: i32,
     /// Bumped by every order against the contract, so orders queue up.

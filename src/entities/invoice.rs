@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::invoice::{InvoiceKind, InvoiceStatus};
+
 /// An invoice or credit note of one municipality and period. Numbered when finalised;
 /// never changed after that (`content_hash` shows it).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,13 +9,11 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    /// `invoice` or `credit_note`.
-    pub kind: String,
+    pub kind: InvoiceKind,
     pub number: Option<String>,
     pub municipality_code: String,
     pub period: String,
-    /// `draft`, `final`, `sent`, `paid`.
-    pub status: String,
+    pub status: InvoiceStatus,
     pub issue_date: Option<Date>,
     pub due_date: Option<Date>,
     pub net_cents: i64,

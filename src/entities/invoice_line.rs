@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::billing::Unit;
+use crate::domain::vat::VatCategory;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invoice_lines")]
 pub struct Model {
@@ -23,10 +26,10 @@ pub struct Model {
     pub service_start: Date,
     pub service_end: Date,
     pub quantity_thousandths: i64,
-    pub unit: String,
+    pub unit: Unit,
     pub unit_price_cents: i64,
     pub net_cents: i64,
-    pub vat_category: String,
+    pub vat_category: VatCategory,
     pub vat_rate: i32,
     pub vat_exemption_reason: Option<String>,
     /// On a credit-note line: the invoice line it reverses.

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::trajectory::{EventKind, Outcome};
+
 /// A registration on an order line: start, milestone, stop or complete. Append-only.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "line_events")]
@@ -7,10 +9,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub trajectory_line_id: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub date: Date,
     pub milestone: Option<String>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub note: Option<String>,
     /// The earlier registration this one corrects.
     pub corrects_id: Option<String>,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::outbox::OutboxStatus;
+
 /// An e-mail waiting to be sent, written in the same transaction as the change it reports.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "outbox")]
@@ -13,8 +15,8 @@ pub struct Model {
     pub body_html: String,
     /// JSON list of attachments: `[{filename, content_type, base64}]`.
     pub attachments: String,
-    /// `pending`, `sending` (claimed by a worker until `next_attempt_at`), `sent`.
-    pub status: String,
+    /// Claimed by a worker until `next_attempt_at` while `sending`.
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,

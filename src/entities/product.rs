@@ -1,5 +1,9 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::billing::{Unit, Variant};
+use crate::domain::catalogue::ProductStatus;
+use crate::domain::vat::VatCategory;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "products")]
 pub struct Model {
@@ -13,11 +17,11 @@ pub struct Model {
     pub output: String,
     pub proof: String,
     pub duration_weeks: i32,
-    pub variant: String,
-    pub unit: String,
-    pub vat_category: String,
+    pub variant: Variant,
+    pub unit: Unit,
+    pub vat_category: VatCategory,
     pub vat_exemption_reason: Option<String>,
-    pub status: String,
+    pub status: ProductStatus,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::trajectory::Status;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "trajectories")]
 pub struct Model {
@@ -10,7 +12,7 @@ pub struct Model {
     pub client_id: String,
     pub contract_id: String,
     pub buyer_reference: String,
-    pub status: String,
+    pub status: Status,
     /// User id of the ordering casemanager.
     pub ordered_by: String,
     pub created_at: DateTimeUtc,

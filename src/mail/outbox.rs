@@ -14,13 +14,10 @@ use sea_orm::ExprTrait;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::outbox::OutboxStatus;
 use crate::entities::outbox;
 use crate::error::{AppError, AppResult};
 use crate::store::new_id;
-
-pub const STATUS_PENDING: &str = "pending";
-pub const STATUS_SENDING: &str = "sending";
-pub const STATUS_SENT: &str = "sent";
 
 /// The longest `last_error` kept, in characters.
 const MAX_ERROR_CHARS: usize = 2000;
@@ -72,7 +69,7 @@ pub async fn enqueue<C: ConnectionTrait>(txn: &C, msg: OutgoingMessage) -> AppRe
         body_text: msg.text,
         body_html: msg.html,
         attachments: encode_attachments(&msg.attachments)?,
-        status: STATUS_PENDING.to_string(),
+        status: OutboxStatus::Pending,
         attempts: 0,
         next_attempt_at: now,
         sent_at: None,
@@ -187,7 +184,7 @@ pub async fn due_ids<C: ConnectionTrait>(
     Ok(outbox::Entity::find()
         .select_only()
         .column(outbox::Column::Id)
-        .filter(outbox::Column::Status.is_in([STATUS_PENDING, STATUS_SENDING]))
+        .filter(outbox::Column::Status.is_in([OutboxStatus::Pending, OutboxStatus::Sending]))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox::Column::NextAttemptAt)
         .order_by_asc(outbox::Column::CreatedAt)
@@ -209,14 +206,14 @@ pub async fn claim<C: ConnectionTrait>(
     lease_until: DateTime<Utc>,
 ) -> AppResult<Option<outbox::Model>> {
     let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(STATUS_SENDING))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sending))
         .col_expr(
             outbox::Column::Attempts,
             Expr::col(outbox::Column::Attempts).add(1),
         )
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(lease_until))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.is_in([STATUS_PENDING, STATUS_SENDING]))
+        .filter(outbox::Column::Status.is_in([OutboxStatus::Pending, OutboxStatus::Sending]))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .exec(db)
         .await?;
@@ -235,10 +232,10 @@ pub async fn mark_sent<C: ConnectionTrait>(
     at: DateTime<Utc>,
 ) -> AppResult<bool> {
     let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(STATUS_SENT))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent))
         .col_expr(outbox::Column::SentAt, Expr::value(Some(at)))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq(STATUS_SENDING))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Sending))
         .filter(outbox::Column::Attempts.eq(attempts))
         .exec(db)
         .await?;
@@ -255,11 +252,11 @@ pub async fn mark_failed<C: ConnectionTrait>(
 ) -> AppResult<bool> {
     let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
     let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(STATUS_PENDING))
+        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Pending))
         .col_expr(outbox::Column::LastError, Expr::value(Some(error)))
         .col_expr(outbox::Column::NextAttemptAt, Expr::value(retry_at))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq(STATUS_SENDING))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Sending))
         .filter(outbox::Column::Attempts.eq(attempts))
         .exec(db)
         .await?;

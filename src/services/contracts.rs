@@ -61,7 +61,7 @@ fn line_json(l: &contract_line::Model, price: Option<Money>) -> Value {
 }
 
 fn status_of(c: &contract::Model) -> AppResult<ContractStatus> {
-    ContractStatus::parse(&c.status).map_err(AppError::Internal)
+    Ok(c.status)
 }
 
 async fn check_period<C: ConnectionTrait>(
@@ -131,7 +131,7 @@ pub async fn create(
             }),
         valid_from: new.valid_from,
         valid_to: new.valid_to,
-        status: ContractStatus::Draft.as_str().into(),
+        status: ContractStatus::Draft,
         budget_ceiling_cents: new.budget_ceiling.map(|b| b.to_cents()),
         version: 1,
         lock_seq: 0,
@@ -212,7 +212,7 @@ pub async fn update(
         after.budget_ceiling_cents = ceiling.map(|c| c.to_cents());
     }
     if let Some(to) = patch.status.filter(|s| *s != status) {
-        let next = status.transition(to).map_err(AppError::Conflict)?;
+        let next = status.transition(to)?;
         if next == ContractStatus::Active {
             if store::contracts::lines(&txn, id).await?.is_empty() {
                 return Err(AppError::field(
@@ -222,7 +222,7 @@ pub async fn update(
             }
             after.activated_at = Some(now());
         }
-        after.status = next.as_str().into();
+        after.status = next;
     }
     after.version = before.version + 1;
     let result = contract::Entity::update_many()
@@ -544,7 +544,7 @@ pub async fn copy_with_indexation(
         ),
         valid_from: from,
         valid_to: to,
-        status: ContractStatus::Draft.as_str().into(),
+        status: ContractStatus::Draft,
         budget_ceiling_cents: source.budget_ceiling_cents,
         version: 1,
         lock_seq: 0,

@@ -17,10 +17,10 @@ use std::fmt;
 
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Statement};
 
-use crate::domain::invoice::InvoiceStatus;
+use crate::domain::invoice::{InvoiceKind, InvoiceStatus};
+use crate::domain::outbox::OutboxStatus;
 use crate::entities::{billing_claim, invoice, invoice_line, outbox, trajectory};
 use crate::error::AppResult;
-use crate::mail::outbox::{STATUS_PENDING, STATUS_SENDING, STATUS_SENT};
 use crate::services::invoicing::{content_hash, totals_consistent};
 use crate::store;
 
@@ -76,7 +76,7 @@ fn found(findings: &mut Vec<Finding>, check: Check, message: impl Into<String>) 
 
 /// How an invoice is named in a finding: its number, or that it is a draft.
 fn name_of(inv: &invoice::Model) -> String {
-    let kind = if inv.kind == "credit_note" {
+    let kind = if inv.kind == InvoiceKind::CreditNote {
         "creditnota"
     } else {
         "factuur"
@@ -281,14 +281,14 @@ async fn numbering<C: ConnectionTrait>(
 ) -> AppResult<()> {
     let mut per_year: BTreeMap<i32, BTreeMap<i64, Vec<&invoice::Model>>> = BTreeMap::new();
     for inv in invoices {
-        let draft = inv.status == InvoiceStatus::Draft.as_str();
+        let draft = inv.status == InvoiceStatus::Draft;
         match (&inv.number, draft) {
             (None, false) => found(
                 findings,
                 Check::Numbering,
                 format!(
                     "{} {} ({} {}) is {} maar heeft geen nummer",
-                    if inv.kind == "credit_note" {
+                    if inv.kind == InvoiceKind::CreditNote {
                         "creditnota"
                     } else {
                         "factuur"
@@ -296,7 +296,7 @@ async fn numbering<C: ConnectionTrait>(
                     inv.id,
                     inv.municipality_code,
                     inv.period,
-                    inv.status
+                    inv.status.as_str()
                 ),
             ),
             (Some(number), true) => found(
@@ -415,7 +415,7 @@ async fn contents<C: ConnectionTrait>(
                 ),
             );
         }
-        if inv.status == InvoiceStatus::Draft.as_str() {
+        if inv.status == InvoiceStatus::Draft {
             continue;
         }
         let lines = store::invoices::lines(db, &inv.id).await?;
@@ -426,7 +426,7 @@ async fn contents<C: ConnectionTrait>(
                 format!(
                     "{} is {} maar heeft geen inhoudshash",
                     name_of(inv),
-                    inv.status
+                    inv.status.as_str()
                 ),
             ),
             Some(stored) if *stored != content_hash(inv, &lines) => found(
@@ -471,8 +471,9 @@ async fn outbox_consistency<C: ConnectionTrait>(
         .await?;
     let mut mails: HashMap<(&str, &str), usize> = HashMap::new();
     for (id, status, sent_at, entity, related) in &rows {
-        match status.as_str() {
-            STATUS_PENDING | STATUS_SENDING => {
+        // Read as text, so that a value outside the vocabulary is a finding, not a failure.
+        match OutboxStatus::parse(status) {
+            Ok(OutboxStatus::Pending | OutboxStatus::Sending) => {
                 if sent_at.is_some() {
                     found(
                         findings,
@@ -481,7 +482,7 @@ async fn outbox_consistency<C: ConnectionTrait>(
                     );
                 }
             }
-            STATUS_SENT => {
+            Ok(OutboxStatus::Sent) => {
                 if sent_at.is_none() {
                     found(
                         findings,
@@ -490,11 +491,11 @@ async fn outbox_consistency<C: ConnectionTrait>(
                     );
                 }
             }
-            other => found(
+            Err(_) => found(
                 findings,
                 Check::Outbox,
                 format!(
-                    "bericht {id} heeft een onbekende status {other:?} (pending, sending of sent)"
+                    "bericht {id} heeft een onbekende status {status:?} (pending, sending of sent)"
                 ),
             ),
         }
@@ -507,7 +508,7 @@ async fn outbox_consistency<C: ConnectionTrait>(
     let by_id: HashMap<&str, &invoice::Model> =
         invoices.iter().map(|i| (i.id.as_str(), i)).collect();
     for inv in invoices {
-        let sent = inv.status == InvoiceStatus::Sent.as_str() || inv.sent_at.is_some();
+        let sent = inv.status == InvoiceStatus::Sent || inv.sent_at.is_some();
         if sent && !mails.contains_key(&("invoice", inv.id.as_str())) {
             found(
                 findings,

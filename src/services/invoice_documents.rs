@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 use crate::config::Config;
-use crate::domain::invoice::InvoiceMove;
+use crate::domain::invoice::{InvoiceKind, InvoiceMove};
 use crate::domain::money::Money;
 use crate::domain::principal::Principal;
 use crate::domain::vat::{vat_breakdown, VatCategory};
@@ -39,12 +39,11 @@ pub async fn document_for<C: ConnectionTrait>(
     let mut pairs = Vec::new();
     let mut doc_lines = Vec::new();
     for l in &lines {
-        let category =
-            VatCategory::parse(&l.vat_category).map_err(|e| AppError::Internal(e.to_string()))?;
+        let category = l.vat_category;
         pairs.push((category, Money::from_cents(l.net_cents)));
         if let Some(reason) = &l.vat_exemption_reason {
             exemption
-                .entry(l.vat_category.clone())
+                .entry(category.as_str().to_string())
                 .or_insert_with(|| reason.clone());
         }
         doc_lines.push(DocumentLine {
@@ -58,10 +57,10 @@ pub async fn document_for<C: ConnectionTrait>(
             service_start: l.service_start,
             service_end: l.service_end,
             quantity: crate::services::invoicing::quantity_of(l),
-            unit: l.unit.clone(),
+            unit: l.unit.as_str().to_string(),
             unit_price: cents(l.unit_price_cents),
             net: cents(l.net_cents),
-            vat_category: l.vat_category.clone(),
+            vat_category: category.as_str().to_string(),
             vat_rate: Decimal::from(l.vat_rate),
         });
     }
@@ -112,10 +111,9 @@ pub async fn document_for<C: ConnectionTrait>(
     };
     let seller = &config.seller;
     Ok(InvoiceDocument {
-        kind: if inv.kind == "credit_note" {
-            DocumentKind::CreditNote
-        } else {
-            DocumentKind::Invoice
+        kind: match inv.kind {
+            InvoiceKind::CreditNote => DocumentKind::CreditNote,
+            InvoiceKind::Invoice => DocumentKind::Invoice,
         },
         number,
         issue_date,
@@ -181,11 +179,7 @@ pub async fn send(
     let (pdf, ubl) = renditions(&doc)?;
     let after =
         crate::services::invoicing::mark_in(&txn, principal, &inv, InvoiceMove::Send).await?;
-    let kind = if inv.kind == "credit_note" {
-        "Creditnota"
-    } else {
-        "Factuur"
-    };
+    let kind = inv.kind.label_nl();
     let total = Money::from_cents(inv.total_cents).format_nl();
     let text = format!(
         "Geachte heer/mevrouw,\n\nHierbij ontvangt u {} {} van {} over {} ({} inclusief btw), als PDF en als e-factuur (UBL, Peppol BIS Billing 3.0).\n\nMet vriendelijke groet,\n{}\n",

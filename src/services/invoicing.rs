@@ -21,12 +21,12 @@ use crate::domain::billing::{
     MilestoneReached, Unit,
 };
 use crate::domain::catalogue::ProductSpec;
-use crate::domain::invoice::{invoice_number, InvoiceMove, InvoiceStatus};
+use crate::domain::invoice::{invoice_number, InvoiceKind, InvoiceMove, InvoiceStatus};
 use crate::domain::money::Money;
 use crate::domain::period::Period;
 use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
-use crate::domain::trajectory::Status;
+use crate::domain::trajectory::{EventKind, Status};
 use crate::domain::vat::{totals, VatCategory};
 use crate::entities::{
     billing_claim, invoice, invoice_line, municipality, trajectory, trajectory_line,
@@ -96,7 +96,7 @@ fn net_by_vat(items: &[(Arc<LineContext>, BillableItem)]) -> Vec<(VatCategory, M
 pub struct EventRow {
     pub id: String,
     pub trajectory_line_id: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub date: NaiveDate,
     pub milestone: Option<String>,
     pub corrects_id: Option<String>,
@@ -133,16 +133,16 @@ pub fn billing_input(
     let live_events = live_events(events);
     let start = live_events
         .iter()
-        .find(|e| e.kind == "start")
+        .find(|e| e.kind == EventKind::Start)
         .map(|e| e.date);
     let complete = live_events
         .iter()
-        .find(|e| e.kind == "complete")
+        .find(|e| e.kind == EventKind::Complete)
         .map(|e| e.date);
     let has = |name: &str| ctx.product.milestones.iter().any(|m| m.name == name);
     let mut reached: Vec<MilestoneReached> = live_events
         .iter()
-        .filter(|e| e.kind == "milestone")
+        .filter(|e| e.kind == EventKind::Milestone)
         .filter_map(|e| {
             e.milestone
                 .clone()
@@ -459,10 +459,10 @@ fn line_of(
         service_start: item.service_start,
         service_end: item.service_end,
         quantity_thousandths: item.quantity.to_thousandths(),
-        unit: ctx.product.unit.as_str().to_string(),
+        unit: ctx.product.unit,
         unit_price_cents: item.unit_price.to_cents(),
         net_cents: item.amount.to_cents(),
-        vat_category: ctx.product.vat_category.as_str().to_string(),
+        vat_category: ctx.product.vat_category,
         vat_rate: i32::try_from(ctx.product.vat_category.rate().mantissa()).unwrap_or(0),
         vat_exemption_reason: ctx.product.vat_exemption_reason.clone(),
         credits_line_id: None,
@@ -477,14 +477,8 @@ async fn refresh_totals(
     let lines = store::invoices::lines(txn, invoice_id).await?;
     let pairs: Vec<(VatCategory, Money)> = lines
         .iter()
-        .map(|l| {
-            Ok((
-                VatCategory::parse(&l.vat_category)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-                Money::from_cents(l.net_cents),
-            ))
-        })
-        .collect::<AppResult<_>>()?;
+        .map(|l| (l.vat_category, Money::from_cents(l.net_cents)))
+        .collect();
     let (_, t) = totals(&pairs);
     invoice::Entity::update_many()
         .col_expr(invoice::Column::NetCents, Expr::value(t.net.to_cents()))
@@ -569,8 +563,8 @@ async fn open_draft(
     let existing = invoice::Entity::find()
         .filter(invoice::Column::MunicipalityCode.eq(municipality))
         .filter(invoice::Column::Period.eq(period.to_string()))
-        .filter(invoice::Column::Status.eq(InvoiceStatus::Draft.as_str()))
-        .filter(invoice::Column::Kind.eq("invoice"))
+        .filter(invoice::Column::Status.eq(InvoiceStatus::Draft))
+        .filter(invoice::Column::Kind.eq(InvoiceKind::Invoice))
         .one(txn)
         .await?;
     if let Some(draft) = existing {
@@ -578,11 +572,11 @@ async fn open_draft(
     }
     let draft = invoice::Model {
         id: new_id(),
-        kind: "invoice".into(),
+        kind: InvoiceKind::Invoice,
         number: None,
         municipality_code: municipality.to_string(),
         period: period.to_string(),
-        status: InvoiceStatus::Draft.as_str().into(),
+        status: InvoiceStatus::Draft,
         issue_date: None,
         due_date: None,
         net_cents: 0,
@@ -696,10 +690,7 @@ pub async fn finalise(
 ) -> AppResult<invoice::Model> {
     let txn = store::db::begin_write(db).await?;
     let inv = store::invoices::get(&txn, principal, id).await?;
-    let status = InvoiceStatus::parse(&inv.status).map_err(AppError::Internal)?;
-    status
-        .apply(InvoiceMove::Finalise)
-        .map_err(AppError::Conflict)?;
+    inv.status.apply(InvoiceMove::Finalise)?;
     let lines = store::invoices::lines(&txn, id).await?;
     if lines.is_empty() {
         return Err(AppError::Conflict(
@@ -714,7 +705,7 @@ pub async fn finalise(
     let due = issue + chrono::Duration::days(i64::from(municipality.payment_term_days));
     let mut after = invoice::Model {
         number: Some(number),
-        status: InvoiceStatus::Final.as_str().into(),
+        status: InvoiceStatus::Final,
         issue_date: Some(issue),
         due_date: Some(due),
         finalised_at: Some(now()),
@@ -725,7 +716,7 @@ pub async fn finalise(
     let result = invoice::Entity::update_many()
         .set(invoice::ActiveModel::from(after.clone()).reset_all())
         .filter(invoice::Column::Id.eq(id))
-        .filter(invoice::Column::Status.eq(InvoiceStatus::Draft.as_str()))
+        .filter(invoice::Column::Status.eq(InvoiceStatus::Draft))
         .exec(&txn)
         .await?;
     if result.rows_affected != 1 {
@@ -744,10 +735,7 @@ use sea_orm::ActiveModelTrait;
 pub async fn discard(db: &DatabaseConnection, principal: &Principal, id: &str) -> AppResult<()> {
     let txn = store::db::begin_write(db).await?;
     let inv = store::invoices::get(&txn, principal, id).await?;
-    InvoiceStatus::parse(&inv.status)
-        .map_err(AppError::Internal)?
-        .apply(InvoiceMove::Discard)
-        .map_err(AppError::Conflict)?;
+    inv.status.apply(InvoiceMove::Discard)?;
     let lines = store::invoices::lines(&txn, id).await?;
     let ids: Vec<String> = lines.iter().map(|l| l.id.clone()).collect();
     for chunk in ids.chunks(500) {
@@ -788,16 +776,15 @@ pub(crate) async fn mark_in(
     inv: &invoice::Model,
     movement: InvoiceMove,
 ) -> AppResult<invoice::Model> {
-    let status = InvoiceStatus::parse(&inv.status).map_err(AppError::Internal)?;
+    let status = inv.status;
     let to = status
-        .apply(movement)
-        .map_err(AppError::Conflict)?
+        .apply(movement)?
         .ok_or_else(|| AppError::Conflict("ongeldige stap".into()))?;
     let mut update = invoice::Entity::update_many()
-        .col_expr(invoice::Column::Status, Expr::value(to.as_str()))
+        .col_expr(invoice::Column::Status, Expr::value(to))
         .col_expr(invoice::Column::UpdatedAt, Expr::value(now()))
         .filter(invoice::Column::Id.eq(inv.id.clone()))
-        .filter(invoice::Column::Status.eq(status.as_str()));
+        .filter(invoice::Column::Status.eq(status));
     update = match to {
         InvoiceStatus::Sent => update.col_expr(invoice::Column::SentAt, Expr::value(now())),
         InvoiceStatus::Paid => update.col_expr(invoice::Column::PaidAt, Expr::value(now())),
@@ -814,8 +801,8 @@ pub(crate) async fn mark_in(
         &format!("invoice.{}", to.as_str()),
         "invoice",
         &inv.id,
-        Some(json!({"status": status.as_str()})),
-        Some(json!({"status": to.as_str()})),
+        Some(json!({"status": status})),
+        Some(json!({"status": to})),
     )
     .await?;
     invoice::Entity::find_by_id(inv.id.clone())
@@ -843,11 +830,7 @@ pub async fn credit(
     }
     let txn = store::db::begin_write(db).await?;
     let inv = store::invoices::get(&txn, principal, id).await?;
-    if inv.kind != "invoice"
-        || !InvoiceStatus::parse(&inv.status)
-            .map_err(AppError::Internal)?
-            .is_final()
-    {
+    if inv.kind != InvoiceKind::Invoice || !inv.status.is_final() {
         return Err(AppError::Conflict(
             "alleen een definitieve factuur kan gecrediteerd worden; een concept gooit u weg"
                 .into(),
@@ -900,11 +883,11 @@ pub async fn credit(
     let number = take_number(&txn, issue).await?;
     let note = invoice::Model {
         id: new_id(),
-        kind: "credit_note".into(),
+        kind: InvoiceKind::CreditNote,
         number: Some(number),
         municipality_code: inv.municipality_code.clone(),
         period: inv.period.clone(),
-        status: InvoiceStatus::Final.as_str().into(),
+        status: InvoiceStatus::Final,
         issue_date: Some(issue),
         due_date: Some(issue + chrono::Duration::days(i64::from(municipality.payment_term_days))),
         net_cents: 0,
@@ -1000,12 +983,7 @@ pub async fn totals_consistent<C: ConnectionTrait>(
     let lines = store::invoices::lines(db, &inv.id).await?;
     let pairs: Vec<(VatCategory, Money)> = lines
         .iter()
-        .filter_map(|l| {
-            Some((
-                VatCategory::parse(&l.vat_category).ok()?,
-                Money::from_cents(l.net_cents),
-            ))
-        })
+        .map(|l| (l.vat_category, Money::from_cents(l.net_cents)))
         .collect();
     let (_, t) = totals(&pairs);
     Ok(t.net.to_cents() == inv.net_cents

@@ -411,7 +411,7 @@ pub async fn place_order(
         client_id: client.id.clone(),
         contract_id: contract.id.clone(),
         buyer_reference,
-        status: Status::Requested.as_str().into(),
+        status: Status::Requested,
         ordered_by: principal.user_id.clone(),
         created_at: now(),
         planned_start: None,
@@ -433,12 +433,12 @@ pub async fn place_order(
             start_date: line.start_date,
             end_date: line.end_date,
             quantity_thousandths: line.quantity.map(|q| q.to_thousandths()),
-            frequency: line.frequency.map(|f| f.as_str().to_string()),
+            frequency: line.frequency,
             volume_thousandths: c.volume.map(|v| v.to_thousandths()),
             budget_cents: line.budget.map(|b| b.to_cents()),
             unit_price_cents: r.price.to_cents(),
             committed_cents: c.amount.to_cents(),
-            status: Status::Requested.as_str().into(),
+            status: Status::Requested,
             started_on: None,
             ended_on: None,
             outcome: None,
@@ -628,33 +628,28 @@ async fn move_lines(
 ) -> AppResult<Vec<trajectory_line::Model>> {
     let mut moved = Vec::new();
     for l in lines {
-        let from = Status::parse(&l.status).map_err(AppError::Internal)?;
+        let from = l.status;
         if from.is_final() && transition == Transition::Cancel {
             moved.push(l.clone());
             continue;
         }
-        let to = from
-            .apply(transition)
-            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        let to = from.apply(transition)?;
         let updated = trajectory_line::Model {
-            status: to.as_str().into(),
+            status: to,
             ..l.clone()
         };
         trajectory_line::Entity::update_many()
-            .col_expr(trajectory_line::Column::Status, Expr::value(to.as_str()))
+            .col_expr(trajectory_line::Column::Status, Expr::value(to))
             .filter(trajectory_line::Column::Id.eq(l.id.clone()))
-            .filter(trajectory_line::Column::Status.eq(from.as_str()))
+            .filter(trajectory_line::Column::Status.eq(from))
             .exec(txn)
             .await?;
         moved.push(updated);
     }
-    let statuses: Vec<Status> = moved
-        .iter()
-        .filter_map(|l| Status::parse(&l.status).ok())
-        .collect();
+    let statuses: Vec<Status> = moved.iter().map(|l| l.status).collect();
     let status = aggregate(&statuses);
     trajectory::Entity::update_many()
-        .col_expr(trajectory::Column::Status, Expr::value(status.as_str()))
+        .col_expr(trajectory::Column::Status, Expr::value(status))
         .col_expr(trajectory::Column::UpdatedAt, Expr::value(now()))
         .filter(trajectory::Column::Id.eq(t.id.clone()))
         .exec(txn)
@@ -670,14 +665,12 @@ pub(crate) async fn move_line(
     transition: Transition,
 ) -> AppResult<Status> {
     let lines = store::trajectories::lines(txn, &t.id).await?;
-    let from = Status::parse(&line.status).map_err(AppError::Internal)?;
-    let to = from
-        .apply(transition)
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let from = line.status;
+    let to = from.apply(transition)?;
     let result = trajectory_line::Entity::update_many()
-        .col_expr(trajectory_line::Column::Status, Expr::value(to.as_str()))
+        .col_expr(trajectory_line::Column::Status, Expr::value(to))
         .filter(trajectory_line::Column::Id.eq(line.id.clone()))
-        .filter(trajectory_line::Column::Status.eq(from.as_str()))
+        .filter(trajectory_line::Column::Status.eq(from))
         .exec(txn)
         .await?;
     if result.rows_affected != 1 {
@@ -687,19 +680,12 @@ pub(crate) async fn move_line(
     }
     let statuses: Vec<Status> = lines
         .iter()
-        .map(|l| {
-            if l.id == line.id {
-                Ok(to)
-            } else {
-                Status::parse(&l.status)
-            }
-        })
-        .collect::<Result<_, _>>()
-        .map_err(AppError::Internal)?;
+        .map(|l| if l.id == line.id { to } else { l.status })
+        .collect();
     trajectory::Entity::update_many()
         .col_expr(
             trajectory::Column::Status,
-            Expr::value(aggregate(&statuses).as_str()),
+            Expr::value(aggregate(&statuses)),
         )
         .col_expr(trajectory::Column::UpdatedAt, Expr::value(now()))
         .filter(trajectory::Column::Id.eq(t.id.clone()))
@@ -719,22 +705,18 @@ pub async fn cancel(
     let lines = store::trajectories::lines(&txn, id).await?;
     if lines.iter().any(|l| {
         matches!(
-            Status::parse(&l.status),
-            Ok(Status::Started | Status::Completed | Status::Stopped)
+            l.status,
+            Status::Started | Status::Completed | Status::Stopped
         )
     }) {
         return Err(AppError::Conflict(
             "dit traject is al gestart en kan niet meer geannuleerd worden".into(),
         ));
     }
-    if lines
-        .iter()
-        .all(|l| Status::parse(&l.status).is_ok_and(|s| s.is_final()))
-    {
-        let status = Status::parse(&t.status).map_err(AppError::Internal)?;
+    if lines.iter().all(|l| l.status.is_final()) {
         return Err(AppError::Conflict(format!(
             "dit traject is al {}",
-            status.label_nl()
+            t.status.label_nl()
         )));
     }
     move_lines(&txn, &t, &lines, Transition::Cancel).await?;
@@ -745,7 +727,7 @@ pub async fn cancel(
         "trajectory",
         id,
         Some(json!({"status": t.status})),
-        Some(json!({"status": "cancelled"})),
+        Some(json!({"status": Status::Cancelled})),
     )
     .await?;
     let after = store::trajectories::get(&txn, principal, id).await?;
@@ -777,7 +759,7 @@ pub async fn accept(
         "trajectory",
         id,
         Some(json!({"status": t.status})),
-        Some(json!({"status": "accepted", "planned_start": planned_start})),
+        Some(json!({"status": Status::Accepted, "planned_start": planned_start})),
     )
     .await?;
     if let Some(to) = orderer_email(&txn, &t).await? {
@@ -831,7 +813,7 @@ pub async fn reject(
         "trajectory",
         id,
         Some(json!({"status": t.status})),
-        Some(json!({"status": "rejected", "reason": reason})),
+        Some(json!({"status": Status::Rejected, "reason": reason})),
     )
     .await?;
     if let Some(to) = orderer_email(&txn, &t).await? {
@@ -878,7 +860,7 @@ pub async fn extend_line(
     }
     let txn = store::db::begin_write(db).await?;
     let (t, line) = store::trajectories::line(&txn, principal, line_id).await?;
-    let status = Status::parse(&line.status).map_err(AppError::Internal)?;
+    let status = line.status;
     if !matches!(status, Status::Accepted | Status::Started) {
         return Err(AppError::Conflict(format!(
             "een {} regel kan niet meer verlengd worden",
@@ -928,10 +910,7 @@ pub async fn extend_line(
         quantity: extension
             .quantity
             .or(line.quantity_thousandths.map(Quantity::from_thousandths)),
-        frequency: line
-            .frequency
-            .as_deref()
-            .and_then(|f| Frequency::parse(f).ok()),
+        frequency: line.frequency,
         budget: extension
             .budget
             .or(line.budget_cents.map(Money::from_cents)),

@@ -13,6 +13,8 @@ use crate::domain::billing::{Unit, Variant};
 use crate::domain::period::{format_date_nl, Period};
 use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
+/// Re-exported: its home is the domain (`line_events.kind`).
+pub use crate::domain::trajectory::EventKind;
 use crate::domain::trajectory::{Frequency, Outcome, Status, Transition};
 use crate::entities::{delivery, line_event, trajectory, trajectory_line};
 use crate::error::{AppError, AppResult};
@@ -67,46 +69,6 @@ async fn remember(
         .await?;
     }
     Ok(())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    Start,
-    Milestone,
-    Stop,
-    Complete,
-}
-
-impl EventKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Start => "start",
-            EventKind::Milestone => "milestone",
-            EventKind::Stop => "stop",
-            EventKind::Complete => "complete",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<EventKind, String> {
-        match text {
-            "start" => Ok(EventKind::Start),
-            "milestone" => Ok(EventKind::Milestone),
-            "stop" => Ok(EventKind::Stop),
-            "complete" => Ok(EventKind::Complete),
-            other => Err(format!(
-                "onbekende registratie {other:?} (start, milestone, stop of complete)"
-            )),
-        }
-    }
-
-    pub fn label_nl(self) -> &'static str {
-        match self {
-            EventKind::Start => "start",
-            EventKind::Milestone => "mijlpaal",
-            EventKind::Stop => "gestopt",
-            EventKind::Complete => "afgerond",
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -193,7 +155,7 @@ pub async fn register_event(
     let product = store::catalogue::get(&txn, &line.product_code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let status = Status::parse(&line.status).map_err(AppError::Internal)?;
+    let status = line.status;
     within_line(&line, input.date)?;
     let events = store::trajectories::events(&txn, line_id).await?;
     let live: Vec<&line_event::Model> = events
@@ -212,7 +174,7 @@ pub async fn register_event(
                 "onbekende of al gecorrigeerde registratie van deze regel",
             )
         })?;
-        if target.kind != input.kind.as_str() {
+        if target.kind != input.kind {
             return Err(AppError::field(
                 "corrects_id",
                 "een correctie is van dezelfde soort als de registratie die ze vervangt",
@@ -276,13 +238,14 @@ pub async fn register_event(
                 ));
             }
             let already = live.iter().any(|e| {
-                e.kind == "milestone"
+                e.kind == EventKind::Milestone
                     && e.milestone.as_deref() == Some(name)
                     && Some(e.id.as_str()) != input.corrects_id.as_deref()
             });
-            let implied =
-                (name == "start" && corrected.is_none() && live.iter().any(|e| e.kind == "start"))
-                    || (name == "afronding" && live.iter().any(|e| e.kind == "complete"));
+            let implied = (name == "start"
+                && corrected.is_none()
+                && live.iter().any(|e| e.kind == EventKind::Start))
+                || (name == "afronding" && live.iter().any(|e| e.kind == EventKind::Complete));
             if already || implied {
                 return Err(AppError::field("milestone", format!("mijlpaal {name} is al geregistreerd; corrigeer die registratie als de datum niet klopt")));
             }
@@ -324,10 +287,8 @@ pub async fn register_event(
             line_update =
                 line_update.col_expr(trajectory_line::Column::EndedOn, Expr::value(input.date));
             if let Some(outcome) = input.outcome {
-                line_update = line_update.col_expr(
-                    trajectory_line::Column::Outcome,
-                    Expr::value(outcome.as_str()),
-                );
+                line_update =
+                    line_update.col_expr(trajectory_line::Column::Outcome, Expr::value(outcome));
             }
             if input.kind == EventKind::Stop {
                 line_update = line_update.col_expr(
@@ -341,13 +302,13 @@ pub async fn register_event(
     let model = line_event::Model {
         id: new_id(),
         trajectory_line_id: line.id.clone(),
-        kind: input.kind.as_str().into(),
+        kind: input.kind,
         date: input.date,
         milestone: input
             .milestone
             .clone()
             .filter(|_| input.kind == EventKind::Milestone),
-        outcome: input.outcome.map(|o| o.as_str().to_string()),
+        outcome: input.outcome,
         note: input
             .note
             .clone()
@@ -415,10 +376,7 @@ pub struct DeliveryInput {
 /// week × the weeks of the month within the line, or the ordered total.
 fn allowed_in_period(line: &trajectory_line::Model, period: Period) -> Option<Quantity> {
     let quantity = line.quantity_thousandths?;
-    let frequency = line
-        .frequency
-        .as_deref()
-        .and_then(|f| Frequency::parse(f).ok())?;
+    let frequency = line.frequency?;
     match frequency {
         Frequency::Total => line.volume_thousandths.map(Quantity::from_thousandths),
         Frequency::Month => Some(Quantity::from_thousandths(quantity)),
@@ -460,7 +418,7 @@ pub async fn register_delivery(
             ),
         ));
     }
-    let status = Status::parse(&line.status).map_err(AppError::Internal)?;
+    let status = line.status;
     if !matches!(
         status,
         Status::Started | Status::Completed | Status::Stopped
@@ -536,7 +494,7 @@ pub async fn register_delivery(
         .map(|d| d.quantity_thousandths)
         .sum();
     if let Some(allowed) = allowed_in_period(&line, input.period) {
-        let frequency_total = line.frequency.as_deref() == Some("total");
+        let frequency_total = line.frequency == Some(Frequency::Total);
         let already = if frequency_total { in_total } else { in_period };
         if already + input.quantity.to_thousandths() > allowed.to_thousandths() {
             let left = Quantity::from_thousandths((allowed.to_thousandths() - already).max(0));

@@ -422,8 +422,8 @@ struct Source {
     catalogue: Catalogue,
 }
 
-fn released(status: &str) -> bool {
-    Status::parse(status).is_ok_and(|s| s.releases_commitment())
+fn released(status: Status) -> bool {
+    status.releases_commitment()
 }
 
 fn month_of_period(text: &str) -> Option<u32> {
@@ -454,7 +454,7 @@ impl Source {
 
     /// Lines that count: not rejected or cancelled.
     fn live_lines(&self) -> impl Iterator<Item = &crate::entities::trajectory_line::Model> {
-        self.data.lines.iter().filter(|l| !released(&l.status))
+        self.data.lines.iter().filter(|l| !released(l.status))
     }
 
     /// Committed on one contract.
@@ -660,7 +660,7 @@ impl Source {
                     .data
                     .trajectories
                     .iter()
-                    .filter(|t| t.status == s.as_str())
+                    .filter(|t| t.status == s)
                     .count() as u64,
             })
             .collect();
@@ -675,8 +675,8 @@ impl Source {
     fn outcomes(&self) -> OutcomesReport {
         let mut map: BTreeMap<String, OutcomeRow> = BTreeMap::new();
         for l in &self.data.lines {
-            let status = Status::parse(&l.status).ok();
-            if !matches!(status, Some(Status::Completed | Status::Stopped)) {
+            let status = l.status;
+            if !matches!(status, Status::Completed | Status::Stopped) {
                 continue;
             }
             let row = map
@@ -690,12 +690,12 @@ impl Source {
                     regular_work: 0,
                     stopped: 0,
                 });
-            if status == Some(Status::Stopped) {
+            if status == Status::Stopped {
                 row.stopped += 1;
                 continue;
             }
             row.completed += 1;
-            let outcome = l.outcome.as_deref().and_then(|o| Outcome::parse(o).ok());
+            let outcome = l.outcome;
             if outcome.is_some_and(Outcome::goal_reached) {
                 row.goal_reached += 1;
             }
@@ -934,7 +934,7 @@ pub async fn expected_volume(
     for l in data
         .lines
         .iter()
-        .filter(|l| l.product_code == product_code && !released(&l.status))
+        .filter(|l| l.product_code == product_code && !released(l.status))
     {
         total += match product.spec.unit {
             Unit::Traject => Decimal::ONE,

@@ -11,13 +11,12 @@ use sea_orm::{
 };
 
 use super::now;
-use crate::domain::billing::{MilestoneShare, Unit, Variant};
+use crate::domain::billing::MilestoneShare;
 use crate::domain::catalogue::{
-    share_from_basis_points, share_to_basis_points, PriceVersion, ProductSpec, ProductStatus,
+    share_from_basis_points, share_to_basis_points, PriceVersion, ProductSpec,
 };
 use crate::domain::ids::ProductCode;
 use crate::domain::money::Money;
-use crate::domain::vat::VatCategory;
 use crate::entities::{
     price_version, product, product_milestone, product_target_group, target_group,
 };
@@ -53,12 +52,11 @@ fn assemble(
         proof: row.proof,
         duration_weeks: u32::try_from(row.duration_weeks)
             .map_err(|_| corrupt(&code, "looptijd"))?,
-        variant: Variant::parse(&row.variant).map_err(|e| corrupt(&code, &e.to_string()))?,
-        unit: Unit::parse(&row.unit).map_err(|e| corrupt(&code, &e.to_string()))?,
-        vat_category: VatCategory::parse(&row.vat_category)
-            .map_err(|e| corrupt(&code, &e.to_string()))?,
+        variant: row.variant,
+        unit: row.unit,
+        vat_category: row.vat_category,
         vat_exemption_reason: row.vat_exemption_reason,
-        status: ProductStatus::parse(&row.status).map_err(|e| corrupt(&code, &e))?,
+        status: row.status,
         milestones: milestones
             .into_iter()
             .map(|m| MilestoneShare {
@@ -243,11 +241,11 @@ pub async fn save_product<C: ConnectionTrait>(
         output: spec.output.clone(),
         proof: spec.proof.clone(),
         duration_weeks: i32::try_from(spec.duration_weeks).unwrap_or(i32::MAX),
-        variant: spec.variant.as_str().to_string(),
-        unit: spec.unit.as_str().to_string(),
-        vat_category: spec.vat_category.as_str().to_string(),
+        variant: spec.variant,
+        unit: spec.unit,
+        vat_category: spec.vat_category,
         vat_exemption_reason: spec.vat_exemption_reason.clone(),
-        status: spec.status.as_str().to_string(),
+        status: spec.status,
         version,
         updated_at: now(),
     };

@@ -7,9 +7,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
 
-use crate::domain::contract::{
-    resolve_price, ContractStatus, ContractTerms, LineTerms, NotOrderable,
-};
+use crate::domain::contract::{resolve_price, ContractTerms, LineTerms, NotOrderable};
 use crate::domain::money::Money;
 use crate::domain::principal::Principal;
 use crate::domain::role::Role;
@@ -138,7 +136,7 @@ pub async fn line_prices<C: ConnectionTrait>(
 
 pub fn terms_of(c: &contract::Model) -> AppResult<ContractTerms> {
     Ok(ContractTerms {
-        status: ContractStatus::parse(&c.status).map_err(AppError::Internal)?,
+        status: c.status,
         valid_from: c.valid_from,
         valid_to: c.valid_to,
     })
@@ -347,9 +345,12 @@ pub async fn budget_committed<C: ConnectionTrait>(db: &C, contract_id: &str) -> 
             backend,
             super::db::placeholder(
                 backend,
-                "SELECT CAST(COALESCE(SUM(l.committed_cents), 0) AS BIGINT) AS total FROM trajectory_lines l \
-                 JOIN trajectories t ON t.id = l.trajectory_id \
-                 WHERE t.contract_id = $1 AND l.status NOT IN ('rejected', 'cancelled')",
+                &format!(
+                    "SELECT CAST(COALESCE(SUM(l.committed_cents), 0) AS BIGINT) AS total FROM trajectory_lines l \
+                     JOIN trajectories t ON t.id = l.trajectory_id \
+                     WHERE t.contract_id = $1 AND l.status NOT IN {}",
+                    super::db::released_line_statuses()
+                ),
             ),
             [contract_id.into()],
         ))
@@ -382,7 +383,8 @@ pub async fn volume_used<C: ConnectionTrait>(
                 backend,
                 &format!(
                     "SELECT {expression} AS used FROM trajectory_lines \
-                     WHERE contract_line_id = $1 AND status NOT IN ('rejected', 'cancelled')"
+                     WHERE contract_line_id = $1 AND status NOT IN {released}",
+                    released = super::db::released_line_statuses()
                 ),
             ),
             [contract_line_id.into()],
@@ -402,9 +404,13 @@ pub async fn budget_invoiced<C: ConnectionTrait>(db: &C, contract_id: &str) -> A
             backend,
             super::db::placeholder(
                 backend,
-                "SELECT CAST(COALESCE(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS total \
-                 FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
-                 WHERE l.contract_id = $1 AND i.status IN ('final', 'sent', 'paid')",
+                &format!(
+                    "SELECT CAST(COALESCE(SUM(CASE WHEN i.kind = '{credit_note}' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS total \
+                     FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+                     WHERE l.contract_id = $1 AND i.status IN {finals}",
+                    credit_note = crate::domain::invoice::InvoiceKind::CreditNote.as_str(),
+                    finals = super::db::final_invoice_statuses(),
+                ),
             ),
             [contract_id.into()],
         ))

@@ -222,6 +222,36 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
     db.execute_unprepared("SELECT 1").await.is_ok()
 }
 
+/// Stored vocabulary words as an SQL literal list, `('a', 'b')`, so raw SQL takes its
+/// statuses and kinds from the domain enums (`as_str()`). Only for those fixed words, never
+/// for input.
+pub fn sql_words(words: impl IntoIterator<Item = &'static str>) -> String {
+    let quoted: Vec<String> = words.into_iter().map(|w| format!("'{w}'")).collect();
+    format!("({})", quoted.join(", "))
+}
+
+/// `('final', 'sent', 'paid')`: the invoices and credit notes that count as invoiced.
+pub fn final_invoice_statuses() -> String {
+    use crate::domain::invoice::InvoiceStatus;
+    sql_words(
+        InvoiceStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_final())
+            .map(InvoiceStatus::as_str),
+    )
+}
+
+/// `('rejected', 'cancelled')`: order lines that no longer count against caps and budgets.
+pub fn released_line_statuses() -> String {
+    use crate::domain::trajectory::Status;
+    sql_words(
+        Status::ALL
+            .into_iter()
+            .filter(|s| s.releases_commitment())
+            .map(Status::as_str),
+    )
+}
+
 /// Writes `$1`-style placeholders for PostgreSQL and `?` for SQLite.
 pub fn placeholder(backend: DbBackend, sql: &str) -> String {
     match backend {

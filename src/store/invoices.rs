@@ -23,7 +23,13 @@ fn scoped(principal: &Principal) -> AppResult<sea_orm::Select<invoice::Entity>> 
             .filter(
                 invoice::Column::MunicipalityCode.eq(principal.municipality_scope().unwrap_or("")),
             )
-            .filter(invoice::Column::Status.is_in(["final", "sent", "paid"]))),
+            .filter(
+                invoice::Column::Status.is_in(
+                    crate::domain::invoice::InvoiceStatus::ALL
+                        .into_iter()
+                        .filter(|s| s.is_final()),
+                ),
+            )),
         _ => Err(AppError::Forbidden(
             "facturen zijn voor financiën en casemanagers".into(),
         )),
@@ -44,7 +50,7 @@ pub async fn get<C: ConnectionTrait>(
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub status: Option<String>,
+    pub status: Option<crate::domain::invoice::InvoiceStatus>,
     pub municipality: Option<String>,
     pub period: Option<String>,
     pub since: Option<chrono::DateTime<chrono::Utc>>,
@@ -60,8 +66,8 @@ pub async fn list<C: ConnectionTrait>(
     limit: u64,
 ) -> AppResult<Vec<invoice::Model>> {
     let mut query = scoped(principal)?;
-    if let Some(s) = filter.status.as_ref().filter(|s| !s.is_empty()) {
-        query = query.filter(invoice::Column::Status.eq(s.clone()));
+    if let Some(s) = filter.status {
+        query = query.filter(invoice::Column::Status.eq(s));
     }
     if let Some(m) = filter.municipality.as_ref().filter(|s| !s.is_empty()) {
         query = query.filter(invoice::Column::MunicipalityCode.eq(m.clone()));

@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use super::db::placeholder;
+use crate::domain::invoice::InvoiceKind;
 use crate::domain::principal::Principal;
 use crate::domain::role::Role;
 use crate::entities::{contract, contract_line, cost_scenario, trajectory, trajectory_line};
@@ -186,12 +187,14 @@ async fn invoiced<C: ConnectionTrait>(
 ) -> AppResult<Vec<InvoicedRow>> {
     let backend = db.get_database_backend();
     // PostgreSQL sums BIGINT as NUMERIC: cast back so both back ends answer an integer.
-    let mut sql = String::from(
+    let mut sql = format!(
         "SELECT i.municipality_code AS municipality, l.service_period AS service_period, \
          l.product_code AS product_code, \
-         CAST(COALESCE(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS net \
+         CAST(COALESCE(SUM(CASE WHEN i.kind = '{credit_note}' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS net \
          FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
-         WHERE i.status IN ('final', 'sent', 'paid') AND l.service_period >= $1 AND l.service_period <= $2",
+         WHERE i.status IN {finals} AND l.service_period >= $1 AND l.service_period <= $2",
+        credit_note = InvoiceKind::CreditNote.as_str(),
+        finals = super::db::final_invoice_statuses(),
     );
     let mut values: Vec<sea_orm::Value> = vec![
         format!("{year:04}-01").into(),

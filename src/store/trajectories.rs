@@ -32,7 +32,7 @@ pub async fn get<C: ConnectionTrait>(
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub status: Option<String>,
+    pub status: Option<crate::domain::trajectory::Status>,
     pub client_id: Option<String>,
     pub after_created: Option<(chrono::DateTime<chrono::Utc>, String)>,
     pub oldest_first: bool,
@@ -49,8 +49,8 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(own) = principal.municipality_scope() {
         query = query.filter(trajectory::Column::MunicipalityCode.eq(own));
     }
-    if let Some(status) = filter.status.as_ref().filter(|s| !s.is_empty()) {
-        query = query.filter(trajectory::Column::Status.eq(status.clone()));
+    if let Some(status) = filter.status {
+        query = query.filter(trajectory::Column::Status.eq(status));
     }
     if let Some(client) = filter.client_id.as_ref().filter(|s| !s.is_empty()) {
         query = query.filter(trajectory::Column::ClientId.eq(client.clone()));

@@ -80,7 +80,7 @@ pub async fn create<C: ConnectionTrait>(
         id: new_id(),
         email: new.email.as_str().to_string(),
         name: new.name.trim().to_string(),
-        role: new.role.as_str().to_string(),
+        role: new.role,
         municipality_code: new.municipality,
         password_hash: new.password_hash,
         active: true,
@@ -137,7 +137,7 @@ pub fn principal_of(user: &user::Model, token_label: Option<String>) -> Option<P
         user_id: user.id.clone(),
         email: user.email.clone(),
         name: user.name.clone(),
-        role: Role::parse(&user.role).ok()?,
+        role: user.role,
         municipality: user.municipality_code.clone(),
         token_label,
     })

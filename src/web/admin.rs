@@ -53,9 +53,7 @@ async fn page(
         .await?
         .into_iter()
         .map(|u| UserRow {
-            role: Role::parse(&u.role)
-                .map(|r| r.label_nl().to_string())
-                .unwrap_or(u.role),
+            role: u.role.label_nl().to_string(),
             email: u.email,
             name: u.name,
             municipality: u.municipality_code.unwrap_or_default(),

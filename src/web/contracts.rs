@@ -42,12 +42,6 @@ struct ListPage {
     errors: Vec<FieldError>,
 }
 
-fn status_label(status: &str) -> String {
-    ContractStatus::parse(status)
-        .map(|s| s.label_nl().to_string())
-        .unwrap_or_else(|_| status.to_string())
-}
-
 fn money_text(text: &Option<String>) -> String {
     text.as_deref()
         .and_then(|t| Money::parse(t).ok())
@@ -66,7 +60,7 @@ async fn list_page(
         rows.push(Row {
             lines: store::contracts::lines(db, &c.id).await?.len(),
             period: format!("{} t/m {}", date(c.valid_from), date(c.valid_to)),
-            status: status_label(&c.status),
+            status: c.status.label_nl().to_string(),
             budget: c
                 .budget_ceiling_cents
                 .map(|v| euro(Money::from_cents(v)))
@@ -226,7 +220,7 @@ fn dutch_date(text: &str) -> String {
 
 async fn view_of<C: ConnectionTrait>(db: &C, c: &contract::Model) -> AppResult<ContractView> {
     let v = contract_view(db, c).await?;
-    let status = ContractStatus::parse(&c.status).map_err(AppError::Internal)?;
+    let status = c.status;
     Ok(ContractView {
         id: v.id.clone(),
         name: v.name.clone(),

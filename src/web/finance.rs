@@ -148,20 +148,6 @@ struct ListPage {
     is_finance: bool,
 }
 
-fn kind_label(kind: &str) -> &'static str {
-    if kind == "credit_note" {
-        "Creditnota"
-    } else {
-        "Factuur"
-    }
-}
-
-fn status_label(status: &str) -> String {
-    InvoiceStatus::parse(status)
-        .map(|s| s.label_nl().to_string())
-        .unwrap_or_else(|_| status.to_string())
-}
-
 #[rocket::get("/facturen?<status>&<periode>&<run>")]
 async fn list(
     db: &State<DatabaseConnection>,
@@ -174,7 +160,7 @@ async fn list(
     let status = status.filter(|s| InvoiceStatus::parse(s).is_ok());
     let period = periode.filter(|p| Period::parse(p).is_ok());
     let filter = store::invoices::Filter {
-        status: status.clone(),
+        status: status.as_deref().and_then(|s| InvoiceStatus::parse(s).ok()),
         period: period.clone(),
         ..Default::default()
     };
@@ -188,13 +174,13 @@ async fn list(
     for i in invoices {
         rows.push(InvoiceRow {
             number: i.number.clone().unwrap_or_else(|| "concept".into()),
-            kind: kind_label(&i.kind).into(),
+            kind: i.kind.label_nl().into(),
             municipality: names
                 .get(&i.municipality_code)
                 .cloned()
                 .unwrap_or(i.municipality_code.clone()),
             period: i.period.clone(),
-            status: status_label(&i.status),
+            status: i.status.label_nl().into(),
             issue_date: i.issue_date.map(date).unwrap_or_default(),
             total: euro(Money::from_cents(i.total_cents)),
             id: i.id,
@@ -276,7 +262,7 @@ async fn invoice_page(
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
     let inv = store::invoices::get(db, who, id).await?;
-    let status = InvoiceStatus::parse(&inv.status).map_err(AppError::Internal)?;
+    let status = inv.status;
     let lines = store::invoices::lines(db, id).await?;
     let mut credited = std::collections::HashSet::new();
     let credits = store::invoices::credits_of(db, id).await?;
@@ -291,13 +277,10 @@ async fn invoice_page(
     let mut pairs = Vec::new();
     let mut reasons = std::collections::BTreeMap::new();
     for l in &lines {
-        let category = crate::domain::vat::VatCategory::parse(&l.vat_category)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let category = l.vat_category;
         pairs.push((category, Money::from_cents(l.net_cents)));
         if let Some(r) = &l.vat_exemption_reason {
-            reasons
-                .entry(l.vat_category.clone())
-                .or_insert_with(|| r.clone());
+            reasons.entry(category).or_insert_with(|| r.clone());
         }
         let view = LineView {
             id: l.id.clone(),
@@ -336,7 +319,10 @@ async fn invoice_page(
                 format!(
                     "Vrijgesteld over {} ({})",
                     euro(s.taxable),
-                    reasons.get("exempt").cloned().unwrap_or_default()
+                    reasons
+                        .get(&crate::domain::vat::VatCategory::Exempt)
+                        .cloned()
+                        .unwrap_or_default()
                 ),
                 euro(s.tax),
             ),
@@ -360,7 +346,7 @@ async fn invoice_page(
     let is_finance = who.role == Role::Finance;
     let view = InvoiceView {
         id: inv.id.clone(),
-        kind: kind_label(&inv.kind).into(),
+        kind: inv.kind.label_nl().into(),
         number: inv.number.clone().unwrap_or_else(|| "(concept)".into()),
         has_number: inv.number.is_some(),
         municipality,
@@ -390,7 +376,7 @@ async fn invoice_page(
         total: euro(Money::from_cents(inv.total_cents)),
     };
     let can_credit = is_finance
-        && inv.kind == "invoice"
+        && inv.kind == crate::domain::invoice::InvoiceKind::Invoice
         && status.is_final()
         && lines.iter().any(|l| !credited.contains(&l.id));
     Ok(render(&InvoicePage {

@@ -19,17 +19,11 @@ use crate::domain::billing::Unit;
 use crate::domain::money::Money;
 use crate::domain::period::Period;
 use crate::domain::quantity::Quantity;
-use crate::domain::trajectory::{Frequency, Outcome, Status as TrajectoryStatus};
+use crate::domain::trajectory::{EventKind, Frequency, Outcome, Status as TrajectoryStatus};
 use crate::entities::trajectory;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::ordering;
 use crate::store;
-
-fn status_label(status: &str) -> String {
-    TrajectoryStatus::parse(status)
-        .map(|s| s.label_nl().to_string())
-        .unwrap_or_else(|_| status.to_string())
-}
 
 fn created_on(t: &trajectory::Model) -> String {
     date(t.created_at.with_timezone(&chrono::Local).date_naive())
@@ -84,7 +78,7 @@ pub async fn summaries(
             number: t.number.clone(),
             client: clients.get(&t.client_id).cloned().unwrap_or_default(),
             products,
-            status: status_label(&t.status),
+            status: t.status.label_nl().to_string(),
             created: created_on(t),
         });
     }
@@ -116,7 +110,7 @@ async fn list(
     let wanted = match status.as_str() {
         "" => None,
         s => match TrajectoryStatus::parse(s) {
-            Ok(s) => Some(s.as_str().to_string()),
+            Ok(s) => Some(s),
             Err(e) => {
                 errors.push(FieldError::new("status", e));
                 None
@@ -202,33 +196,28 @@ struct TrajectoryPage {
     errors: Errors,
 }
 
-fn event_label(kind: &str, milestone: Option<&str>, outcome: Option<&str>) -> String {
+fn event_label(kind: EventKind, milestone: Option<&str>, outcome: Option<Outcome>) -> String {
     let outcome = outcome
-        .and_then(|o| Outcome::parse(o).ok())
         .map(|o| format!(" ({})", o.label_nl()))
         .unwrap_or_default();
     match kind {
-        "start" => "Gestart".to_string(),
-        "milestone" => format!(
+        EventKind::Start => "Gestart".to_string(),
+        EventKind::Milestone => format!(
             "Mijlpaal bereikt: {}",
             milestone.unwrap_or("").replace('_', " ")
         ),
-        "stop" => format!("Gestopt{outcome}"),
-        "complete" => format!("Afgerond{outcome}"),
-        other => other.to_string(),
+        EventKind::Stop => format!("Gestopt{outcome}"),
+        EventKind::Complete => format!("Afgerond{outcome}"),
     }
 }
 
 /// "40 uur in totaal", "4 dagdelen per week"
-fn ordered_text(unit: Option<Unit>, quantity: Option<i64>, frequency: Option<&str>) -> String {
+fn ordered_text(unit: Option<Unit>, quantity: Option<i64>, frequency: Option<Frequency>) -> String {
     let Some(q) = quantity.map(Quantity::from_thousandths) else {
         return String::new();
     };
     let word = unit.map(|u| u.label_nl(q)).unwrap_or("");
-    let frequency = frequency
-        .and_then(|f| Frequency::parse(f).ok())
-        .map(|f| f.label_nl())
-        .unwrap_or("");
+    let frequency = frequency.map(|f| f.label_nl()).unwrap_or("");
     format!("{} {word} {frequency}", q.format_nl())
         .trim()
         .to_string()
@@ -244,7 +233,7 @@ async fn view_of(
     let mut lines = Vec::new();
     let mut any_started = false;
     for l in store::trajectories::lines(db, &t.id).await? {
-        let status = TrajectoryStatus::parse(&l.status).map_err(AppError::Internal)?;
+        let status = l.status;
         any_started |= matches!(
             status,
             TrajectoryStatus::Started | TrajectoryStatus::Completed | TrajectoryStatus::Stopped
@@ -264,7 +253,7 @@ async fn view_of(
                 date: date(e.date),
                 what: format!(
                     "{}{}",
-                    event_label(&e.kind, e.milestone.as_deref(), e.outcome.as_deref()),
+                    event_label(e.kind, e.milestone.as_deref(), e.outcome),
                     if e.corrects_id.is_some() {
                         " (correctie)"
                     } else {
@@ -318,7 +307,7 @@ async fn view_of(
                 Some(end) => format!("{} t/m {}", date(l.start_date), date(end)),
                 None => format!("vanaf {} (geen einddatum)", date(l.start_date)),
             },
-            ordered: ordered_text(unit, l.quantity_thousandths, l.frequency.as_deref()),
+            ordered: ordered_text(unit, l.quantity_thousandths, l.frequency),
             budget: l
                 .budget_cents
                 .map(|b| euro(Money::from_cents(b)))
@@ -329,8 +318,6 @@ async fn view_of(
             ended_on: l.ended_on.map(date).unwrap_or_default(),
             outcome: l
                 .outcome
-                .as_deref()
-                .and_then(|o| Outcome::parse(o).ok())
                 .map(|o| o.label_nl().to_string())
                 .unwrap_or_default(),
             end_reason: l.end_reason.clone().unwrap_or_default(),
@@ -346,7 +333,7 @@ async fn view_of(
             deliveries: delivery_rows,
         });
     }
-    let status = TrajectoryStatus::parse(&t.status).map_err(AppError::Internal)?;
+    let status = t.status;
     Ok(TrajectoryView {
         id: t.id.clone(),
         number: t.number.clone(),

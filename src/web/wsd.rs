@@ -18,7 +18,7 @@ use crate::domain::billing::Variant;
 use crate::domain::money::Money;
 use crate::domain::period::{parse_date, Period};
 use crate::domain::quantity::Quantity;
-use crate::domain::trajectory::{Outcome, Status as LineStatus};
+use crate::domain::trajectory::{EventKind, Outcome, Status as LineStatus};
 use crate::entities::trajectory;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::{ordering, registration};
@@ -67,9 +67,7 @@ async fn row(db: &DatabaseConnection, t: &trajectory::Model) -> AppResult<Row> {
             .unwrap_or_default(),
         reference: t.buyer_reference.clone(),
         created: date(t.created_at.date_naive()),
-        status: LineStatus::parse(&t.status)
-            .map(|s| s.label_nl().to_string())
-            .unwrap_or_default(),
+        status: t.status.label_nl().to_string(),
         first_start: lines
             .iter()
             .map(|l| l.start_date)
@@ -99,7 +97,7 @@ async fn intake_page(
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
     let filter = store::trajectories::Filter {
-        status: Some("requested".into()),
+        status: Some(LineStatus::Requested),
         oldest_first: true,
         ..Default::default()
     };
@@ -244,7 +242,7 @@ async fn list(
 ) -> AppResult<RawHtml<String>> {
     let status = status.filter(|s| LineStatus::parse(s).is_ok());
     let filter = store::trajectories::Filter {
-        status: status.clone(),
+        status: status.as_deref().and_then(|s| LineStatus::parse(s).ok()),
         ..Default::default()
     };
     let mut rows = Vec::new();
@@ -310,23 +308,19 @@ async fn trajectory_page(
         let product = store::catalogue::get(db, &l.product_code)
             .await?
             .ok_or(AppError::NotFound)?;
-        let status = LineStatus::parse(&l.status).map_err(AppError::Internal)?;
+        let status = l.status;
         let mut registrations = Vec::new();
         for e in store::trajectories::events(db, &l.id).await? {
-            let what = match e.kind.as_str() {
-                "milestone" => format!(
+            let what = match e.kind {
+                EventKind::Milestone => format!(
                     "mijlpaal {}",
                     e.milestone.clone().unwrap_or_default().replace('_', " ")
                 ),
-                "start" => "start".into(),
-                "stop" => "gestopt".into(),
-                _ => format!(
+                EventKind::Start => "start".into(),
+                EventKind::Stop => "gestopt".into(),
+                EventKind::Complete => format!(
                     "afgerond: {}",
-                    e.outcome
-                        .as_deref()
-                        .and_then(|o| Outcome::parse(o).ok())
-                        .map(|o| o.label_nl())
-                        .unwrap_or("")
+                    e.outcome.map(|o| o.label_nl()).unwrap_or("")
                 ),
             };
             let what = if e.corrects_id.is_some() {
@@ -349,14 +343,12 @@ async fn trajectory_page(
             );
             registrations.push((d.period.clone(), what, d.note.clone().unwrap_or_default()));
         }
-        let quantity = match (l.quantity_thousandths, l.frequency.as_deref()) {
+        let quantity = match (l.quantity_thousandths, l.frequency) {
             (Some(q), Some(f)) => format!(
                 ", {} {} {}",
                 Quantity::from_thousandths(q).format_nl(),
                 product.spec.unit.as_str(),
-                crate::domain::trajectory::Frequency::parse(f)
-                    .map(|f| f.label_nl())
-                    .unwrap_or("")
+                f.label_nl()
             ),
             _ => String::new(),
         };

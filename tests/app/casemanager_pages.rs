@@ -514,7 +514,7 @@ async fn the_trajectory_page_shows_registrations_and_cancelling_stops_at_the_sta
         line_event::ActiveModel {
             id: Set(id.to_string()),
             trajectory_line_id: Set(line.id.clone()),
-            kind: Set(kind.to_string()),
+            kind: Set(plusmarkt::domain::trajectory::EventKind::parse(kind).unwrap()),
             date: Set(date(day)),
             milestone: Set(milestone.map(str::to_string)),
             outcome: Set(None),

@@ -9,6 +9,7 @@ use chrono::Utc;
 use mail_parser::{MessageParser, MimeHeaders};
 use plusmarkt::auth::Principal;
 use plusmarkt::config::{MailTransportConfig, SmtpTls};
+use plusmarkt::domain::outbox::OutboxStatus;
 use plusmarkt::entities::{audit_event, outbox};
 use plusmarkt::mail::{
     enqueue, send_due, Attachment, Mailer, MemoryMailbox, OutgoingMessage, SendReport, WorkerConfig,
@@ -202,7 +203,7 @@ async fn enqueued_mail_arrives_at_the_smtp_server_with_both_parts_and_attachment
     let id = enqueue_committed(&db, message.clone()).await;
 
     let stored = row(&db, &id).await;
-    assert_eq!(stored.status, "pending");
+    assert_eq!(stored.status, OutboxStatus::Pending);
     assert_eq!(stored.attempts, 0);
     assert_eq!(stored.related_entity.as_deref(), Some("invoice"));
     assert!(stored.attachments.contains("\"base64\""));
@@ -219,7 +220,7 @@ async fn enqueued_mail_arrives_at_the_smtp_server_with_both_parts_and_attachment
     assert_same_message(&received[0].data, &id, &message);
 
     let sent = row(&db, &id).await;
-    assert_eq!(sent.status, "sent");
+    assert_eq!(sent.status, OutboxStatus::Sent);
     assert_eq!(sent.attempts, 1);
     assert!(sent.sent_at.is_some());
     assert_eq!(sent.last_error, None);
@@ -249,7 +250,7 @@ async fn while_the_smtp_server_is_down_mail_stays_pending_and_arrives_once_when_
     assert_eq!(report, SendReport { sent: 0, failed: 3 });
     for id in &ids {
         let pending = row(&db, id).await;
-        assert_eq!(pending.status, "pending");
+        assert_eq!(pending.status, OutboxStatus::Pending);
         assert_eq!(pending.attempts, 1);
         let error = pending.last_error.expect("the failure is recorded");
         assert!(error.starts_with("SMTP"), "{error}");
@@ -290,7 +291,7 @@ async fn while_the_smtp_server_is_down_mail_stays_pending_and_arrives_once_when_
     for id in &ids {
         assert_eq!(counts.get(&expected_message_id(id)), Some(&1), "{counts:?}");
         let done = row(&db, id).await;
-        assert_eq!(done.status, "sent");
+        assert_eq!(done.status, OutboxStatus::Sent);
         assert_eq!(done.attempts, 3);
         assert!(done.sent_at.is_some());
     }
@@ -309,7 +310,7 @@ async fn a_message_the_server_refuses_for_now_is_retried_and_arrives_once() {
         .unwrap();
     assert_eq!(report, SendReport { sent: 0, failed: 1 });
     let pending = row(&db, &id).await;
-    assert_eq!(pending.status, "pending");
+    assert_eq!(pending.status, OutboxStatus::Pending);
     let error = pending.last_error.unwrap();
     assert!(error.contains("451"), "{error}");
 
@@ -323,7 +324,7 @@ async fn a_message_the_server_refuses_for_now_is_retried_and_arrives_once() {
         arrivals(&server),
         BTreeMap::from([(expected_message_id(&id), 1)])
     );
-    assert_eq!(row(&db, &id).await.status, "sent");
+    assert_eq!(row(&db, &id).await.status, OutboxStatus::Sent);
 }
 
 #[rocket::async_test]
@@ -506,7 +507,7 @@ async fn the_files_transport_writes_readable_eml_files() {
         Some("Er is een nieuw traject aangevraagd.")
     );
     assert_eq!(parsed.attachment_count(), 0);
-    assert_eq!(row(&db, &plain).await.status, "sent");
+    assert_eq!(row(&db, &plain).await.status, OutboxStatus::Sent);
 
     std::fs::remove_dir_all(&base).ok();
 }
@@ -532,10 +533,12 @@ async fn the_background_worker_sends_the_outbox_while_rocket_runs() {
     assert_eq!(sent[0].message_id, format!("<{id}@plusmarkt>"));
     // The row is marked right after the hand-over.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while row(&app.db, &id).await.status != "sent" && tokio::time::Instant::now() < deadline {
+    while row(&app.db, &id).await.status != OutboxStatus::Sent
+        && tokio::time::Instant::now() < deadline
+    {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(row(&app.db, &id).await.status, "sent");
+    assert_eq!(row(&app.db, &id).await.status, OutboxStatus::Sent);
 }
 
 #[rocket::async_test]
@@ -550,7 +553,7 @@ async fn the_background_worker_stops_when_rocket_shuts_down() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let mailbox = mailer.memory_mailbox().unwrap();
     assert!(mailbox.is_empty(), "no worker runs after shutdown");
-    assert_eq!(row(&db, &id).await.status, "pending");
+    assert_eq!(row(&db, &id).await.status, OutboxStatus::Pending);
     // Nothing was lost: the next worker sends it.
     let report = send_due(&db, &mailer, &WorkerConfig::default())
         .await
