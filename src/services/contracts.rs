@@ -60,10 +60,6 @@ fn line_json(l: &contract_line::Model, price: Option<Money>) -> Value {
     })
 }
 
-fn status_of(c: &contract::Model) -> AppResult<ContractStatus> {
-    Ok(c.status)
-}
-
 async fn check_period<C: ConnectionTrait>(
     db: &C,
     municipality: &str,
@@ -177,7 +173,7 @@ pub async fn update(
     if if_match.is_some_and(|v| v != before.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let status = status_of(&before)?;
+    let status = before.status;
     let mut after = before.clone();
     if let Some(name) = patch.name {
         if name.trim().is_empty() {
@@ -293,7 +289,7 @@ pub async fn put_line(
     }
     let txn = store::db::begin_write(db).await?;
     let c = store::contracts::get(&txn, actor, id).await?;
-    let status = status_of(&c)?;
+    let status = c.status;
     if status == ContractStatus::Ended {
         return Err(AppError::Conflict(
             "een beëindigd contract verandert niet meer".into(),
@@ -451,7 +447,7 @@ pub async fn remove_line(
         .find(|l| l.product_code == product_code)
         .ok_or(AppError::NotFound)?;
     let before = line_json(&line, None);
-    match status_of(&c)? {
+    match c.status {
         ContractStatus::Draft => {
             contract_line_price::Entity::delete_many()
                 .filter(contract_line_price::Column::ContractLineId.eq(line.id.clone()))
