@@ -122,6 +122,11 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// On a server error (5xx) only: the reference of the request in the server's log, the
+    /// same as the `X-Request-Id` response header. Quote it when reporting the error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "01938b5e0c7a7f3e9d2b4a6c8e0f1a2b")]
+    pub request_id: Option<String>,
 }
 
 impl Problem {
@@ -132,7 +137,16 @@ impl Problem {
             status: status.code,
             detail,
             errors,
+            request_id: None,
         }
+    }
+
+    /// The problem for this request: a server error names the request's log reference.
+    pub fn for_request(mut self, request: &Request<'_>) -> Problem {
+        if self.status >= 500 {
+            self.request_id = Some(crate::telemetry::request_context(request).id.clone());
+        }
+        self
     }
 
     pub fn respond(&self, extra_headers: Vec<Header<'static>>) -> Response<'static> {
@@ -168,15 +182,15 @@ pub fn wants_api(request: &Request<'_>) -> bool {
 impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         if matches!(self, AppError::Database(_) | AppError::Internal(_)) {
-            tracing::error!(error = ?self, path = %request.uri().path(), "request failed");
-            eprintln!("fout bij {}: {self:?}", request.uri().path());
+            let context = crate::telemetry::request_context(request);
+            tracing::error!(parent: &context.span, error = ?self, "request failed");
         }
         let mut headers = Vec::new();
         if let AppError::TooManyRequests { retry_after_secs } = &self {
             headers.push(Header::new("Retry-After", retry_after_secs.to_string()));
         }
         if wants_api(request) {
-            return Ok(self.problem().respond(headers));
+            return Ok(self.problem().for_request(request).respond(headers));
         }
         if matches!(self, AppError::Unauthorized) {
             return response::Redirect::to("/login").respond_to(request);

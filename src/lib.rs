@@ -15,6 +15,7 @@ pub mod mail;
 pub mod security;
 pub mod services;
 pub mod store;
+pub mod telemetry;
 pub mod views;
 pub mod web;
 

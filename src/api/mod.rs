@@ -220,12 +220,19 @@ fn catch_any(status: Status, request: &Request<'_>) -> response::Result<'static>
     } else {
         status
     };
+    if status.code >= 500 {
+        // A guard's or Rocket's own failure: the cause was not an AppError answered above.
+        let context = crate::telemetry::request_context(request);
+        tracing::error!(parent: &context.span, status = status.code, "request failed");
+    }
     if crate::error::wants_api(request) {
         let mut headers = Vec::new();
         if status == Status::TooManyRequests {
             headers.push(rocket::http::Header::new("Retry-After", "900"));
         }
-        return Ok(Problem::new(status, detail, errors).respond(headers));
+        return Ok(Problem::new(status, detail, errors)
+            .for_request(request)
+            .respond(headers));
     }
     if status == Status::Unauthorized {
         return rocket::response::Redirect::to("/login").respond_to(request);

@@ -224,7 +224,7 @@ pub fn render<T: Template>(template: &T) -> RawHtml<String> {
     match template.render() {
         Ok(html) => RawHtml(html),
         Err(e) => {
-            eprintln!("sjabloonfout: {e}");
+            tracing::error!(error = %e, template = std::any::type_name::<T>(), "template failed");
             RawHtml("<!doctype html><html lang=\"nl\"><title>Fout</title><p>Deze pagina kon niet worden getoond.</p></html>".into())
         }
     }
@@ -236,6 +236,8 @@ struct ErrorPage<'a> {
     layout: Layout,
     heading: &'a str,
     detail: &'a str,
+    /// On a server error: the request id to quote to the service desk.
+    reference: Option<&'a str>,
 }
 
 /// A Dutch error page for any status.
@@ -262,6 +264,8 @@ pub fn error_page(request: &Request<'_>, status: Status, detail: &str) -> String
         ),
         heading,
         detail,
+        reference: (status.code >= 500)
+            .then(|| crate::telemetry::request_context(request).id.as_str()),
     };
     render(&page).0
 }
