@@ -1,10 +1,11 @@
 //! One error type for the whole service. The API answers `application/problem+json`
-//! (RFC 9457); the web answers a Dutch page. Database and internal errors are logged with
-//! their cause and shown to the user without it.
+//! (RFC 9457, [`Problem`]); the web answers a Dutch page. Database and internal errors are
+//! logged with their cause and shown to the user without it. The responder and the default
+//! catcher, which choose between the two, are in `web::errors` (the web owns the HTML).
 
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
-use rocket::response::{self, Responder, Response};
+use rocket::response::Response;
 use serde::Serialize;
 use std::io::Cursor;
 
@@ -177,33 +178,4 @@ pub fn remember_error(request: &Request<'_>, error: &AppError) {
 /// Whether a request should be answered as the API (JSON) rather than the web (HTML).
 pub fn wants_api(request: &Request<'_>) -> bool {
     request.uri().path().starts_with("/api/")
-}
-
-impl<'r> Responder<'r, 'static> for AppError {
-    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        if matches!(self, AppError::Database(_) | AppError::Internal(_)) {
-            let context = crate::telemetry::request_context(request);
-            tracing::error!(parent: &context.span, error = ?self, "request failed");
-        }
-        let mut headers = Vec::new();
-        if let AppError::TooManyRequests { retry_after_secs } = &self {
-            headers.push(Header::new("Retry-After", retry_after_secs.to_string()));
-        }
-        if wants_api(request) {
-            return Ok(self.problem().for_request(request).respond(headers));
-        }
-        if matches!(self, AppError::Unauthorized) {
-            return response::Redirect::to("/login").respond_to(request);
-        }
-        let html = crate::web::error_page(request, self.status(), &self.public_detail());
-        let mut builder = Response::build();
-        builder
-            .status(self.status())
-            .header(ContentType::HTML)
-            .sized_body(html.len(), Cursor::new(html));
-        for header in headers {
-            builder.header(header);
-        }
-        Ok(builder.finalize())
-    }
 }
