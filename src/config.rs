@@ -36,6 +36,8 @@ struct RawSettings {
     seller_vat_id: Option<String>,
     seller_iban: Option<String>,
     seller_email: Option<String>,
+    log: Option<String>,
+    log_format: Option<String>,
 }
 
 /// Who invoices: WSD's legal details on every invoice. The defaults are demo values.
@@ -62,6 +64,59 @@ impl Default for Seller {
             vat_id: "NL001234567B01".into(),
             iban: "NL91ABNA0417164300".into(),
             email: "facturen@wsd.example".into(),
+        }
+    }
+}
+
+/// What the log shows (`PLUSMARKT_LOG`) and how (`PLUSMARKT_LOG_FORMAT`); see `telemetry`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// An `EnvFilter` directive, e.g. `info` or `warn,plusmarkt=debug`.
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One readable line per event.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+impl LogSettings {
+    pub const DEFAULT_FILTER: &'static str = "info";
+
+    /// Checks both settings; an error names the setting and shows a valid example.
+    pub fn parse(filter: Option<&str>, format: Option<&str>) -> Result<LogSettings, ConfigError> {
+        let filter = match filter.map(str::trim) {
+            None | Some("") => Self::DEFAULT_FILTER.to_string(),
+            Some(filter) => filter.to_string(),
+        };
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&filter) {
+            return Err(ConfigError::Invalid(format!(
+                "PLUSMARKT_LOG {filter:?} is geen geldig logfilter ({e}); \
+                 bijvoorbeeld PLUSMARKT_LOG=info of PLUSMARKT_LOG=warn,plusmarkt=debug"
+            )));
+        }
+        let format = match format.map(str::trim) {
+            None | Some("") | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::Invalid(format!(
+                    "PLUSMARKT_LOG_FORMAT moet text of json zijn, niet {other:?}"
+                )))
+            }
+        };
+        Ok(LogSettings { filter, format })
+    }
+}
+
+impl Default for LogSettings {
+    fn default() -> LogSettings {
+        LogSettings {
+            filter: Self::DEFAULT_FILTER.to_string(),
+            format: LogFormat::Text,
         }
     }
 }
@@ -104,6 +159,7 @@ pub struct Config {
     /// Base of links in e-mails.
     pub public_url: String,
     pub seller: Seller,
+    pub log: LogSettings,
     /// Rocket's figment (address, port, limits, profile) to launch with.
     pub rocket_figment: Figment,
 }
@@ -165,6 +221,7 @@ impl Config {
             }
         };
         let bsn_key = parse_bsn_key(&bsn_key_text)?;
+        let log = LogSettings::parse(raw.log.as_deref(), raw.log_format.as_deref())?;
 
         let mail = match &raw.smtp_host {
             Some(host) if !host.trim().is_empty() => {
@@ -244,6 +301,7 @@ impl Config {
                     email: raw.seller_email.clone().unwrap_or(d.email),
                 }
             },
+            log,
             rocket_figment,
         })
     }
@@ -266,6 +324,7 @@ impl Config {
             demo: false,
             public_url: "http://localhost:8000".into(),
             seller: Seller::default(),
+            log: LogSettings::default(),
             rocket_figment: figment,
         }
     }
@@ -352,6 +411,27 @@ mod tests {
         );
         assert_eq!(sqlite_file_of("sqlite::memory:"), None);
         assert_eq!(sqlite_file_of("postgres://x/y"), None);
+    }
+
+    #[test]
+    fn log_settings_name_the_setting_when_wrong() {
+        let default = LogSettings::parse(None, None).unwrap();
+        assert_eq!(default, LogSettings::default());
+        assert_eq!(default.filter, "info");
+        let custom = LogSettings::parse(Some("warn,plusmarkt=debug"), Some("json")).unwrap();
+        assert_eq!(custom.filter, "warn,plusmarkt=debug");
+        assert_eq!(custom.format, LogFormat::Json);
+        let wrong = LogSettings::parse(Some("plusmarkt=luid"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            wrong.contains("PLUSMARKT_LOG") && wrong.contains("PLUSMARKT_LOG=info"),
+            "{wrong}"
+        );
+        let wrong = LogSettings::parse(None, Some("xml"))
+            .unwrap_err()
+            .to_string();
+        assert!(wrong.contains("PLUSMARKT_LOG_FORMAT"), "{wrong}");
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! One error type for the whole service. The API answers `application/problem+json`
-//! (RFC 9457); the web answers a Dutch page. Database and internal errors are logged with
-//! their cause and shown to the user without it.
+//! (RFC 9457, [`Problem`]); the web answers a Dutch page. Database and internal errors are
+//! logged with their cause and shown to the user without it. The responder and the default
+//! catcher, which choose between the two, are in `web::errors` (the web owns the HTML).
 
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::Request;
-use rocket::response::{self, Responder, Response};
+use rocket::response::Response;
 use serde::Serialize;
 use std::io::Cursor;
 
@@ -143,6 +144,11 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// On a server error (5xx) only: the reference of the request in the server's log, the
+    /// same as the `X-Request-Id` response header. Quote it when reporting the error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false, example = "01938b5e0c7a7f3e9d2b4a6c8e0f1a2b")]
+    pub request_id: Option<String>,
 }
 
 impl Problem {
@@ -153,7 +159,16 @@ impl Problem {
             status: status.code,
             detail,
             errors,
+            request_id: None,
         }
+    }
+
+    /// The problem for this request: a server error names the request's log reference.
+    pub fn for_request(mut self, request: &Request<'_>) -> Problem {
+        if self.status >= 500 {
+            self.request_id = Some(crate::telemetry::request_context(request).id.clone());
+        }
+        self
     }
 
     pub fn respond(&self, extra_headers: Vec<Header<'static>>) -> Response<'static> {
@@ -184,33 +199,4 @@ pub fn remember_error(request: &Request<'_>, error: &AppError) {
 /// Whether a request should be answered as the API (JSON) rather than the web (HTML).
 pub fn wants_api(request: &Request<'_>) -> bool {
     request.uri().path().starts_with("/api/")
-}
-
-impl<'r> Responder<'r, 'static> for AppError {
-    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
-        if matches!(self, AppError::Database(_) | AppError::Internal(_)) {
-            tracing::error!(error = ?self, path = %request.uri().path(), "request failed");
-            eprintln!("fout bij {}: {self:?}", request.uri().path());
-        }
-        let mut headers = Vec::new();
-        if let AppError::TooManyRequests { retry_after_secs } = &self {
-            headers.push(Header::new("Retry-After", retry_after_secs.to_string()));
-        }
-        if wants_api(request) {
-            return Ok(self.problem().respond(headers));
-        }
-        if matches!(self, AppError::Unauthorized) {
-            return response::Redirect::to("/login").respond_to(request);
-        }
-        let html = crate::web::error_page(request, self.status(), &self.public_detail());
-        let mut builder = Response::build();
-        builder
-            .status(self.status())
-            .header(ContentType::HTML)
-            .sized_body(html.len(), Cursor::new(html));
-        for header in headers {
-            builder.header(header);
-        }
-        Ok(builder.finalize())
-    }
 }

@@ -15,6 +15,7 @@ pub mod mail;
 pub mod security;
 pub mod services;
 pub mod store;
+pub mod telemetry;
 pub mod views;
 pub mod web;
 
@@ -99,7 +100,7 @@ pub fn rocket_with(config: Config, db: DatabaseConnection) -> Rocket<Build> {
         .attach(mail::MailWorker::new(mail::WorkerConfig::default()))
         .mount("/", api::routes())
         .mount("/", web::routes())
-        .register("/", api::catchers())
+        .register("/", web::catchers())
 }
 
 /// Everything `serve` needs: database, migrations, demo data, Rocket.

@@ -128,8 +128,12 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Rocket's own runtime, sized from its configuration.
-    match rocket::execute(run(cli.command.unwrap_or(Command::Serve))) {
+    let outcome = Config::load()
+        .map_err(|e| e.to_string())
+        .and_then(|config| plusmarkt::telemetry::init(&config.log).map(|()| config))
+        // Rocket's own runtime, sized from its configuration.
+        .and_then(|config| rocket::execute(run(config, cli.command.unwrap_or(Command::Serve))));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("fout: {message}");
@@ -138,8 +142,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> Result<(), String> {
-    let config = Config::load().map_err(|e| e.to_string())?;
+async fn run(config: Config, command: Command) -> Result<(), String> {
     match command {
         Command::Serve => serve(config).await,
         Command::Migrate => {

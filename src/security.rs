@@ -1,8 +1,10 @@
-//! Response headers that every page and API answer carries.
+//! Response headers that every page and API answer carries, and the access log.
 
 use rocket::fairing::{Fairing, Info, Kind};
 use rocket::http::Header;
 use rocket::{Request, Response};
+
+use crate::telemetry;
 
 /// No inline script, no framing, no MIME sniffing, no referrer leaks.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
@@ -30,12 +32,11 @@ impl Fairing for SecurityHeaders {
     }
 }
 
-/// One line per request: method, path without its query (a query may carry a BSN),
-/// status and duration. Rocket's own request log is off for the same reason.
+/// One log event per request, in the request's span (see `telemetry`): status and
+/// duration; the span names the request id, method and path without its query (a query may
+/// carry a BSN). Rocket's own request log is off for the same reason. Every answer carries
+/// the request id in `X-Request-Id`.
 pub struct AccessLog;
-
-#[derive(Clone, Copy)]
-struct Started(std::time::Instant);
 
 #[rocket::async_trait]
 impl Fairing for AccessLog {
@@ -47,19 +48,21 @@ impl Fairing for AccessLog {
     }
 
     async fn on_request(&self, request: &mut Request<'_>, _: &mut rocket::Data<'_>) {
-        request.local_cache(|| Started(std::time::Instant::now()));
+        telemetry::request_context(request);
     }
 
     async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        let started = request.local_cache(|| Started(std::time::Instant::now()));
-        let path = request.uri().path();
-        // Path segments are ids and codes, never a BSN; the query is left out.
-        println!(
-            "{} {} {} {}ms",
-            request.method(),
-            path,
-            response.status().code,
-            started.0.elapsed().as_millis()
+        let context = telemetry::request_context(request);
+        response.set_header(Header::new(
+            telemetry::REQUEST_ID_HEADER,
+            context.id.clone(),
+        ));
+        tracing::info!(
+            target: "plusmarkt::access",
+            parent: &context.span,
+            status = response.status().code,
+            duration_ms = u64::try_from(context.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "answered"
         );
     }
 }

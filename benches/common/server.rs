@@ -41,6 +41,8 @@ pub fn start(url: &str) -> Server {
     let mut child = cli(url)
         .arg("serve")
         .env("ROCKET_PORT", port.to_string())
+        // The access log (one event per request, on standard error) would drown the output.
+        .env("PLUSMARKT_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

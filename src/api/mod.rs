@@ -1,16 +1,17 @@
 //! The JSON API under /api/v1, documented by the OpenAPI document generated from these
-//! routes (utoipa), and the catchers that answer errors as problem+json.
+//! routes (utoipa). Errors are answered as problem+json (`error::Problem`, by the responder
+//! and catcher in `web::errors`).
 
 use rocket::data::{self, Data, FromData, ToByteUnit};
 use rocket::http::Status;
 use rocket::outcome::Outcome;
 use rocket::request::Request;
 use rocket::response::{self, Responder};
-use rocket::{Catcher, Route};
+use rocket::Route;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{remember_error, AppError, GuardErrorDetail, Problem};
+use crate::error::{remember_error, AppError};
 use crate::services::catalogue_cache::KeptAnswer;
 
 pub mod audit;
@@ -191,55 +192,6 @@ pub fn ok<T>(value: T) -> ApiJson<T> {
 
 pub fn created<T>(value: T) -> ApiJson<T> {
     ApiJson(Status::Created, value)
-}
-
-/// Answers every error status: problem+json for the API, a Dutch page for the web,
-/// a redirect to the login page for a web request without a session.
-/// A response built by hand, for the catcher.
-pub struct Prepared(rocket::Response<'static>);
-
-impl<'r> Responder<'r, 'static> for Prepared {
-    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
-        Ok(self.0)
-    }
-}
-
-#[rocket::catch(default)]
-fn default_catcher(status: Status, request: &Request<'_>) -> Result<Prepared, Status> {
-    catch_any(status, request).map(Prepared)
-}
-
-fn catch_any(status: Status, request: &Request<'_>) -> response::Result<'static> {
-    let (detail, errors) = request
-        .local_cache(GuardErrorDetail::default)
-        .0
-        .clone()
-        .unwrap_or_else(|| (crate::web::default_detail(status).to_string(), Vec::new()));
-    let status = if status.code == 0 {
-        Status::InternalServerError
-    } else {
-        status
-    };
-    if crate::error::wants_api(request) {
-        let mut headers = Vec::new();
-        if status == Status::TooManyRequests {
-            headers.push(rocket::http::Header::new("Retry-After", "900"));
-        }
-        return Ok(Problem::new(status, detail, errors).respond(headers));
-    }
-    if status == Status::Unauthorized {
-        return rocket::response::Redirect::to("/login").respond_to(request);
-    }
-    let html = crate::web::error_page(request, status, &detail);
-    rocket::response::Response::build()
-        .status(status)
-        .header(rocket::http::ContentType::HTML)
-        .sized_body(html.len(), std::io::Cursor::new(html))
-        .ok()
-}
-
-pub fn catchers() -> Vec<Catcher> {
-    rocket::catchers![default_catcher]
 }
 
 pub fn routes() -> Vec<Route> {

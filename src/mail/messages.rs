@@ -1,7 +1,9 @@
-//! The Dutch e-mails plusmarkt sends about trajectories: text and HTML parts, a link to
-//! the trajectory, never a BSN or a client's name.
+//! The Dutch e-mails plusmarkt sends: about trajectories (a link to the trajectory, never a
+//! BSN or a client's name) and with invoices. Each is a pair of askama templates in
+//! src/mail/templates/, a text part and an HTML part (escaped); the subject and the opening
+//! sentence are chosen here. The snapshots in src/mail/snapshots/ show every message.
 
-use super::OutgoingMessage;
+use super::{Attachment, OutgoingMessage};
 
 /// What happened to a trajectory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,12 +25,53 @@ pub struct TrajectoryFacts<'a> {
     pub link: String,
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+/// The two parts of a trajectory e-mail (src/mail/templates/trajectory_news.*).
+#[derive(askama::Template)]
+#[template(path = "trajectory_news.txt")]
+struct TrajectoryText<'a> {
+    opening: &'a str,
+    products: &'a [String],
+    detail: Option<&'a str>,
+    link: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "trajectory_news.html")]
+struct TrajectoryHtml<'a> {
+    opening: &'a str,
+    products: &'a [String],
+    detail: Option<&'a str>,
+    link: &'a str,
+}
+
+/// The two parts of an invoice e-mail (src/mail/templates/invoice_sent.*).
+#[derive(askama::Template)]
+#[template(path = "invoice_sent.txt")]
+struct InvoiceText<'a> {
+    kind: &'a str,
+    number: &'a str,
+    seller: &'a str,
+    period: &'a str,
+    total: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "invoice_sent.html")]
+struct InvoiceHtml<'a> {
+    kind: &'a str,
+    number: &'a str,
+    seller: &'a str,
+    period: &'a str,
+    total: &'a str,
+}
+
+/// Renders one part. The templates only print strings, which cannot fail to format; should
+/// one fail all the same, the part is left empty and the failure logged.
+fn render(template: &impl askama::Template) -> String {
+    template.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "e-mail template failed");
+        String::new()
+    })
 }
 
 pub fn trajectory_message(
@@ -36,7 +79,33 @@ pub fn trajectory_message(
     to: &str,
     facts: &TrajectoryFacts<'_>,
 ) -> OutgoingMessage {
-    let (subject, opening) = match news {
+    let (subject, opening) = wording(news, facts);
+    let text = render(&TrajectoryText {
+        opening: &opening,
+        products: facts.products,
+        detail: facts.detail,
+        link: &facts.link,
+    });
+    let html = render(&TrajectoryHtml {
+        opening: &opening,
+        products: facts.products,
+        detail: facts.detail,
+        link: &facts.link,
+    });
+    OutgoingMessage {
+        to: to.to_string(),
+        subject,
+        text,
+        html,
+        attachments: Vec::new(),
+        related_entity: Some("trajectory".into()),
+        related_id: Some(facts.number.to_string()),
+    }
+}
+
+/// The subject and the opening sentence of a trajectory e-mail.
+fn wording(news: TrajectoryNews, facts: &TrajectoryFacts<'_>) -> (String, String) {
+    match news {
         TrajectoryNews::New => (
             format!(
                 "Nieuw traject {} van gemeente {}",
@@ -70,38 +139,54 @@ pub fn trajectory_message(
             format!("Traject {} is afgerond", facts.number),
             format!("WSD heeft traject {} afgerond.", facts.number),
         ),
+    }
+}
+
+/// The facts of an invoice or credit note sent to a municipality.
+pub struct InvoiceFacts<'a> {
+    pub credit_note: bool,
+    pub number: &'a str,
+    pub seller: &'a str,
+    pub period: &'a str,
+    /// The total including VAT, as shown (`€ 1.234,56`).
+    pub total: &'a str,
+}
+
+/// The e-mail that carries a final invoice (or credit note) and its attachments.
+pub fn invoice_message(
+    to: &str,
+    facts: &InvoiceFacts<'_>,
+    attachments: Vec<Attachment>,
+    invoice_id: &str,
+) -> OutgoingMessage {
+    let kind = if facts.credit_note {
+        "Creditnota"
+    } else {
+        "Factuur"
     };
-    let mut text = format!("Goedendag,\n\n{opening}\n");
-    let mut html = format!("<p>Goedendag,</p>\n<p>{}</p>\n", escape(&opening));
-    if !facts.products.is_empty() {
-        text.push_str("\nProducten:\n");
-        html.push_str("<ul>\n");
-        for p in facts.products {
-            text.push_str(&format!("- {p}\n"));
-            html.push_str(&format!("<li>{}</li>\n", escape(p)));
-        }
-        html.push_str("</ul>\n");
-    }
-    if let Some(detail) = facts.detail {
-        text.push_str(&format!("\n{detail}\n"));
-        html.push_str(&format!("<p>{}</p>\n", escape(detail)));
-    }
-    text.push_str(&format!(
-        "\nBekijk het traject: {}\n\nMet vriendelijke groet,\nplusmarkt (WSD)\n",
-        facts.link
-    ));
-    html.push_str(&format!(
-        "<p><a href=\"{0}\">Bekijk het traject</a></p>\n<p>Met vriendelijke groet,<br>plusmarkt (WSD)</p>\n",
-        escape(&facts.link)
-    ));
+    let kind_lower = kind.to_lowercase();
+    let text = render(&InvoiceText {
+        kind: &kind_lower,
+        number: facts.number,
+        seller: facts.seller,
+        period: facts.period,
+        total: facts.total,
+    });
+    let html = render(&InvoiceHtml {
+        kind: &kind_lower,
+        number: facts.number,
+        seller: facts.seller,
+        period: facts.period,
+        total: facts.total,
+    });
     OutgoingMessage {
         to: to.to_string(),
-        subject,
+        subject: format!("{kind} {} van {}", facts.number, facts.seller),
         text,
         html,
-        attachments: Vec::new(),
-        related_entity: Some("trajectory".into()),
-        related_id: Some(facts.number.to_string()),
+        attachments,
+        related_entity: Some("invoice".into()),
+        related_id: Some(invoice_id.to_string()),
     }
 }
 
@@ -125,6 +210,90 @@ mod tests {
         );
         assert_eq!(m.subject, "Traject T2026-000001 is afgewezen");
         assert!(m.text.contains("Reden: vol") && m.text.contains("http://x/trajecten/1"));
-        assert!(m.html.contains("Werkfit &lt;intensief&gt;"));
+        // askama escapes with numeric references.
+        assert!(m.html.contains("Werkfit &#60;intensief&#62;"));
+        assert!(!m.html.contains("<intensief>"));
+    }
+
+    fn shown(m: &OutgoingMessage) -> String {
+        format!(
+            "To: {}\nSubject: {}\nAttachments: {:?}\n\n--- text ---\n{}--- html ---\n{}--- end ---",
+            m.to,
+            m.subject,
+            m.attachments
+                .iter()
+                .map(|a| a.filename.as_str())
+                .collect::<Vec<_>>(),
+            m.text,
+            m.html
+        )
+    }
+
+    /// Every message with fixed facts: a change of wording shows in review as a change of
+    /// its snapshot (src/mail/snapshots/).
+    #[test]
+    fn every_trajectory_message_as_sent() {
+        let products = vec![
+            "Werkfit <intensief>".to_string(),
+            "Jobcoaching & nazorg".to_string(),
+        ];
+        for (name, news, products, detail) in [
+            ("new", TrajectoryNews::New, &products[..], None),
+            ("changed", TrajectoryNews::Changed, &products[..1], None),
+            ("accepted", TrajectoryNews::Accepted, &[][..], None),
+            (
+                "rejected",
+                TrajectoryNews::Rejected,
+                &products[..1],
+                Some("Reden: woont buiten de regio"),
+            ),
+            ("started", TrajectoryNews::Started, &[][..], None),
+            (
+                "completed",
+                TrajectoryNews::Completed,
+                &products[..],
+                Some("Uitkomst: geplaatst in regulier werk"),
+            ),
+        ] {
+            let m = trajectory_message(
+                news,
+                "casemanager@boxtel.example",
+                &TrajectoryFacts {
+                    number: "T2030-000042",
+                    municipality: "Boxtel",
+                    products,
+                    detail,
+                    link: "https://plusmarkt.wsd.example/trajecten/0193a4b2?x=1&y=2".into(),
+                },
+            );
+            insta::assert_snapshot!(format!("trajectory_{name}"), shown(&m));
+        }
+    }
+
+    #[test]
+    fn the_invoice_message_as_sent() {
+        for (name, credit_note, number, total) in [
+            ("invoice", false, "WSD2030-00017", "€ 12.345,67"),
+            ("credit_note", true, "WSD2030-00018", "€ -1.200,00"),
+        ] {
+            let m = invoice_message(
+                "facturen@boxtel.example",
+                &InvoiceFacts {
+                    credit_note,
+                    number,
+                    seller: "WSD (demo)",
+                    period: "2030-03",
+                    total,
+                },
+                vec![Attachment {
+                    filename: format!("{number}.pdf"),
+                    content_type: "application/pdf".into(),
+                    bytes: b"%PDF".to_vec(),
+                }],
+                "inv-1",
+            );
+            assert_eq!(m.related_id.as_deref(), Some("inv-1"));
+            insta::assert_snapshot!(name, shown(&m));
+        }
     }
 }

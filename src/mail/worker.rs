@@ -6,6 +6,8 @@
 //! dies mid-send leaves the row `sending`, and once the lease has ended it is due again (the
 //! stable Message-ID lets the recipient's mail system recognise a repeat). A failed attempt
 //! is retried after an exponential backoff, without end: messages are never dropped.
+//!
+//! Log events name outbox ids and error kinds only: never addresses, subjects or bodies.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -113,11 +115,11 @@ async fn send_due_while(
                 let marked = outbox::mark_sent(&txn, &row.id, row.attempts, now_micros()).await?;
                 txn.commit().await?;
                 if !marked {
-                    warn(&format!(
-                        "outbox {}: sent, but the lease had ended and another worker claimed \
-                         it; it may be sent twice (same Message-ID)",
-                        row.id
-                    ));
+                    tracing::warn!(
+                        outbox_id = %row.id,
+                        "e-mail sent, but the lease had ended and another worker claimed it; \
+                         it may be sent twice (same Message-ID)"
+                    );
                 }
                 tracing::info!(outbox_id = %row.id, attempt = row.attempts, "e-mail sent");
                 report.sent += 1;
@@ -134,24 +136,18 @@ async fn send_due_while(
                 )
                 .await?;
                 txn.commit().await?;
-                warn(&format!(
-                    "outbox {}: attempt {} failed: {}; next attempt in {} s",
-                    row.id,
-                    row.attempts,
-                    error.summary(),
-                    wait.as_secs()
-                ));
+                tracing::warn!(
+                    outbox_id = %row.id,
+                    attempt = row.attempts,
+                    error = %error.summary(),
+                    retry_in_secs = wait.as_secs(),
+                    "e-mail attempt failed"
+                );
                 report.failed += 1;
             }
         }
     }
     Ok(report)
-}
-
-/// Log lines name outbox ids and error kinds only: never addresses, subjects or bodies.
-fn warn(line: &str) {
-    tracing::warn!("{line}");
-    eprintln!("e-mail: {line}");
 }
 
 /// The Rocket fairing that sets up e-mail: on ignite it builds the [`Mailer`] from the
@@ -192,7 +188,7 @@ impl Fairing for MailWorker {
             return Ok(rocket);
         }
         let Some(config) = rocket.state::<Config>() else {
-            eprintln!("fout: e-mail: geen configuratie beschikbaar");
+            tracing::error!("e-mail cannot be set up: no configuration in Rocket's state");
             return Err(rocket);
         };
         match Mailer::from_config(config) {
@@ -204,7 +200,7 @@ impl Fairing for MailWorker {
                 Ok(rocket.manage(mailer))
             }
             Err(message) => {
-                eprintln!("fout: e-mail: {message}");
+                tracing::error!(error = %message, "e-mail cannot be set up");
                 Err(rocket)
             }
         }
@@ -215,7 +211,7 @@ impl Fairing for MailWorker {
             rocket.state::<DatabaseConnection>(),
             rocket.state::<Mailer>(),
         ) else {
-            warn("no database or mailer in Rocket's state; the outbox is not sent");
+            tracing::warn!("no database or mailer in Rocket's state; the outbox is not sent");
             return;
         };
         let task = tokio::spawn(run(
@@ -234,7 +230,9 @@ impl Fairing for MailWorker {
         if let Some(task) = task {
             let grace = self.config.send_timeout + Duration::from_secs(5);
             if tokio::time::timeout(grace, task).await.is_err() {
-                warn("the worker did not stop in time; an unfinished message is sent again later");
+                tracing::warn!(
+                    "the e-mail worker did not stop in time; an unfinished message is sent again later"
+                );
             }
         }
     }
@@ -256,7 +254,7 @@ async fn run(db: DatabaseConnection, mailer: Mailer, config: WorkerConfig, shutd
                         crate::error::AppError::Database(db_error) => db_error.to_string(),
                         other => other.to_string(),
                     };
-                    warn(&format!("run failed: {cause}"));
+                    tracing::warn!(error = %cause, "outbox run failed");
                 }
             }
         }

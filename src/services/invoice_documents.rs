@@ -179,40 +179,31 @@ pub async fn send(
     let (pdf, ubl) = renditions(&doc)?;
     let after =
         crate::services::invoicing::mark_in(&txn, principal, &inv, InvoiceMove::Send).await?;
-    let kind = inv.kind.label_nl();
     let total = Money::from_cents(inv.total_cents).format_nl();
-    let text = format!(
-        "Geachte heer/mevrouw,\n\nHierbij ontvangt u {} {} van {} over {} ({} inclusief btw), als PDF en als e-factuur (UBL, Peppol BIS Billing 3.0).\n\nMet vriendelijke groet,\n{}\n",
-        kind.to_lowercase(), doc.number, config.seller.name, doc.period, total, config.seller.name
-    );
-    let html = format!(
-        "<p>Geachte heer/mevrouw,</p><p>Hierbij ontvangt u {} {} van {} over {} ({} inclusief btw), als PDF en als e-factuur (UBL, Peppol BIS Billing 3.0).</p><p>Met vriendelijke groet,<br>{}</p>",
-        kind.to_lowercase(), doc.number, config.seller.name, doc.period, total, config.seller.name
-    );
-    crate::mail::enqueue(
-        &txn,
-        crate::mail::OutgoingMessage {
-            to: doc.buyer.email.clone().unwrap_or_default(),
-            subject: format!("{kind} {} van {}", doc.number, config.seller.name),
-            text,
-            html,
-            attachments: vec![
-                crate::mail::Attachment {
-                    filename: format!("{}.pdf", doc.number),
-                    content_type: "application/pdf".into(),
-                    bytes: pdf,
-                },
-                crate::mail::Attachment {
-                    filename: format!("{}.xml", doc.number),
-                    content_type: "application/xml".into(),
-                    bytes: ubl.into_bytes(),
-                },
-            ],
-            related_entity: Some("invoice".into()),
-            related_id: Some(inv.id.clone()),
+    let message = crate::mail::messages::invoice_message(
+        &doc.buyer.email.clone().unwrap_or_default(),
+        &crate::mail::messages::InvoiceFacts {
+            credit_note: inv.kind == crate::domain::invoice::InvoiceKind::CreditNote,
+            number: &doc.number,
+            seller: &config.seller.name,
+            period: &doc.period,
+            total: &total,
         },
-    )
-    .await?;
+        vec![
+            crate::mail::Attachment {
+                filename: format!("{}.pdf", doc.number),
+                content_type: "application/pdf".into(),
+                bytes: pdf,
+            },
+            crate::mail::Attachment {
+                filename: format!("{}.xml", doc.number),
+                content_type: "application/xml".into(),
+                bytes: ubl.into_bytes(),
+            },
+        ],
+        &inv.id,
+    );
+    crate::mail::enqueue(&txn, message).await?;
     txn.commit().await?;
     Ok(after)
 }

@@ -1,8 +1,7 @@
 //! Server-rendered Dutch pages per user group. Pages work without JavaScript.
 
 use askama::Template;
-use rocket::http::{ContentType, Status};
-use rocket::request::Request;
+use rocket::http::ContentType;
 use rocket::response::content::RawHtml;
 use rocket::Route;
 
@@ -16,12 +15,15 @@ pub mod cafetaria;
 pub mod charts;
 pub mod clients;
 pub mod contracts;
+pub mod errors;
 pub mod finance;
 pub mod format;
 pub mod insight;
 pub mod pricing;
 pub mod trajectories;
 pub mod wsd;
+
+pub use errors::{catchers, default_detail, error_page};
 
 /// Everything the page frame needs.
 pub struct Layout {
@@ -224,60 +226,9 @@ pub fn render<T: Template>(template: &T) -> RawHtml<String> {
     match template.render() {
         Ok(html) => RawHtml(html),
         Err(e) => {
-            eprintln!("sjabloonfout: {e}");
+            tracing::error!(error = %e, template = std::any::type_name::<T>(), "template failed");
             RawHtml("<!doctype html><html lang=\"nl\"><title>Fout</title><p>Deze pagina kon niet worden getoond.</p></html>".into())
         }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    layout: Layout,
-    heading: &'a str,
-    detail: &'a str,
-}
-
-/// A Dutch error page for any status.
-pub fn error_page(request: &Request<'_>, status: Status, detail: &str) -> String {
-    let principal = crate::auth::guards::cached_principal(request);
-    let heading = match status.code {
-        400 => "Ongeldige aanvraag",
-        401 => "Niet ingelogd",
-        403 => "Geen toegang",
-        404 => "Niet gevonden",
-        409 => "Dat kan nu niet",
-        412 => "Intussen gewijzigd",
-        413 => "Te groot",
-        422 => "Controleer de invoer",
-        429 => "Te veel pogingen",
-        _ => "Er ging iets mis",
-    };
-    let page = ErrorPage {
-        layout: Layout::new(
-            heading,
-            principal.as_ref(),
-            "",
-            request.uri().path().as_str(),
-        ),
-        heading,
-        detail,
-    };
-    render(&page).0
-}
-
-/// The default explanation of a status, for catchers that have no detail.
-pub fn default_detail(status: Status) -> &'static str {
-    match status.code {
-        400 => "De aanvraag kon niet worden gelezen.",
-        401 => "Log eerst in.",
-        403 => "U heeft geen toegang tot deze pagina, of het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.",
-        404 => "Deze pagina of dit gegeven bestaat niet, of is niet van uw gemeente.",
-        405 => "Deze handeling is hier niet mogelijk.",
-        413 => "De aanvraag is te groot.",
-        422 => "Een of meer velden zijn niet goed ingevuld.",
-        429 => "Te veel mislukte pogingen. Wacht een kwartier en probeer het dan opnieuw.",
-        _ => "Er ging iets mis aan onze kant. Er is niets gewijzigd; probeer het opnieuw.",
     }
 }
 
