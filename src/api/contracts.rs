@@ -3,7 +3,6 @@
 use chrono::NaiveDate;
 use rocket::http::Status;
 use rocket::{Route, State};
-use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +12,7 @@ use super::products::WithEtag;
 use super::{ApiJson, JsonBody};
 use crate::auth::{ContractReader, Pricing, Principal};
 use crate::domain::contract::ContractStatus;
+use crate::domain::input::{parse_percent, Notation};
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
@@ -401,10 +401,8 @@ pub async fn copy(
     id: &str,
     body: JsonBody<CopyRequest>,
 ) -> AppResult<WithEtag<Contract>> {
-    let percent: Decimal =
-        body.0.indexation_percent.trim().parse().map_err(|_| {
-            AppError::field("indexation_percent", "verwacht een percentage als 3.2")
-        })?;
+    let percent = parse_percent(&body.0.indexation_percent, Notation::Api)
+        .map_err(|e| AppError::field("indexation_percent", e))?;
     let c = service::copy_with_indexation(db.inner(), &pricing.0, id, percent).await?;
     Ok(WithEtag(
         c.version,

@@ -7,6 +7,7 @@ pub mod commitment;
 pub mod contract;
 pub mod email;
 pub mod ids;
+pub mod input;
 pub mod invoice;
 pub mod money;
 pub mod period;

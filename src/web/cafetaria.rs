@@ -37,16 +37,6 @@ pub fn per_unit(unit: Unit) -> String {
     format!("per {}", unit.as_str())
 }
 
-/// A decimal typed the Dutch way ("1.234,5" or "12,5") in the API's form ("1234.5").
-fn api_decimal(text: &str) -> String {
-    let text = text.trim();
-    if text.contains(',') {
-        text.replace('.', "").replace(',', ".")
-    } else {
-        text.to_string()
-    }
-}
-
 /// The requested client if it is one of the principal's own, else nothing.
 async fn own_client(
     db: &DatabaseConnection,
@@ -277,9 +267,9 @@ impl OrderForm {
                     product_code: l.product_code.trim().to_string(),
                     start_date: l.start_date.trim().to_string(),
                     end_date: text(&l.end_date),
-                    quantity: text(&l.quantity).map(|q| api_decimal(&q)),
+                    quantity: text(&l.quantity),
                     frequency: text(&l.frequency),
-                    budget: text(&l.budget).map(|b| api_decimal(&b)),
+                    budget: text(&l.budget),
                 })
                 .collect(),
         }

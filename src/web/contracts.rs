@@ -6,7 +6,6 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
-use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::format::{date, euro};
@@ -15,6 +14,7 @@ use crate::api::contracts::{contract_view, current_for};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Casemanager, Pricing, Principal};
 use crate::domain::contract::ContractStatus;
+use crate::domain::input::{parse_percent, Notation};
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
@@ -118,7 +118,7 @@ fn parse_money_input(field: &str, text: &str) -> Result<Option<Money>, FieldErro
     if text.is_empty() {
         return Ok(None);
     }
-    Money::parse_non_negative(&text.replace(',', "."))
+    Money::parse_non_negative(text)
         .map(Some)
         .map_err(|e| FieldError::new(field, e.to_string()))
 }
@@ -387,7 +387,7 @@ async fn put_line(
         .flatten();
     let cap = match f.volume_cap.trim() {
         "" => None,
-        text => Quantity::parse(&text.replace(',', "."))
+        text => Quantity::parse_typed(text)
             .map_err(|e| errors.push(FieldError::new("volume_cap", e.to_string())))
             .ok(),
     };
@@ -497,18 +497,10 @@ async fn copy(
     id: &str,
     form: CsrfForm<CopyForm>,
 ) -> PageResult {
-    let percent = form
-        .0
-        .indexation_percent
-        .trim()
-        .replace(',', ".")
-        .parse::<Decimal>();
+    let percent = parse_percent(&form.0.indexation_percent, Notation::Form);
     let result = match percent {
         Ok(p) => service::copy_with_indexation(db.inner(), &pricing.0, id, p).await,
-        Err(_) => Err(AppError::field(
-            "indexation_percent",
-            "verwacht een percentage als 3.2",
-        )),
+        Err(e) => Err(AppError::field("indexation_percent", e)),
     };
     match result {
         Ok(copy) => Ok(Ok(Redirect::to(format!(

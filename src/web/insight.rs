@@ -584,27 +584,11 @@ struct CostPage {
 
 /// Parses an amount typed in a form: `100000`, `100000.00`, `100.000,00` or `€ 1.725,50`.
 fn parse_amount(field: &str, text: &str) -> Result<Money, FieldError> {
-    let cleaned = dutch_number(text);
-    Money::parse_non_negative(&cleaned).map_err(|e| FieldError::new(field, e.to_string()))
-}
-
-/// `1.234,5` → `1234.5`; `1234.5` stays. A comma marks Dutch notation, where dots group.
-fn dutch_number(text: &str) -> String {
-    let t: String = text
-        .trim()
-        .trim_start_matches('€')
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    if t.contains(',') {
-        t.replace('.', "").replace(',', ".")
-    } else {
-        t
-    }
+    Money::parse_non_negative(text).map_err(|e| FieldError::new(field, e.to_string()))
 }
 
 fn parse_volume(text: &str) -> Result<Decimal, FieldError> {
-    match Quantity::parse(&dutch_number(text)) {
+    match Quantity::parse_typed(text) {
         Ok(q) if !q.is_zero() => Ok(q.amount().normalize()),
         Ok(_) => Err(FieldError::new(
             "expected_volume",
@@ -975,10 +959,14 @@ mod tests {
 
     #[test]
     fn form_numbers_in_dutch_or_api_notation() {
-        assert_eq!(dutch_number("100.000,00"), "100000.00");
-        assert_eq!(dutch_number("€ 1.725,50"), "1725.50");
-        assert_eq!(dutch_number("100000.00"), "100000.00");
-        assert_eq!(dutch_number(" 250 "), "250");
+        assert_eq!(
+            parse_amount("x", "€ 1.725,50").unwrap(),
+            Money::from_cents(172_550)
+        );
+        assert_eq!(
+            parse_amount("x", " 250 ").unwrap(),
+            Money::from_cents(25_000)
+        );
         assert_eq!(
             parse_amount("x", "100.000,00").unwrap(),
             Money::from_cents(10_000_000)

@@ -337,7 +337,7 @@ async fn add_price(
     let valid_from = parse_date(form.valid_from.trim())
         .map_err(|e| errors.push(FieldError::new("valid_from", e.to_string())))
         .ok();
-    let amount = Money::parse_non_negative(form.amount.trim().replace(',', ".").as_str())
+    let amount = Money::parse_non_negative(&form.amount)
         .map_err(|e| errors.push(FieldError::new("amount", e.to_string())))
         .ok();
     let result = match (valid_from, amount) {

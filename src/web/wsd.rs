@@ -538,7 +538,7 @@ async fn register_delivery(
         Ok(registration::DeliveryInput {
             period: Period::parse(f.period.trim())
                 .map_err(|e| AppError::field("period", e.to_string()))?,
-            quantity: Quantity::parse(&f.quantity.trim().replace(',', "."))
+            quantity: Quantity::parse_typed(&f.quantity)
                 .map_err(|e| AppError::field("quantity", e.to_string()))?,
             note: f.note.clone(),
             corrects_id: None,
