@@ -34,7 +34,7 @@ impl From<&client::Model> for Client {
     fn from(c: &client::Model) -> Self {
         Client {
             id: c.id.clone(),
-            bsn_masked: format!("*****{}", c.bsn_last4),
+            bsn_masked: crate::domain::bsn::mask_last4(&c.bsn_last4),
             name: c.name.clone(),
             birth_date: c.birth_date.map(|d| d.to_string()),
             municipality: c.municipality_code.clone(),

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::config::Config;
 use crate::crypto::bsn_vault::BsnVault;
 use crate::domain::billing::Variant;
-use crate::domain::bsn::Bsn;
+use crate::domain::bsn::{mask_last4, Bsn};
 use crate::domain::commitment::{commitment, OrderedLine};
 use crate::domain::contract::NotOrderable;
 use crate::domain::money::Money;
@@ -39,7 +39,7 @@ pub struct ClientInput {
 
 fn client_audit(c: &client::Model) -> Value {
     // Never the BSN itself: its masked form identifies the record well enough.
-    json!({"municipality": c.municipality_code, "bsn_masked": format!("*****{}", c.bsn_last4), "name": c.name, "birth_date": c.birth_date})
+    json!({"municipality": c.municipality_code, "bsn_masked": mask_last4(&c.bsn_last4), "name": c.name, "birth_date": c.birth_date})
 }
 
 /// Registers a client of the casemanager's municipality, or returns the one already
@@ -104,7 +104,7 @@ pub async fn register_client(
         municipality_code: municipality,
         bsn_hash: hash,
         bsn_encrypted: vault.encrypt(&bsn)?,
-        bsn_last4: bsn.masked().trim_start_matches('*').to_string(),
+        bsn_last4: bsn.last4().to_string(),
         name,
         birth_date: input.birth_date,
         created_at: now(),

@@ -21,6 +21,7 @@ use crate::auth::{Casemanager, Principal};
 use crate::config::Config;
 use crate::crypto::secret::random_token;
 use crate::domain::billing::{Unit, Variant};
+use crate::domain::bsn::mask_last4;
 use crate::domain::catalogue::DOMAINS;
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
@@ -61,7 +62,7 @@ async fn client_options(
     Ok(store::clients::list(db, who)
         .await?
         .into_iter()
-        .map(|c| (c.id, format!("{} (*****{})", c.name, c.bsn_last4)))
+        .map(|c| (c.id, format!("{} ({})", c.name, mask_last4(&c.bsn_last4))))
         .collect())
 }
 

@@ -33,7 +33,7 @@ impl From<&client::Model> for ClientRow {
         ClientRow {
             id: c.id.clone(),
             name: c.name.clone(),
-            bsn_masked: format!("*****{}", c.bsn_last4),
+            bsn_masked: crate::domain::bsn::mask_last4(&c.bsn_last4),
             birth_date: c.birth_date.map(date).unwrap_or_else(|| "onbekend".into()),
         }
     }

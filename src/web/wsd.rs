@@ -59,9 +59,9 @@ async fn row(db: &DatabaseConnection, t: &trajectory::Model) -> AppResult<Row> {
         client: client
             .map(|c| {
                 format!(
-                    "{} (*****{})",
+                    "{} ({})",
                     store::clients::masked_name(&c.name),
-                    c.bsn_last4
+                    crate::domain::bsn::mask_last4(&c.bsn_last4)
                 )
             })
             .unwrap_or_default(),
