@@ -1,4 +1,4 @@
-//! Pure rules, no I/O: money, quantities, BSN, periods, VAT, pricing, billing, ids, roles.
+//! Pure rules, no I/O: money, quantities, BSN, periods, VAT, pricing, billing, codes, roles.
 
 pub mod billing;
 pub mod bsn;
