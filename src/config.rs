@@ -10,6 +10,8 @@ use figment::Figment;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::clock::Clock;
+
 /// The default database: an embedded SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://plusmarkt.sqlite?mode=rwc";
 
@@ -106,6 +108,8 @@ pub struct Config {
     pub seller: Seller,
     /// Rocket's figment (address, port, limits, profile) to launch with.
     pub rocket_figment: Figment,
+    /// Where "now" and "today" come from: the system clock, or a fixed one in tests.
+    pub clock: Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -245,6 +249,7 @@ impl Config {
                 }
             },
             rocket_figment,
+            clock: Clock::system(),
         })
     }
 
@@ -267,6 +272,7 @@ impl Config {
             public_url: "http://localhost:8000".into(),
             seller: Seller::default(),
             rocket_figment: figment,
+            clock: Clock::system(),
         }
     }
 

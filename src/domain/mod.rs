@@ -3,6 +3,7 @@
 pub mod billing;
 pub mod bsn;
 pub mod catalogue;
+pub mod clock;
 pub mod commitment;
 pub mod contract;
 pub mod email;

@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::crypto::bsn_vault::BsnVault;
 use crate::domain::billing::Variant;
 use crate::domain::bsn::{mask_last4, Bsn};
+use crate::domain::clock::Clock;
 use crate::domain::commitment::{commitment, OrderedLine};
 use crate::domain::contract::NotOrderable;
 use crate::domain::money::Money;
@@ -46,6 +47,7 @@ fn client_audit(c: &client::Model) -> Value {
 /// registered with that BSN (`false`: not new).
 pub async fn register_client(
     db: &DatabaseConnection,
+    clock: &Clock,
     vault: &BsnVault,
     principal: &Principal,
     input: ClientInput,
@@ -65,8 +67,7 @@ pub async fn register_client(
         ));
     }
     if input.birth_date.is_some_and(|b| {
-        b > chrono::Local::now().date_naive()
-            || b < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
+        b > clock.today() || b < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
     }) {
         errors.push(FieldError::new(
             "birth_date",
@@ -402,7 +403,7 @@ pub async fn place_order(
         ));
     }
 
-    let year = chrono::Datelike::year(&chrono::Local::now().date_naive());
+    let year = chrono::Datelike::year(&config.clock.today());
     let sequence = store::counters::next(&txn, &format!("trajectory-{year}")).await?;
     let trajectory = trajectory::Model {
         id: new_id(),

@@ -12,7 +12,7 @@ use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 use serde_json::{json, Value};
 
-use super::format::{date, euro, today};
+use super::format::{date, euro};
 use super::{field_id, render, Errors, Layout};
 use crate::api::contracts::{contract_view, covering};
 use crate::api::trajectories::{parse_order, OrderLineRequest, OrderRequest};
@@ -23,6 +23,7 @@ use crate::crypto::secret::random_token;
 use crate::domain::billing::{Unit, Variant};
 use crate::domain::bsn::mask_last4;
 use crate::domain::catalogue::DOMAINS;
+use crate::domain::clock::Clock;
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::trajectory::Frequency;
@@ -79,12 +80,13 @@ async fn budget_on(
     db: &DatabaseConnection,
     who: &Principal,
     on: NaiveDate,
+    today: NaiveDate,
 ) -> AppResult<Option<BudgetView>> {
     let municipality = who.municipality.clone().unwrap_or_default();
     let Some(c) = covering(db, who, &municipality, on).await? else {
         return Ok(None);
     };
-    let v = contract_view(db, &c).await?;
+    let v = contract_view(db, &c, today).await?;
     let remaining = v
         .budget_remaining
         .as_deref()
@@ -136,6 +138,7 @@ struct CafetariaPage {
 #[rocket::get("/cafetaria?<q>&<domain>&<target_group>&<op>&<client>")]
 async fn cafetaria(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     cache: &State<CatalogueCache>,
     cm: Casemanager,
     csrf: CsrfToken,
@@ -150,8 +153,8 @@ async fn cafetaria(
     let on = match op.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
         Some(text) => parse_date(text)
             .map_err(|e| errors.push(FieldError::new("op", e.to_string())))
-            .unwrap_or_else(|_| today()),
-        None => today(),
+            .unwrap_or_else(|_| clock.today()),
+        None => clock.today(),
     };
     let filter = ProductFilter {
         domain: domain.clone(),
@@ -204,8 +207,8 @@ async fn cafetaria(
         layout: Layout::new("Cafetaria", Some(&cm.0), &csrf.0, "/cafetaria"),
         on_text: date(on),
         on_iso: on.to_string(),
-        is_today: on == today(),
-        budget: budget_on(db, &cm.0, on).await?,
+        is_today: on == clock.today(),
+        budget: budget_on(db, &cm.0, on, clock.today()).await?,
         domains: DOMAINS.to_vec(),
         target_groups: group_names,
         filter_q: q.unwrap_or_default(),
@@ -350,6 +353,7 @@ fn line_field(field: &str) -> Option<(usize, &str)> {
 
 async fn order_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     cm: &Casemanager,
     csrf: &CsrfToken,
     form: &OrderForm,
@@ -359,7 +363,7 @@ async fn order_page(
     let positions: Vec<usize> = form.lines.keys().copied().collect();
     let mut lines = Vec::new();
     for (position, (index, l)) in form.lines.iter().enumerate() {
-        let on = parse_date(&l.start_date).unwrap_or_else(|_| today());
+        let on = parse_date(&l.start_date).unwrap_or_else(|_| clock.today());
         let found = match product_queries::get(db, &cm.0, l.product_code.trim(), on).await {
             Ok(found) => Some(found),
             Err(AppError::NotFound) => None,
@@ -441,7 +445,7 @@ async fn order_page(
         .lines()
         .filter_map(|l| parse_date(&l.start_date).ok())
         .min()
-        .unwrap_or_else(today);
+        .unwrap_or_else(|| clock.today());
     let page = OrderPage {
         layout: Layout::new("Traject bestellen", Some(&cm.0), &csrf.0, "/cafetaria"),
         key: form.idempotency_key.clone(),
@@ -455,7 +459,7 @@ async fn order_page(
             .collect(),
         errors: Errors(errors),
         summary,
-        budget: budget_on(db, &cm.0, first_start).await?,
+        budget: budget_on(db, &cm.0, first_start, clock.today()).await?,
     };
     Ok(render(&page))
 }
@@ -463,6 +467,7 @@ async fn order_page(
 #[rocket::get("/bestellen?<client>&<product>&<op>")]
 async fn order_form(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     cm: Casemanager,
     csrf: CsrfToken,
     client: Option<String>,
@@ -472,7 +477,7 @@ async fn order_form(
     let start = op
         .as_deref()
         .and_then(|o| parse_date(o).ok())
-        .unwrap_or_else(today);
+        .unwrap_or_else(|| clock.today());
     let mut codes: Vec<String> = Vec::new();
     for code in product {
         let code = code.trim().to_string();
@@ -513,7 +518,7 @@ async fn order_form(
         buyer_reference: String::new(),
         lines,
     };
-    order_page(db.inner(), &cm, &csrf, &form, errors).await
+    order_page(db.inner(), clock, &cm, &csrf, &form, errors).await
 }
 
 type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
@@ -530,6 +535,7 @@ fn placed_id(body: &str) -> AppResult<String> {
 #[rocket::post("/bestellen", data = "<form>")]
 async fn place(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     config: &State<Config>,
     cm: Casemanager,
     csrf: CsrfToken,
@@ -570,7 +576,7 @@ async fn place(
                 )];
                 form.idempotency_key = new_key();
             }
-            let page = order_page(db.inner(), &cm, &csrf, &form, errors).await?;
+            let page = order_page(db.inner(), clock, &cm, &csrf, &form, errors).await?;
             Ok(Err((Status::UnprocessableEntity, page)))
         }
         // Two identical submissions at once on PostgreSQL: the loser's insert of the key

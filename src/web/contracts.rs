@@ -13,6 +13,7 @@ use super::{render, Errors, Layout};
 use crate::api::contracts::{contract_view, current_for};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Casemanager, Pricing, Principal};
+use crate::domain::clock::Clock;
 use crate::domain::contract::ContractStatus;
 use crate::domain::input::{parse_percent, Notation};
 use crate::domain::money::Money;
@@ -224,8 +225,12 @@ fn dutch_date(text: &str) -> String {
         .unwrap_or_else(|_| text.to_string())
 }
 
-async fn view_of<C: ConnectionTrait>(db: &C, c: &contract::Model) -> AppResult<ContractView> {
-    let v = contract_view(db, c).await?;
+async fn view_of<C: ConnectionTrait>(
+    db: &C,
+    clock: &Clock,
+    c: &contract::Model,
+) -> AppResult<ContractView> {
+    let v = contract_view(db, c, clock.today()).await?;
     let status = ContractStatus::parse(&c.status).map_err(AppError::Internal)?;
     Ok(ContractView {
         id: v.id.clone(),
@@ -287,8 +292,10 @@ async fn view_of<C: ConnectionTrait>(db: &C, c: &contract::Model) -> AppResult<C
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn contract_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     who: &Principal,
     csrf: &CsrfToken,
     id: &str,
@@ -298,6 +305,7 @@ async fn contract_page(
 ) -> AppResult<RawHtml<String>> {
     contract_page_with(
         db,
+        clock,
         who,
         csrf,
         id,
@@ -312,6 +320,7 @@ async fn contract_page(
 #[allow(clippy::too_many_arguments)]
 async fn contract_page_with(
     db: &DatabaseConnection,
+    clock: &Clock,
     who: &Principal,
     csrf: &CsrfToken,
     id: &str,
@@ -321,7 +330,7 @@ async fn contract_page_with(
     line: LineEcho,
 ) -> AppResult<RawHtml<String>> {
     let c = store::contracts::get(db, who, id).await?;
-    let view = view_of(db, &c).await?;
+    let view = view_of(db, clock, &c).await?;
     let products = if editable {
         store::catalogue::all(db)
             .await?
@@ -350,6 +359,7 @@ async fn contract_page_with(
 #[rocket::get("/prijzen/contracten/<id>?<gewijzigd>")]
 async fn show(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     id: &str,
@@ -360,7 +370,17 @@ async fn show(
         "kopie" => "De kopie voor volgend jaar is aangemaakt als concept.".to_string(),
         _ => "De wijziging is opgeslagen.".to_string(),
     });
-    contract_page(db.inner(), &pricing.0, &csrf, id, true, Vec::new(), flash).await
+    contract_page(
+        db.inner(),
+        clock,
+        &pricing.0,
+        &csrf,
+        id,
+        true,
+        Vec::new(),
+        flash,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -374,6 +394,7 @@ pub struct LineForm {
 #[rocket::post("/prijzen/contracten/<id>/regels", data = "<form>")]
 async fn put_line(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     id: &str,
@@ -428,16 +449,26 @@ async fn put_line(
                 volume_cap: f.volume_cap,
                 effective_from: f.effective_from.unwrap_or_default(),
             };
-            let page =
-                contract_page_with(db.inner(), &pricing.0, &csrf, id, true, errors, None, line);
+            let page = contract_page_with(
+                db.inner(),
+                clock,
+                &pricing.0,
+                &csrf,
+                id,
+                true,
+                errors,
+                None,
+                line,
+            );
             Ok(Err((Status::UnprocessableEntity, page.await?)))
         }
-        other => page_outcome(db.inner(), &pricing, &csrf, id, other, "regel").await,
+        other => page_outcome(db.inner(), clock, &pricing, &csrf, id, other, "regel").await,
     }
 }
 
 async fn page_outcome(
     db: &DatabaseConnection,
+    clock: &Clock,
     pricing: &Pricing,
     csrf: &CsrfToken,
     id: &str,
@@ -446,11 +477,11 @@ async fn page_outcome(
 ) -> PageResult {
     match result {
         Ok(()) => Ok(Ok(Redirect::to(format!("/prijzen/contracten/{id}?gewijzigd={what}")))),
-        Err(AppError::Validation { errors, .. }) => Ok(Err((Status::UnprocessableEntity, contract_page(db, &pricing.0, csrf, id, true, errors, None).await?))),
-        Err(AppError::Conflict(message)) => Ok(Err((Status::Conflict, contract_page(db, &pricing.0, csrf, id, true, vec![FieldError::new("status", message)], None).await?))),
+        Err(AppError::Validation { errors, .. }) => Ok(Err((Status::UnprocessableEntity, contract_page(db, clock, &pricing.0, csrf, id, true, errors, None).await?))),
+        Err(AppError::Conflict(message)) => Ok(Err((Status::Conflict, contract_page(db, clock, &pricing.0, csrf, id, true, vec![FieldError::new("status", message)], None).await?))),
         Err(AppError::PreconditionFailed) => Ok(Err((
             Status::PreconditionFailed,
-            contract_page(db, &pricing.0, csrf, id, true, vec![FieldError::new("version", "het contract is intussen gewijzigd; bekijk de nieuwe versie en probeer het opnieuw")], None).await?,
+            contract_page(db, clock, &pricing.0, csrf, id, true, vec![FieldError::new("version", "het contract is intussen gewijzigd; bekijk de nieuwe versie en probeer het opnieuw")], None).await?,
         ))),
         Err(other) => Err(other),
     }
@@ -464,6 +495,7 @@ pub struct VersionForm {
 #[rocket::post("/prijzen/contracten/<id>/activeren", data = "<form>")]
 async fn activate(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     id: &str,
@@ -481,7 +513,7 @@ async fn activate(
     )
     .await
     .map(|_| ());
-    page_outcome(db.inner(), &pricing, &csrf, id, result, "actief").await
+    page_outcome(db.inner(), clock, &pricing, &csrf, id, result, "actief").await
 }
 
 #[derive(FromForm)]
@@ -492,6 +524,7 @@ pub struct CopyForm {
 #[rocket::post("/prijzen/contracten/<id>/kopie", data = "<form>")]
 async fn copy(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     id: &str,
@@ -507,7 +540,7 @@ async fn copy(
             "/prijzen/contracten/{}?gewijzigd=kopie",
             copy.id
         )))),
-        Err(e) => page_outcome(db.inner(), &pricing, &csrf, id, Err(e), "kopie").await,
+        Err(e) => page_outcome(db.inner(), clock, &pricing, &csrf, id, Err(e), "kopie").await,
     }
 }
 
@@ -515,25 +548,37 @@ async fn copy(
 #[rocket::get("/contract")]
 async fn own(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     cm: Casemanager,
     csrf: CsrfToken,
 ) -> AppResult<RawHtml<String>> {
     let municipality = cm.0.municipality.clone().unwrap_or_default();
-    let Some(c) = current_for(db.inner(), &cm.0, &municipality).await? else {
+    let Some(c) = current_for(db.inner(), &cm.0, &municipality, clock.today()).await? else {
         return Err(AppError::NotFound);
     };
-    contract_page(db.inner(), &cm.0, &csrf, &c.id, false, Vec::new(), None).await
+    contract_page(
+        db.inner(),
+        clock,
+        &cm.0,
+        &csrf,
+        &c.id,
+        false,
+        Vec::new(),
+        None,
+    )
+    .await
 }
 
 /// A casemanager may open a contract of their own municipality by id; others are not found.
 #[rocket::get("/contracten/<id>")]
 async fn own_by_id(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     cm: Casemanager,
     csrf: CsrfToken,
     id: &str,
 ) -> AppResult<RawHtml<String>> {
-    contract_page(db.inner(), &cm.0, &csrf, id, false, Vec::new(), None).await
+    contract_page(db.inner(), clock, &cm.0, &csrf, id, false, Vec::new(), None).await
 }
 
 pub fn routes() -> Vec<Route> {

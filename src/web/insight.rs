@@ -11,10 +11,11 @@ use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 
 use super::charts::{self, BarList, BarRow, ColumnChart, Mark, RefLine, Series};
-use super::format::{euro, instant, today};
+use super::format::{euro, instant};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{InsightReader, Pricing, Principal};
+use crate::domain::clock::Clock;
 use crate::domain::money::Money;
 use crate::domain::quantity::Quantity;
 use crate::domain::reports::{CostInputs, MONTHS_SHORT_NL};
@@ -294,10 +295,15 @@ fn plan_view(selection: &Selection, p: &service::PlanReport) -> PlanView {
     }
 }
 
-async fn year_choices(db: &DatabaseConnection, who: &Principal, year: i32) -> AppResult<Vec<i32>> {
+async fn year_choices(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    who: &Principal,
+    year: i32,
+) -> AppResult<Vec<i32>> {
     let mut years = store::reports::contract_years(db, who).await?;
     use chrono::Datelike;
-    years.push(today().year());
+    years.push(clock.today().year());
     years.push(year);
     years.sort_unstable_by(|a, b| b.cmp(a));
     years.dedup();
@@ -307,6 +313,7 @@ async fn year_choices(db: &DatabaseConnection, who: &Principal, year: i32) -> Ap
 #[rocket::get("/inzicht?<municipality>&<year>")]
 async fn page(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     reader: InsightReader,
     csrf: CsrfToken,
     municipality: Option<String>,
@@ -314,7 +321,7 @@ async fn page(
 ) -> AppResult<RawHtml<String>> {
     let db = db.inner();
     let who = &reader.0;
-    let selection = service::select(db, who, municipality.as_deref(), year, today()).await?;
+    let selection = service::select(db, who, municipality.as_deref(), year, clock.today()).await?;
     let i = service::insight(db, who, &selection).await?;
     let choose = store::reports::is_wsd_reader(who);
     let municipalities = if choose {
@@ -348,7 +355,7 @@ async fn page(
             &csrf.0,
             "/inzicht",
         ),
-        years: year_choices(db, who, selection.year).await?,
+        years: year_choices(db, clock, who, selection.year).await?,
         choose_municipality: choose,
         municipalities,
         selected,
@@ -502,6 +509,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for CsvFile {
 #[rocket::get("/inzicht.csv?<report>&<municipality>&<year>")]
 async fn csv(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     reader: InsightReader,
     report: &str,
     municipality: Option<String>,
@@ -513,7 +521,7 @@ async fn csv(
         &reader.0,
         municipality.as_deref(),
         year,
-        today(),
+        clock.today(),
     )
     .await?;
     let figures = service::report(db.inner(), &reader.0, &selection, kind).await?;
@@ -630,6 +638,7 @@ struct CostQuery {
 
 async fn cost_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     pricing: &Pricing,
     csrf: &CsrfToken,
     mut q: CostQuery,
@@ -662,7 +671,7 @@ async fn cost_page(
         .iter()
         .find(|p| p.spec.code.as_str() == product)
         .ok_or(AppError::NotFound)?;
-    let year = today().year();
+    let year = clock.today().year();
     let default_volume = service::expected_volume(db, who, &product, year).await?;
     let expected_text = q
         .expected_volume
@@ -739,7 +748,7 @@ async fn cost_page(
                     variable,
                     expected_volume,
                 },
-                today(),
+                clock.today(),
             )
             .await?;
             page.computed = true;
@@ -851,6 +860,7 @@ fn cost_chart(view: &service::CostPriceView) -> String {
 #[rocket::get("/prijzen/kostprijs?<product>&<fixed_costs>&<variable_cost>&<expected_volume>&<scenario>&<opgeslagen>")]
 async fn calculator(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     product: Option<String>,
@@ -863,6 +873,7 @@ async fn calculator(
     let flash = opgeslagen.map(|_| "Het scenario is opgeslagen.".to_string());
     cost_page(
         db.inner(),
+        clock,
         &pricing,
         &csrf,
         CostQuery {
@@ -892,6 +903,7 @@ pub struct ScenarioForm {
 #[rocket::post("/prijzen/kostprijs", data = "<form>")]
 async fn save(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     form: CsrfForm<ScenarioForm>,
@@ -942,7 +954,8 @@ async fn save(
             s.id
         )))),
         Err(AppError::Validation { errors, .. }) => {
-            let (_, html) = cost_page(db.inner(), &pricing, &csrf, query, errors, None).await?;
+            let (_, html) =
+                cost_page(db.inner(), clock, &pricing, &csrf, query, errors, None).await?;
             Ok(Err((Status::UnprocessableEntity, html)))
         }
         Err(other) => Err(other),

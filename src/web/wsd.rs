@@ -9,12 +9,13 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
-use super::format::{date, euro, today};
+use super::format::{date, euro};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::WsdStaff;
 use crate::config::Config;
 use crate::domain::billing::Variant;
+use crate::domain::clock::Clock;
 use crate::domain::money::Money;
 use crate::domain::period::{parse_date, Period};
 use crate::domain::quantity::Quantity;
@@ -297,6 +298,7 @@ struct TrajectoryPage {
 
 async fn trajectory_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     staff: &WsdStaff,
     csrf: &CsrfToken,
     id: &str,
@@ -388,7 +390,7 @@ async fn trajectory_page(
             registrations,
         });
     }
-    let previous = Period::of(today()).prev();
+    let previous = Period::of(clock.today()).prev();
     Ok(render(&TrajectoryPage {
         layout: Layout::new(
             format!("Traject {}", t.number),
@@ -423,6 +425,7 @@ async fn trajectory_page(
 #[rocket::get("/wsd/trajecten/<id>?<gedaan>")]
 async fn show(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     staff: WsdStaff,
     csrf: CsrfToken,
     id: &str,
@@ -430,6 +433,7 @@ async fn show(
 ) -> AppResult<RawHtml<String>> {
     trajectory_page(
         db.inner(),
+        clock,
         &staff,
         &csrf,
         id,
@@ -450,6 +454,7 @@ pub struct EventForm {
 
 async fn registration_outcome(
     db: &DatabaseConnection,
+    clock: &Clock,
     staff: &WsdStaff,
     csrf: &CsrfToken,
     line_id: &str,
@@ -463,12 +468,13 @@ async fn registration_outcome(
         )))),
         Err(AppError::Validation { errors, .. }) => Ok(Err((
             Status::UnprocessableEntity,
-            trajectory_page(db, staff, csrf, &t.id, errors, None).await?,
+            trajectory_page(db, clock, staff, csrf, &t.id, errors, None).await?,
         ))),
         Err(AppError::Conflict(m)) => Ok(Err((
             Status::Conflict,
             trajectory_page(
                 db,
+                clock,
                 staff,
                 csrf,
                 &t.id,
@@ -484,6 +490,7 @@ async fn registration_outcome(
 #[rocket::post("/wsd/regels/<line>/registraties", data = "<form>")]
 async fn register_event(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     config: &State<Config>,
     staff: WsdStaff,
     csrf: CsrfToken,
@@ -515,7 +522,7 @@ async fn register_event(
         }
         Err(e) => Err(e),
     };
-    registration_outcome(db.inner(), &staff, &csrf, line, result).await
+    registration_outcome(db.inner(), clock, &staff, &csrf, line, result).await
 }
 
 #[derive(FromForm)]
@@ -528,6 +535,7 @@ pub struct DeliveryForm {
 #[rocket::post("/wsd/regels/<line>/leveringen", data = "<form>")]
 async fn register_delivery(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     staff: WsdStaff,
     csrf: CsrfToken,
     line: &str,
@@ -545,12 +553,14 @@ async fn register_delivery(
         })
     })();
     let result = match input {
-        Ok(input) => registration::register_delivery(db.inner(), &staff.0, line, input, None)
-            .await
-            .map(|_| ()),
+        Ok(input) => {
+            registration::register_delivery(db.inner(), clock, &staff.0, line, input, None)
+                .await
+                .map(|_| ())
+        }
         Err(e) => Err(e),
     };
-    registration_outcome(db.inner(), &staff, &csrf, line, result).await
+    registration_outcome(db.inner(), clock, &staff, &csrf, line, result).await
 }
 
 pub fn routes() -> Vec<Route> {
