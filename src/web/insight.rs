@@ -625,6 +625,12 @@ fn amount_input(m: Money) -> String {
     m.format_csv()
 }
 
+/// A volume as typed back into the form, without thousands dots ("1200", "82,5"), so that it
+/// reads back as the same number ("1.200" alone would be ambiguous).
+fn volume_input(d: Decimal) -> String {
+    d.normalize().to_string().replace('.', ",")
+}
+
 #[derive(Default)]
 struct CostQuery {
     product: Option<String>,
@@ -659,7 +665,7 @@ async fn cost_page(
         q.product = Some(s.product_code.clone());
         q.fixed_costs = Some(amount_input(inputs.fixed));
         q.variable_cost = Some(amount_input(inputs.variable));
-        q.expected_volume = Some(volume_text(inputs.expected_volume));
+        q.expected_volume = Some(volume_input(inputs.expected_volume));
         q.name = Some(s.name.clone());
         q.note = s.note.clone();
     }
@@ -677,7 +683,7 @@ async fn cost_page(
         .expected_volume
         .clone()
         .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| volume_text(default_volume));
+        .unwrap_or_else(|| volume_input(default_volume));
     let mut page = CostPage {
         layout: Layout::new(
             "Kostprijscalculator",
@@ -986,6 +992,13 @@ mod tests {
         );
         assert!(parse_amount("x", "-5").is_err());
         assert_eq!(parse_volume("82,5").unwrap(), Decimal::new(825, 1));
+        for volume in [
+            Decimal::new(825, 1),
+            Decimal::from(1200),
+            Decimal::new(1_250_125, 3),
+        ] {
+            assert_eq!(parse_volume(&volume_input(volume)).unwrap(), volume);
+        }
         assert!(parse_volume("0").is_err());
     }
 }

@@ -793,3 +793,62 @@ async fn the_clock_decides_which_price_version_is_current() {
     assert_eq!(seen[1].1, "99.00", "from 1 July it is");
 }
 
+/// Amounts mean the same in every notation, and "1.234" is refused with what to write instead.
+#[rocket::async_test]
+async fn amounts_are_read_the_dutch_way_too() {
+    let app = TestApp::new().await;
+    let pricing = app.login_as(PRICING).await;
+    let ambiguous = app
+        .post_json(
+            &pricing,
+            "/api/v1/products/JOBCOACH-UUR/prices",
+            &json!({"valid_from": "2031-01-01", "amount": "1.234"}),
+        )
+        .await;
+    assert_eq!(ambiguous.status, Status::UnprocessableEntity);
+    let message = ambiguous.json()["errors"][0]["message"].clone();
+    assert!(
+        message
+            .as_str()
+            .unwrap()
+            .contains("schrijf 1234 of 1234,00"),
+        "{message}"
+    );
+    for (valid_from, amount) in [
+        ("2031-01-01", "1.234,50"),
+        ("01-02-2031", "1234,50"),
+        ("2031-03-01", "€ 1234.50"),
+    ] {
+        let added = app
+            .post_json(
+                &pricing,
+                "/api/v1/products/JOBCOACH-UUR/prices",
+                &json!({"valid_from": valid_from, "amount": amount}),
+            )
+            .await;
+        assert_eq!(added.status, Status::Created, "{amount}: {}", added.body);
+    }
+    let product = app
+        .get(&pricing, "/api/v1/products/JOBCOACH-UUR")
+        .await
+        .json();
+    let prices = product["prices"].as_array().unwrap();
+    let new: Vec<_> = prices
+        .iter()
+        .filter(|p| p["valid_from"].as_str().unwrap() >= "2031-01-01")
+        .map(|p| {
+            (
+                p["valid_from"].as_str().unwrap(),
+                p["amount"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        new,
+        [
+            ("2031-01-01", "1234.50"),
+            ("2031-02-01", "1234.50"),
+            ("2031-03-01", "1234.50")
+        ]
+    );
+}
