@@ -10,6 +10,8 @@ use figment::Figment;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::clock::Clock;
+
 /// The default database: an embedded SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://plusmarkt.sqlite?mode=rwc";
 
@@ -162,6 +164,8 @@ pub struct Config {
     pub log: LogSettings,
     /// Rocket's figment (address, port, limits, profile) to launch with.
     pub rocket_figment: Figment,
+    /// Where "now" and "today" come from: the system clock, or a fixed one in tests.
+    pub clock: Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -303,6 +307,7 @@ impl Config {
             },
             log,
             rocket_figment,
+            clock: Clock::system(),
         })
     }
 
@@ -326,6 +331,7 @@ impl Config {
             seller: Seller::default(),
             log: LogSettings::default(),
             rocket_figment: figment,
+            clock: Clock::system(),
         }
     }
 

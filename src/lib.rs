@@ -67,7 +67,7 @@ pub async fn prepare_database(
             )
         })?;
     let demo_users_created = if config.demo {
-        services::demo::ensure_demo_contracts(&db)
+        services::demo::ensure_demo_contracts(&db, &config.clock)
             .await
             .map_err(|e| describe_error("democontracten aanmaken mislukt", &e))?;
         services::demo::ensure_demo_users(&db)
@@ -92,6 +92,7 @@ pub fn rocket_with(config: Config, db: DatabaseConnection) -> Rocket<Build> {
         .manage(auth::ratelimit::LoginLimiter::default())
         .manage(services::catalogue_cache::CatalogueCache::default())
         .manage(crypto::bsn_vault::BsnVault::new(&config.bsn_key))
+        .manage(config.clock)
         .manage(config)
         .attach(security::SecurityHeaders)
         .attach(security::AccessLog)

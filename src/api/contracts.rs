@@ -3,7 +3,6 @@
 use chrono::NaiveDate;
 use rocket::http::Status;
 use rocket::{Route, State};
-use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +11,9 @@ use super::pagination::Page;
 use super::products::WithEtag;
 use super::{ApiJson, JsonBody};
 use crate::auth::{ContractReader, Pricing, Principal};
+use crate::domain::clock::Clock;
 use crate::domain::contract::ContractStatus;
+use crate::domain::input::{parse_percent, Notation};
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
@@ -62,8 +63,11 @@ pub struct Contract {
 }
 
 /// A contract with its lines and budget figures, for the API and the pages.
-pub async fn contract_view<C: ConnectionTrait>(db: &C, c: &contract::Model) -> AppResult<Contract> {
-    let today = chrono::Local::now().date_naive();
+pub async fn contract_view<C: ConnectionTrait>(
+    db: &C,
+    c: &contract::Model,
+    today: NaiveDate,
+) -> AppResult<Contract> {
     let reference = today.clamp(c.valid_from, c.valid_to);
     let mut lines = Vec::new();
     for line in store::contracts::lines(db, &c.id).await? {
@@ -135,6 +139,7 @@ pub async fn contract_view<C: ConnectionTrait>(db: &C, c: &contract::Model) -> A
 #[rocket::get("/api/v1/contracts?<municipality>&<year>")]
 pub async fn list(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     reader: ContractReader,
     municipality: Option<&str>,
     year: Vec<&str>,
@@ -142,7 +147,7 @@ pub async fn list(
     let year = super::query_year(&year)?;
     let mut items = Vec::new();
     for c in store::contracts::list(db.inner(), &reader.0, municipality, year).await? {
-        items.push(contract_view(db.inner(), &c).await?);
+        items.push(contract_view(db.inner(), &c, clock.today()).await?);
     }
     Ok(super::ok(Page {
         items,
@@ -157,13 +162,14 @@ pub async fn list(
 #[rocket::get("/api/v1/contracts/<id>")]
 pub async fn get(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     reader: ContractReader,
     id: &str,
 ) -> AppResult<WithEtag<Contract>> {
     let c = store::contracts::get(db.inner(), &reader.0, id).await?;
     Ok(WithEtag(
         c.version,
-        super::ok(contract_view(db.inner(), &c).await?),
+        super::ok(contract_view(db.inner(), &c, clock.today()).await?),
     ))
 }
 
@@ -192,6 +198,7 @@ fn money_field(field: &str, text: &str) -> AppResult<Money> {
 #[rocket::post("/api/v1/contracts", data = "<body>")]
 pub async fn create(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     body: JsonBody<NewContractRequest>,
 ) -> AppResult<WithEtag<Contract>> {
@@ -210,7 +217,10 @@ pub async fn create(
     let c = service::create(db.inner(), &pricing.0, new).await?;
     Ok(WithEtag(
         c.version,
-        ApiJson(Status::Created, contract_view(db.inner(), &c).await?),
+        ApiJson(
+            Status::Created,
+            contract_view(db.inner(), &c, clock.today()).await?,
+        ),
     ))
 }
 
@@ -235,6 +245,7 @@ pub struct ContractPatchRequest {
 #[rocket::patch("/api/v1/contracts/<id>", data = "<body>")]
 pub async fn patch(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     id: &str,
     if_match: IfMatch,
@@ -273,7 +284,7 @@ pub async fn patch(
     let c = service::update(db.inner(), &pricing.0, id, patch, if_match.0).await?;
     Ok(WithEtag(
         c.version,
-        super::ok(contract_view(db.inner(), &c).await?),
+        super::ok(contract_view(db.inner(), &c, clock.today()).await?),
     ))
 }
 
@@ -314,6 +325,7 @@ fn cap_of(value: Option<serde_json::Value>) -> AppResult<Option<Quantity>> {
 #[rocket::put("/api/v1/contracts/<id>/lines/<product_code>", data = "<body>")]
 pub async fn put_line(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     id: &str,
     product_code: &str,
@@ -355,7 +367,7 @@ pub async fn put_line(
     let c = store::contracts::get(db.inner(), &pricing.0, id).await?;
     Ok(WithEtag(
         c.version,
-        super::ok(contract_view(db.inner(), &c).await?),
+        super::ok(contract_view(db.inner(), &c, clock.today()).await?),
     ))
 }
 
@@ -367,6 +379,7 @@ pub async fn put_line(
 #[rocket::delete("/api/v1/contracts/<id>/lines/<product_code>?<effective_from>")]
 pub async fn delete_line(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     id: &str,
     product_code: &str,
@@ -379,7 +392,7 @@ pub async fn delete_line(
     let c = store::contracts::get(db.inner(), &pricing.0, id).await?;
     Ok(WithEtag(
         c.version,
-        super::ok(contract_view(db.inner(), &c).await?),
+        super::ok(contract_view(db.inner(), &c, clock.today()).await?),
     ))
 }
 
@@ -397,18 +410,20 @@ pub struct CopyRequest {
 #[rocket::post("/api/v1/contracts/<id>/copy", data = "<body>")]
 pub async fn copy(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     id: &str,
     body: JsonBody<CopyRequest>,
 ) -> AppResult<WithEtag<Contract>> {
-    let percent: Decimal =
-        body.0.indexation_percent.trim().parse().map_err(|_| {
-            AppError::field("indexation_percent", "verwacht een percentage als 3.2")
-        })?;
+    let percent = parse_percent(&body.0.indexation_percent, Notation::Api)
+        .map_err(|e| AppError::field("indexation_percent", e))?;
     let c = service::copy_with_indexation(db.inner(), &pricing.0, id, percent).await?;
     Ok(WithEtag(
         c.version,
-        ApiJson(Status::Created, contract_view(db.inner(), &c).await?),
+        ApiJson(
+            Status::Created,
+            contract_view(db.inner(), &c, clock.today()).await?,
+        ),
     ))
 }
 
@@ -417,14 +432,9 @@ pub async fn current_for<C: ConnectionTrait>(
     db: &C,
     principal: &Principal,
     municipality: &str,
+    today: NaiveDate,
 ) -> AppResult<Option<contract::Model>> {
-    covering(
-        db,
-        principal,
-        municipality,
-        chrono::Local::now().date_naive(),
-    )
-    .await
+    covering(db, principal, municipality, today).await
 }
 
 /// The principal-scoped contract of a municipality covering a date.

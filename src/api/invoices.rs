@@ -11,6 +11,7 @@ use super::pagination::Page;
 use super::{ApiJson, JsonBody};
 use crate::auth::{Finance, FinanceReader, Principal};
 use crate::config::Config;
+use crate::domain::clock::Clock;
 use crate::domain::invoice::InvoiceMove;
 use crate::domain::money::Money;
 use crate::domain::period::Period;
@@ -551,6 +552,7 @@ async fn moved(db: &DatabaseConnection, inv: &invoice::Model) -> AppResult<(Stat
 #[rocket::post("/api/v1/invoices/<id>/finalise")]
 pub async fn finalise(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     finance: Finance,
     key: IdempotencyKey,
     id: &str,
@@ -563,7 +565,7 @@ pub async fn finalise(
         &format!("POST /api/v1/invoices/{id}/finalise"),
         "",
         || async {
-            let inv = invoicing::finalise(db, &finance.0, id).await?;
+            let inv = invoicing::finalise(db, clock.inner(), &finance.0, id).await?;
             moved(db, &inv).await
         },
     )
@@ -642,6 +644,7 @@ pub struct CreditRequest {
 #[rocket::post("/api/v1/invoices/<id>/credit", data = "<body>")]
 pub async fn credit(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     finance: Finance,
     key: IdempotencyKey,
     id: &str,
@@ -657,8 +660,15 @@ pub async fn credit(
         &format!("POST /api/v1/invoices/{id}/credit"),
         &raw,
         || async {
-            let note =
-                invoicing::credit(db, &finance.0, id, request.line_ids, &request.reason).await?;
+            let note = invoicing::credit(
+                db,
+                clock.inner(),
+                &finance.0,
+                id,
+                request.line_ids,
+                &request.reason,
+            )
+            .await?;
             let (_, value) = moved(db, &note).await?;
             Ok((Status::Created, value))
         },

@@ -11,6 +11,7 @@ use super::pagination::{decode_cursor, limit, page_of, Page};
 use super::{ApiJson, JsonBody, PreparedJson};
 use crate::auth::{CurrentUser, Pricing, SeenGeneration};
 use crate::domain::catalogue::{At, ProductSpec, RawProduct};
+use crate::domain::clock::Clock;
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::error::{AppError, AppResult};
@@ -101,10 +102,10 @@ pub fn view(spec: &ProductSpec, on: NaiveDate, contract_price: Option<Money>) ->
     }
 }
 
-fn parse_on(on: Option<&str>) -> AppResult<NaiveDate> {
+fn parse_on(on: Option<&str>, today: NaiveDate) -> AppResult<NaiveDate> {
     match on {
         Some(text) => parse_date(text).map_err(|e| AppError::field("on", e.to_string())),
-        None => Ok(chrono::Local::now().date_naive()),
+        None => Ok(today),
     }
 }
 
@@ -124,6 +125,7 @@ fn parse_on(on: Option<&str>) -> AppResult<NaiveDate> {
 )]
 pub async fn list(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     cache: &State<CatalogueCache>,
     user: CurrentUser,
     seen: SeenGeneration,
@@ -138,7 +140,7 @@ pub async fn list(
 ) -> AppResult<PreparedJson> {
     let limit = super::pagination::limit(&limit)?;
     let _ = self::limit;
-    let on = parse_on(on)?;
+    let on = parse_on(on, clock.today())?;
     let after = decode_cursor(cursor)?;
     let filter = ProductFilter {
         domain: domain.map(str::to_string),
@@ -185,11 +187,12 @@ pub async fn list(
 #[rocket::get("/api/v1/products/<code>?<on>")]
 pub async fn get(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     user: CurrentUser,
     code: &str,
     on: Option<&str>,
 ) -> AppResult<WithEtag<Product>> {
-    let on = parse_on(on)?;
+    let on = parse_on(on, clock.today())?;
     let (stored, price) = product_queries::get(db.inner(), &user.0, code, on).await?;
     Ok(WithEtag(
         stored.version,
@@ -245,6 +248,7 @@ pub struct PriceInput {
 #[rocket::post("/api/v1/products", data = "<body>")]
 pub async fn create(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     body: JsonBody<ProductInput>,
 ) -> AppResult<WithEtag<Product>> {
@@ -279,7 +283,7 @@ pub async fn create(
         prices,
     };
     let spec = catalogue_service::create_product(db.inner(), &pricing.0, &raw).await?;
-    let on = chrono::Local::now().date_naive();
+    let on = clock.today();
     Ok(WithEtag(1, ApiJson(Status::Created, view(&spec, on, None))))
 }
 
@@ -347,6 +351,7 @@ pub fn apply_patch(raw: &mut RawProduct, patch: ProductPatch) {
 #[rocket::patch("/api/v1/products/<code>", data = "<body>")]
 pub async fn patch(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     code: &str,
     if_match: IfMatch,
@@ -362,7 +367,7 @@ pub async fn patch(
     .await?;
     Ok(WithEtag(
         version,
-        super::ok(view(&spec, chrono::Local::now().date_naive(), None)),
+        super::ok(view(&spec, clock.today(), None)),
     ))
 }
 

@@ -5,6 +5,7 @@ use sea_orm::DatabaseConnection;
 
 use super::ApiJson;
 use crate::auth::InsightReader;
+use crate::domain::clock::Clock;
 use crate::error::AppResult;
 use crate::services::reports::{self as service, Report, ReportKind};
 
@@ -28,6 +29,7 @@ use crate::services::reports::{self as service, Report, ReportKind};
 #[rocket::get("/api/v1/reports/<report>?<municipality>&<year>")]
 pub async fn get(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     reader: InsightReader,
     report: &str,
     municipality: Option<String>,
@@ -39,7 +41,7 @@ pub async fn get(
         &reader.0,
         municipality.as_deref(),
         super::query_year(&year)?,
-        crate::web::format::today(),
+        clock.today(),
     )
     .await?;
     Ok(super::ok(

@@ -12,6 +12,7 @@ use super::{ApiJson, JsonBody};
 use crate::auth::{Casemanager, CurrentUser, WsdStaff};
 use crate::config::Config;
 use crate::crypto::bsn_vault::BsnVault;
+use crate::domain::clock::Clock;
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
@@ -34,7 +35,7 @@ impl From<&client::Model> for Client {
     fn from(c: &client::Model) -> Self {
         Client {
             id: c.id.clone(),
-            bsn_masked: format!("*****{}", c.bsn_last4),
+            bsn_masked: crate::domain::bsn::mask_last4(&c.bsn_last4),
             name: c.name.clone(),
             birth_date: c.birth_date.map(|d| d.to_string()),
             municipality: c.municipality_code.clone(),
@@ -59,6 +60,7 @@ pub struct NewClientRequest {
 #[rocket::post("/api/v1/clients", data = "<body>")]
 pub async fn create_client(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     vault: &State<BsnVault>,
     cm: Casemanager,
     body: JsonBody<NewClientRequest>,
@@ -71,6 +73,7 @@ pub async fn create_client(
         .transpose()?;
     let (c, created) = ordering::register_client(
         db.inner(),
+        clock.inner(),
         vault.inner(),
         &cm.0,
         ClientInput {
@@ -652,6 +655,7 @@ pub struct DeliveryRequest {
 #[rocket::post("/api/v1/trajectory-lines/<id>/deliveries", data = "<body>")]
 pub async fn add_delivery(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     staff: WsdStaff,
     key: IdempotencyKey,
     id: &str,
@@ -671,7 +675,15 @@ pub async fn add_delivery(
         note: r.note,
         corrects_id: r.corrects_id,
     };
-    register_delivery(db.inner(), &staff.0, id, input, idem.as_ref()).await?;
+    register_delivery(
+        db.inner(),
+        clock.inner(),
+        &staff.0,
+        id,
+        input,
+        idem.as_ref(),
+    )
+    .await?;
     let (t, _) = store::trajectories::line(db.inner(), &staff.0, id).await?;
     Ok(ApiJson(
         Status::Created,

@@ -61,14 +61,25 @@ impl Bsn {
 
     /// "*****" followed by the last four digits: 999990019 → "*****0019".
     pub fn masked(&self) -> String {
+        mask_last4(self.last4())
+    }
+
+    /// The last four digits, which records keep to show the BSN masked.
+    pub fn last4(&self) -> &str {
         // Always nine ASCII digits, so byte 5 is a char boundary; get() keeps it panic-free anyway.
-        format!("*****{}", self.0.get(5..).unwrap_or(""))
+        self.0.get(5..).unwrap_or("")
     }
 
     /// The full nine digits. Only for encryption and lookup hashing: never log or show it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// THE ONE BSN MASK: how a BSN is shown anywhere (pages, API, audit), from its last four digits:
+/// "0019" → "*****0019".
+pub fn mask_last4(last4: &str) -> String {
+    format!("*****{last4}")
 }
 
 impl fmt::Debug for Bsn {

@@ -1,76 +1,11 @@
-//! Typed identifiers, so that one kind of id can't be passed where another is expected.
-//!
-//! Record ids are opaque strings created elsewhere (by the store); here they only get a type.
-//! Codes with a fixed shape ([`MunicipalityCode`], [`ProductCode`]) are validated on parsing
-//! and on deserialising.
+//! Codes with a fixed shape ([`MunicipalityCode`], [`ProductCode`]), validated on parsing and
+//! on deserialising. (Record ids stay opaque strings made by the store.)
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::money::echo;
-
-/// Defines an opaque string id: a newtype with `from_string`, `as_str`, `into_string`,
-/// `Display`, and transparent serde.
-macro_rules! typed_id {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn from_string(id: impl Into<String>) -> Self {
-                $name(id.into())
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-
-            pub fn into_string(self) -> String {
-                self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-    };
-}
-
-typed_id!(
-    /// A trajectory (an order for one client, with lines).
-    TrajectoryId
-);
-typed_id!(
-    /// One line of a trajectory (one product ordered).
-    TrajectoryLineId
-);
-typed_id!(
-    /// A client (a person, identified by BSN elsewhere).
-    ClientId
-);
-typed_id!(
-    /// A contract between WSD and a municipality.
-    ContractId
-);
-typed_id!(
-    /// An invoice or credit note.
-    InvoiceId
-);
-typed_id!(
-    /// A user account.
-    UserId
-);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
@@ -173,18 +108,6 @@ code_impls!(ProductCode);
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn typed_ids() {
-        let id = TrajectoryId::from_string("abc-123");
-        assert_eq!(id.as_str(), "abc-123");
-        assert_eq!(id.to_string(), "abc-123");
-        assert_eq!(serde_json::to_string(&id).unwrap(), "\"abc-123\"");
-        let back: TrajectoryId = serde_json::from_str("\"abc-123\"").unwrap();
-        assert_eq!(back, id);
-        assert_eq!(UserId::from_string(String::from("u1")).into_string(), "u1");
-        // TrajectoryLineId::from(id) would not compile: the kinds are distinct types.
-    }
 
     #[test]
     fn municipality_codes() {

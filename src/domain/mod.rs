@@ -1,12 +1,14 @@
-//! Pure rules, no I/O: money, quantities, BSN, periods, VAT, pricing, billing, ids, roles.
+//! Pure rules, no I/O: money, quantities, BSN, periods, VAT, pricing, billing, codes, roles.
 
 pub mod billing;
 pub mod bsn;
 pub mod catalogue;
+pub mod clock;
 pub mod commitment;
 pub mod contract;
 pub mod email;
 pub mod ids;
+pub mod input;
 pub mod invoice;
 pub mod money;
 pub mod outbox;

@@ -16,6 +16,7 @@ use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::domain::input::{parse_number, Notation, NumberError, Spec};
 use crate::domain::quantity::Quantity;
 
 /// Largest absolute amount accepted by [`Money::parse`], in cents (10^13 EUR).
@@ -35,12 +36,15 @@ pub enum MoneyError {
     Empty,
     #[error("bedrag heeft meer dan twee decimalen: {0}")]
     TooPrecise(String),
-    #[error("geen geldig bedrag: {0} (cijfers met een punt voor hoogstens twee decimalen, bijvoorbeeld 1234.50)")]
+    #[error("geen geldig bedrag: {0} (bijvoorbeeld 1234,50, 1.234,50 of 1234.50)")]
     Invalid(String),
     #[error("bedrag is te groot: {0}")]
     TooLarge(String),
     #[error("bedrag mag niet negatief zijn: {0}")]
     Negative(String),
+    /// "1.234": a thousands dot without a decimal comma; the second field is "1234".
+    #[error("bedrag {0} is niet eenduidig: schrijf {1} of {1},00 (een punt voor duizendtallen alleen samen met een komma voor de centen, bijvoorbeeld 1.234,50)")]
+    Ambiguous(String, String),
 }
 
 /// THE ONE ROUNDING RULE: round to cents, half away from zero (0.005 → 0.01, -0.005 → -0.01).
@@ -142,55 +146,29 @@ impl Money {
         )
     }
 
-    /// Parses the API form: an optional `-`, digits, and optionally `.` with one or two digits
-    /// ("1234.50", "1234.5", "1234", "-3.10"). Surrounding whitespace is ignored. No exponent,
-    /// no thousands separators, no decimal comma, at most ±10^13.
+    /// Parses an amount as typed in the API or a form (see [`crate::domain::input`]):
+    /// "1234.50", "1234,50", "1.234,50", "€ 1.234,50", "-3,10", "1234". At most two decimals
+    /// and ±10^13; "1.234" is refused as ambiguous. Surrounding whitespace is ignored.
     pub fn parse(input: &str) -> Result<Money, MoneyError> {
         let s = input.trim();
-        if s.is_empty() {
-            return Err(MoneyError::Empty);
-        }
-        let invalid = || MoneyError::Invalid(echo(s));
-        let (negative, unsigned) = match s.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, s),
+        let spec = Spec {
+            decimals: 2,
+            max_scaled: MAX_PARSE_CENTS,
+            euro: true,
         };
-        let (int_part, frac_part) = match unsigned.split_once('.') {
-            Some((i, f)) => (i, Some(f)),
-            None => (unsigned, None),
-        };
-        if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid());
-        }
-        let frac = frac_part.unwrap_or("");
-        if (frac_part.is_some() && frac.is_empty()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid());
-        }
-        if frac.len() > 2 {
-            return Err(MoneyError::TooPrecise(echo(s)));
-        }
-        let mut cents: i128 = 0;
-        for b in int_part.bytes() {
-            cents = cents * 10 + i128::from(b - b'0');
-            // Checked per digit so a long string cannot overflow the accumulator.
-            if cents > MAX_PARSE_CENTS {
-                return Err(MoneyError::TooLarge(echo(s)));
+        match parse_number(s, spec, Notation::Form) {
+            Ok(n) => {
+                let cents = if n.negative { -n.scaled } else { n.scaled };
+                Ok(Money(Decimal::from_i128_with_scale(cents, 2)))
+            }
+            Err(NumberError::Empty) => Err(MoneyError::Empty),
+            Err(NumberError::Invalid) => Err(MoneyError::Invalid(echo(s))),
+            Err(NumberError::TooPrecise) => Err(MoneyError::TooPrecise(echo(s))),
+            Err(NumberError::TooLarge) => Err(MoneyError::TooLarge(echo(s))),
+            Err(NumberError::Ambiguous { whole, .. }) => {
+                Err(MoneyError::Ambiguous(echo(s), echo(&whole)))
             }
         }
-        cents *= 100;
-        let mut frac_digits = frac.bytes();
-        for weight in [10, 1] {
-            if let Some(b) = frac_digits.next() {
-                cents += weight * i128::from(b - b'0');
-            }
-        }
-        if cents > MAX_PARSE_CENTS {
-            return Err(MoneyError::TooLarge(echo(s)));
-        }
-        if negative {
-            cents = -cents;
-        }
-        Ok(Money(Decimal::from_i128_with_scale(cents, 2)))
     }
 
     /// As [`Money::parse`], but refuses negative amounts ("-0.00" is zero and allowed).
@@ -406,11 +384,45 @@ mod tests {
         assert_eq!(Money::parse("   "), Err(MoneyError::Empty));
         assert_eq!(
             Money::parse("1.234"),
-            Err(MoneyError::TooPrecise("1.234".into()))
+            Err(MoneyError::Ambiguous("1.234".into(), "1234".into()))
+        );
+        assert_eq!(
+            Money::parse("1.234.567"),
+            Err(MoneyError::Ambiguous("1.234.567".into(), "1234567".into()))
+        );
+        assert_eq!(
+            Money::parse("0.125"),
+            Err(MoneyError::TooPrecise("0.125".into()))
+        );
+        assert_eq!(
+            Money::parse("1,234"),
+            Err(MoneyError::TooPrecise("1,234".into()))
         );
         for bad in [
-            "abc", "1,50", "1.000,50", "1e3", "1E3", "+1", "--1", "-", ".5", "1.", "1.2.3",
-            "1 000", "€1", "0x10", "NaN", "inf", "1.-5", "١٢",
+            "abc",
+            "1,5,0",
+            "12.34,50",
+            "1.2345,00",
+            "1e3",
+            "1E3",
+            "+1",
+            "--1",
+            "-",
+            ".5",
+            "1.",
+            "1.2.3",
+            "1 000",
+            "€",
+            "€€1",
+            "0x10",
+            "NaN",
+            "inf",
+            "1.-5",
+            "١٢",
+            "1,",
+            ",50",
+            "1€",
+            "- €1",
         ] {
             assert!(
                 matches!(Money::parse(bad), Err(MoneyError::Invalid(_))),
@@ -431,7 +443,16 @@ mod tests {
     fn error_messages_say_what_is_wrong() {
         assert_eq!(
             Money::parse("1.234").unwrap_err().to_string(),
-            "bedrag heeft meer dan twee decimalen: 1.234"
+            "bedrag 1.234 is niet eenduidig: schrijf 1234 of 1234,00 (een punt voor \
+             duizendtallen alleen samen met een komma voor de centen, bijvoorbeeld 1.234,50)"
+        );
+        assert_eq!(
+            Money::parse("1.2345").unwrap_err().to_string(),
+            "bedrag heeft meer dan twee decimalen: 1.2345"
+        );
+        assert_eq!(
+            Money::parse("12,3,4").unwrap_err().to_string(),
+            "geen geldig bedrag: 12,3,4 (bijvoorbeeld 1234,50, 1.234,50 of 1234.50)"
         );
         assert_eq!(
             Money::parse_non_negative("-3.10").unwrap_err().to_string(),
@@ -439,6 +460,28 @@ mod tests {
         );
         let long = "9".repeat(200);
         assert!(Money::parse(&long).unwrap_err().to_string().len() < 120);
+    }
+
+    #[test]
+    fn parse_accepts_dutch_forms() {
+        for s in [
+            "1234.56",
+            "1234,56",
+            "1.234,56",
+            "€ 1.234,56",
+            "€1234,56",
+            " €  1234.56 ",
+        ] {
+            assert_eq!(m(s), Money::from_cents(123_456), "{s}");
+        }
+        assert_eq!(m("-€ 1.234,56"), Money::from_cents(-123_456));
+        assert_eq!(m("€ -3,1"), Money::from_cents(-310));
+        assert_eq!(m("1.234.567,8"), Money::from_cents(123_456_780));
+        assert_eq!(m("0,05"), Money::from_cents(5));
+        assert!(matches!(
+            Money::parse_non_negative("-€ 5,00"),
+            Err(MoneyError::Negative(_))
+        ));
     }
 
     #[test]
@@ -571,6 +614,27 @@ mod tests {
             prop_assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), money);
             // The CSV form is the display form with a comma.
             prop_assert_eq!(money.format_csv(), money.to_string().replace('.', ","));
+        }
+
+        #[test]
+        fn dutch_display_parses_back(cents in -1_000_000_000_000_000i64..=1_000_000_000_000_000i64) {
+            let money = Money::from_cents(cents);
+            // "€ 1.234,56" as on every page (web::format::euro), "1.234,56", "1234,56".
+            prop_assert_eq!(Money::parse(&money.format_nl()), Ok(money));
+            prop_assert_eq!(Money::parse(&money.format_nl_plain()), Ok(money));
+            prop_assert_eq!(Money::parse(&money.format_csv()), Ok(money));
+        }
+
+        #[test]
+        fn three_notations_are_one_amount(units in 0u64..=9_999_999_999_999u64, cents in 0u64..100) {
+            let point = format!("{units}.{cents:02}");
+            let comma = format!("{units},{cents:02}");
+            let grouped = format!("{},{cents:02}", group_thousands(u128::from(units)));
+            let expected = Money::parse(&point);
+            prop_assert!(expected.is_ok());
+            prop_assert_eq!(Money::parse(&comma), expected.clone());
+            prop_assert_eq!(Money::parse(&grouped), expected.clone());
+            prop_assert_eq!(Money::parse(&format!("€ {grouped}")), expected);
         }
 
         #[test]

@@ -22,7 +22,9 @@ pub enum PeriodError {
     InvalidPeriod(String),
     #[error("jaar van de periode buiten bereik: {0} (2000 tot en met 2100)")]
     YearOutOfRange(String),
-    #[error("geen geldige datum: {0} (JJJJ-MM-DD, bijvoorbeeld 2026-12-31)")]
+    #[error(
+        "geen geldige datum: {0} (DD-MM-JJJJ of JJJJ-MM-DD, bijvoorbeeld 31-12-2026 of 2026-12-31)"
+    )]
     InvalidDate(String),
 }
 
@@ -223,26 +225,48 @@ impl Iterator for PeriodIter {
     }
 }
 
-/// Parses exactly "YYYY-MM-DD" (surrounding whitespace ignored; year 0001..=9999; a real date).
+/// Parses a date in ISO form "2026-11-23" or the Dutch form "23-11-2026" (day and month may
+/// have one digit: "3-1-2027"). Surrounding whitespace is ignored; year 0001..=9999; a real date.
 pub fn parse_date(input: &str) -> Result<NaiveDate, PeriodError> {
     let s = input.trim();
+    let invalid = || PeriodError::InvalidDate(echo(s));
     let b = s.as_bytes();
-    let shape_ok = b.len() == 10
+    let iso = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
         && b[..4].iter().all(u8::is_ascii_digit)
         && b[5..7].iter().all(u8::is_ascii_digit)
         && b[8..].iter().all(u8::is_ascii_digit);
-    if !shape_ok {
-        return Err(PeriodError::InvalidDate(echo(s)));
-    }
-    let year = digits_value(&b[..4]) as i32;
-    let month = digits_value(&b[5..7]);
-    let day = digits_value(&b[8..]);
+    let (year, month, day) = if iso {
+        (
+            digits_value(&b[..4]),
+            digits_value(&b[5..7]),
+            digits_value(&b[8..]),
+        )
+    } else {
+        let mut parts = s.split('-');
+        let (Some(d), Some(m), Some(y), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(invalid());
+        };
+        let digits = |t: &str, lengths: std::ops::RangeInclusive<usize>| {
+            lengths.contains(&t.len()) && t.bytes().all(|c| c.is_ascii_digit())
+        };
+        if !(digits(d, 1..=2) && digits(m, 1..=2) && digits(y, 4..=4)) {
+            return Err(invalid());
+        }
+        (
+            digits_value(y.as_bytes()),
+            digits_value(m.as_bytes()),
+            digits_value(d.as_bytes()),
+        )
+    };
+    let year = year as i32;
     if year < MIN_YEAR {
-        return Err(PeriodError::InvalidDate(echo(s)));
+        return Err(invalid());
     }
-    NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| PeriodError::InvalidDate(echo(s)))
+    NaiveDate::from_ymd_opt(year, month, day).ok_or_else(invalid)
 }
 
 /// Dutch date form used in messages: "12-01-2027".
@@ -393,7 +417,12 @@ mod tests {
             "2026-02-30",
             "2026-2-3",
             "2026-12-31T00:00",
-            "31-12-2026",
+            "31-12-26",
+            "31/12/2026",
+            "31-12-2026-1",
+            "123-1-2026",
+            "31-13-2026",
+            "29-02-2027",
             "",
             "0000-01-01",
             "2026-13-01",
@@ -405,6 +434,14 @@ mod tests {
                 "{bad}"
             );
         }
+        assert_eq!(d("31-12-2026"), d("2026-12-31"));
+        assert_eq!(d(" 3-1-2027 "), d("2027-01-03"));
+        assert_eq!(d("23-11-2026"), d("2026-11-23"));
+        assert_eq!(
+            parse_date("31-02-2026").unwrap_err().to_string(),
+            "geen geldige datum: 31-02-2026 (DD-MM-JJJJ of JJJJ-MM-DD, bijvoorbeeld 31-12-2026 \
+             of 2026-12-31)"
+        );
         assert_eq!(
             d("2028-02-29"),
             NaiveDate::from_ymd_opt(2028, 2, 29).unwrap()

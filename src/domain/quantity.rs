@@ -10,6 +10,7 @@ use std::ops::{Add, AddAssign, Sub};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::domain::input::{parse_number, Notation, NumberError, Spec};
 use crate::domain::money::{echo, group_thousands, saturate};
 
 /// Largest quantity accepted by [`Quantity::parse`], in thousandths (10^9).
@@ -26,12 +27,15 @@ pub enum QuantityError {
     Empty,
     #[error("aantal heeft meer dan drie decimalen: {0}")]
     TooPrecise(String),
-    #[error("geen geldig aantal: {0} (cijfers met een punt voor hoogstens drie decimalen, bijvoorbeeld 12.5)")]
+    #[error("geen geldig aantal: {0} (hoogstens drie decimalen, bijvoorbeeld 12,5 of 12.5)")]
     Invalid(String),
     #[error("aantal mag niet negatief zijn: {0}")]
     Negative(String),
     #[error("aantal is te groot: {0}")]
     TooLarge(String),
+    /// "1.234" typed in a form; the second field says what to write instead.
+    #[error("aantal {0} is niet eenduidig: schrijf {1} (een punt voor duizendtallen alleen samen met een decimale komma)")]
+    Ambiguous(String, String),
 }
 
 impl Quantity {
@@ -93,54 +97,41 @@ impl Quantity {
         }
     }
 
-    /// Parses "12.5", "40", "0.25" (at most three decimals, not negative, at most 10^9).
-    /// Surrounding whitespace is ignored.
+    /// Parses a quantity as the API sends it (see [`crate::domain::input`]): "12.5", "40",
+    /// "0.125", "1.125", and the Dutch forms "12,5", "1.250,75". At most three decimals, not
+    /// negative, at most 10^9. Surrounding whitespace is ignored.
     pub fn parse(input: &str) -> Result<Quantity, QuantityError> {
+        Quantity::parse_in(input, Notation::Api)
+    }
+
+    /// As [`Quantity::parse`] for a number typed in a form, where "1.234" is refused as
+    /// ambiguous (write "1234" or "1,234").
+    pub fn parse_typed(input: &str) -> Result<Quantity, QuantityError> {
+        Quantity::parse_in(input, Notation::Form)
+    }
+
+    fn parse_in(input: &str, notation: Notation) -> Result<Quantity, QuantityError> {
         let s = input.trim();
-        if s.is_empty() {
-            return Err(QuantityError::Empty);
-        }
-        let invalid = || QuantityError::Invalid(echo(s));
-        let (negative, unsigned) = match s.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, s),
+        let spec = Spec {
+            decimals: 3,
+            max_scaled: MAX_PARSE_THOUSANDTHS,
+            euro: false,
         };
-        let (int_part, frac_part) = match unsigned.split_once('.') {
-            Some((i, f)) => (i, Some(f)),
-            None => (unsigned, None),
-        };
-        if int_part.is_empty() || !int_part.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid());
+        match parse_number(s, spec, notation) {
+            Ok(n) if n.negative && n.scaled != 0 => Err(QuantityError::Negative(echo(s))),
+            Ok(n) => Ok(Quantity(Decimal::from_i128_with_scale(n.scaled, 3))),
+            Err(NumberError::Empty) => Err(QuantityError::Empty),
+            Err(NumberError::Invalid) => Err(QuantityError::Invalid(echo(s))),
+            Err(NumberError::TooPrecise) => Err(QuantityError::TooPrecise(echo(s))),
+            Err(NumberError::TooLarge) => Err(QuantityError::TooLarge(echo(s))),
+            Err(NumberError::Ambiguous { whole, decimal }) => Err(QuantityError::Ambiguous(
+                echo(s),
+                match decimal {
+                    Some(d) => format!("{whole} voor een heel getal of {d} met decimalen"),
+                    None => whole,
+                },
+            )),
         }
-        let frac = frac_part.unwrap_or("");
-        if (frac_part.is_some() && frac.is_empty()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid());
-        }
-        if frac.len() > 3 {
-            return Err(QuantityError::TooPrecise(echo(s)));
-        }
-        let mut t: i128 = 0;
-        for b in int_part.bytes() {
-            t = t * 10 + i128::from(b - b'0');
-            // Checked per digit so a long string cannot overflow the accumulator.
-            if t > MAX_PARSE_THOUSANDTHS {
-                return Err(QuantityError::TooLarge(echo(s)));
-            }
-        }
-        t *= 1000;
-        let mut frac_digits = frac.bytes();
-        for weight in [100, 10, 1] {
-            if let Some(b) = frac_digits.next() {
-                t += weight * i128::from(b - b'0');
-            }
-        }
-        if negative && t != 0 {
-            return Err(QuantityError::Negative(echo(s)));
-        }
-        if t > MAX_PARSE_THOUSANDTHS {
-            return Err(QuantityError::TooLarge(echo(s)));
-        }
-        Ok(Quantity(Decimal::from_i128_with_scale(t, 3)))
     }
 
     /// Dutch form: "12,5", "40", "1.250,75".
@@ -294,7 +285,9 @@ mod tests {
             Quantity::parse("-1"),
             Err(QuantityError::Negative("-1".into()))
         );
-        for bad in ["x", "1,5", "1e2", "+1", ".5", "5.", "1.2.3", "--1", "- 1"] {
+        for bad in [
+            "x", "1,5,0", "1e2", "+1", ".5", "5.", "1.2.3", "--1", "- 1", "€ 1",
+        ] {
             assert!(
                 matches!(Quantity::parse(bad), Err(QuantityError::Invalid(_))),
                 "{bad}"
@@ -308,6 +301,29 @@ mod tests {
             Quantity::parse("1.2345").unwrap_err().to_string(),
             "aantal heeft meer dan drie decimalen: 1.2345"
         );
+    }
+
+    #[test]
+    fn dutch_input_and_ambiguity() {
+        assert_eq!(q("1,5"), q("1.5"));
+        assert_eq!(q("1.250,75"), q("1250.75"));
+        assert_eq!(Quantity::parse_typed("82,5"), Ok(q("82.5")));
+        // The API writes quantities with a decimal point, so it reads "1.125" that way too.
+        assert_eq!(q("1.125").to_thousandths(), 1125);
+        assert_eq!(Quantity::parse_typed("0.125"), Ok(q("0.125")));
+        assert_eq!(
+            Quantity::parse_typed("1.125").unwrap_err().to_string(),
+            "aantal 1.125 is niet eenduidig: schrijf 1125 voor een heel getal of 1,125 met \
+             decimalen (een punt voor duizendtallen alleen samen met een decimale komma)"
+        );
+        assert!(matches!(
+            Quantity::parse("1.000.000"),
+            Err(QuantityError::Ambiguous(..))
+        ));
+        assert!(matches!(
+            Quantity::parse_typed("-1,5"),
+            Err(QuantityError::Negative(_))
+        ));
     }
 
     #[test]
@@ -357,8 +373,22 @@ mod tests {
         }
 
         #[test]
+        fn dutch_form_round_trip(t in 0i64..=1_000_000_000_000i64) {
+            // Whole numbers of a thousand and more print as "1.000", which a form refuses as
+            // ambiguous; with a fraction the comma makes them readable again.
+            let quantity = Quantity::from_thousandths(t);
+            let shown = quantity.format_nl();
+            if shown.contains(',') || t < 1_000_000 {
+                prop_assert_eq!(Quantity::parse_typed(&shown), Ok(quantity));
+            }
+            let plain = quantity.amount().to_string();
+            prop_assert_eq!(Quantity::parse_typed(&plain.replace('.', ",")), Ok(quantity));
+        }
+
+        #[test]
         fn parse_never_panics(s in "\\PC*") {
             let _ = Quantity::parse(&s);
+            let _ = Quantity::parse_typed(&s);
         }
 
         #[test]

@@ -143,7 +143,7 @@ mod tests {
     use rust_decimal::Decimal;
 
     fn parse_amount(s: &str) -> Decimal {
-        s.replace(',', ".").parse().unwrap()
+        crate::domain::money::Money::parse(s).unwrap().amount()
     }
 
     fn read(out: &str) -> Vec<Vec<String>> {

@@ -163,7 +163,7 @@ pub fn message_of(row: &outbox::Model) -> Result<OutgoingMessage, String> {
 
 /// Now, to the microsecond: what PostgreSQL keeps, so both back ends hold the same instant.
 pub(crate) fn now_micros() -> DateTime<Utc> {
-    let now = Utc::now();
+    let now = crate::domain::clock::Clock::system().now();
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 

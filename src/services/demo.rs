@@ -112,7 +112,10 @@ const KETEN_PRODUCTS: &[&str] = &[
 /// Participatiebedrijf buys participation and employer services at 3% below list, the
 /// 3D-ketensamenwerking a core set. Boxtel has a budget ceiling, a volume cap and an
 /// agreed price below list; Vught a budget ceiling.
-pub async fn ensure_demo_contracts(db: &DatabaseConnection) -> AppResult<bool> {
+pub async fn ensure_demo_contracts(
+    db: &DatabaseConnection,
+    clock: &crate::domain::clock::Clock,
+) -> AppResult<bool> {
     use chrono::Datelike;
     use rust_decimal::Decimal;
 
@@ -133,7 +136,7 @@ pub async fn ensure_demo_contracts(db: &DatabaseConnection) -> AppResult<bool> {
     {
         return Ok(false);
     }
-    let year = chrono::Local::now().date_naive().year();
+    let year = clock.today().year();
     let (Some(from), Some(to)) = (
         chrono::NaiveDate::from_ymd_opt(year, 1, 1),
         chrono::NaiveDate::from_ymd_opt(year, 12, 31),

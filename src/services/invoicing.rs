@@ -21,6 +21,7 @@ use crate::domain::billing::{
     MilestoneReached, Unit,
 };
 use crate::domain::catalogue::ProductSpec;
+use crate::domain::clock::Clock;
 use crate::domain::invoice::{invoice_number, InvoiceKind, InvoiceMove, InvoiceStatus};
 use crate::domain::money::Money;
 use crate::domain::period::Period;
@@ -677,14 +678,11 @@ async fn take_number(txn: &DatabaseTransaction, issue: NaiveDate) -> AppResult<S
     Ok(invoice_number(year, sequence))
 }
 
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 /// Finalises a draft: its number from the gapless counter of the issue year, issue and due
 /// date, and the hash of its content.
 pub async fn finalise(
     db: &DatabaseConnection,
+    clock: &Clock,
     principal: &Principal,
     id: &str,
 ) -> AppResult<invoice::Model> {
@@ -700,7 +698,7 @@ pub async fn finalise(
     let municipality = store::municipalities::get(&txn, &inv.municipality_code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let issue = today();
+    let issue = clock.today();
     let number = take_number(&txn, issue).await?;
     let due = issue + chrono::Duration::days(i64::from(municipality.payment_term_days));
     let mut after = invoice::Model {
@@ -816,6 +814,7 @@ pub(crate) async fn mark_in(
 /// run bills them again if the registrations say they are due.
 pub async fn credit(
     db: &DatabaseConnection,
+    clock: &Clock,
     principal: &Principal,
     id: &str,
     line_ids: Option<Vec<String>>,
@@ -879,7 +878,7 @@ pub async fn credit(
     let municipality = store::municipalities::get(&txn, &inv.municipality_code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let issue = today();
+    let issue = clock.today();
     let number = take_number(&txn, issue).await?;
     let note = invoice::Model {
         id: new_id(),

@@ -15,7 +15,8 @@ use serde_json::{json, Value};
 use crate::config::Config;
 use crate::crypto::bsn_vault::BsnVault;
 use crate::domain::billing::Variant;
-use crate::domain::bsn::Bsn;
+use crate::domain::bsn::{mask_last4, Bsn};
+use crate::domain::clock::Clock;
 use crate::domain::commitment::{commitment, OrderedLine};
 use crate::domain::contract::NotOrderable;
 use crate::domain::money::Money;
@@ -39,13 +40,14 @@ pub struct ClientInput {
 
 fn client_audit(c: &client::Model) -> Value {
     // Never the BSN itself: its masked form identifies the record well enough.
-    json!({"municipality": c.municipality_code, "bsn_masked": format!("*****{}", c.bsn_last4), "name": c.name, "birth_date": c.birth_date})
+    json!({"municipality": c.municipality_code, "bsn_masked": mask_last4(&c.bsn_last4), "name": c.name, "birth_date": c.birth_date})
 }
 
 /// Registers a client of the casemanager's municipality, or returns the one already
 /// registered with that BSN (`false`: not new).
 pub async fn register_client(
     db: &DatabaseConnection,
+    clock: &Clock,
     vault: &BsnVault,
     principal: &Principal,
     input: ClientInput,
@@ -65,8 +67,7 @@ pub async fn register_client(
         ));
     }
     if input.birth_date.is_some_and(|b| {
-        b > chrono::Local::now().date_naive()
-            || b < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
+        b > clock.today() || b < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
     }) {
         errors.push(FieldError::new(
             "birth_date",
@@ -104,7 +105,7 @@ pub async fn register_client(
         municipality_code: municipality,
         bsn_hash: hash,
         bsn_encrypted: vault.encrypt(&bsn)?,
-        bsn_last4: bsn.masked().trim_start_matches('*').to_string(),
+        bsn_last4: bsn.last4().to_string(),
         name,
         birth_date: input.birth_date,
         created_at: now(),
@@ -402,7 +403,7 @@ pub async fn place_order(
         ));
     }
 
-    let year = chrono::Datelike::year(&chrono::Local::now().date_naive());
+    let year = chrono::Datelike::year(&config.clock.today());
     let sequence = store::counters::next(&txn, &format!("trajectory-{year}")).await?;
     let trajectory = trajectory::Model {
         id: new_id(),

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::config::Config;
 use crate::domain::billing::{Unit, Variant};
+use crate::domain::clock::Clock;
 use crate::domain::period::{format_date_nl, Period};
 use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
@@ -82,10 +83,6 @@ pub struct EventInput {
     pub corrects_id: Option<String>,
 }
 
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 /// The last day a line may have registrations: its ordered end, or its stop/completion.
 fn last_day(line: &trajectory_line::Model) -> Option<NaiveDate> {
     match (line.end_date, line.ended_on) {
@@ -94,8 +91,8 @@ fn last_day(line: &trajectory_line::Model) -> Option<NaiveDate> {
     }
 }
 
-fn within_line(line: &trajectory_line::Model, date: NaiveDate) -> AppResult<()> {
-    if date > today() {
+fn within_line(line: &trajectory_line::Model, date: NaiveDate, today: NaiveDate) -> AppResult<()> {
+    if date > today {
         return Err(AppError::field(
             "date",
             format!(
@@ -156,7 +153,7 @@ pub async fn register_event(
         .await?
         .ok_or(AppError::NotFound)?;
     let status = line.status;
-    within_line(&line, input.date)?;
+    within_line(&line, input.date, config.clock.today())?;
     let events = store::trajectories::events(&txn, line_id).await?;
     let live: Vec<&line_event::Model> = events
         .iter()
@@ -395,6 +392,7 @@ fn allowed_in_period(line: &trajectory_line::Model, period: Period) -> Option<Qu
 /// Registers delivered hours, day-parts or pieces for a month.
 pub async fn register_delivery(
     db: &DatabaseConnection,
+    clock: &Clock,
     principal: &Principal,
     line_id: &str,
     input: DeliveryInput,
@@ -427,7 +425,7 @@ pub async fn register_delivery(
             "registreer eerst de start van de regel".into(),
         ));
     }
-    if input.period > Period::of(today()) {
+    if input.period > Period::of(clock.today()) {
         return Err(AppError::field(
             "period",
             format!("{} ligt in de toekomst", input.period),

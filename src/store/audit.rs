@@ -39,7 +39,7 @@ pub async fn append<C: ConnectionTrait>(
     let prev_hash: String = row.try_get("", "last_hash")?;
     let event = audit_event::Model {
         seq,
-        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        at: super::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         actor: actor.actor(),
         action: action.to_string(),
         entity: entity.to_string(),

@@ -17,8 +17,9 @@ pub mod tokens;
 pub mod trajectories;
 pub mod users;
 
+/// The instant stamped on records (the system clock; see [`crate::domain::clock`]).
 pub fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
+    crate::domain::clock::Clock::system().now()
 }
 
 /// A new record id: a UUID v7, time-ordered with 74 random bits. Time order keeps

@@ -12,7 +12,7 @@ use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 use serde_json::{json, Value};
 
-use super::format::{date, euro, today};
+use super::format::{date, euro};
 use super::{field_id, render, Errors, Layout};
 use crate::api::contracts::{contract_view, covering};
 use crate::api::trajectories::{parse_order, OrderLineRequest, OrderRequest};
@@ -21,7 +21,9 @@ use crate::auth::{Casemanager, Principal};
 use crate::config::Config;
 use crate::crypto::secret::random_token;
 use crate::domain::billing::{Unit, Variant};
+use crate::domain::bsn::mask_last4;
 use crate::domain::catalogue::DOMAINS;
+use crate::domain::clock::Clock;
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::trajectory::Frequency;
@@ -35,16 +37,6 @@ use crate::store::idempotency::{check_key, request_hash};
 /// "per uur", "per dagdeel", …
 pub fn per_unit(unit: Unit) -> String {
     format!("per {}", unit.as_str())
-}
-
-/// A decimal typed the Dutch way ("1.234,5" or "12,5") in the API's form ("1234.5").
-fn api_decimal(text: &str) -> String {
-    let text = text.trim();
-    if text.contains(',') {
-        text.replace('.', "").replace(',', ".")
-    } else {
-        text.to_string()
-    }
 }
 
 /// The requested client if it is one of the principal's own, else nothing.
@@ -71,7 +63,7 @@ async fn client_options(
     Ok(store::clients::list(db, who)
         .await?
         .into_iter()
-        .map(|c| (c.id, format!("{} (*****{})", c.name, c.bsn_last4)))
+        .map(|c| (c.id, format!("{} ({})", c.name, mask_last4(&c.bsn_last4))))
         .collect())
 }
 
@@ -88,12 +80,13 @@ async fn budget_on(
     db: &DatabaseConnection,
     who: &Principal,
     on: NaiveDate,
+    today: NaiveDate,
 ) -> AppResult<Option<BudgetView>> {
     let municipality = who.municipality.clone().unwrap_or_default();
     let Some(c) = covering(db, who, &municipality, on).await? else {
         return Ok(None);
     };
-    let v = contract_view(db, &c).await?;
+    let v = contract_view(db, &c, today).await?;
     let remaining = v
         .budget_remaining
         .as_deref()
@@ -145,6 +138,7 @@ struct CafetariaPage {
 #[rocket::get("/cafetaria?<q>&<domain>&<target_group>&<op>&<client>")]
 async fn cafetaria(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     cache: &State<CatalogueCache>,
     cm: Casemanager,
     csrf: CsrfToken,
@@ -159,8 +153,8 @@ async fn cafetaria(
     let on = match op.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
         Some(text) => parse_date(text)
             .map_err(|e| errors.push(FieldError::new("op", e.to_string())))
-            .unwrap_or_else(|_| today()),
-        None => today(),
+            .unwrap_or_else(|_| clock.today()),
+        None => clock.today(),
     };
     let filter = ProductFilter {
         domain: domain.clone(),
@@ -213,8 +207,8 @@ async fn cafetaria(
         layout: Layout::new("Cafetaria", Some(&cm.0), &csrf.0, "/cafetaria"),
         on_text: date(on),
         on_iso: on.to_string(),
-        is_today: on == today(),
-        budget: budget_on(db, &cm.0, on).await?,
+        is_today: on == clock.today(),
+        budget: budget_on(db, &cm.0, on, clock.today()).await?,
         domains: DOMAINS.to_vec(),
         target_groups: group_names,
         filter_q: q.unwrap_or_default(),
@@ -277,9 +271,9 @@ impl OrderForm {
                     product_code: l.product_code.trim().to_string(),
                     start_date: l.start_date.trim().to_string(),
                     end_date: text(&l.end_date),
-                    quantity: text(&l.quantity).map(|q| api_decimal(&q)),
+                    quantity: text(&l.quantity),
                     frequency: text(&l.frequency),
-                    budget: text(&l.budget).map(|b| api_decimal(&b)),
+                    budget: text(&l.budget),
                 })
                 .collect(),
         }
@@ -359,6 +353,7 @@ fn line_field(field: &str) -> Option<(usize, &str)> {
 
 async fn order_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     cm: &Casemanager,
     csrf: &CsrfToken,
     form: &OrderForm,
@@ -368,7 +363,7 @@ async fn order_page(
     let positions: Vec<usize> = form.lines.keys().copied().collect();
     let mut lines = Vec::new();
     for (position, (index, l)) in form.lines.iter().enumerate() {
-        let on = parse_date(&l.start_date).unwrap_or_else(|_| today());
+        let on = parse_date(&l.start_date).unwrap_or_else(|_| clock.today());
         let found = match product_queries::get(db, &cm.0, l.product_code.trim(), on).await {
             Ok(found) => Some(found),
             Err(AppError::NotFound) => None,
@@ -450,7 +445,7 @@ async fn order_page(
         .lines()
         .filter_map(|l| parse_date(&l.start_date).ok())
         .min()
-        .unwrap_or_else(today);
+        .unwrap_or_else(|| clock.today());
     let page = OrderPage {
         layout: Layout::new("Traject bestellen", Some(&cm.0), &csrf.0, "/cafetaria"),
         key: form.idempotency_key.clone(),
@@ -464,7 +459,7 @@ async fn order_page(
             .collect(),
         errors: Errors(errors),
         summary,
-        budget: budget_on(db, &cm.0, first_start).await?,
+        budget: budget_on(db, &cm.0, first_start, clock.today()).await?,
     };
     Ok(render(&page))
 }
@@ -472,6 +467,7 @@ async fn order_page(
 #[rocket::get("/bestellen?<client>&<product>&<op>")]
 async fn order_form(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     cm: Casemanager,
     csrf: CsrfToken,
     client: Option<String>,
@@ -481,7 +477,7 @@ async fn order_form(
     let start = op
         .as_deref()
         .and_then(|o| parse_date(o).ok())
-        .unwrap_or_else(today);
+        .unwrap_or_else(|| clock.today());
     let mut codes: Vec<String> = Vec::new();
     for code in product {
         let code = code.trim().to_string();
@@ -522,7 +518,7 @@ async fn order_form(
         buyer_reference: String::new(),
         lines,
     };
-    order_page(db.inner(), &cm, &csrf, &form, errors).await
+    order_page(db.inner(), clock, &cm, &csrf, &form, errors).await
 }
 
 type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
@@ -539,6 +535,7 @@ fn placed_id(body: &str) -> AppResult<String> {
 #[rocket::post("/bestellen", data = "<form>")]
 async fn place(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     config: &State<Config>,
     cm: Casemanager,
     csrf: CsrfToken,
@@ -579,7 +576,7 @@ async fn place(
                 )];
                 form.idempotency_key = new_key();
             }
-            let page = order_page(db.inner(), &cm, &csrf, &form, errors).await?;
+            let page = order_page(db.inner(), clock, &cm, &csrf, &form, errors).await?;
             Ok(Err((Status::UnprocessableEntity, page)))
         }
         // Two identical submissions at once on PostgreSQL: the loser's insert of the key

@@ -15,6 +15,7 @@ use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Casemanager;
 use crate::crypto::bsn_vault::BsnVault;
+use crate::domain::clock::Clock;
 use crate::domain::period::parse_date;
 use crate::entities::client;
 use crate::error::{AppError, AppResult, FieldError};
@@ -33,7 +34,7 @@ impl From<&client::Model> for ClientRow {
         ClientRow {
             id: c.id.clone(),
             name: c.name.clone(),
-            bsn_masked: format!("*****{}", c.bsn_last4),
+            bsn_masked: crate::domain::bsn::mask_last4(&c.bsn_last4),
             birth_date: c.birth_date.map(date).unwrap_or_else(|| "onbekend".into()),
         }
     }
@@ -140,6 +141,7 @@ type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
 #[rocket::post("/klanten", data = "<form>")]
 async fn register(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     vault: &State<BsnVault>,
     cm: Casemanager,
     csrf: CsrfToken,
@@ -157,6 +159,7 @@ async fn register(
         Ok(birth_date) => {
             ordering::register_client(
                 db.inner(),
+                clock,
                 vault.inner(),
                 &cm.0,
                 ClientInput {

@@ -6,7 +6,6 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
-use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use super::format::{date, euro};
@@ -14,7 +13,9 @@ use super::{render, Errors, Layout};
 use crate::api::contracts::{contract_view, current_for};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Casemanager, Pricing, Principal};
+use crate::domain::clock::Clock;
 use crate::domain::contract::ContractStatus;
+use crate::domain::input::{parse_percent, Notation};
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
@@ -112,7 +113,7 @@ fn parse_money_input(field: &str, text: &str) -> Result<Option<Money>, FieldErro
     if text.is_empty() {
         return Ok(None);
     }
-    Money::parse_non_negative(&text.replace(',', "."))
+    Money::parse_non_negative(text)
         .map(Some)
         .map_err(|e| FieldError::new(field, e.to_string()))
 }
@@ -218,8 +219,12 @@ fn dutch_date(text: &str) -> String {
         .unwrap_or_else(|_| text.to_string())
 }
 
-async fn view_of<C: ConnectionTrait>(db: &C, c: &contract::Model) -> AppResult<ContractView> {
-    let v = contract_view(db, c).await?;
+async fn view_of<C: ConnectionTrait>(
+    db: &C,
+    clock: &Clock,
+    c: &contract::Model,
+) -> AppResult<ContractView> {
+    let v = contract_view(db, c, clock.today()).await?;
     let status = c.status;
     Ok(ContractView {
         id: v.id.clone(),
@@ -281,8 +286,10 @@ async fn view_of<C: ConnectionTrait>(db: &C, c: &contract::Model) -> AppResult<C
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn contract_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     who: &Principal,
     csrf: &CsrfToken,
     id: &str,
@@ -292,6 +299,7 @@ async fn contract_page(
 ) -> AppResult<RawHtml<String>> {
     contract_page_with(
         db,
+        clock,
         who,
         csrf,
         id,
@@ -306,6 +314,7 @@ async fn contract_page(
 #[allow(clippy::too_many_arguments)]
 async fn contract_page_with(
     db: &DatabaseConnection,
+    clock: &Clock,
     who: &Principal,
     csrf: &CsrfToken,
     id: &str,
@@ -315,7 +324,7 @@ async fn contract_page_with(
     line: LineEcho,
 ) -> AppResult<RawHtml<String>> {
     let c = store::contracts::get(db, who, id).await?;
-    let view = view_of(db, &c).await?;
+    let view = view_of(db, clock, &c).await?;
     let products = if editable {
         store::catalogue::all(db)
             .await?
@@ -344,6 +353,7 @@ async fn contract_page_with(
 #[rocket::get("/prijzen/contracten/<id>?<gewijzigd>")]
 async fn show(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     id: &str,
@@ -354,7 +364,17 @@ async fn show(
         "kopie" => "De kopie voor volgend jaar is aangemaakt als concept.".to_string(),
         _ => "De wijziging is opgeslagen.".to_string(),
     });
-    contract_page(db.inner(), &pricing.0, &csrf, id, true, Vec::new(), flash).await
+    contract_page(
+        db.inner(),
+        clock,
+        &pricing.0,
+        &csrf,
+        id,
+        true,
+        Vec::new(),
+        flash,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -368,6 +388,7 @@ pub struct LineForm {
 #[rocket::post("/prijzen/contracten/<id>/regels", data = "<form>")]
 async fn put_line(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     id: &str,
@@ -381,7 +402,7 @@ async fn put_line(
         .flatten();
     let cap = match f.volume_cap.trim() {
         "" => None,
-        text => Quantity::parse(&text.replace(',', "."))
+        text => Quantity::parse_typed(text)
             .map_err(|e| errors.push(FieldError::new("volume_cap", e.to_string())))
             .ok(),
     };
@@ -422,16 +443,26 @@ async fn put_line(
                 volume_cap: f.volume_cap,
                 effective_from: f.effective_from.unwrap_or_default(),
             };
-            let page =
-                contract_page_with(db.inner(), &pricing.0, &csrf, id, true, errors, None, line);
+            let page = contract_page_with(
+                db.inner(),
+                clock,
+                &pricing.0,
+                &csrf,
+                id,
+                true,
+                errors,
+                None,
+                line,
+            );
             Ok(Err((Status::UnprocessableEntity, page.await?)))
         }
-        other => page_outcome(db.inner(), &pricing, &csrf, id, other, "regel").await,
+        other => page_outcome(db.inner(), clock, &pricing, &csrf, id, other, "regel").await,
     }
 }
 
 async fn page_outcome(
     db: &DatabaseConnection,
+    clock: &Clock,
     pricing: &Pricing,
     csrf: &CsrfToken,
     id: &str,
@@ -440,11 +471,11 @@ async fn page_outcome(
 ) -> PageResult {
     match result {
         Ok(()) => Ok(Ok(Redirect::to(format!("/prijzen/contracten/{id}?gewijzigd={what}")))),
-        Err(AppError::Validation { errors, .. }) => Ok(Err((Status::UnprocessableEntity, contract_page(db, &pricing.0, csrf, id, true, errors, None).await?))),
-        Err(AppError::Conflict(message)) => Ok(Err((Status::Conflict, contract_page(db, &pricing.0, csrf, id, true, vec![FieldError::new("status", message)], None).await?))),
+        Err(AppError::Validation { errors, .. }) => Ok(Err((Status::UnprocessableEntity, contract_page(db, clock, &pricing.0, csrf, id, true, errors, None).await?))),
+        Err(AppError::Conflict(message)) => Ok(Err((Status::Conflict, contract_page(db, clock, &pricing.0, csrf, id, true, vec![FieldError::new("status", message)], None).await?))),
         Err(AppError::PreconditionFailed) => Ok(Err((
             Status::PreconditionFailed,
-            contract_page(db, &pricing.0, csrf, id, true, vec![FieldError::new("version", "het contract is intussen gewijzigd; bekijk de nieuwe versie en probeer het opnieuw")], None).await?,
+            contract_page(db, clock, &pricing.0, csrf, id, true, vec![FieldError::new("version", "het contract is intussen gewijzigd; bekijk de nieuwe versie en probeer het opnieuw")], None).await?,
         ))),
         Err(other) => Err(other),
     }
@@ -458,6 +489,7 @@ pub struct VersionForm {
 #[rocket::post("/prijzen/contracten/<id>/activeren", data = "<form>")]
 async fn activate(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     id: &str,
@@ -475,7 +507,7 @@ async fn activate(
     )
     .await
     .map(|_| ());
-    page_outcome(db.inner(), &pricing, &csrf, id, result, "actief").await
+    page_outcome(db.inner(), clock, &pricing, &csrf, id, result, "actief").await
 }
 
 #[derive(FromForm)]
@@ -486,30 +518,23 @@ pub struct CopyForm {
 #[rocket::post("/prijzen/contracten/<id>/kopie", data = "<form>")]
 async fn copy(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     id: &str,
     form: CsrfForm<CopyForm>,
 ) -> PageResult {
-    let percent = form
-        .0
-        .indexation_percent
-        .trim()
-        .replace(',', ".")
-        .parse::<Decimal>();
+    let percent = parse_percent(&form.0.indexation_percent, Notation::Form);
     let result = match percent {
         Ok(p) => service::copy_with_indexation(db.inner(), &pricing.0, id, p).await,
-        Err(_) => Err(AppError::field(
-            "indexation_percent",
-            "verwacht een percentage als 3.2",
-        )),
+        Err(e) => Err(AppError::field("indexation_percent", e)),
     };
     match result {
         Ok(copy) => Ok(Ok(Redirect::to(format!(
             "/prijzen/contracten/{}?gewijzigd=kopie",
             copy.id
         )))),
-        Err(e) => page_outcome(db.inner(), &pricing, &csrf, id, Err(e), "kopie").await,
+        Err(e) => page_outcome(db.inner(), clock, &pricing, &csrf, id, Err(e), "kopie").await,
     }
 }
 
@@ -517,25 +542,37 @@ async fn copy(
 #[rocket::get("/contract")]
 async fn own(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     cm: Casemanager,
     csrf: CsrfToken,
 ) -> AppResult<RawHtml<String>> {
     let municipality = cm.0.municipality.clone().unwrap_or_default();
-    let Some(c) = current_for(db.inner(), &cm.0, &municipality).await? else {
+    let Some(c) = current_for(db.inner(), &cm.0, &municipality, clock.today()).await? else {
         return Err(AppError::NotFound);
     };
-    contract_page(db.inner(), &cm.0, &csrf, &c.id, false, Vec::new(), None).await
+    contract_page(
+        db.inner(),
+        clock,
+        &cm.0,
+        &csrf,
+        &c.id,
+        false,
+        Vec::new(),
+        None,
+    )
+    .await
 }
 
 /// A casemanager may open a contract of their own municipality by id; others are not found.
 #[rocket::get("/contracten/<id>")]
 async fn own_by_id(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     cm: Casemanager,
     csrf: CsrfToken,
     id: &str,
 ) -> AppResult<RawHtml<String>> {
-    contract_page(db.inner(), &cm.0, &csrf, id, false, Vec::new(), None).await
+    contract_page(db.inner(), clock, &cm.0, &csrf, id, false, Vec::new(), None).await
 }
 
 pub fn routes() -> Vec<Route> {

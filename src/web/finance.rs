@@ -9,11 +9,12 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
-use super::format::{date, euro, today};
+use super::format::{date, euro};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Finance, FinanceReader, Principal};
 use crate::config::Config;
+use crate::domain::clock::Clock;
 use crate::domain::invoice::{InvoiceMove, InvoiceStatus};
 use crate::domain::money::Money;
 use crate::domain::period::Period;
@@ -41,11 +42,12 @@ struct RunPage {
 #[rocket::get("/financien?<periode>")]
 async fn run_page(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     finance: Finance,
     csrf: CsrfToken,
     periode: Option<String>,
 ) -> AppResult<(Status, RawHtml<String>)> {
-    let default = Period::of(today()).prev().to_string();
+    let default = Period::of(clock.today()).prev().to_string();
     let mut page = RunPage {
         layout: Layout::new("Factuurrun", Some(&finance.0), &csrf.0, "/financien"),
         period: periode.clone().unwrap_or(default),
@@ -443,12 +445,13 @@ async fn outcome(
 #[rocket::post("/facturen/<id>/definitief", data = "<_form>")]
 async fn finalise(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     finance: Finance,
     csrf: CsrfToken,
     id: &str,
     _form: CsrfForm<Empty>,
 ) -> PageResult {
-    let result = invoicing::finalise(db.inner(), &finance.0, id)
+    let result = invoicing::finalise(db.inner(), clock, &finance.0, id)
         .await
         .map(|_| format!("/facturen/{id}?gedaan=definitief"));
     outcome(db.inner(), &finance.0, &csrf, id, result).await
@@ -506,6 +509,7 @@ pub struct CreditForm {
 #[rocket::post("/facturen/<id>/crediteren", data = "<form>")]
 async fn credit(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     finance: Finance,
     csrf: CsrfToken,
     id: &str,
@@ -518,9 +522,16 @@ async fn credit(
             "vink minstens één regel aan om te crediteren",
         ))
     } else {
-        invoicing::credit(db.inner(), &finance.0, id, Some(f.line_ids), &f.reason)
-            .await
-            .map(|note| format!("/facturen/{}?gedaan=credit", note.id))
+        invoicing::credit(
+            db.inner(),
+            clock,
+            &finance.0,
+            id,
+            Some(f.line_ids),
+            &f.reason,
+        )
+        .await
+        .map(|note| format!("/facturen/{}?gedaan=credit", note.id))
     };
     outcome(db.inner(), &finance.0, &csrf, id, result).await
 }

@@ -12,10 +12,6 @@ pub fn date(date: NaiveDate) -> String {
     crate::domain::period::format_date_nl(date)
 }
 
-pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 /// An RFC 3339 instant as `23-11-2026 14:05` (UTC).
 pub fn instant(text: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(text)

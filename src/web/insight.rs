@@ -11,10 +11,11 @@ use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 
 use super::charts::{self, BarList, BarRow, ColumnChart, Mark, RefLine, Series};
-use super::format::{euro, instant, today};
+use super::format::{euro, instant};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{InsightReader, Pricing, Principal};
+use crate::domain::clock::Clock;
 use crate::domain::money::Money;
 use crate::domain::quantity::Quantity;
 use crate::domain::reports::{CostInputs, MONTHS_SHORT_NL};
@@ -294,10 +295,15 @@ fn plan_view(selection: &Selection, p: &service::PlanReport) -> PlanView {
     }
 }
 
-async fn year_choices(db: &DatabaseConnection, who: &Principal, year: i32) -> AppResult<Vec<i32>> {
+async fn year_choices(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    who: &Principal,
+    year: i32,
+) -> AppResult<Vec<i32>> {
     let mut years = store::reports::contract_years(db, who).await?;
     use chrono::Datelike;
-    years.push(today().year());
+    years.push(clock.today().year());
     years.push(year);
     years.sort_unstable_by(|a, b| b.cmp(a));
     years.dedup();
@@ -307,6 +313,7 @@ async fn year_choices(db: &DatabaseConnection, who: &Principal, year: i32) -> Ap
 #[rocket::get("/inzicht?<municipality>&<year>")]
 async fn page(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     reader: InsightReader,
     csrf: CsrfToken,
     municipality: Option<String>,
@@ -314,7 +321,7 @@ async fn page(
 ) -> AppResult<RawHtml<String>> {
     let db = db.inner();
     let who = &reader.0;
-    let selection = service::select(db, who, municipality.as_deref(), year, today()).await?;
+    let selection = service::select(db, who, municipality.as_deref(), year, clock.today()).await?;
     let i = service::insight(db, who, &selection).await?;
     let choose = store::reports::is_wsd_reader(who);
     let municipalities = if choose {
@@ -348,7 +355,7 @@ async fn page(
             &csrf.0,
             "/inzicht",
         ),
-        years: year_choices(db, who, selection.year).await?,
+        years: year_choices(db, clock, who, selection.year).await?,
         choose_municipality: choose,
         municipalities,
         selected,
@@ -502,6 +509,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for CsvFile {
 #[rocket::get("/inzicht.csv?<report>&<municipality>&<year>")]
 async fn csv(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     reader: InsightReader,
     report: &str,
     municipality: Option<String>,
@@ -513,7 +521,7 @@ async fn csv(
         &reader.0,
         municipality.as_deref(),
         year,
-        today(),
+        clock.today(),
     )
     .await?;
     let figures = service::report(db.inner(), &reader.0, &selection, kind).await?;
@@ -584,27 +592,11 @@ struct CostPage {
 
 /// Parses an amount typed in a form: `100000`, `100000.00`, `100.000,00` or `€ 1.725,50`.
 fn parse_amount(field: &str, text: &str) -> Result<Money, FieldError> {
-    let cleaned = dutch_number(text);
-    Money::parse_non_negative(&cleaned).map_err(|e| FieldError::new(field, e.to_string()))
-}
-
-/// `1.234,5` → `1234.5`; `1234.5` stays. A comma marks Dutch notation, where dots group.
-fn dutch_number(text: &str) -> String {
-    let t: String = text
-        .trim()
-        .trim_start_matches('€')
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    if t.contains(',') {
-        t.replace('.', "").replace(',', ".")
-    } else {
-        t
-    }
+    Money::parse_non_negative(text).map_err(|e| FieldError::new(field, e.to_string()))
 }
 
 fn parse_volume(text: &str) -> Result<Decimal, FieldError> {
-    match Quantity::parse(&dutch_number(text)) {
+    match Quantity::parse_typed(text) {
         Ok(q) if !q.is_zero() => Ok(q.amount().normalize()),
         Ok(_) => Err(FieldError::new(
             "expected_volume",
@@ -633,6 +625,12 @@ fn amount_input(m: Money) -> String {
     m.format_csv()
 }
 
+/// A volume as typed back into the form, without thousands dots ("1200", "82,5"), so that it
+/// reads back as the same number ("1.200" alone would be ambiguous).
+fn volume_input(d: Decimal) -> String {
+    d.normalize().to_string().replace('.', ",")
+}
+
 #[derive(Default)]
 struct CostQuery {
     product: Option<String>,
@@ -646,6 +644,7 @@ struct CostQuery {
 
 async fn cost_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     pricing: &Pricing,
     csrf: &CsrfToken,
     mut q: CostQuery,
@@ -666,7 +665,7 @@ async fn cost_page(
         q.product = Some(s.product_code.clone());
         q.fixed_costs = Some(amount_input(inputs.fixed));
         q.variable_cost = Some(amount_input(inputs.variable));
-        q.expected_volume = Some(volume_text(inputs.expected_volume));
+        q.expected_volume = Some(volume_input(inputs.expected_volume));
         q.name = Some(s.name.clone());
         q.note = s.note.clone();
     }
@@ -678,13 +677,13 @@ async fn cost_page(
         .iter()
         .find(|p| p.spec.code.as_str() == product)
         .ok_or(AppError::NotFound)?;
-    let year = today().year();
+    let year = clock.today().year();
     let default_volume = service::expected_volume(db, who, &product, year).await?;
     let expected_text = q
         .expected_volume
         .clone()
         .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| volume_text(default_volume));
+        .unwrap_or_else(|| volume_input(default_volume));
     let mut page = CostPage {
         layout: Layout::new(
             "Kostprijscalculator",
@@ -755,7 +754,7 @@ async fn cost_page(
                     variable,
                     expected_volume,
                 },
-                today(),
+                clock.today(),
             )
             .await?;
             page.computed = true;
@@ -867,6 +866,7 @@ fn cost_chart(view: &service::CostPriceView) -> String {
 #[rocket::get("/prijzen/kostprijs?<product>&<fixed_costs>&<variable_cost>&<expected_volume>&<scenario>&<opgeslagen>")]
 async fn calculator(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     product: Option<String>,
@@ -879,6 +879,7 @@ async fn calculator(
     let flash = opgeslagen.map(|_| "Het scenario is opgeslagen.".to_string());
     cost_page(
         db.inner(),
+        clock,
         &pricing,
         &csrf,
         CostQuery {
@@ -908,6 +909,7 @@ pub struct ScenarioForm {
 #[rocket::post("/prijzen/kostprijs", data = "<form>")]
 async fn save(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     form: CsrfForm<ScenarioForm>,
@@ -958,7 +960,8 @@ async fn save(
             s.id
         )))),
         Err(AppError::Validation { errors, .. }) => {
-            let (_, html) = cost_page(db.inner(), &pricing, &csrf, query, errors, None).await?;
+            let (_, html) =
+                cost_page(db.inner(), clock, &pricing, &csrf, query, errors, None).await?;
             Ok(Err((Status::UnprocessableEntity, html)))
         }
         Err(other) => Err(other),
@@ -975,16 +978,27 @@ mod tests {
 
     #[test]
     fn form_numbers_in_dutch_or_api_notation() {
-        assert_eq!(dutch_number("100.000,00"), "100000.00");
-        assert_eq!(dutch_number("€ 1.725,50"), "1725.50");
-        assert_eq!(dutch_number("100000.00"), "100000.00");
-        assert_eq!(dutch_number(" 250 "), "250");
+        assert_eq!(
+            parse_amount("x", "€ 1.725,50").unwrap(),
+            Money::from_cents(172_550)
+        );
+        assert_eq!(
+            parse_amount("x", " 250 ").unwrap(),
+            Money::from_cents(25_000)
+        );
         assert_eq!(
             parse_amount("x", "100.000,00").unwrap(),
             Money::from_cents(10_000_000)
         );
         assert!(parse_amount("x", "-5").is_err());
         assert_eq!(parse_volume("82,5").unwrap(), Decimal::new(825, 1));
+        for volume in [
+            Decimal::new(825, 1),
+            Decimal::from(1200),
+            Decimal::new(1_250_125, 3),
+        ] {
+            assert_eq!(parse_volume(&volume_input(volume)).unwrap(), volume);
+        }
         assert!(parse_volume("0").is_err());
     }
 }

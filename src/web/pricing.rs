@@ -8,11 +8,12 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
-use super::format::{date, euro, instant, today};
+use super::format::{date, euro, instant};
 use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Pricing;
 use crate::domain::catalogue::{ProductSpec, DOMAINS};
+use crate::domain::clock::Clock;
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::error::{AppError, AppResult, FieldError};
@@ -48,6 +49,7 @@ struct ProductsPage {
 #[rocket::get("/prijzen/producten?<q>&<domain>&<target_group>&<status>")]
 async fn products(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     cache: &State<CatalogueCache>,
     pricing: Pricing,
     csrf: CsrfToken,
@@ -62,14 +64,14 @@ async fn products(
         text: q.clone(),
         status: status.clone(),
         contracted_for: None,
-        on: today(),
+        on: clock.today(),
     };
     let rows = product_queries::search(db.inner(), cache.inner(), &pricing.0, &filter)
         .await?
         .into_iter()
         .map(|(spec, _)| ProductRow {
             price: spec
-                .price_on(today())
+                .price_on(clock.today())
                 .map(euro)
                 .unwrap_or_else(|| "nog geen tarief".into()),
             code: spec.code.as_str().to_string(),
@@ -91,7 +93,7 @@ async fn products(
             &csrf.0,
             "/prijzen/producten",
         ),
-        today: date(today()),
+        today: date(clock.today()),
         domains: DOMAINS.to_vec(),
         target_groups,
         filter_q: q.unwrap_or_default(),
@@ -199,8 +201,10 @@ pub fn product_view(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn product_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     pricing: &Pricing,
     csrf: &CsrfToken,
     code: &str,
@@ -221,7 +225,7 @@ async fn product_page(
         .prices
         .iter()
         .rev()
-        .find(|p| p.valid_from <= today())
+        .find(|p| p.valid_from <= clock.today())
         .map(|p| p.valid_from);
     let prices = stored
         .spec
@@ -233,7 +237,7 @@ async fn product_page(
             amount: euro(p.amount),
             note: if Some(p.valid_from) == current {
                 "huidig tarief".into()
-            } else if p.valid_from > today() {
+            } else if p.valid_from > clock.today() {
                 "gepland".into()
             } else {
                 "vervallen".into()
@@ -294,6 +298,7 @@ fn audit_summary(action: &str, after: Option<&str>) -> String {
 #[rocket::get("/prijzen/producten/<code>?<gewijzigd>")]
 async fn product(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     code: &str,
@@ -306,6 +311,7 @@ async fn product(
     });
     product_page(
         db.inner(),
+        clock,
         &pricing,
         &csrf,
         code,
@@ -327,6 +333,7 @@ type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
 #[rocket::post("/prijzen/producten/<code>/tarieven", data = "<form>")]
 async fn add_price(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     code: &str,
@@ -337,7 +344,7 @@ async fn add_price(
     let valid_from = parse_date(form.valid_from.trim())
         .map_err(|e| errors.push(FieldError::new("valid_from", e.to_string())))
         .ok();
-    let amount = Money::parse_non_negative(form.amount.trim().replace(',', ".").as_str())
+    let amount = Money::parse_non_negative(&form.amount)
         .map_err(|e| errors.push(FieldError::new("amount", e.to_string())))
         .ok();
     let result = match (valid_from, amount) {
@@ -353,6 +360,7 @@ async fn add_price(
         Err(AppError::Validation { errors, .. }) => {
             let page = product_page(
                 db.inner(),
+                clock,
                 &pricing,
                 &csrf,
                 code,

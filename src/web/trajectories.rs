@@ -340,9 +340,9 @@ async fn view_of(
         status: status.label_nl().to_string(),
         client_id: client.id.clone(),
         client: format!(
-            "{} (BSN *****{})",
+            "{} (BSN {})",
             store::clients::masked_name(&client.name),
-            client.bsn_last4
+            crate::domain::bsn::mask_last4(&client.bsn_last4)
         ),
         buyer_reference: t.buyer_reference.clone(),
         created: created_on(t),

@@ -9,12 +9,13 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
-use super::format::{date, euro, today};
+use super::format::{date, euro};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::WsdStaff;
 use crate::config::Config;
 use crate::domain::billing::Variant;
+use crate::domain::clock::Clock;
 use crate::domain::money::Money;
 use crate::domain::period::{parse_date, Period};
 use crate::domain::quantity::Quantity;
@@ -59,9 +60,9 @@ async fn row(db: &DatabaseConnection, t: &trajectory::Model) -> AppResult<Row> {
         client: client
             .map(|c| {
                 format!(
-                    "{} (*****{})",
+                    "{} ({})",
                     store::clients::masked_name(&c.name),
-                    c.bsn_last4
+                    crate::domain::bsn::mask_last4(&c.bsn_last4)
                 )
             })
             .unwrap_or_default(),
@@ -295,6 +296,7 @@ struct TrajectoryPage {
 
 async fn trajectory_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     staff: &WsdStaff,
     csrf: &CsrfToken,
     id: &str,
@@ -380,7 +382,7 @@ async fn trajectory_page(
             registrations,
         });
     }
-    let previous = Period::of(today()).prev();
+    let previous = Period::of(clock.today()).prev();
     Ok(render(&TrajectoryPage {
         layout: Layout::new(
             format!("Traject {}", t.number),
@@ -415,6 +417,7 @@ async fn trajectory_page(
 #[rocket::get("/wsd/trajecten/<id>?<gedaan>")]
 async fn show(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     staff: WsdStaff,
     csrf: CsrfToken,
     id: &str,
@@ -422,6 +425,7 @@ async fn show(
 ) -> AppResult<RawHtml<String>> {
     trajectory_page(
         db.inner(),
+        clock,
         &staff,
         &csrf,
         id,
@@ -442,6 +446,7 @@ pub struct EventForm {
 
 async fn registration_outcome(
     db: &DatabaseConnection,
+    clock: &Clock,
     staff: &WsdStaff,
     csrf: &CsrfToken,
     line_id: &str,
@@ -455,12 +460,13 @@ async fn registration_outcome(
         )))),
         Err(AppError::Validation { errors, .. }) => Ok(Err((
             Status::UnprocessableEntity,
-            trajectory_page(db, staff, csrf, &t.id, errors, None).await?,
+            trajectory_page(db, clock, staff, csrf, &t.id, errors, None).await?,
         ))),
         Err(AppError::Conflict(m)) => Ok(Err((
             Status::Conflict,
             trajectory_page(
                 db,
+                clock,
                 staff,
                 csrf,
                 &t.id,
@@ -476,6 +482,7 @@ async fn registration_outcome(
 #[rocket::post("/wsd/regels/<line>/registraties", data = "<form>")]
 async fn register_event(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     config: &State<Config>,
     staff: WsdStaff,
     csrf: CsrfToken,
@@ -507,7 +514,7 @@ async fn register_event(
         }
         Err(e) => Err(e),
     };
-    registration_outcome(db.inner(), &staff, &csrf, line, result).await
+    registration_outcome(db.inner(), clock, &staff, &csrf, line, result).await
 }
 
 #[derive(FromForm)]
@@ -520,6 +527,7 @@ pub struct DeliveryForm {
 #[rocket::post("/wsd/regels/<line>/leveringen", data = "<form>")]
 async fn register_delivery(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     staff: WsdStaff,
     csrf: CsrfToken,
     line: &str,
@@ -530,19 +538,21 @@ async fn register_delivery(
         Ok(registration::DeliveryInput {
             period: Period::parse(f.period.trim())
                 .map_err(|e| AppError::field("period", e.to_string()))?,
-            quantity: Quantity::parse(&f.quantity.trim().replace(',', "."))
+            quantity: Quantity::parse_typed(&f.quantity)
                 .map_err(|e| AppError::field("quantity", e.to_string()))?,
             note: f.note.clone(),
             corrects_id: None,
         })
     })();
     let result = match input {
-        Ok(input) => registration::register_delivery(db.inner(), &staff.0, line, input, None)
-            .await
-            .map(|_| ()),
+        Ok(input) => {
+            registration::register_delivery(db.inner(), clock, &staff.0, line, input, None)
+                .await
+                .map(|_| ())
+        }
         Err(e) => Err(e),
     };
-    registration_outcome(db.inner(), &staff, &csrf, line, result).await
+    registration_outcome(db.inner(), clock, &staff, &csrf, line, result).await
 }
 
 pub fn routes() -> Vec<Route> {

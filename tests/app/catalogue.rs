@@ -755,3 +755,100 @@ async fn the_product_list_is_gzipped_for_clients_that_accept_it_and_says_so() {
     assert_eq!(refused.header("Content-Encoding"), None);
     assert_eq!(String::from_utf8(refused.body).unwrap(), plain.body);
 }
+
+/// "Today" comes from the app's clock: pinned before a price version's first day, the list
+/// price is the old one; pinned after it, the new one (the same request, the same data).
+#[rocket::async_test]
+async fn the_clock_decides_which_price_version_is_current() {
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let mut seen = Vec::new();
+    for today in ["2031-06-30", "2031-07-01"] {
+        let app = TestApp::on_date(day(today)).await;
+        let pricing = app.login_as(PRICING).await;
+        let before = app
+            .get(&pricing, "/api/v1/products/JOBCOACH-UUR")
+            .await
+            .json()["list_price"]
+            .clone();
+        assert_ne!(before, "99.00");
+        let added = app
+            .post_json(
+                &pricing,
+                "/api/v1/products/JOBCOACH-UUR/prices",
+                &json!({"valid_from": "2031-07-01", "amount": "99,00"}),
+            )
+            .await;
+        assert_eq!(added.status, Status::Created, "{}", added.body);
+        let after = app
+            .get(&pricing, "/api/v1/products/JOBCOACH-UUR")
+            .await
+            .json()["list_price"]
+            .clone();
+        seen.push((before, after));
+    }
+    assert_eq!(
+        seen[0].1, seen[0].0,
+        "on 30 June the new price is not yet current"
+    );
+    assert_eq!(seen[1].1, "99.00", "from 1 July it is");
+}
+
+/// Amounts mean the same in every notation, and "1.234" is refused with what to write instead.
+#[rocket::async_test]
+async fn amounts_are_read_the_dutch_way_too() {
+    let app = TestApp::new().await;
+    let pricing = app.login_as(PRICING).await;
+    let ambiguous = app
+        .post_json(
+            &pricing,
+            "/api/v1/products/JOBCOACH-UUR/prices",
+            &json!({"valid_from": "2031-01-01", "amount": "1.234"}),
+        )
+        .await;
+    assert_eq!(ambiguous.status, Status::UnprocessableEntity);
+    let message = ambiguous.json()["errors"][0]["message"].clone();
+    assert!(
+        message
+            .as_str()
+            .unwrap()
+            .contains("schrijf 1234 of 1234,00"),
+        "{message}"
+    );
+    for (valid_from, amount) in [
+        ("2031-01-01", "1.234,50"),
+        ("01-02-2031", "1234,50"),
+        ("2031-03-01", "€ 1234.50"),
+    ] {
+        let added = app
+            .post_json(
+                &pricing,
+                "/api/v1/products/JOBCOACH-UUR/prices",
+                &json!({"valid_from": valid_from, "amount": amount}),
+            )
+            .await;
+        assert_eq!(added.status, Status::Created, "{amount}: {}", added.body);
+    }
+    let product = app
+        .get(&pricing, "/api/v1/products/JOBCOACH-UUR")
+        .await
+        .json();
+    let prices = product["prices"].as_array().unwrap();
+    let new: Vec<_> = prices
+        .iter()
+        .filter(|p| p["valid_from"].as_str().unwrap() >= "2031-01-01")
+        .map(|p| {
+            (
+                p["valid_from"].as_str().unwrap(),
+                p["amount"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        new,
+        [
+            ("2031-01-01", "1234.50"),
+            ("2031-02-01", "1234.50"),
+            ("2031-03-01", "1234.50")
+        ]
+    );
+}

@@ -198,6 +198,11 @@ impl TestApp {
         Self::on_url(format!("sqlite://{}?mode=rwc", path.display()), |_| {}).await
     }
 
+    /// The app with its clock pinned to noon (UTC) of `date`: "today" is `date`.
+    pub async fn on_date(date: chrono::NaiveDate) -> TestApp {
+        Self::with_config(|c| c.clock = plusmarkt::domain::clock::Clock::on_date(date)).await
+    }
+
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let url = seeded_database_url().await;
         Self::on_url(url, adjust).await
