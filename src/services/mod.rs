@@ -10,5 +10,4 @@ pub mod invoicing;
 pub mod ordering;
 pub mod products;
 pub mod registration;
-pub mod reports;
 pub mod users;

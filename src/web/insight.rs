@@ -19,7 +19,7 @@ use crate::domain::money::Money;
 use crate::domain::quantity::Quantity;
 use crate::domain::reports::{CostInputs, MONTHS_SHORT_NL};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::services::reports::{self as service, Insight, ReportKind, Selection};
+use crate::views::reports::{self as service, Insight, ReportKind, Selection};
 use crate::store;
 
 fn percent(d: Option<Decimal>) -> String {
