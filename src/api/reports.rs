@@ -39,7 +39,7 @@ pub async fn get(
         &reader.0,
         municipality.as_deref(),
         super::query_year(&year)?,
-        crate::web::format::today(),
+        chrono::Local::now().date_naive(),
     )
     .await?;
     Ok(super::ok(

@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod catalogue_cache;
 pub mod contracts;
+pub mod cost_scenarios;
 pub mod demo;
 pub mod integrity;
 pub mod invoice_documents;
