@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{remember_error, AppError, GuardErrorDetail, Problem};
-use crate::services::catalogue_cache::KeptAnswer;
+use crate::views::catalogue_cache::KeptAnswer;
 
 pub mod audit;
 pub mod compression;

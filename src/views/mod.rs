@@ -3,4 +3,11 @@
 //! `api/` serialises them to JSON and `web/` renders them with askama; neither touches the
 //! store or the entities. Each view takes the `Principal`; the store applies its scope.
 
+pub mod audit;
+pub mod catalogue_cache;
+pub mod health;
+pub mod invoices;
+pub mod municipalities;
+pub mod products;
 pub mod reports;
+pub mod users;

@@ -350,11 +350,7 @@ async fn page(
         committed: euro(b.committed),
         invoiced: euro(b.invoiced),
         remaining: money_or(b.remaining, "–"),
-        forecast: match b.forecast {
-            Some(f) if b.months_elapsed == 12 => format!("{} (het jaar is voorbij)", euro(f)),
-            Some(f) => euro(f),
-            None => "nog geen (na de eerste maand)".into(),
-        },
+        forecast: forecast_text(b),
         months_elapsed: b.months_elapsed,
         invoiced_so_far: euro(b.invoiced_so_far),
         budget_svg: budget_chart(&selection, &i),
@@ -407,6 +403,14 @@ async fn page(
         year: selection.year,
     };
     Ok(render(&page))
+}
+
+fn forecast_text(b: &crate::domain::reports::BudgetReport) -> String {
+    match b.forecast {
+        Some(f) if b.months_elapsed == 12 => format!("{} (het jaar is voorbij)", euro(f)),
+        Some(f) => euro(f),
+        None => "nog geen (na de eerste maand)".into(),
+    }
 }
 
 fn month_rows(b: &crate::domain::reports::BudgetReport) -> Vec<MonthRow> {
