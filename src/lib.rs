@@ -90,7 +90,7 @@ pub fn rocket_with(config: Config, db: DatabaseConnection) -> Rocket<Build> {
     rocket::custom(config.rocket_figment.clone())
         .manage(db)
         .manage(auth::ratelimit::LoginLimiter::default())
-        .manage(services::catalogue_cache::CatalogueCache::default())
+        .manage(views::catalogue_cache::CatalogueCache::default())
         .manage(crypto::bsn_vault::BsnVault::new(&config.bsn_key))
         .manage(config.clock)
         .manage(config)

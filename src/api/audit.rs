@@ -8,7 +8,7 @@ use super::pagination::{decode_cursor, limit, page_of, Page};
 use super::{ok, ApiJson};
 use crate::auth::AuditReader;
 use crate::error::{AppError, AppResult};
-use crate::store;
+use crate::views;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
@@ -63,7 +63,7 @@ pub async fn list(
         ),
         None => None,
     };
-    let rows = store::audit::list(db.inner(), entity, since.as_deref(), after, limit + 1).await?;
+    let rows = views::audit::list(db.inner(), entity, since.as_deref(), after, limit + 1).await?;
     let page = page_of(rows, limit, |e| e.seq.to_string());
     Ok(ok(Page {
         next_cursor: page.next_cursor,

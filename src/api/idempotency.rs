@@ -5,7 +5,7 @@ use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 
 use crate::error::AppError;
-use crate::store::idempotency::{check_key, request_hash};
+use crate::services::idempotency::{check_key, request_hash};
 
 /// The key, if one was sent, checked for length.
 #[derive(Debug, Clone)]

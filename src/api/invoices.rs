@@ -2,7 +2,7 @@
 
 use rocket::http::{ContentType, Header, Status};
 use rocket::{Route, State};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -13,13 +13,10 @@ use crate::auth::{Finance, FinanceReader, Principal};
 use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::invoice::InvoiceMove;
-use crate::domain::money::Money;
 use crate::domain::period::Period;
-use crate::domain::quantity::Quantity;
-use crate::entities::invoice;
 use crate::error::{AppError, AppResult};
-use crate::services::{invoice_documents, invoicing};
-use crate::store;
+use crate::services::{idempotency, invoice_documents, invoicing};
+use crate::views::invoices::{self as invoice_views, InvoiceDetail};
 
 /// Runs an idempotent finance write: a retry with the same key and body gets the first
 /// answer; the same key with another body gets 422. The operations behind it refuse a
@@ -40,8 +37,7 @@ where
     let idem = key.with_request(what, body);
     if let Some(idem) = &idem {
         if let Some(stored) =
-            store::idempotency::lookup(db, &principal.user_id, &idem.key, &idem.request_hash)
-                .await?
+            idempotency::replay(db, &principal.user_id, &idem.key, &idem.request_hash).await?
         {
             let value: Value = serde_json::from_str(&stored.body)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -53,12 +49,12 @@ where
     }
     let (status, value) = work().await?;
     if let Some(idem) = &idem {
-        let response = store::idempotency::StoredResponse {
+        let response = idempotency::StoredResponse {
             status: status.code,
             body: value.to_string(),
         };
         // A concurrent twin may have stored first; its answer stands.
-        let _ = store::idempotency::record(
+        let _ = idempotency::remember(
             db,
             &principal.user_id,
             &idem.key,
@@ -124,7 +120,8 @@ pub fn run_result(
     period: Period,
     preview: bool,
     bills: &[invoicing::MunicipalityBill],
-    invoices: &[invoice::Model],
+    // (municipality code, draft invoice id) of the invoices the run made.
+    invoices: &[(String, String)],
 ) -> RunResult {
     RunResult {
         period: period.to_string(),
@@ -143,8 +140,8 @@ pub fn run_result(
                     total: t.total.to_string(),
                     invoice_id: invoices
                         .iter()
-                        .find(|i| i.municipality_code == b.municipality.code)
-                        .map(|i| i.id.clone()),
+                        .find(|(code, _)| *code == b.municipality.code)
+                        .map(|(_, id)| id.clone()),
                 }
             })
             .collect(),
@@ -208,15 +205,15 @@ pub async fn create_run(
                 ))
             } else {
                 let outcome = invoicing::run(db, &principal, period).await?;
+                let made: Vec<(String, String)> = outcome
+                    .invoices
+                    .iter()
+                    .map(|i| (i.municipality_code.clone(), i.id.clone()))
+                    .collect();
                 Ok((
                     Status::Created,
-                    serde_json::to_value(run_result(
-                        period,
-                        false,
-                        &outcome.bills,
-                        &outcome.invoices,
-                    ))
-                    .unwrap_or_default(),
+                    serde_json::to_value(run_result(period, false, &outcome.bills, &made))
+                        .unwrap_or_default(),
                 ))
             }
         },
@@ -279,14 +276,16 @@ pub struct Invoice {
     pub credits: Vec<CreditRef>,
 }
 
-pub async fn invoice_view<C: ConnectionTrait>(db: &C, inv: &invoice::Model) -> AppResult<Invoice> {
-    let lines = store::invoices::lines(db, &inv.id)
-        .await?
+/// The JSON of an invoice with its lines and credit notes.
+pub fn invoice_json(detail: InvoiceDetail) -> Invoice {
+    let inv = detail.invoice;
+    let lines = detail
+        .lines
         .into_iter()
         .map(|l| InvoiceLine {
-            quantity: Quantity::from_thousandths(l.quantity_thousandths).to_string(),
-            unit_price: Money::from_cents(l.unit_price_cents).to_string(),
-            net: Money::from_cents(l.net_cents).to_string(),
+            quantity: l.quantity.to_string(),
+            unit_price: l.unit_price.to_string(),
+            net: l.net.to_string(),
             vat_rate: l.vat_rate.to_string(),
             service_start: l.service_start.to_string(),
             service_end: l.service_end.to_string(),
@@ -305,36 +304,36 @@ pub async fn invoice_view<C: ConnectionTrait>(db: &C, inv: &invoice::Model) -> A
             credits_line_id: l.credits_line_id,
         })
         .collect();
-    let credits = store::invoices::credits_of(db, &inv.id)
-        .await?
+    let credits = detail
+        .credits
         .into_iter()
         .map(|c| CreditRef {
             id: c.id,
             number: c.number,
-            total: Money::from_cents(c.total_cents).to_string(),
+            total: c.total.to_string(),
         })
         .collect();
-    Ok(Invoice {
-        id: inv.id.clone(),
-        kind: inv.kind.as_str().into(),
-        number: inv.number.clone(),
-        municipality: inv.municipality_code.clone(),
-        period: inv.period.clone(),
-        status: inv.status.as_str().into(),
+    Invoice {
         issue_date: inv.issue_date.map(|d| d.to_string()),
         due_date: inv.due_date.map(|d| d.to_string()),
-        net: Money::from_cents(inv.net_cents).to_string(),
-        vat: Money::from_cents(inv.vat_cents).to_string(),
-        total: Money::from_cents(inv.total_cents).to_string(),
-        credits_invoice_id: inv.credits_invoice_id.clone(),
-        reason: inv.reason.clone(),
+        net: inv.net.to_string(),
+        vat: inv.vat.to_string(),
+        total: inv.total.to_string(),
         updated_at: inv
             .updated_at
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         sent_at: inv.sent_at.map(|t| t.to_rfc3339()),
+        id: inv.id,
+        kind: inv.kind.as_str().into(),
+        number: inv.number,
+        municipality: inv.municipality_code,
+        period: inv.period,
+        status: inv.status.as_str().into(),
+        credits_invoice_id: inv.credits_invoice_id,
+        reason: inv.reason,
         lines,
         credits,
-    })
+    }
 }
 
 /// Invoices by last change, oldest first: finance systems poll with `since` (an instant)
@@ -377,24 +376,20 @@ pub async fn list(
         })
         .transpose()?;
     let after = super::pagination::decode_time_cursor(cursor)?;
-    let filter = store::invoices::Filter {
+    let filter = invoice_views::Filter {
         status: status.and_then(|s| crate::domain::invoice::InvoiceStatus::parse(s).ok()),
         municipality: municipality.map(str::to_string),
         period: period.map(str::to_string),
         since,
         after,
     };
-    let rows = store::invoices::list(db.inner(), &reader.0, &filter, limit + 1).await?;
+    let mut rows = invoice_views::list_detailed(db.inner(), &reader.0, &filter, limit + 1).await?;
     let more = rows.len() as u64 > limit;
-    let mut items = Vec::new();
-    let mut last = None;
-    for inv in rows.iter().take(limit as usize) {
-        items.push(invoice_view(db.inner(), inv).await?);
-        last = Some(super::pagination::encode_time_cursor(
-            &inv.updated_at,
-            &inv.id,
-        ));
-    }
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let last = rows
+        .last()
+        .map(|d| super::pagination::encode_time_cursor(&d.invoice.updated_at, &d.invoice.id));
+    let items = rows.into_iter().map(invoice_json).collect();
     Ok(super::ok(Page {
         items,
         next_cursor: if more { last } else { None },
@@ -411,8 +406,8 @@ pub async fn get(
     reader: FinanceReader,
     id: &str,
 ) -> AppResult<ApiJson<Invoice>> {
-    let inv = store::invoices::get(db.inner(), &reader.0, id).await?;
-    Ok(super::ok(invoice_view(db.inner(), &inv).await?))
+    let detail = invoice_views::detail(db.inner(), &reader.0, id).await?;
+    Ok(super::ok(invoice_json(detail)))
 }
 
 /// A file download.
@@ -441,8 +436,7 @@ async fn document(
     principal: &Principal,
     id: &str,
 ) -> AppResult<crate::export::document::InvoiceDocument> {
-    let inv = store::invoices::get(db, principal, id).await?;
-    invoice_documents::document_for(db, config, &inv).await
+    invoice_documents::document(db, config, principal, id).await
 }
 
 /// The PDF of a final invoice or credit note.
@@ -517,17 +511,13 @@ pub async fn period_csv(
     period: &str,
 ) -> AppResult<Download> {
     let period = Period::parse(period).map_err(|e| AppError::field("period", e.to_string()))?;
-    let filter = store::invoices::Filter {
-        period: Some(period.to_string()),
-        ..Default::default()
-    };
-    let mut docs = Vec::new();
-    for inv in store::invoices::list(db.inner(), &reader.0, &filter, 100_000).await? {
-        if inv.number.is_some() {
-            docs.push(invoice_documents::document_for(db.inner(), config.inner(), &inv).await?);
-        }
-    }
-    docs.sort_by(|a, b| a.number.cmp(&b.number));
+    let docs = invoice_documents::period_documents(
+        db.inner(),
+        config.inner(),
+        &reader.0,
+        &period.to_string(),
+    )
+    .await?;
     let refs: Vec<&crate::export::document::InvoiceDocument> = docs.iter().collect();
     let text = crate::export::csv::render_invoices(&refs)
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -538,10 +528,11 @@ pub async fn period_csv(
     })
 }
 
-async fn moved(db: &DatabaseConnection, inv: &invoice::Model) -> AppResult<(Status, Value)> {
+/// The invoice as the write left it.
+fn moved(detail: InvoiceDetail) -> AppResult<(Status, Value)> {
     Ok((
         Status::Ok,
-        serde_json::to_value(invoice_view(db, inv).await?).unwrap_or_default(),
+        serde_json::to_value(invoice_json(detail)).unwrap_or_default(),
     ))
 }
 
@@ -566,7 +557,7 @@ pub async fn finalise(
         "",
         || async {
             let inv = invoicing::finalise(db, clock.inner(), &finance.0, id).await?;
-            moved(db, &inv).await
+            moved(invoice_views::detail_of(db, inv).await?)
         },
     )
     .await
@@ -594,7 +585,7 @@ pub async fn send(
         "",
         || async {
             let inv = invoice_documents::send(db, config, &finance.0, id).await?;
-            moved(db, &inv).await
+            moved(invoice_views::detail_of(db, inv).await?)
         },
     )
     .await
@@ -611,7 +602,7 @@ pub async fn paid(
     id: &str,
 ) -> AppResult<ApiJson<Value>> {
     let inv = invoicing::mark(db.inner(), &finance.0, id, InvoiceMove::Pay).await?;
-    let (status, value) = moved(db.inner(), &inv).await?;
+    let (status, value) = moved(invoice_views::detail_of(db.inner(), inv).await?)?;
     Ok(ApiJson(status, value))
 }
 
@@ -669,7 +660,7 @@ pub async fn credit(
                 &request.reason,
             )
             .await?;
-            let (_, value) = moved(db, &note).await?;
+            let (_, value) = moved(invoice_views::detail_of(db, note).await?)?;
             Ok((Status::Created, value))
         },
     )

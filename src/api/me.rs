@@ -19,7 +19,7 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 #[rocket::get("/health")]
 pub async fn health(db: &State<DatabaseConnection>) -> ApiJson<Health> {
-    if crate::store::db::ping(db.inner()).await {
+    if crate::views::health::database_reachable(db.inner()).await {
         ok(Health {
             status: "ok".into(),
             database: "ok".into(),

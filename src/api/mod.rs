@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{remember_error, AppError};
-use crate::services::catalogue_cache::KeptAnswer;
+use crate::views::catalogue_cache::KeptAnswer;
 
 pub mod audit;
 pub mod compression;

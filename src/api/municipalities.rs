@@ -7,9 +7,8 @@ use serde::Serialize;
 use super::pagination::Page;
 use super::{ok, ApiJson};
 use crate::auth::CurrentUser;
-use crate::entities::municipality;
 use crate::error::{AppError, AppResult};
-use crate::store;
+use crate::views;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Municipality {
@@ -27,8 +26,8 @@ pub struct Municipality {
     pub payment_term_days: i32,
 }
 
-impl From<municipality::Model> for Municipality {
-    fn from(m: municipality::Model) -> Self {
+impl From<views::municipalities::Municipality> for Municipality {
+    fn from(m: views::municipalities::Municipality) -> Self {
         Municipality {
             code: m.code,
             name: m.name,
@@ -53,7 +52,7 @@ pub async fn list(
     db: &State<DatabaseConnection>,
     _user: CurrentUser,
 ) -> AppResult<ApiJson<Page<Municipality>>> {
-    let items = store::municipalities::list(db.inner())
+    let items = views::municipalities::list(db.inner())
         .await?
         .into_iter()
         .map(Municipality::from)
@@ -75,7 +74,7 @@ pub async fn get(
     _user: CurrentUser,
     code: &str,
 ) -> AppResult<ApiJson<Municipality>> {
-    let m = store::municipalities::get(db.inner(), code)
+    let m = views::municipalities::get(db.inner(), code)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(ok(m.into()))

@@ -16,8 +16,8 @@ use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::error::{AppError, AppResult};
 use crate::services::catalogue as catalogue_service;
-use crate::services::catalogue_cache::{self, CatalogueCache, KeptAnswer};
-use crate::services::products::{self as product_queries, ProductFilter};
+use crate::views::catalogue_cache::{self, CatalogueCache, KeptAnswer};
+use crate::views::products::{self as product_queries, ProductFilter};
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema, Clone)]
 pub struct MilestoneView {

@@ -7,7 +7,7 @@ use super::ApiJson;
 use crate::auth::InsightReader;
 use crate::domain::clock::Clock;
 use crate::error::AppResult;
-use crate::services::reports::{self as service, Report, ReportKind};
+use crate::views::reports::{self as service, Report, ReportKind};
 
 /// One insight report for a municipality (or all) and a year.
 ///

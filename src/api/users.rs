@@ -8,9 +8,9 @@ use super::pagination::Page;
 use super::{created, ok, ApiJson, JsonBody};
 use crate::auth::Admin;
 use crate::domain::role::Role;
-use crate::entities::user;
 use crate::error::AppResult;
-use crate::{services, store};
+use crate::views::users::UserRow;
+use crate::{services, views};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -34,14 +34,14 @@ pub struct User {
     pub active: bool,
 }
 
-impl From<user::Model> for User {
-    fn from(u: user::Model) -> Self {
+impl From<UserRow> for User {
+    fn from(u: UserRow) -> Self {
         User {
             id: u.id,
             email: u.email,
             name: u.name,
             role: u.role.as_str().into(),
-            municipality: u.municipality_code,
+            municipality: u.municipality,
             active: u.active,
         }
     }
@@ -53,7 +53,7 @@ impl From<user::Model> for User {
     security(("bearer" = []), ("session" = [])))]
 #[rocket::get("/api/v1/users")]
 pub async fn list(db: &State<DatabaseConnection>, _admin: Admin) -> AppResult<ApiJson<Page<User>>> {
-    let items = store::users::list(db.inner())
+    let items = views::users::list(db.inner())
         .await?
         .into_iter()
         .map(User::from)
@@ -88,7 +88,7 @@ pub async fn create(
         &request.password,
     )
     .await?;
-    Ok(created(user.into()))
+    Ok(created(User::from(UserRow::from(user))))
 }
 
 pub fn routes() -> Vec<Route> {

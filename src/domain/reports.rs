@@ -6,7 +6,10 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use serde::Serialize;
+
 use super::money::{round_half_up, Money};
+use super::quantity::Quantity;
 
 /// The seed's volume scenarios for the Cafetariamodel: 80%, 100% and 110% of the
 /// expected yearly uptake.
@@ -183,6 +186,228 @@ pub fn months_active_in_year(start: NaiveDate, end: Option<NaiveDate>, year: i32
         return 0;
     }
     to.month() - from.month() + 1
+}
+
+// ---------------------------------------------------------------------------------------
+// The reports as figures: what the read model computes, the API serves and the CSV export
+// writes. Plain data, so that the export layer needs nothing above the domain.
+
+/// One month of the budget report.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BudgetMonthRow {
+    /// `YYYY-MM`.
+    pub period: String,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+    #[schema(value_type = String)]
+    pub committed_cumulative: Money,
+    #[schema(value_type = String)]
+    pub invoiced_cumulative: Money,
+}
+
+/// Budget ceiling against committed and invoiced, month by month, with the forecast.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BudgetReport {
+    /// Municipality code; null for all municipalities together.
+    pub municipality: Option<String>,
+    pub year: i32,
+    /// Sum of the ceilings of the year's contracts; null when none has one.
+    #[schema(value_type = Option<String>)]
+    pub ceiling: Option<Money>,
+    /// Contracts of the year without a budget ceiling (they add nothing to `ceiling`).
+    pub contracts_without_ceiling: usize,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+    /// Per contract with a ceiling: its ceiling minus what is committed on it, summed.
+    #[schema(value_type = Option<String>)]
+    pub remaining: Option<Money>,
+    /// Completed months of the year on the day of the report.
+    pub months_elapsed: u32,
+    /// Invoiced for the completed months.
+    #[schema(value_type = String)]
+    pub invoiced_so_far: Money,
+    /// Run-rate forecast to year end: invoiced so far ÷ months elapsed × 12.
+    #[schema(value_type = Option<String>)]
+    pub forecast: Option<Money>,
+    pub months: Vec<BudgetMonthRow>,
+}
+
+/// Spend on one product.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProductSpend {
+    pub product_code: String,
+    pub product_name: String,
+    pub unit: String,
+    /// Order lines (not rejected or cancelled).
+    pub order_lines: u64,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProductsReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    pub items: Vec<ProductSpend>,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+}
+
+/// Spend on the products aimed at one target group.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TargetGroupSpend {
+    pub target_group: String,
+    pub name: String,
+    /// Products for this group with orders or invoices in the year.
+    pub products: u64,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TargetGroupsReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    /// A product for several target groups counts fully for each of them.
+    pub overlapping: bool,
+    pub items: Vec<TargetGroupSpend>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatusCount {
+    pub status: String,
+    pub label: String,
+    pub trajectories: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatusReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    pub items: Vec<StatusCount>,
+    pub total: u64,
+}
+
+/// Results of the finished lines of one product.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OutcomeRow {
+    pub product_code: String,
+    pub product_name: String,
+    /// Lines completed.
+    pub completed: u64,
+    /// Completed with the goal reached (including placement in regular work).
+    pub goal_reached: u64,
+    /// goal_reached ÷ completed in percent, one decimal; null without completed lines.
+    #[schema(value_type = Option<String>)]
+    pub goal_reached_share: Option<Decimal>,
+    /// Completed with a placement in regular work.
+    pub regular_work: u64,
+    /// Lines stopped early.
+    pub stopped: u64,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OutcomesReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    pub items: Vec<OutcomeRow>,
+    pub completed: u64,
+    pub goal_reached: u64,
+    #[schema(value_type = Option<String>)]
+    pub goal_reached_share: Option<Decimal>,
+    pub regular_work: u64,
+    pub stopped: u64,
+}
+
+/// Uptake of one product against the caps of the contracts that have one.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UptakeRow {
+    pub product_code: String,
+    pub product_name: String,
+    /// What the caps count: `traject` (trajectories, for output products) or the unit.
+    pub measure: String,
+    /// Ordered under all contracts (trajectories or units).
+    #[schema(value_type = String)]
+    pub ordered: Quantity,
+    /// Contracts that contain the product.
+    pub contracts: u64,
+    /// Of which with a volume cap.
+    pub capped_contracts: u64,
+    /// Sum of those caps; null when none has one.
+    #[schema(value_type = Option<String>)]
+    pub cap: Option<Quantity>,
+    /// Ordered under the capped contracts.
+    #[schema(value_type = String)]
+    pub used_under_cap: Quantity,
+    /// used_under_cap ÷ cap in percent, one decimal.
+    #[schema(value_type = Option<String>)]
+    pub cap_share: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UptakeReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    pub items: Vec<UptakeRow>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanMonth {
+    pub period: String,
+    #[schema(value_type = String)]
+    pub revenue: Money,
+    #[schema(value_type = String)]
+    pub revenue_cumulative: Money,
+    /// The plan spread evenly over the year, cumulative.
+    #[schema(value_type = String)]
+    pub plan_cumulative: Money,
+}
+
+/// WSD's revenue of plusdiensten (all municipalities) against the yearly plan.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanReport {
+    pub year: i32,
+    #[schema(value_type = String)]
+    pub plan: Money,
+    /// Net invoiced in the year (final invoices minus credit notes).
+    #[schema(value_type = String)]
+    pub revenue: Money,
+    /// revenue ÷ plan in percent, one decimal.
+    #[schema(value_type = Option<String>)]
+    pub plan_share: Option<Decimal>,
+    pub months_elapsed: u32,
+    /// The plan up to the completed months.
+    #[schema(value_type = String)]
+    pub plan_so_far: Money,
+    #[schema(value_type = String)]
+    pub revenue_so_far: Money,
+    #[schema(value_type = Option<String>)]
+    pub forecast: Option<Money>,
+    pub months: Vec<PlanMonth>,
+}
+
+/// Any one report, as the API answers it. `report` names it, so that a client (and the
+/// schema's `oneOf`) can tell reports of the same shape apart.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(tag = "report", rename_all = "snake_case")]
+pub enum Report {
+    Budget(BudgetReport),
+    Products(ProductsReport),
+    TargetGroups(TargetGroupsReport),
+    Status(StatusReport),
+    Outcomes(OutcomesReport),
+    Uptake(UptakeReport),
+    Plan(PlanReport),
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use super::{csv_quantity, ExportError};
 use crate::domain::money::Money;
 use crate::domain::quantity::Quantity;
-use crate::services::reports::Report;
+use crate::domain::reports::Report;
 
 fn err(e: impl std::fmt::Display) -> ExportError {
     ExportError::Csv(e.to_string())
@@ -248,7 +248,7 @@ pub fn render(report: &Report) -> Result<String, ExportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::reports::{StatusCount, StatusReport};
+    use crate::domain::reports::{StatusCount, StatusReport};
 
     #[test]
     fn semicolons_decimal_commas_and_formula_guard() {

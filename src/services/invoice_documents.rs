@@ -156,6 +156,38 @@ pub async fn document_for<C: ConnectionTrait>(
     })
 }
 
+/// The document of one invoice or credit note the reader may see.
+pub async fn document(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<InvoiceDocument> {
+    let inv = store::invoices::get(db, principal, id).await?;
+    document_for(db, config, &inv).await
+}
+
+/// The documents of a period's numbered invoices and credit notes, by number.
+pub async fn period_documents(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    period: &str,
+) -> AppResult<Vec<InvoiceDocument>> {
+    let filter = store::invoices::Filter {
+        period: Some(period.to_string()),
+        ..Default::default()
+    };
+    let mut docs = Vec::new();
+    for inv in store::invoices::list(db, principal, &filter, 100_000).await? {
+        if inv.number.is_some() {
+            docs.push(document_for(db, config, &inv).await?);
+        }
+    }
+    docs.sort_by(|a, b| a.number.cmp(&b.number));
+    Ok(docs)
+}
+
 /// The PDF and UBL of a final invoice, named by its number.
 pub fn renditions(doc: &InvoiceDocument) -> AppResult<(Vec<u8>, String)> {
     let pdf =

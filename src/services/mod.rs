@@ -1,14 +1,14 @@
 //! Use cases: each opens its transaction, applies the domain rules, writes and audits.
 
 pub mod catalogue;
-pub mod catalogue_cache;
 pub mod contracts;
+pub mod cost_scenarios;
 pub mod demo;
+pub mod idempotency;
 pub mod integrity;
 pub mod invoice_documents;
 pub mod invoicing;
 pub mod ordering;
-pub mod products;
 pub mod registration;
-pub mod reports;
+pub mod sessions;
 pub mod users;

@@ -121,6 +121,37 @@ pub async fn credits_of<C: ConnectionTrait>(
         .await?)
 }
 
+/// The lines of several invoices in one query, by invoice and position.
+pub async fn lines_of_many<C: ConnectionTrait>(
+    db: &C,
+    invoice_ids: &[String],
+) -> AppResult<Vec<invoice_line::Model>> {
+    if invoice_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(invoice_line::Entity::find()
+        .filter(invoice_line::Column::InvoiceId.is_in(invoice_ids.iter().cloned()))
+        .order_by_asc(invoice_line::Column::InvoiceId)
+        .order_by_asc(invoice_line::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// Credit notes citing any of several invoices, in one query, oldest first.
+pub async fn credits_of_many<C: ConnectionTrait>(
+    db: &C,
+    invoice_ids: &[String],
+) -> AppResult<Vec<invoice::Model>> {
+    if invoice_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(invoice::Entity::find()
+        .filter(invoice::Column::CreditsInvoiceId.is_in(invoice_ids.iter().cloned()))
+        .order_by_asc(invoice::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
 /// The lines an invoice has: how many, and their net amount per VAT category.
 #[derive(Debug, Clone, Default)]
 pub struct LineSums {

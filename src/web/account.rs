@@ -13,10 +13,9 @@ use crate::auth::csrf::{csrf_cookie, CsrfForm, CsrfToken, CSRF_COOKIE};
 use crate::auth::guards::SESSION_COOKIE;
 use crate::auth::ratelimit::LoginLimiter;
 use crate::auth::CurrentUser;
-use crate::crypto::password::{burn_verification_time, verify_password};
 use crate::crypto::secret::random_token;
 use crate::error::{AppError, AppResult};
-use crate::store;
+use crate::services::sessions;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -72,18 +71,8 @@ async fn login(
     if let Err(retry_after_secs) = limiter.check(&email, &client) {
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
-    let user = store::users::find_by_email(db.inner(), &email).await?;
-    let principal = match &user {
-        Some(user) if verify_password(&form.password, &user.password_hash) => {
-            store::users::principal_of(user, None)
-        }
-        Some(_) => None,
-        None => {
-            burn_verification_time(&form.password);
-            None
-        }
-    };
-    let Some(principal) = principal else {
+    let session = sessions::log_in(db.inner(), &email, &form.password).await?;
+    let Some((_principal, token)) = session else {
         limiter.record_failure(&email, &client);
         let page = render(&LoginPage {
             layout: Layout::new("Inloggen", None, &csrf.0, "/login"),
@@ -93,7 +82,6 @@ async fn login(
         return Ok(Err((rocket::http::Status::Unauthorized, page)));
     };
     limiter.record_success(&email);
-    let token = store::sessions::create(db.inner(), &principal.user_id).await?;
     // Rocket marks private cookies Secure itself when TLS is on.
     cookies.add_private(
         Cookie::build((SESSION_COOKIE, token))
@@ -114,7 +102,7 @@ async fn logout(
     cookies: &CookieJar<'_>,
 ) -> AppResult<Redirect> {
     if let Some(cookie) = cookies.get_private(SESSION_COOKIE) {
-        store::sessions::delete(db.inner(), cookie.value()).await?;
+        sessions::log_out(db.inner(), cookie.value()).await?;
     }
     cookies.remove_private(SESSION_COOKIE);
     cookies.remove_private(CSRF_COOKIE);

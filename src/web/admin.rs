@@ -49,22 +49,18 @@ async fn page(
     errors: Vec<FieldError>,
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
-    let users = crate::store::users::list(db)
+    let users = crate::views::users::list(db)
         .await?
         .into_iter()
         .map(|u| UserRow {
             role: u.role.label_nl().to_string(),
             email: u.email,
             name: u.name,
-            municipality: u.municipality_code.unwrap_or_default(),
+            municipality: u.municipality.unwrap_or_default(),
             active: u.active,
         })
         .collect();
-    let municipalities = crate::store::municipalities::list(db)
-        .await?
-        .into_iter()
-        .map(|m| (m.code, m.name))
-        .collect();
+    let municipalities = crate::views::municipalities::choices(db).await?;
     Ok(render(&UsersPage {
         layout: Layout::new("Gebruikers", Some(&admin.0), &csrf.0, "/beheer/gebruikers")
             .with_flash(flash),

@@ -28,11 +28,11 @@ use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::trajectory::Frequency;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::services::catalogue_cache::CatalogueCache;
 use crate::services::ordering::{self, Idempotency};
-use crate::services::products::{self as product_queries, ProductFilter};
 use crate::store;
 use crate::store::idempotency::{check_key, request_hash};
+use crate::views::catalogue_cache::CatalogueCache;
+use crate::views::products::{self as product_queries, ProductFilter};
 
 /// "per uur", "per dagdeel", …
 pub fn per_unit(unit: Unit) -> String {

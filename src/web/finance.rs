@@ -18,11 +18,11 @@ use crate::domain::clock::Clock;
 use crate::domain::invoice::{InvoiceMove, InvoiceStatus};
 use crate::domain::money::Money;
 use crate::domain::period::Period;
-use crate::domain::quantity::Quantity;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::{invoice_documents, invoicing};
-use crate::store;
+use crate::views;
+use crate::views::invoices::InvoiceLine;
 
 #[derive(Template)]
 #[template(path = "finance_run.html")]
@@ -161,17 +161,18 @@ async fn list(
 ) -> AppResult<RawHtml<String>> {
     let status = status.filter(|s| InvoiceStatus::parse(s).is_ok());
     let period = periode.filter(|p| Period::parse(p).is_ok());
-    let filter = store::invoices::Filter {
+    let filter = views::invoices::Filter {
         status: status.as_deref().and_then(|s| InvoiceStatus::parse(s).ok()),
         period: period.clone(),
         ..Default::default()
     };
     let mut rows = Vec::new();
-    let mut names = std::collections::HashMap::new();
-    for m in store::municipalities::list(db.inner()).await? {
-        names.insert(m.code.clone(), m.name);
-    }
-    let mut invoices = store::invoices::list(db.inner(), &reader.0, &filter, 1000).await?;
+    let names: std::collections::HashMap<String, String> =
+        views::municipalities::choices(db.inner())
+            .await?
+            .into_iter()
+            .collect();
+    let mut invoices = views::invoices::list(db.inner(), &reader.0, &filter, 1000).await?;
     invoices.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
     for i in invoices {
         rows.push(InvoiceRow {
@@ -184,7 +185,7 @@ async fn list(
             period: i.period.clone(),
             status: i.status.label_nl().into(),
             issue_date: i.issue_date.map(date).unwrap_or_default(),
-            total: euro(Money::from_cents(i.total_cents)),
+            total: euro(i.total),
             id: i.id,
         });
     }
@@ -263,95 +264,20 @@ async fn invoice_page(
     errors: Vec<FieldError>,
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
-    let inv = store::invoices::get(db, who, id).await?;
+    let found = views::invoices::page(db, who, id).await?;
+    let inv = &found.detail.invoice;
+    let lines = &found.detail.lines;
+    let credited = &found.credited_lines;
     let status = inv.status;
-    let lines = store::invoices::lines(db, id).await?;
-    let mut credited = std::collections::HashSet::new();
-    let credits = store::invoices::credits_of(db, id).await?;
-    for c in &credits {
-        for l in store::invoices::lines(db, &c.id).await? {
-            if let Some(x) = l.credits_line_id {
-                credited.insert(x);
-            }
-        }
-    }
-    let mut groups: Vec<(String, String, String, Vec<LineView>)> = Vec::new();
-    let mut pairs = Vec::new();
-    let mut reasons = std::collections::BTreeMap::new();
-    for l in &lines {
-        let category = l.vat_category;
-        pairs.push((category, Money::from_cents(l.net_cents)));
-        if let Some(r) = &l.vat_exemption_reason {
-            reasons.entry(category).or_insert_with(|| r.clone());
-        }
-        let view = LineView {
-            id: l.id.clone(),
-            position: l.position,
-            product: format!("{} ({})", l.product_name, l.product_code),
-            description: l.description.clone(),
-            service: format!("{} t/m {}", date(l.service_start), date(l.service_end)),
-            quantity: format!(
-                "{} {}",
-                Quantity::from_thousandths(l.quantity_thousandths).format_nl(),
-                l.unit
-            ),
-            price: euro(Money::from_cents(l.unit_price_cents)),
-            vat: if l.vat_rate == 0 {
-                "vrij".into()
-            } else {
-                format!("{}%", l.vat_rate)
-            },
-            net: euro(Money::from_cents(l.net_cents)),
-            creditable: !credited.contains(&l.id),
-        };
-        match groups.iter_mut().find(|g| g.0 == l.trajectory_number) {
-            Some(g) => g.3.push(view),
-            None => groups.push((
-                l.trajectory_number.clone(),
-                l.client_ref.clone(),
-                l.buyer_reference.clone(),
-                vec![view],
-            )),
-        }
-    }
-    let vat = crate::domain::vat::vat_breakdown(&pairs)
-        .into_iter()
-        .map(|s| match s.category {
-            crate::domain::vat::VatCategory::Exempt => (
-                format!(
-                    "Vrijgesteld over {} ({})",
-                    euro(s.taxable),
-                    reasons
-                        .get(&crate::domain::vat::VatCategory::Exempt)
-                        .cloned()
-                        .unwrap_or_default()
-                ),
-                euro(s.tax),
-            ),
-            _ => (
-                format!("Btw {}% over {}", s.rate, euro(s.taxable)),
-                euro(s.tax),
-            ),
-        })
-        .collect();
-    let cites = match &inv.credits_invoice_id {
-        Some(c) => store::invoices::get(db, who, c)
-            .await
-            .ok()
-            .and_then(|o| o.number),
-        None => None,
-    };
-    let municipality = store::municipalities::get(db, &inv.municipality_code)
-        .await?
-        .map(|m| m.name)
-        .unwrap_or_default();
+    let groups = line_groups(lines, credited);
+    let vat = vat_rows(lines)?;
     let is_finance = who.role == Role::Finance;
     let view = InvoiceView {
         id: inv.id.clone(),
         kind: inv.kind.label_nl().into(),
         number: inv.number.clone().unwrap_or_else(|| "(concept)".into()),
         has_number: inv.number.is_some(),
-        municipality,
+        municipality: found.municipality_name.clone(),
         period: Period::parse(&inv.period)
             .map(|p| p.label_nl())
             .unwrap_or(inv.period.clone()),
@@ -364,18 +290,20 @@ async fn invoice_page(
             .map(date)
             .unwrap_or_else(|| "nog niet".into()),
         due_date: inv.due_date.map(date).unwrap_or_else(|| "nog niet".into()),
-        cites,
+        cites: found.cites.clone(),
         reason: inv.reason.clone(),
-        credits: credits
+        credits: found
+            .detail
+            .credits
             .iter()
             .filter_map(|c| c.number.clone())
             .collect::<Vec<_>>()
             .join(", "),
         groups,
         vat,
-        net: euro(Money::from_cents(inv.net_cents)),
-        vat_total: euro(Money::from_cents(inv.vat_cents)),
-        total: euro(Money::from_cents(inv.total_cents)),
+        net: euro(inv.net),
+        vat_total: euro(inv.vat),
+        total: euro(inv.total),
     };
     let can_credit = is_finance
         && inv.kind == crate::domain::invoice::InvoiceKind::Invoice
@@ -394,6 +322,75 @@ async fn invoice_page(
         can_credit,
         errors,
     }))
+}
+
+type LineGroup = (String, String, String, Vec<LineView>);
+
+/// The lines grouped by trajectory (number, client, buyer reference), in line order.
+fn line_groups(
+    lines: &[InvoiceLine],
+    credited: &std::collections::HashSet<String>,
+) -> Vec<LineGroup> {
+    let mut groups: Vec<LineGroup> = Vec::new();
+    for l in lines {
+        let view = LineView {
+            id: l.id.clone(),
+            position: l.position,
+            product: format!("{} ({})", l.product_name, l.product_code),
+            description: l.description.clone(),
+            service: format!("{} t/m {}", date(l.service_start), date(l.service_end)),
+            quantity: format!("{} {}", l.quantity.format_nl(), l.unit),
+            price: euro(l.unit_price),
+            vat: if l.vat_rate == 0 {
+                "vrij".into()
+            } else {
+                format!("{}%", l.vat_rate)
+            },
+            net: euro(l.net),
+            creditable: !credited.contains(&l.id),
+        };
+        match groups.iter_mut().find(|g| g.0 == l.trajectory_number) {
+            Some(g) => g.3.push(view),
+            None => groups.push((
+                l.trajectory_number.clone(),
+                l.client_ref.clone(),
+                l.buyer_reference.clone(),
+                vec![view],
+            )),
+        }
+    }
+    groups
+}
+
+/// The VAT summary: per category and rate the taxable amount and the tax.
+fn vat_rows(lines: &[InvoiceLine]) -> AppResult<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    let mut reasons = std::collections::BTreeMap::new();
+    for l in lines {
+        pairs.push((l.vat_category, l.net));
+        if let Some(r) = &l.vat_exemption_reason {
+            reasons.entry(l.vat_category).or_insert_with(|| r.clone());
+        }
+    }
+    Ok(crate::domain::vat::vat_breakdown(&pairs)
+        .into_iter()
+        .map(|s| match s.category {
+            crate::domain::vat::VatCategory::Exempt => (
+                format!(
+                    "Vrijgesteld over {} ({})",
+                    euro(s.taxable),
+                    reasons
+                        .get(&crate::domain::vat::VatCategory::Exempt)
+                        .cloned().unwrap_or_default()
+                ),
+                euro(s.tax),
+            ),
+            _ => (
+                format!("Btw {}% over {}", s.rate, euro(s.taxable)),
+                euro(s.tax),
+            ),
+        })
+        .collect())
 }
 
 #[rocket::get("/facturen/<id>?<gedaan>")]

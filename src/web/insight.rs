@@ -20,8 +20,8 @@ use crate::domain::money::Money;
 use crate::domain::quantity::Quantity;
 use crate::domain::reports::{CostInputs, MONTHS_SHORT_NL};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::services::reports::{self as service, Insight, ReportKind, Selection};
-use crate::store;
+use crate::services::cost_scenarios::{self, NewScenario};
+use crate::views::reports::{self as service, Insight, ReportKind, Selection};
 
 fn percent(d: Option<Decimal>) -> String {
     d.map(|d| format!("{}%", d.to_string().replace('.', ",")))
@@ -301,7 +301,7 @@ async fn year_choices(
     who: &Principal,
     year: i32,
 ) -> AppResult<Vec<i32>> {
-    let mut years = store::reports::contract_years(db, who).await?;
+    let mut years = service::contract_years(db, who).await?;
     use chrono::Datelike;
     years.push(clock.today().year());
     years.push(year);
@@ -323,16 +323,8 @@ async fn page(
     let who = &reader.0;
     let selection = service::select(db, who, municipality.as_deref(), year, clock.today()).await?;
     let i = service::insight(db, who, &selection).await?;
-    let choose = store::reports::is_wsd_reader(who);
-    let municipalities = if choose {
-        store::municipalities::list(db)
-            .await?
-            .into_iter()
-            .map(|m| (m.code, m.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let choose = service::chooses_municipality(who);
+    let municipalities = service::municipality_choices(db, who).await?;
     let selected = selection.scope.municipality().unwrap_or("alle").to_string();
     let b = &i.budget;
     let products_rows: Vec<(String, Money)> = i
@@ -365,25 +357,11 @@ async fn page(
         committed: euro(b.committed),
         invoiced: euro(b.invoiced),
         remaining: money_or(b.remaining, "–"),
-        forecast: match b.forecast {
-            Some(f) if b.months_elapsed == 12 => format!("{} (het jaar is voorbij)", euro(f)),
-            Some(f) => euro(f),
-            None => "nog geen (na de eerste maand)".into(),
-        },
+        forecast: forecast_text(b),
         months_elapsed: b.months_elapsed,
         invoiced_so_far: euro(b.invoiced_so_far),
         budget_svg: budget_chart(&selection, &i),
-        months: b
-            .months
-            .iter()
-            .map(|m| MonthRow {
-                label: month_label(&m.period),
-                committed: euro(m.committed),
-                invoiced: euro(m.invoiced),
-                committed_cumulative: euro(m.committed_cumulative),
-                invoiced_cumulative: euro(m.invoiced_cumulative),
-            })
-            .collect(),
+        months: month_rows(b),
         products_svg: spend_list(
             "grafiek-producten",
             format!(
@@ -393,18 +371,7 @@ async fn page(
             "product",
             &products_rows,
         ),
-        products: i
-            .products
-            .items
-            .iter()
-            .map(|p| SpendRow {
-                code: p.product_code.clone(),
-                name: p.product_name.clone(),
-                extra: p.order_lines.to_string(),
-                committed: euro(p.committed),
-                invoiced: euro(p.invoiced),
-            })
-            .collect(),
+        products: product_rows(&i),
         products_committed: euro(i.products.committed),
         products_invoiced: euro(i.products.invoiced),
         groups_svg: spend_list(
@@ -416,18 +383,7 @@ async fn page(
             "doelgroep",
             &group_rows,
         ),
-        groups: i
-            .target_groups
-            .items
-            .iter()
-            .map(|g| SpendRow {
-                code: g.target_group.clone(),
-                name: g.name.clone(),
-                extra: g.products.to_string(),
-                committed: euro(g.committed),
-                invoiced: euro(g.invoiced),
-            })
-            .collect(),
+        groups: target_group_rows(&i),
         statuses: i
             .status
             .items
@@ -438,19 +394,7 @@ async fn page(
             })
             .collect(),
         status_total: i.status.total,
-        outcomes: o
-            .items
-            .iter()
-            .map(|r| OutcomeRow {
-                name: r.product_name.clone(),
-                code: r.product_code.clone(),
-                completed: r.completed,
-                goal_reached: r.goal_reached,
-                share: percent(r.goal_reached_share),
-                regular_work: r.regular_work,
-                stopped: r.stopped,
-            })
-            .collect(),
+        outcomes: o.items.iter().map(outcome_row).collect(),
         outcomes_total: OutcomeRow {
             name: "Totaal".into(),
             code: String::new(),
@@ -460,30 +404,94 @@ async fn page(
             regular_work: o.regular_work,
             stopped: o.stopped,
         },
-        uptake: i
-            .uptake
-            .items
-            .iter()
-            .map(|u| UptakeRow {
-                name: u.product_name.clone(),
-                code: u.product_code.clone(),
-                measure: u.measure.clone(),
-                ordered: u.ordered.format_nl(),
-                contracts: u.contracts,
-                capped: u.capped_contracts,
-                cap: u
-                    .cap
-                    .map(|c| c.format_nl())
-                    .unwrap_or_else(|| "geen".into()),
-                used: u.used_under_cap.format_nl(),
-                share: percent(u.cap_share),
-            })
-            .collect(),
+        uptake: uptake_rows(&i),
         plan: i.plan.as_ref().map(|p| plan_view(&selection, p)),
         label: selection.label.clone(),
         year: selection.year,
     };
     Ok(render(&page))
+}
+
+fn forecast_text(b: &crate::domain::reports::BudgetReport) -> String {
+    match b.forecast {
+        Some(f) if b.months_elapsed == 12 => format!("{} (het jaar is voorbij)", euro(f)),
+        Some(f) => euro(f),
+        None => "nog geen (na de eerste maand)".into(),
+    }
+}
+
+fn month_rows(b: &crate::domain::reports::BudgetReport) -> Vec<MonthRow> {
+    b.months
+        .iter()
+        .map(|m| MonthRow {
+            label: month_label(&m.period),
+            committed: euro(m.committed),
+            invoiced: euro(m.invoiced),
+            committed_cumulative: euro(m.committed_cumulative),
+            invoiced_cumulative: euro(m.invoiced_cumulative),
+        })
+        .collect()
+}
+
+fn product_rows(i: &Insight) -> Vec<SpendRow> {
+    i.products
+        .items
+        .iter()
+        .map(|p| SpendRow {
+            code: p.product_code.clone(),
+            name: p.product_name.clone(),
+            extra: p.order_lines.to_string(),
+            committed: euro(p.committed),
+            invoiced: euro(p.invoiced),
+        })
+        .collect()
+}
+
+fn target_group_rows(i: &Insight) -> Vec<SpendRow> {
+    i.target_groups
+        .items
+        .iter()
+        .map(|g| SpendRow {
+            code: g.target_group.clone(),
+            name: g.name.clone(),
+            extra: g.products.to_string(),
+            committed: euro(g.committed),
+            invoiced: euro(g.invoiced),
+        })
+        .collect()
+}
+
+fn outcome_row(r: &crate::domain::reports::OutcomeRow) -> OutcomeRow {
+    OutcomeRow {
+        name: r.product_name.clone(),
+        code: r.product_code.clone(),
+        completed: r.completed,
+        goal_reached: r.goal_reached,
+        share: percent(r.goal_reached_share),
+        regular_work: r.regular_work,
+        stopped: r.stopped,
+    }
+}
+
+fn uptake_rows(i: &Insight) -> Vec<UptakeRow> {
+    i.uptake
+        .items
+        .iter()
+        .map(|u| UptakeRow {
+            name: u.product_name.clone(),
+            code: u.product_code.clone(),
+            measure: u.measure.clone(),
+            ordered: u.ordered.format_nl(),
+            contracts: u.contracts,
+            capped: u.capped_contracts,
+            cap: u
+                .cap
+                .map(|c| c.format_nl())
+                .unwrap_or_else(|| "geen".into()),
+            used: u.used_under_cap.format_nl(),
+            share: percent(u.cap_share),
+        })
+        .collect()
 }
 
 /// A CSV download.
@@ -653,21 +661,14 @@ async fn cost_page(
 ) -> AppResult<(Status, RawHtml<String>)> {
     use chrono::Datelike;
     let who = &pricing.0;
-    let all = store::catalogue::all(db).await?;
+    let all = service::calculator_products(db).await?;
     let products: Vec<(String, String)> = all
         .iter()
-        .filter(|p| p.spec.status == crate::domain::catalogue::ProductStatus::Active)
-        .map(|p| (p.spec.code.as_str().to_string(), p.spec.name.clone()))
+        .filter(|p| p.active)
+        .map(|p| (p.code.clone(), p.name.clone()))
         .collect();
     if let Some(id) = q.scenario.clone().filter(|s| !s.is_empty()) {
-        let s = store::reports::cost_scenario(db, who, &id).await?;
-        let inputs = service::inputs_of(&s);
-        q.product = Some(s.product_code.clone());
-        q.fixed_costs = Some(amount_input(inputs.fixed));
-        q.variable_cost = Some(amount_input(inputs.variable));
-        q.expected_volume = Some(volume_input(inputs.expected_volume));
-        q.name = Some(s.name.clone());
-        q.note = s.note.clone();
+        fill_from_scenario(&mut q, service::scenario(db, who, &id).await?);
     }
     let product = match q.product.clone().filter(|p| !p.is_empty()) {
         Some(p) => p,
@@ -675,7 +676,7 @@ async fn cost_page(
     };
     let spec = all
         .iter()
-        .find(|p| p.spec.code.as_str() == product)
+        .find(|p| p.code == product)
         .ok_or(AppError::NotFound)?;
     let year = clock.today().year();
     let default_volume = service::expected_volume(db, who, &product, year).await?;
@@ -694,12 +695,12 @@ async fn cost_page(
         .with_flash(flash),
         products,
         product: product.clone(),
-        product_name: spec.spec.name.clone(),
-        unit: spec.spec.unit.as_str().to_string(),
+        product_name: spec.name.clone(),
+        unit: spec.unit.as_str().to_string(),
         fixed_costs: q.fixed_costs.clone().unwrap_or_default(),
         variable_cost: q.variable_cost.clone().unwrap_or_default(),
         expected_volume: expected_text.clone(),
-        default_volume: units(spec.spec.unit, default_volume),
+        default_volume: units(spec.unit, default_volume),
         year,
         name: q
             .name
@@ -710,28 +711,9 @@ async fn cost_page(
         chart: String::new(),
         scenarios: Vec::new(),
         prices: Vec::new(),
-        saved: Vec::new(),
+        saved: saved_rows(service::scenarios(db, who, &product).await?),
         errors: Vec::new(),
     };
-    for s in store::reports::cost_scenarios(db, who, &product).await? {
-        let inputs = service::inputs_of(&s);
-        let at_full = crate::domain::reports::cost_price(
-            inputs.fixed,
-            inputs.variable,
-            inputs.expected_volume,
-        );
-        page.saved.push(SavedRow {
-            id: s.id.clone(),
-            name: s.name.clone(),
-            fixed: euro(inputs.fixed),
-            variable: euro(inputs.variable),
-            volume: volume_text(inputs.expected_volume),
-            cost_price: money_or(at_full, "–"),
-            by: s.updated_by.clone(),
-            at: instant(&s.updated_at.to_rfc3339()),
-            note: s.note.clone().unwrap_or_default(),
-        });
-    }
     let typed = |v: &Option<String>| v.as_deref().is_some_and(|t| !t.trim().is_empty());
     // After a refused save the errors are known; show them with the input, no figures.
     if errors.is_empty() && (typed(&q.fixed_costs) || typed(&q.variable_cost)) {
@@ -745,43 +727,13 @@ async fn cost_page(
             .map_err(|e| errors.push(e))
             .ok();
         if let (Some(fixed), Some(variable), Some(expected_volume)) = (fixed, variable, volume) {
-            let view = service::cost_price(
-                db,
-                who,
-                &product,
-                CostInputs {
-                    fixed,
-                    variable,
-                    expected_volume,
-                },
-                clock.today(),
-            )
-            .await?;
-            page.computed = true;
-            page.chart = cost_chart(&view);
-            page.scenarios = view
-                .scenarios
-                .iter()
-                .map(|s| ScenarioRow {
-                    percent: s.percent,
-                    volume: volume_text(s.volume),
-                    cost_price: money_or(s.cost_price, "–"),
-                })
-                .collect();
-            page.prices = view
-                .prices
-                .iter()
-                .map(|p| PriceRow {
-                    label: p.label.clone(),
-                    price: euro(p.price),
-                    margin: money_or(p.margin, "–"),
-                    margin_negative: p.margin.is_some_and(|m| m.is_negative()),
-                    break_even: match p.break_even {
-                        Some(v) => units(spec.spec.unit, v),
-                        None => "nooit: de prijs dekt de variabele kosten niet".into(),
-                    },
-                })
-                .collect();
+            let inputs = CostInputs {
+                fixed,
+                variable,
+                expected_volume,
+            };
+            let view = service::cost_price(db, who, &product, inputs, clock.today()).await?;
+            show_figures(&mut page, &view);
         }
     }
     let status = if errors.is_empty() {
@@ -791,6 +743,72 @@ async fn cost_page(
     };
     page.errors = errors;
     Ok((status, render(&page)))
+}
+
+/// A saved scenario's inputs, typed back into the form.
+fn fill_from_scenario(q: &mut CostQuery, s: service::SavedScenario) {
+    let inputs = s.inputs;
+    q.product = Some(s.product_code);
+    q.fixed_costs = Some(amount_input(inputs.fixed));
+    q.variable_cost = Some(amount_input(inputs.variable));
+    q.expected_volume = Some(volume_text(inputs.expected_volume));
+    q.name = Some(s.name);
+    q.note = s.note;
+}
+
+/// The table of saved scenarios, each with its cost price at the expected volume.
+fn saved_rows(saved: Vec<service::SavedScenario>) -> Vec<SavedRow> {
+    saved
+        .into_iter()
+        .map(|s| {
+            let inputs = s.inputs;
+            let at_full = crate::domain::reports::cost_price(
+                inputs.fixed,
+                inputs.variable,
+                inputs.expected_volume,
+            );
+            SavedRow {
+                id: s.id,
+                name: s.name,
+                fixed: euro(inputs.fixed),
+                variable: euro(inputs.variable),
+                volume: volume_text(inputs.expected_volume),
+                cost_price: money_or(at_full, "–"),
+                by: s.updated_by,
+                at: instant(&s.updated_at.to_rfc3339()),
+                note: s.note.unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// The computed figures: chart, the three volumes and the prices compared.
+fn show_figures(page: &mut CostPage, view: &service::CostPriceView) {
+    page.computed = true;
+    page.chart = cost_chart(view);
+    page.scenarios = view
+        .scenarios
+        .iter()
+        .map(|s| ScenarioRow {
+            percent: s.percent,
+            volume: volume_text(s.volume),
+            cost_price: money_or(s.cost_price, "–"),
+        })
+        .collect();
+    page.prices = view
+        .prices
+        .iter()
+        .map(|p| PriceRow {
+            label: p.label.clone(),
+            price: euro(p.price),
+            margin: money_or(p.margin, "–"),
+            margin_negative: p.margin.is_some_and(|m| m.is_negative()),
+            break_even: match p.break_even {
+                Some(v) => units(view.unit, v),
+                None => "nooit: de prijs dekt de variabele kosten niet".into(),
+            },
+        })
+        .collect();
 }
 
 /// Bars for the cost price per unit at the three volumes, against the list price and the
@@ -936,10 +954,10 @@ async fn save(
     };
     let result = match (fixed, variable, volume) {
         (Some(fixed), Some(variable), Some(expected_volume)) if errors.is_empty() => {
-            service::save_scenario(
+            cost_scenarios::save_scenario(
                 db.inner(),
                 &pricing.0,
-                service::NewScenario {
+                NewScenario {
                     product_code: f.product.clone(),
                     name: f.name.clone(),
                     inputs: CostInputs {
@@ -955,9 +973,8 @@ async fn save(
         _ => Err(AppError::validation("scenario niet opgeslagen", errors)),
     };
     match result {
-        Ok(s) => Ok(Ok(Redirect::to(format!(
-            "/prijzen/kostprijs?scenario={}&opgeslagen=1",
-            s.id
+        Ok(id) => Ok(Ok(Redirect::to(format!(
+            "/prijzen/kostprijs?scenario={id}&opgeslagen=1"
         )))),
         Err(AppError::Validation { errors, .. }) => {
             let (_, html) =

@@ -18,9 +18,8 @@ use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::catalogue as catalogue_service;
-use crate::services::catalogue_cache::CatalogueCache;
-use crate::services::products::{self as product_queries, ProductFilter};
-use crate::store;
+use crate::views::catalogue_cache::CatalogueCache;
+use crate::views::products::{self as product_queries, ProductFilter};
 
 pub struct ProductRow {
     code: String,
@@ -81,11 +80,7 @@ async fn products(
             status: spec.status.label_nl().to_string(),
         })
         .collect();
-    let target_groups = store::catalogue::target_groups(db.inner())
-        .await?
-        .into_iter()
-        .map(|g| (g.code, g.name))
-        .collect();
+    let target_groups = product_queries::target_groups(db.inner()).await?;
     Ok(render(&ProductsPage {
         layout: Layout::new(
             "Dienstenportfolio",
@@ -212,14 +207,10 @@ async fn product_page(
     form: (String, String),
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
-    let stored = store::catalogue::get(db, code)
+    let stored = product_queries::product(db, code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let group_names: Vec<(String, String)> = store::catalogue::target_groups(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.code, g.name))
-        .collect();
+    let group_names: Vec<(String, String)> = product_queries::target_groups(db).await?;
     let current = stored
         .spec
         .prices
@@ -244,7 +235,7 @@ async fn product_page(
             },
         })
         .collect();
-    let audit = store::audit::for_entity(db, "product", code, 50)
+    let audit = crate::views::audit::for_entity(db, "product", code, 50)
         .await?
         .into_iter()
         .map(|e| AuditRow {
@@ -433,7 +424,7 @@ async fn edit_page(
     form: Option<EditForm>,
     errors: Vec<FieldError>,
 ) -> AppResult<RawHtml<String>> {
-    let stored = store::catalogue::get(db, code)
+    let stored = product_queries::product(db, code)
         .await?
         .ok_or(AppError::NotFound)?;
     let spec = &stored.spec;
@@ -457,12 +448,12 @@ async fn edit_page(
             .map(|m| m.share.to_string())
             .collect(),
     });
-    let groups = store::catalogue::target_groups(db)
+    let groups = product_queries::target_groups(db)
         .await?
         .into_iter()
-        .map(|g| {
-            let checked = f.target_groups.contains(&g.code);
-            (g.code, g.name, checked)
+        .map(|(code, name)| {
+            let checked = f.target_groups.contains(&code);
+            (code, name, checked)
         })
         .collect();
     let mut milestones: Vec<(usize, String, String)> = f

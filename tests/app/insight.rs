@@ -612,7 +612,7 @@ async fn each_report_matches_the_hand_computed_figures() {
 async fn the_forecast_runs_the_rate_so_far_to_year_end() {
     let app = TestApp::new().await;
     let Fixture { y } = insight_data(&app).await;
-    use plusmarkt::services::reports::{report, select, Report, ReportKind};
+    use plusmarkt::views::reports::{report, select, Report, ReportKind};
     let who = principal(&app, CASEMANAGER_BOXTEL).await;
     for (today, elapsed, so_far, forecast) in [
         // On 15 April three months are over: 5672.79 ÷ 3 × 12 = 22691.16.
@@ -880,7 +880,7 @@ async fn the_cost_price_calculator_and_its_saved_scenarios() {
         expected_volume: rust_decimal::Decimal::from(80),
     };
     let view =
-        plusmarkt::services::reports::cost_price(&app.db, &who, "REI-WERKFIT", inputs, d(y, 6, 1))
+        plusmarkt::views::reports::cost_price(&app.db, &who, "REI-WERKFIT", inputs, d(y, 6, 1))
             .await
             .unwrap();
     let oirschot = view
@@ -912,7 +912,7 @@ async fn the_cost_price_calculator_and_its_saved_scenarios() {
         ("PLANREGIE-MAAND", "3"),
         ("JOBCOACH-UUR", "40"),
     ] {
-        let v = plusmarkt::services::reports::expected_volume(&app.db, &who, code, y)
+        let v = plusmarkt::views::reports::expected_volume(&app.db, &who, code, y)
             .await
             .unwrap();
         assert_eq!(v.to_string(), volume, "{code}");

@@ -21,8 +21,6 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
-use serde::Serialize;
-use serde_json::json;
 
 use crate::domain::billing::{Unit, Variant};
 use crate::domain::money::Money;
@@ -33,11 +31,17 @@ use crate::domain::reports::{
     self as rules, budget_months, cost_scenarios, months_active_in_year, months_elapsed,
     plan_cumulative, run_rate_forecast, share_percent, CostInputs, CostScenario,
 };
+// The report figures are domain data (the CSV export writes them too); served from here.
+pub use crate::domain::reports::{
+    BudgetMonthRow, BudgetReport, OutcomeRow, OutcomesReport, PlanMonth, PlanReport, ProductSpend,
+    ProductsReport, Report, StatusCount, StatusReport, TargetGroupSpend, TargetGroupsReport,
+    UptakeReport, UptakeRow,
+};
 use crate::domain::trajectory::{Outcome, Status};
 use crate::entities::cost_scenario;
 use crate::error::{AppError, AppResult};
+use crate::store;
 use crate::store::reports::{Scope, YearData};
-use crate::store::{self, new_id, now};
 
 /// WSD's yearly revenue plan for the plusdiensten: the seed's "plusdiensten nieuw" target of
 /// € 1.500k (up from € 1.000k). Change it here when the plan changes.
@@ -148,224 +152,6 @@ pub async fn select(
 
 fn period_text(year: i32, month: u32) -> String {
     format!("{year:04}-{month:02}")
-}
-
-/// One month of the budget report.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct BudgetMonthRow {
-    /// `YYYY-MM`.
-    pub period: String,
-    #[schema(value_type = String)]
-    pub committed: Money,
-    #[schema(value_type = String)]
-    pub invoiced: Money,
-    #[schema(value_type = String)]
-    pub committed_cumulative: Money,
-    #[schema(value_type = String)]
-    pub invoiced_cumulative: Money,
-}
-
-/// Budget ceiling against committed and invoiced, month by month, with the forecast.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct BudgetReport {
-    /// Municipality code; null for all municipalities together.
-    pub municipality: Option<String>,
-    pub year: i32,
-    /// Sum of the ceilings of the year's contracts; null when none has one.
-    #[schema(value_type = Option<String>)]
-    pub ceiling: Option<Money>,
-    /// Contracts of the year without a budget ceiling (they add nothing to `ceiling`).
-    pub contracts_without_ceiling: usize,
-    #[schema(value_type = String)]
-    pub committed: Money,
-    #[schema(value_type = String)]
-    pub invoiced: Money,
-    /// Per contract with a ceiling: its ceiling minus what is committed on it, summed.
-    #[schema(value_type = Option<String>)]
-    pub remaining: Option<Money>,
-    /// Completed months of the year on the day of the report.
-    pub months_elapsed: u32,
-    /// Invoiced for the completed months.
-    #[schema(value_type = String)]
-    pub invoiced_so_far: Money,
-    /// Run-rate forecast to year end: invoiced so far ÷ months elapsed × 12.
-    #[schema(value_type = Option<String>)]
-    pub forecast: Option<Money>,
-    pub months: Vec<BudgetMonthRow>,
-}
-
-/// Spend on one product.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ProductSpend {
-    pub product_code: String,
-    pub product_name: String,
-    pub unit: String,
-    /// Order lines (not rejected or cancelled).
-    pub order_lines: u64,
-    #[schema(value_type = String)]
-    pub committed: Money,
-    #[schema(value_type = String)]
-    pub invoiced: Money,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ProductsReport {
-    pub municipality: Option<String>,
-    pub year: i32,
-    pub items: Vec<ProductSpend>,
-    #[schema(value_type = String)]
-    pub committed: Money,
-    #[schema(value_type = String)]
-    pub invoiced: Money,
-}
-
-/// Spend on the products aimed at one target group.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct TargetGroupSpend {
-    pub target_group: String,
-    pub name: String,
-    /// Products for this group with orders or invoices in the year.
-    pub products: u64,
-    #[schema(value_type = String)]
-    pub committed: Money,
-    #[schema(value_type = String)]
-    pub invoiced: Money,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct TargetGroupsReport {
-    pub municipality: Option<String>,
-    pub year: i32,
-    /// A product for several target groups counts fully for each of them.
-    pub overlapping: bool,
-    pub items: Vec<TargetGroupSpend>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct StatusCount {
-    pub status: String,
-    pub label: String,
-    pub trajectories: u64,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct StatusReport {
-    pub municipality: Option<String>,
-    pub year: i32,
-    pub items: Vec<StatusCount>,
-    pub total: u64,
-}
-
-/// Results of the finished lines of one product.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct OutcomeRow {
-    pub product_code: String,
-    pub product_name: String,
-    /// Lines completed.
-    pub completed: u64,
-    /// Completed with the goal reached (including placement in regular work).
-    pub goal_reached: u64,
-    /// goal_reached ÷ completed in percent, one decimal; null without completed lines.
-    #[schema(value_type = Option<String>)]
-    pub goal_reached_share: Option<Decimal>,
-    /// Completed with a placement in regular work.
-    pub regular_work: u64,
-    /// Lines stopped early.
-    pub stopped: u64,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct OutcomesReport {
-    pub municipality: Option<String>,
-    pub year: i32,
-    pub items: Vec<OutcomeRow>,
-    pub completed: u64,
-    pub goal_reached: u64,
-    #[schema(value_type = Option<String>)]
-    pub goal_reached_share: Option<Decimal>,
-    pub regular_work: u64,
-    pub stopped: u64,
-}
-
-/// Uptake of one product against the caps of the contracts that have one.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct UptakeRow {
-    pub product_code: String,
-    pub product_name: String,
-    /// What the caps count: `traject` (trajectories, for output products) or the unit.
-    pub measure: String,
-    /// Ordered under all contracts (trajectories or units).
-    #[schema(value_type = String)]
-    pub ordered: Quantity,
-    /// Contracts that contain the product.
-    pub contracts: u64,
-    /// Of which with a volume cap.
-    pub capped_contracts: u64,
-    /// Sum of those caps; null when none has one.
-    #[schema(value_type = Option<String>)]
-    pub cap: Option<Quantity>,
-    /// Ordered under the capped contracts.
-    #[schema(value_type = String)]
-    pub used_under_cap: Quantity,
-    /// used_under_cap ÷ cap in percent, one decimal.
-    #[schema(value_type = Option<String>)]
-    pub cap_share: Option<Decimal>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct UptakeReport {
-    pub municipality: Option<String>,
-    pub year: i32,
-    pub items: Vec<UptakeRow>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct PlanMonth {
-    pub period: String,
-    #[schema(value_type = String)]
-    pub revenue: Money,
-    #[schema(value_type = String)]
-    pub revenue_cumulative: Money,
-    /// The plan spread evenly over the year, cumulative.
-    #[schema(value_type = String)]
-    pub plan_cumulative: Money,
-}
-
-/// WSD's revenue of plusdiensten (all municipalities) against the yearly plan.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct PlanReport {
-    pub year: i32,
-    #[schema(value_type = String)]
-    pub plan: Money,
-    /// Net invoiced in the year (final invoices minus credit notes).
-    #[schema(value_type = String)]
-    pub revenue: Money,
-    /// revenue ÷ plan in percent, one decimal.
-    #[schema(value_type = Option<String>)]
-    pub plan_share: Option<Decimal>,
-    pub months_elapsed: u32,
-    /// The plan up to the completed months.
-    #[schema(value_type = String)]
-    pub plan_so_far: Money,
-    #[schema(value_type = String)]
-    pub revenue_so_far: Money,
-    #[schema(value_type = Option<String>)]
-    pub forecast: Option<Money>,
-    pub months: Vec<PlanMonth>,
-}
-
-/// Any one report, as the API answers it. `report` names it, so that a client (and the
-/// schema's `oneOf`) can tell reports of the same shape apart.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-#[serde(tag = "report", rename_all = "snake_case")]
-pub enum Report {
-    Budget(BudgetReport),
-    Products(ProductsReport),
-    TargetGroups(TargetGroupsReport),
-    Status(StatusReport),
-    Outcomes(OutcomesReport),
-    Uptake(UptakeReport),
-    Plan(PlanReport),
 }
 
 /// All reports of a selection, for the page.
@@ -1001,109 +787,8 @@ pub async fn cost_price(
     })
 }
 
-/// A scenario to save.
-#[derive(Debug, Clone)]
-pub struct NewScenario {
-    pub product_code: String,
-    pub name: String,
-    pub inputs: CostInputs,
-    pub note: Option<String>,
-}
-
-fn scenario_json(s: &cost_scenario::Model) -> serde_json::Value {
-    json!({
-        "product_code": s.product_code,
-        "name": s.name,
-        "fixed_costs": Money::from_cents(s.fixed_costs_cents).to_string(),
-        "variable_cost": Money::from_cents(s.variable_cost_cents).to_string(),
-        "expected_volume": Quantity::from_thousandths(s.expected_volume_thousandths).to_string(),
-        "note": s.note,
-    })
-}
-
-/// Saves a scenario; one with the same product and name is replaced. Audited with before and
-/// after, in the same transaction.
-pub async fn save_scenario(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    input: NewScenario,
-) -> AppResult<cost_scenario::Model> {
-    let name = input.name.trim().to_string();
-    let mut errors = Vec::new();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(crate::error::FieldError::new(
-            "name",
-            "geef het scenario een naam van hoogstens 100 tekens",
-        ));
-    }
-    if input.inputs.fixed.is_negative() {
-        errors.push(crate::error::FieldError::new(
-            "fixed_costs",
-            "vaste kosten kunnen niet negatief zijn",
-        ));
-    }
-    if input.inputs.variable.is_negative() {
-        errors.push(crate::error::FieldError::new(
-            "variable_cost",
-            "variabele kosten kunnen niet negatief zijn",
-        ));
-    }
-    let volume = Quantity::try_from_decimal(input.inputs.expected_volume).ok();
-    if volume.is_none_or(|v| v.is_zero() || v.is_negative()) {
-        errors.push(crate::error::FieldError::new(
-            "expected_volume",
-            "het verwachte volume moet groter dan nul zijn, met hoogstens drie decimalen",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(AppError::validation("scenario niet opgeslagen", errors));
-    }
-    let volume = volume.unwrap_or_default();
-    if store::catalogue::get(db, &input.product_code)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::NotFound);
-    }
-    let txn = store::db::begin_write(db).await?;
-    let before =
-        store::reports::cost_scenario_named(&txn, principal, &input.product_code, &name).await?;
-    let model = cost_scenario::Model {
-        id: before.as_ref().map(|b| b.id.clone()).unwrap_or_else(new_id),
-        product_code: input.product_code.clone(),
-        name,
-        fixed_costs_cents: input.inputs.fixed.to_cents(),
-        variable_cost_cents: input.inputs.variable.to_cents(),
-        expected_volume_thousandths: volume.to_thousandths(),
-        note: input
-            .note
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty()),
-        updated_by: principal.actor(),
-        created_at: before.as_ref().map(|b| b.created_at).unwrap_or_else(now),
-        updated_at: now(),
-    };
-    store::reports::put_cost_scenario(&txn, principal, model.clone(), before.is_some()).await?;
-    store::audit::append(
-        &txn,
-        principal,
-        if before.is_some() {
-            "cost_scenario.update"
-        } else {
-            "cost_scenario.create"
-        },
-        "cost_scenario",
-        &model.id,
-        before.as_ref().map(scenario_json),
-        Some(scenario_json(&model)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(model)
-}
-
 /// The inputs stored in a scenario.
-pub fn inputs_of(s: &cost_scenario::Model) -> CostInputs {
+fn inputs_of(s: &cost_scenario::Model) -> CostInputs {
     CostInputs {
         fixed: Money::from_cents(s.fixed_costs_cents),
         variable: Money::from_cents(s.variable_cost_cents),
@@ -1111,4 +796,104 @@ pub fn inputs_of(s: &cost_scenario::Model) -> CostInputs {
             .amount()
             .normalize(),
     }
+}
+
+/// A saved cost-price scenario.
+#[derive(Debug, Clone)]
+pub struct SavedScenario {
+    pub id: String,
+    pub product_code: String,
+    pub name: String,
+    pub inputs: CostInputs,
+    pub note: Option<String>,
+    pub updated_by: String,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn saved(s: cost_scenario::Model) -> SavedScenario {
+    SavedScenario {
+        inputs: inputs_of(&s),
+        id: s.id,
+        product_code: s.product_code,
+        name: s.name,
+        note: s.note,
+        updated_by: s.updated_by,
+        updated_at: s.updated_at,
+    }
+}
+
+/// One saved scenario (pricing staff).
+pub async fn scenario(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<SavedScenario> {
+    Ok(saved(
+        store::reports::cost_scenario(db, principal, id).await?,
+    ))
+}
+
+/// The saved scenarios of a product, last changed first (pricing staff).
+pub async fn scenarios(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    product_code: &str,
+) -> AppResult<Vec<SavedScenario>> {
+    Ok(store::reports::cost_scenarios(db, principal, product_code)
+        .await?
+        .into_iter()
+        .map(saved)
+        .collect())
+}
+
+/// A product the calculator can be opened on.
+#[derive(Debug, Clone)]
+pub struct CalculatorProduct {
+    pub code: String,
+    pub name: String,
+    pub unit: Unit,
+    /// Only active products are offered in the list; a saved scenario may name another.
+    pub active: bool,
+}
+
+/// Every product of the catalogue, for the calculator.
+pub async fn calculator_products(db: &DatabaseConnection) -> AppResult<Vec<CalculatorProduct>> {
+    Ok(store::catalogue::all(db)
+        .await?
+        .into_iter()
+        .map(|p| CalculatorProduct {
+            code: p.spec.code.as_str().to_string(),
+            name: p.spec.name.clone(),
+            unit: p.spec.unit,
+            active: p.spec.status == crate::domain::catalogue::ProductStatus::Active,
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------
+// What the insight page offers to choose.
+
+/// The years with contracts the reader may see.
+pub async fn contract_years(db: &DatabaseConnection, principal: &Principal) -> AppResult<Vec<i32>> {
+    store::reports::contract_years(db, principal).await
+}
+
+/// Whether the reader chooses a municipality (WSD) or always sees their own (casemanagers).
+pub fn chooses_municipality(principal: &Principal) -> bool {
+    store::reports::is_wsd_reader(principal)
+}
+
+/// The municipalities to choose from, as (code, name), for readers who choose.
+pub async fn municipality_choices(
+    db: &DatabaseConnection,
+    principal: &Principal,
+) -> AppResult<Vec<(String, String)>> {
+    if !chooses_municipality(principal) {
+        return Ok(Vec::new());
+    }
+    Ok(store::municipalities::list(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect())
 }

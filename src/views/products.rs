@@ -2,15 +2,15 @@
 //! their municipality's contract, with the contract price.
 
 use chrono::NaiveDate;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 
 use crate::domain::catalogue::{ProductSpec, ProductStatus};
 use crate::domain::money::Money;
 use crate::domain::principal::Principal;
 use crate::error::{AppError, AppResult};
-use crate::services::catalogue_cache::{self, CatalogueCache};
 use crate::store;
 use crate::store::catalogue::StoredProduct;
+use crate::views::catalogue_cache::{self, CatalogueCache};
 
 #[derive(Debug, Clone, Default)]
 pub struct ProductFilter {
@@ -139,4 +139,18 @@ pub async fn get<C: ConnectionTrait>(
             }
         }
     }
+}
+
+/// One product as pricing staff see it: any status, no contract scope.
+pub async fn product(db: &DatabaseConnection, code: &str) -> AppResult<Option<StoredProduct>> {
+    store::catalogue::get(db, code).await
+}
+
+/// The target groups as (code, name), in the catalogue's order.
+pub async fn target_groups(db: &DatabaseConnection) -> AppResult<Vec<(String, String)>> {
+    Ok(store::catalogue::target_groups(db)
+        .await?
+        .into_iter()
+        .map(|g| (g.code, g.name))
+        .collect())
 }
