@@ -233,7 +233,7 @@ mod tests {
     /// its snapshot (src/mail/snapshots/).
     #[test]
     fn every_trajectory_message_as_sent() {
-        let products = vec![
+        let products = [
             "Werkfit <intensief>".to_string(),
             "Jobcoaching & nazorg".to_string(),
         ];

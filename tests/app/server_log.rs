@@ -338,6 +338,21 @@ async fn a_server_error_shows_its_request_id() {
     let problem = api.json();
     assert_eq!(problem["request_id"], id.as_str());
     assert_eq!(problem["status"], 500);
+    // The OpenAPI document describes the member: a string, present on server errors only.
+    let doc = app.get(&As::Anonymous, "/api/v1/openapi.json").await.json();
+    let schema = &doc["components"]["schemas"]["Problem"];
+    assert_eq!(
+        schema["properties"]["request_id"]["type"], "string",
+        "{schema}"
+    );
+    assert!(
+        !schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "request_id"),
+        "{schema}"
+    );
 
     assert_eq!(page.status, Status::InternalServerError);
     let page_id = page.header("X-Request-Id").expect("a request id");
