@@ -1,14 +1,17 @@
 //! What an order line commits: the amount counted against the contract's budget ceiling
-//! and the units counted against a volume cap, from what was ordered.
+//! and the units counted against a volume cap, from what was ordered; and what a contract
+//! has used, committed, invoiced and left. The store sums the figures; this module says
+//! what they mean, for the contract views, ordering and the reports alike.
 
 use chrono::{Datelike, NaiveDate};
 
 use super::billing::{Unit, Variant};
+use super::invoice::InvoiceStatus;
 use super::money::{round_half_up, Money};
 use super::period::Period;
 use super::pricing::prorate_month;
 use super::quantity::Quantity;
-use super::trajectory::Frequency;
+use super::trajectory::{Frequency, Status};
 
 /// An order line as the casemanager composed it.
 #[derive(Debug, Clone)]
@@ -144,6 +147,89 @@ fn cap(estimate: Money, budget: Option<Money>) -> Money {
     match budget {
         Some(b) if b < estimate => b,
         _ => estimate,
+    }
+}
+
+// ---- what a contract has used, committed and left ----------------------------------------
+
+/// Whether an order line in this status counts: it commits budget and uses volume until it
+/// is rejected or cancelled.
+pub fn counts(status: Status) -> bool {
+    !status.releases_commitment()
+}
+
+/// The order line statuses that do not count, for the store's sums.
+pub fn released_statuses() -> Vec<&'static str> {
+    Status::ALL
+        .into_iter()
+        .filter(|s| !counts(*s))
+        .map(Status::as_str)
+        .collect()
+}
+
+/// Whether an invoice in this status counts as invoiced against its contract: once it is
+/// final (numbered), whatever happened to it after. A credit note counts negatively.
+pub fn invoiced(status: InvoiceStatus) -> bool {
+    status.is_final()
+}
+
+/// The invoice statuses that count as invoiced, for the store's sums.
+pub fn invoiced_statuses() -> Vec<&'static str> {
+    [
+        InvoiceStatus::Draft,
+        InvoiceStatus::Final,
+        InvoiceStatus::Sent,
+        InvoiceStatus::Paid,
+    ]
+    .into_iter()
+    .filter(|s| invoiced(*s))
+    .map(InvoiceStatus::as_str)
+    .collect()
+}
+
+/// The counting order lines on one contract line, as the store sums them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineOrders {
+    /// How many order lines.
+    pub lines: i64,
+    /// The units they order, in thousandths (effort products).
+    pub volume_thousandths: i64,
+}
+
+impl LineOrders {
+    /// What these orders use of the line's volume cap: a trajectory per order line for an
+    /// output product, the ordered units for an effort product.
+    pub fn used(self, variant: Variant) -> Quantity {
+        Quantity::from_thousandths(match variant {
+            Variant::Output => self.lines.saturating_mul(1000),
+            Variant::Inspanning => self.volume_thousandths,
+        })
+    }
+}
+
+/// What one order line uses of its contract line's cap.
+pub fn line_usage(variant: Variant, volume: Option<Quantity>) -> Quantity {
+    LineOrders {
+        lines: 1,
+        volume_thousandths: volume.map(|v| v.to_thousandths()).unwrap_or(0),
+    }
+    .used(variant)
+}
+
+/// A contract's budget: its ceiling, what its counting order lines commit, and what its
+/// final invoices net (minus credit notes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub ceiling: Option<Money>,
+    pub committed: Money,
+    pub invoiced: Money,
+}
+
+impl Budget {
+    /// The ceiling minus what is committed (negative when a lowered ceiling is exceeded);
+    /// none without a ceiling.
+    pub fn remaining(&self) -> Option<Money> {
+        self.ceiling.map(|c| c - self.committed)
     }
 }
 

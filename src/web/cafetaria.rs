@@ -14,7 +14,6 @@ use serde_json::{json, Value};
 
 use super::format::{date, euro, today};
 use super::{field_id, render, Errors, Layout};
-use crate::api::contracts::{contract_view, covering};
 use crate::api::trajectories::{parse_order, OrderLineRequest, OrderRequest};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Casemanager, Principal};
@@ -22,7 +21,6 @@ use crate::config::Config;
 use crate::crypto::secret::random_token;
 use crate::domain::billing::{Unit, Variant};
 use crate::domain::catalogue::DOMAINS;
-use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::trajectory::Frequency;
 use crate::error::{AppError, AppResult, FieldError};
@@ -31,6 +29,7 @@ use crate::services::ordering::{self, Idempotency};
 use crate::services::products::{self as product_queries, ProductFilter};
 use crate::store;
 use crate::store::idempotency::{check_key, request_hash};
+use crate::views::contracts::covering;
 
 /// "per uur", "per dagdeel", …
 pub fn per_unit(unit: Unit) -> String {
@@ -93,11 +92,7 @@ async fn budget_on(
     let Some(c) = covering(db, who, &municipality, on).await? else {
         return Ok(None);
     };
-    let v = contract_view(db, &c).await?;
-    let remaining = v
-        .budget_remaining
-        .as_deref()
-        .and_then(|r| Money::parse(r).ok());
+    let remaining = c.budget.remaining();
     Ok(Some(BudgetView {
         contract_id: c.id.clone(),
         name: c.name.clone(),
