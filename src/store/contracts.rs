@@ -413,19 +413,22 @@ pub async fn committed_by_contract<C: ConnectionTrait>(
         .collect())
 }
 
-/// The counting order lines per contract line of the contracts (absent: none).
-pub async fn orders_by_line<C: ConnectionTrait>(
+/// The counting order lines per contract line, of the lines matching `filter` (on `cl`,
+/// the contract line, with `{ids}` for the ids).
+async fn orders_where<C: ConnectionTrait>(
     db: &C,
-    contract_ids: &[String],
+    filter: &str,
+    ids: &[String],
 ) -> AppResult<HashMap<String, LineOrders>> {
+    // PostgreSQL sums BIGINT as NUMERIC: cast back so both back ends answer an integer.
     let sql = format!(
         "SELECT l.contract_line_id AS key, CAST(COUNT(*) AS BIGINT) AS lines, \
          CAST(COALESCE(SUM(l.volume_thousandths), 0) AS BIGINT) AS volume \
          FROM trajectory_lines l JOIN contract_lines cl ON cl.id = l.contract_line_id \
-         WHERE cl.contract_id IN ({{ids}}) AND l.status NOT IN ({}) GROUP BY l.contract_line_id",
+         WHERE {filter} AND l.status NOT IN ({}) GROUP BY l.contract_line_id",
         quoted(&released_statuses())
     );
-    Ok(sums_by(db, &sql, contract_ids, &["lines", "volume"])
+    Ok(sums_by(db, &sql, ids, &["lines", "volume"])
         .await?
         .into_iter()
         .map(|(id, v)| {
@@ -438,6 +441,22 @@ pub async fn orders_by_line<C: ConnectionTrait>(
             )
         })
         .collect())
+}
+
+/// The counting order lines per contract line of the contracts (absent: none).
+pub async fn orders_by_line<C: ConnectionTrait>(
+    db: &C,
+    contract_ids: &[String],
+) -> AppResult<HashMap<String, LineOrders>> {
+    orders_where(db, "cl.contract_id IN ({ids})", contract_ids).await
+}
+
+/// The counting order lines per contract line, of these contract lines (absent: none).
+pub async fn orders_on_lines<C: ConnectionTrait>(
+    db: &C,
+    line_ids: &[String],
+) -> AppResult<HashMap<String, LineOrders>> {
+    orders_where(db, "cl.id IN ({ids})", line_ids).await
 }
 
 /// Invoiced per contract: the net of its final invoice lines minus final credit notes
@@ -577,36 +596,4 @@ pub async fn line_products<C: ConnectionTrait>(
         }
     }
     Ok(out)
-}
-/// How much of a contract line's volume cap the orders take: trajectories for output
-/// products, ordered units for effort products (thousandths).
-pub async fn volume_used<C: ConnectionTrait>(
-    db: &C,
-    contract_line_id: &str,
-    per_trajectory: bool,
-) -> AppResult<i64> {
-    let backend = db.get_database_backend();
-    // PostgreSQL sums BIGINT as NUMERIC: cast back so both back ends answer an integer.
-    let expression = if per_trajectory {
-        "CAST(COUNT(*) * 1000 AS BIGINT)"
-    } else {
-        "CAST(COALESCE(SUM(volume_thousandths), 0) AS BIGINT)"
-    };
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            backend,
-            super::db::placeholder(
-                backend,
-                &format!(
-                    "SELECT {expression} AS used FROM trajectory_lines \
-                     WHERE contract_line_id = $1 AND status NOT IN ('rejected', 'cancelled')"
-                ),
-            ),
-            [contract_line_id.into()],
-        ))
-        .await?;
-    Ok(match row {
-        Some(row) => row.try_get("", "used")?,
-        None => 0,
-    })
 }
