@@ -134,6 +134,20 @@ impl From<crate::domain::contract::IllegalContractTransition> for AppError {
     }
 }
 
+/// A contract without room for an order or an extension: 422 naming the fields.
+impl From<crate::domain::commitment::Refused> for AppError {
+    fn from(refused: crate::domain::commitment::Refused) -> AppError {
+        AppError::validation(
+            refused.detail(),
+            refused
+                .problems()
+                .into_iter()
+                .map(|(field, message)| FieldError::new(field, message))
+                .collect(),
+        )
+    }
+}
+
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use rocket::http::Status;
 use rocket::{Route, State};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 
 use super::etag::IfMatch;
@@ -17,10 +17,9 @@ use crate::domain::input::{parse_percent, Notation};
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
-use crate::entities::contract;
 use crate::error::{AppError, AppResult};
 use crate::services::contracts::{self as service, ContractPatch, LineInput, NewContract};
-use crate::store;
+use crate::views::contracts as views;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct LinePrice {
@@ -62,73 +61,58 @@ pub struct Contract {
     pub lines: Vec<ContractLine>,
 }
 
-/// A contract with its lines and budget figures, for the API and the pages.
-pub async fn contract_view<C: ConnectionTrait>(
-    db: &C,
-    c: &contract::Model,
-    today: NaiveDate,
-) -> AppResult<Contract> {
-    let reference = today.clamp(c.valid_from, c.valid_to);
-    let mut lines = Vec::new();
-    for line in store::contracts::lines(db, &c.id).await? {
-        let terms = store::contracts::line_terms(db, &line).await?;
-        let product = store::catalogue::get(db, &line.product_code).await?;
-        let per_trajectory = product
-            .as_ref()
-            .is_some_and(|p| p.spec.unit.variant() == crate::domain::billing::Variant::Output);
-        let used = store::contracts::volume_used(db, &line.id, per_trajectory).await?;
-        lines.push(ContractLine {
-            product_name: product
-                .as_ref()
-                .map(|p| p.spec.name.clone())
-                .unwrap_or_default(),
-            unit: product
-                .as_ref()
-                .map(|p| p.spec.unit.as_str().to_string())
-                .unwrap_or_default(),
-            list_price: product
-                .as_ref()
-                .and_then(|p| p.spec.price_on(reference))
-                .map(|m| m.to_string()),
-            price: terms
-                .price_on(reference.clamp(line.valid_from, line.valid_to))
-                .map(|m| m.to_string()),
-            volume_cap: line
-                .volume_cap_thousandths
-                .map(|v| Quantity::from_thousandths(v).to_string()),
-            volume_used: Quantity::from_thousandths(used).to_string(),
-            valid_from: line.valid_from.to_string(),
-            valid_to: line.valid_to.to_string(),
-            price_history: terms
-                .prices
-                .iter()
+impl From<views::ContractLine> for ContractLine {
+    fn from(l: views::ContractLine) -> ContractLine {
+        ContractLine {
+            product_code: l.product_code,
+            product_name: l.product_name,
+            unit: l.unit,
+            price: l.price.map(|m| m.to_string()),
+            list_price: l.list_price.map(|m| m.to_string()),
+            volume_cap: l.volume_cap.map(|v| v.to_string()),
+            volume_used: l.volume_used.to_string(),
+            valid_from: l.valid_from.to_string(),
+            valid_to: l.valid_to.to_string(),
+            price_history: l
+                .price_history
+                .into_iter()
                 .map(|(from, price)| LinePrice {
                     effective_from: from.to_string(),
                     price: price.to_string(),
                 })
                 .collect(),
-            product_code: line.product_code,
-        });
+        }
     }
-    let committed = store::contracts::budget_committed(db, &c.id).await?;
-    let used = store::contracts::budget_invoiced(db, &c.id).await?;
-    Ok(Contract {
-        id: c.id.clone(),
-        municipality: c.municipality_code.clone(),
-        name: c.name.clone(),
-        valid_from: c.valid_from.to_string(),
-        valid_to: c.valid_to.to_string(),
-        status: c.status.as_str().into(),
-        budget_ceiling: c
-            .budget_ceiling_cents
-            .map(|v| Money::from_cents(v).to_string()),
-        budget_used: used.to_string(),
-        budget_committed: committed.to_string(),
-        budget_remaining: c
-            .budget_ceiling_cents
-            .map(|v| (Money::from_cents(v) - committed).to_string()),
-        lines,
-    })
+}
+
+impl From<views::Contract> for Contract {
+    fn from(c: views::Contract) -> Contract {
+        Contract {
+            id: c.id,
+            municipality: c.municipality,
+            name: c.name,
+            valid_from: c.valid_from.to_string(),
+            valid_to: c.valid_to.to_string(),
+            status: c.status.as_str().to_string(),
+            budget_ceiling: c.budget.ceiling.map(|m| m.to_string()),
+            budget_used: c.budget.invoiced.to_string(),
+            budget_committed: c.budget.committed.to_string(),
+            budget_remaining: c.budget.remaining().map(|m| m.to_string()),
+            lines: c.lines.into_iter().map(ContractLine::from).collect(),
+        }
+    }
+}
+
+/// A contract as the API shows it, with its ETag version.
+async fn shown(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: &str,
+    status: Status,
+    today: NaiveDate,
+) -> AppResult<WithEtag<Contract>> {
+    let c = views::get(db, principal, id, today).await?;
+    Ok(WithEtag(c.version, ApiJson(status, Contract::from(c))))
 }
 
 /// Contracts, filtered; a casemanager sees only their municipality's.
@@ -145,10 +129,11 @@ pub async fn list(
     year: Vec<&str>,
 ) -> AppResult<ApiJson<Page<Contract>>> {
     let year = super::query_year(&year)?;
-    let mut items = Vec::new();
-    for c in store::contracts::list(db.inner(), &reader.0, municipality, year).await? {
-        items.push(contract_view(db.inner(), &c, clock.today()).await?);
-    }
+    let items = views::list(db.inner(), &reader.0, municipality, year, clock.today())
+        .await?
+        .into_iter()
+        .map(Contract::from)
+        .collect();
     Ok(super::ok(Page {
         items,
         next_cursor: None,
@@ -166,11 +151,7 @@ pub async fn get(
     reader: ContractReader,
     id: &str,
 ) -> AppResult<WithEtag<Contract>> {
-    let c = store::contracts::get(db.inner(), &reader.0, id).await?;
-    Ok(WithEtag(
-        c.version,
-        super::ok(contract_view(db.inner(), &c, clock.today()).await?),
-    ))
+    shown(db.inner(), &reader.0, id, Status::Ok, clock.today()).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -215,13 +196,7 @@ pub async fn create(
             .transpose()?,
     };
     let c = service::create(db.inner(), &pricing.0, new).await?;
-    Ok(WithEtag(
-        c.version,
-        ApiJson(
-            Status::Created,
-            contract_view(db.inner(), &c, clock.today()).await?,
-        ),
-    ))
+    shown(db.inner(), &pricing.0, &c.id, Status::Created, clock.today()).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -281,11 +256,8 @@ pub async fn patch(
             .map(|s| ContractStatus::parse(s).map_err(|e| AppError::field("status", e)))
             .transpose()?,
     };
-    let c = service::update(db.inner(), &pricing.0, id, patch, if_match.0).await?;
-    Ok(WithEtag(
-        c.version,
-        super::ok(contract_view(db.inner(), &c, clock.today()).await?),
-    ))
+    service::update(db.inner(), &pricing.0, id, patch, if_match.0).await?;
+    shown(db.inner(), &pricing.0, id, Status::Ok, clock.today()).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -364,11 +336,7 @@ pub async fn put_line(
             .transpose()?,
     };
     service::put_line(db.inner(), &pricing.0, id, product_code, input).await?;
-    let c = store::contracts::get(db.inner(), &pricing.0, id).await?;
-    Ok(WithEtag(
-        c.version,
-        super::ok(contract_view(db.inner(), &c, clock.today()).await?),
-    ))
+    shown(db.inner(), &pricing.0, id, Status::Ok, clock.today()).await
 }
 
 /// Removes a line from a draft, or ends it on an active contract from `effective_from`.
@@ -389,11 +357,7 @@ pub async fn delete_line(
         .map(|d| date_field("effective_from", d))
         .transpose()?;
     service::remove_line(db.inner(), &pricing.0, id, product_code, effective).await?;
-    let c = store::contracts::get(db.inner(), &pricing.0, id).await?;
-    Ok(WithEtag(
-        c.version,
-        super::ok(contract_view(db.inner(), &c, clock.today()).await?),
-    ))
+    shown(db.inner(), &pricing.0, id, Status::Ok, clock.today()).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -418,38 +382,7 @@ pub async fn copy(
     let percent = parse_percent(&body.0.indexation_percent, Notation::Api)
         .map_err(|e| AppError::field("indexation_percent", e))?;
     let c = service::copy_with_indexation(db.inner(), &pricing.0, id, percent).await?;
-    Ok(WithEtag(
-        c.version,
-        ApiJson(
-            Status::Created,
-            contract_view(db.inner(), &c, clock.today()).await?,
-        ),
-    ))
-}
-
-/// The principal-scoped contract covering today for a municipality (casemanager pages).
-pub async fn current_for<C: ConnectionTrait>(
-    db: &C,
-    principal: &Principal,
-    municipality: &str,
-    today: NaiveDate,
-) -> AppResult<Option<contract::Model>> {
-    covering(db, principal, municipality, today).await
-}
-
-/// The principal-scoped contract of a municipality covering a date.
-pub async fn covering<C: ConnectionTrait>(
-    db: &C,
-    principal: &Principal,
-    municipality: &str,
-    on: NaiveDate,
-) -> AppResult<Option<contract::Model>> {
-    Ok(
-        store::contracts::list(db, principal, Some(municipality), None)
-            .await?
-            .into_iter()
-            .find(|c| c.valid_from <= on && on <= c.valid_to),
-    )
+    shown(db.inner(), &pricing.0, &c.id, Status::Created, clock.today()).await
 }
 
 pub fn routes() -> Vec<Route> {

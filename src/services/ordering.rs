@@ -2,7 +2,7 @@
 //! and budget, atomically. WSD's first answer (accept or reject) and the casemanager's
 //! cancel are state moves here too.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::Expr;
@@ -14,10 +14,11 @@ use serde_json::{json, Value};
 
 use crate::config::Config;
 use crate::crypto::bsn_vault::BsnVault;
-use crate::domain::billing::Variant;
 use crate::domain::bsn::{mask_last4, Bsn};
 use crate::domain::clock::Clock;
-use crate::domain::commitment::{commitment, OrderedLine};
+use crate::domain::commitment::{
+    check_room, commitment, line_usage, Asking, Draw, LineDraw, OrderedLine,
+};
 use crate::domain::contract::NotOrderable;
 use crate::domain::money::Money;
 use crate::domain::period::format_date_nl;
@@ -334,74 +335,46 @@ pub async fn place_order(
         ));
     }
 
-    // Volume caps, per contract line, counting what is already committed.
-    let mut extra_units: BTreeMap<String, (i64, bool)> = BTreeMap::new();
-    for (_, _, r, product, c) in &planned {
-        let per_trajectory = product.spec.unit.variant() == Variant::Output;
-        let units = if per_trajectory {
-            1000
-        } else {
-            c.volume.map(|v| v.to_thousandths()).unwrap_or(0)
-        };
-        let entry = extra_units
-            .entry(r.line.id.clone())
-            .or_insert((0, per_trajectory));
-        entry.0 += units;
-    }
-    for (i, line, r, product, _) in &planned {
-        let Some(cap) = r.line.volume_cap_thousandths else {
-            continue;
-        };
-        let Some((extra, per_trajectory)) = extra_units.remove(&r.line.id) else {
-            continue;
-        };
-        let used = store::contracts::volume_used(&txn, &r.line.id, per_trajectory).await?;
-        if used + extra > cap {
-            let left = Quantity::from_thousandths(Ord::max(cap - used, 0));
-            let what = if per_trajectory {
-                "trajecten".to_string()
-            } else {
-                product.spec.unit.as_str().to_string()
-            };
-            errors.push(FieldError::new(
-                format!("lines[{i}].product_code"),
-                format!(
-                    "volumeplafond van {} bereikt: het contract staat {} {what} toe, er is nog {} beschikbaar",
-                    line.product_code,
-                    Quantity::from_thousandths(cap).format_nl(),
-                    left.format_nl()
-                ),
-            ));
-        }
-    }
-    // The budget ceiling of the contract.
-    let total: Money = planned.iter().map(|(_, _, _, _, c)| c.amount).sum();
-    if let Some(ceiling) = contract.budget_ceiling_cents.map(Money::from_cents) {
-        let committed = store::contracts::budget_committed(&txn, &contract.id).await?;
-        if committed + total > ceiling {
-            let left = ceiling - committed;
-            errors.push(FieldError::new(
-                "lines",
-                format!(
-                    "budgetplafond van het contract overschreden: plafond {}, al vastgelegd {}, nog beschikbaar {}, deze bestelling {}",
-                    ceiling.format_nl(),
-                    committed.format_nl(),
-                    if left.is_negative() { Money::ZERO.format_nl() } else { left.format_nl() },
-                    total.format_nl()
-                ),
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::validation(
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-            errors,
-        ));
-    }
+    // Volume caps and the budget ceiling, counting what is already committed.
+    let capped: Vec<String> = planned
+        .iter()
+        .filter(|(_, _, r, _, _)| r.line.volume_cap_thousandths.is_some())
+        .map(|(_, _, r, _, _)| r.line.id.clone())
+        .collect();
+    let orders = store::contracts::orders_on_lines(&txn, &capped).await?;
+    let ceiling = contract.budget_ceiling_cents.map(Money::from_cents);
+    let committed = match ceiling {
+        Some(_) => store::contracts::budget_committed(&txn, &contract.id).await?,
+        None => Money::ZERO,
+    };
+    check_room(&Draw {
+        asking: Asking::Order,
+        lines: planned
+            .iter()
+            .map(|(i, line, r, product, c)| {
+                let variant = product.spec.unit.variant();
+                LineDraw {
+                    position: *i,
+                    product_code: line.product_code.clone(),
+                    contract_line: r.line.id.clone(),
+                    unit: product.spec.unit,
+                    cap: r
+                        .line
+                        .volume_cap_thousandths
+                        .map(Quantity::from_thousandths),
+                    used: orders
+                        .get(&r.line.id)
+                        .copied()
+                        .unwrap_or_default()
+                        .used(variant),
+                    extra: line_usage(variant, c.volume),
+                }
+            })
+            .collect(),
+        ceiling,
+        committed,
+        extra: planned.iter().map(|(_, _, _, _, c)| c.amount).sum(),
+    })?;
 
     let year = chrono::Datelike::year(&config.clock.today());
     let sequence = store::counters::next(&txn, &format!("trajectory-{year}")).await?;
@@ -926,38 +899,41 @@ pub async fn extend_line(
             .one(&txn)
             .await?
             .ok_or(AppError::NotFound)?;
-    if let Some(cap) = contract_line
+    let cap = contract_line
         .volume_cap_thousandths
-        .filter(|_| extra_units > 0)
-    {
-        let used = store::contracts::volume_used(&txn, &contract_line.id, false).await?;
-        if used + extra_units > cap {
-            return Err(AppError::field(
-                "quantity",
-                format!(
-                    "volumeplafond bereikt: er is nog {} beschikbaar",
-                    Quantity::from_thousandths(Ord::max(cap - used, 0)).format_nl()
-                ),
-            ));
+        .map(Quantity::from_thousandths);
+    let used = match cap {
+        Some(_) if extra_units > 0 => {
+            store::contracts::orders_on_lines(&txn, std::slice::from_ref(&contract_line.id))
+                .await?
+                .remove(&contract_line.id)
+                .unwrap_or_default()
+                .used(product.spec.unit.variant())
         }
-    }
-    if let Some(ceiling) = contract
-        .budget_ceiling_cents
-        .map(Money::from_cents)
-        .filter(|_| !extra_amount.is_negative())
-    {
-        let committed = store::contracts::budget_committed(&txn, &contract.id).await?;
-        if committed + extra_amount > ceiling {
-            return Err(AppError::field(
-                "budget",
-                format!(
-                    "budgetplafond overschreden: nog beschikbaar {}, deze verlenging {}",
-                    (ceiling - committed).format_nl(),
-                    extra_amount.format_nl()
-                ),
-            ));
+        _ => Quantity::ZERO,
+    };
+    let ceiling = contract.budget_ceiling_cents.map(Money::from_cents);
+    let committed = match ceiling {
+        Some(_) if !extra_amount.is_negative() => {
+            store::contracts::budget_committed(&txn, &contract.id).await?
         }
-    }
+        _ => Money::ZERO,
+    };
+    check_room(&Draw {
+        asking: Asking::Extension,
+        lines: vec![LineDraw {
+            position: 0, // not named for an extension
+            product_code: line.product_code.clone(),
+            contract_line: contract_line.id.clone(),
+            unit: product.spec.unit,
+            cap,
+            used,
+            extra: Quantity::from_thousandths(extra_units),
+        }],
+        ceiling,
+        committed,
+        extra: extra_amount,
+    })?;
     let after = trajectory_line::Model {
         end_date: ordered.end,
         quantity_thousandths: ordered.quantity.map(|q| q.to_thousandths()),

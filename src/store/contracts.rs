@@ -1,17 +1,22 @@
 //! Contracts and their lines. Reads take the `Principal`: a casemanager sees only their
 //! own municipality's contracts; another's answers as not found.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
 
-use crate::domain::contract::{resolve_price, ContractTerms, LineTerms, NotOrderable};
+use crate::domain::billing::Unit;
+use crate::domain::catalogue::PriceVersion;
+use crate::domain::commitment::LineOrders;
+use crate::domain::contract::{
+    resolve_price, ContractTerms, LineTerms, NotOrderable,
+};
 use crate::domain::money::Money;
 use crate::domain::principal::Principal;
 use crate::domain::role::Role;
-use crate::entities::{contract, contract_line, contract_line_price};
+use crate::entities::{contract, contract_line, contract_line_price, price_version, product};
 use crate::error::{AppError, AppResult};
 use crate::store::catalogue::StoredProduct;
 
@@ -337,87 +342,248 @@ pub async fn ever_contracted<C: ConnectionTrait>(
     Ok(false)
 }
 
-/// What the contract's open and running orders commit against its budget ceiling.
-pub async fn budget_committed<C: ConnectionTrait>(db: &C, contract_id: &str) -> AppResult<Money> {
-    let backend = db.get_database_backend();
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            backend,
-            super::db::placeholder(
-                backend,
-                &format!(
-                    "SELECT CAST(COALESCE(SUM(l.committed_cents), 0) AS BIGINT) AS total FROM trajectory_lines l \
-                     JOIN trajectories t ON t.id = l.trajectory_id \
-                     WHERE t.contract_id = $1 AND l.status NOT IN {}",
-                    super::db::released_line_statuses()
-                ),
-            ),
-            [contract_id.into()],
-        ))
-        .await?;
-    let cents: i64 = match row {
-        Some(row) => row.try_get("", "total")?,
-        None => 0,
-    };
-    Ok(Money::from_cents(cents))
+/// Lists with more ids than this are queried in parts.
+const CHUNK: usize = 500;
+
+/// `$from, $from+1, …` for `n` values.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// How much of a contract line's volume cap the orders take: trajectories for output
-/// products, ordered units for effort products (thousandths).
-pub async fn volume_used<C: ConnectionTrait>(
+/// Runs one grouped sum per chunk of ids: `sql` has `{ids}` where the id placeholders go
+/// and answers `key` and the integer columns named in `columns`.
+async fn sums_by<C: ConnectionTrait>(
     db: &C,
-    contract_line_id: &str,
-    per_trajectory: bool,
-) -> AppResult<i64> {
+    sql: &str,
+    ids: &[String],
+    columns: &[&str],
+) -> AppResult<Vec<(String, Vec<i64>)>> {
     let backend = db.get_database_backend();
-    // PostgreSQL sums BIGINT as NUMERIC: cast back so both back ends answer an integer.
-    let expression = if per_trajectory {
-        "CAST(COUNT(*) * 1000 AS BIGINT)"
-    } else {
-        "CAST(COALESCE(SUM(volume_thousandths), 0) AS BIGINT)"
-    };
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            backend,
-            super::db::placeholder(
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        let text = sql.replace("{ids}", &placeholders(1, chunk.len()));
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
                 backend,
-                &format!(
-                    "SELECT {expression} AS used FROM trajectory_lines \
-                     WHERE contract_line_id = $1 AND status NOT IN {released}",
-                    released = super::db::released_line_statuses()
-                ),
-            ),
-            [contract_line_id.into()],
-        ))
-        .await?;
-    Ok(match row {
-        Some(row) => row.try_get("", "used")?,
-        None => 0,
-    })
+                super::db::placeholder(backend, &text),
+                chunk.iter().map(|id| sea_orm::Value::from(id.clone())),
+            ))
+            .await?;
+        for row in rows {
+            let key: String = row.try_get("", "key")?;
+            let values = columns
+                .iter()
+                .map(|c| row.try_get::<i64>("", c))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push((key, values));
+        }
+    }
+    Ok(out)
 }
 
-/// Invoiced against the contract: the net of final invoices minus final credit notes.
+/// What the counting order lines commit, per contract (absent: nothing). The order lines
+/// of a contract are those on its contract lines.
+pub async fn committed_by_contract<C: ConnectionTrait>(
+    db: &C,
+    contract_ids: &[String],
+) -> AppResult<HashMap<String, Money>> {
+    // PostgreSQL sums BIGINT as NUMERIC: cast back so both back ends answer an integer.
+    let sql = format!(
+        "SELECT cl.contract_id AS key, CAST(COALESCE(SUM(l.committed_cents), 0) AS BIGINT) AS total \
+         FROM trajectory_lines l JOIN contract_lines cl ON cl.id = l.contract_line_id \
+         WHERE cl.contract_id IN ({{ids}}) AND l.status NOT IN {} GROUP BY cl.contract_id",
+        super::db::released_line_statuses()
+    );
+    Ok(sums_by(db, &sql, contract_ids, &["total"])
+        .await?
+        .into_iter()
+        .map(|(id, v)| (id, Money::from_cents(v[0])))
+        .collect())
+}
+
+/// The counting order lines per contract line, of the lines matching `filter` (on `cl`,
+/// the contract line, with `{ids}` for the ids).
+async fn orders_where<C: ConnectionTrait>(
+    db: &C,
+    filter: &str,
+    ids: &[String],
+) -> AppResult<HashMap<String, LineOrders>> {
+    // PostgreSQL sums BIGINT as NUMERIC: cast back so both back ends answer an integer.
+    let sql = format!(
+        "SELECT l.contract_line_id AS key, CAST(COUNT(*) AS BIGINT) AS lines, \
+         CAST(COALESCE(SUM(l.volume_thousandths), 0) AS BIGINT) AS volume \
+         FROM trajectory_lines l JOIN contract_lines cl ON cl.id = l.contract_line_id \
+         WHERE {filter} AND l.status NOT IN {} GROUP BY l.contract_line_id",
+        super::db::released_line_statuses()
+    );
+    Ok(sums_by(db, &sql, ids, &["lines", "volume"])
+        .await?
+        .into_iter()
+        .map(|(id, v)| {
+            (
+                id,
+                LineOrders {
+                    lines: v[0],
+                    volume_thousandths: v[1],
+                },
+            )
+        })
+        .collect())
+}
+
+/// The counting order lines per contract line of the contracts (absent: none).
+pub async fn orders_by_line<C: ConnectionTrait>(
+    db: &C,
+    contract_ids: &[String],
+) -> AppResult<HashMap<String, LineOrders>> {
+    orders_where(db, "cl.contract_id IN ({ids})", contract_ids).await
+}
+
+/// The counting order lines per contract line, of these contract lines (absent: none).
+pub async fn orders_on_lines<C: ConnectionTrait>(
+    db: &C,
+    line_ids: &[String],
+) -> AppResult<HashMap<String, LineOrders>> {
+    orders_where(db, "cl.id IN ({ids})", line_ids).await
+}
+
+/// Invoiced per contract: the net of its final invoice lines minus final credit notes
+/// (absent: nothing).
+pub async fn invoiced_by_contract<C: ConnectionTrait>(
+    db: &C,
+    contract_ids: &[String],
+) -> AppResult<HashMap<String, Money>> {
+    let sql = format!(
+        "SELECT l.contract_id AS key, \
+         CAST(COALESCE(SUM(CASE WHEN i.kind = '{credit_note}' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS total \
+         FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+         WHERE l.contract_id IN ({{ids}}) AND i.status IN {finals} GROUP BY l.contract_id",
+        credit_note = crate::domain::invoice::InvoiceKind::CreditNote.as_str(),
+        finals = super::db::final_invoice_statuses(),
+    );
+    Ok(sums_by(db, &sql, contract_ids, &["total"])
+        .await?
+        .into_iter()
+        .map(|(id, v)| (id, Money::from_cents(v[0])))
+        .collect())
+}
+
+/// What one contract's counting order lines commit against its budget ceiling.
+pub async fn budget_committed<C: ConnectionTrait>(db: &C, contract_id: &str) -> AppResult<Money> {
+    Ok(committed_by_contract(db, &[contract_id.to_string()])
+        .await?
+        .remove(contract_id)
+        .unwrap_or(Money::ZERO))
+}
+
+/// Invoiced against one contract.
 pub async fn budget_invoiced<C: ConnectionTrait>(db: &C, contract_id: &str) -> AppResult<Money> {
-    let backend = db.get_database_backend();
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            backend,
-            super::db::placeholder(
-                backend,
-                &format!(
-                    "SELECT CAST(COALESCE(SUM(CASE WHEN i.kind = '{credit_note}' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS total \
-                     FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
-                     WHERE l.contract_id = $1 AND i.status IN {finals}",
-                    credit_note = crate::domain::invoice::InvoiceKind::CreditNote.as_str(),
-                    finals = super::db::final_invoice_statuses(),
-                ),
-            ),
-            [contract_id.into()],
-        ))
-        .await?;
-    let cents: i64 = match row {
-        Some(row) => row.try_get("", "total")?,
-        None => 0,
-    };
-    Ok(Money::from_cents(cents))
+    Ok(invoiced_by_contract(db, &[contract_id.to_string()])
+        .await?
+        .remove(contract_id)
+        .unwrap_or(Money::ZERO))
+}
+
+/// The lines of the contracts, by contract and product code.
+pub async fn lines_of<C: ConnectionTrait>(
+    db: &C,
+    contract_ids: &[String],
+) -> AppResult<Vec<contract_line::Model>> {
+    let mut out = Vec::new();
+    for chunk in contract_ids.chunks(CHUNK) {
+        out.extend(
+            contract_line::Entity::find()
+                .filter(contract_line::Column::ContractId.is_in(chunk.to_vec()))
+                .order_by_asc(contract_line::Column::ContractId)
+                .order_by_asc(contract_line::Column::ProductCode)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}
+
+/// The agreed prices of the lines, ascending by effective date, per line id.
+pub async fn prices_of<C: ConnectionTrait>(
+    db: &C,
+    line_ids: &[String],
+) -> AppResult<HashMap<String, Vec<(NaiveDate, Money)>>> {
+    let mut out: HashMap<String, Vec<(NaiveDate, Money)>> = HashMap::new();
+    for chunk in line_ids.chunks(CHUNK) {
+        for p in contract_line_price::Entity::find()
+            .filter(contract_line_price::Column::ContractLineId.is_in(chunk.to_vec()))
+            .order_by_asc(contract_line_price::Column::ContractLineId)
+            .order_by_asc(contract_line_price::Column::EffectiveFrom)
+            .all(db)
+            .await?
+        {
+            out.entry(p.contract_line_id)
+                .or_default()
+                .push((p.effective_from, Money::from_cents(p.price_cents)));
+        }
+    }
+    Ok(out)
+}
+
+/// What a contract line shows of its product.
+#[derive(Debug, Clone)]
+pub struct LineProduct {
+    pub name: String,
+    pub unit: Unit,
+    /// The list prices, ascending.
+    pub prices: Vec<PriceVersion>,
+}
+
+impl LineProduct {
+    /// The list price on a date, as [`ProductSpec::price_on`](crate::domain::catalogue::ProductSpec::price_on) gives it.
+    pub fn price_on(&self, date: NaiveDate) -> Option<Money> {
+        self.prices
+            .iter()
+            .rev()
+            .find(|p| p.valid_from <= date)
+            .map(|p| p.amount)
+    }
+}
+
+/// The products of contract lines by code, with their list prices: two queries.
+pub async fn line_products<C: ConnectionTrait>(
+    db: &C,
+    codes: &[String],
+) -> AppResult<HashMap<String, LineProduct>> {
+    let mut out = HashMap::new();
+    for chunk in codes.chunks(CHUNK) {
+        let mut prices: HashMap<String, Vec<PriceVersion>> = HashMap::new();
+        for p in price_version::Entity::find()
+            .filter(price_version::Column::ProductCode.is_in(chunk.to_vec()))
+            .order_by_asc(price_version::Column::ProductCode)
+            .order_by_asc(price_version::Column::ValidFrom)
+            .all(db)
+            .await?
+        {
+            prices
+                .entry(p.product_code)
+                .or_default()
+                .push(PriceVersion {
+                    valid_from: p.valid_from,
+                    amount: Money::from_cents(p.amount_cents),
+                });
+        }
+        for p in product::Entity::find()
+            .filter(product::Column::Code.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            let unit = p.unit;
+            let line_product = LineProduct {
+                name: p.name,
+                unit,
+                prices: prices.remove(&p.code).unwrap_or_default(),
+            };
+            out.insert(p.code, line_product);
+        }
+    }
+    Ok(out)
 }

@@ -230,26 +230,16 @@ pub fn sql_words(words: impl IntoIterator<Item = &'static str>) -> String {
     format!("({})", quoted.join(", "))
 }
 
-/// `('final', 'sent', 'paid')`: the invoices and credit notes that count as invoiced.
+/// `('final', 'sent', 'paid')`: the invoices and credit notes that count as invoiced
+/// (`domain::commitment::invoiced`).
 pub fn final_invoice_statuses() -> String {
-    use crate::domain::invoice::InvoiceStatus;
-    sql_words(
-        InvoiceStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_final())
-            .map(InvoiceStatus::as_str),
-    )
+    sql_words(crate::domain::commitment::invoiced_statuses())
 }
 
-/// `('rejected', 'cancelled')`: order lines that no longer count against caps and budgets.
+/// `('rejected', 'cancelled')`: order lines that no longer count against caps and budgets
+/// (`domain::commitment::counts`).
 pub fn released_line_statuses() -> String {
-    use crate::domain::trajectory::Status;
-    sql_words(
-        Status::ALL
-            .into_iter()
-            .filter(|s| s.releases_commitment())
-            .map(Status::as_str),
-    )
+    sql_words(crate::domain::commitment::released_statuses())
 }
 
 /// Writes `$1`-style placeholders for PostgreSQL and `?` for SQLite.

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod catalogue_cache;
+pub mod contracts;
 pub mod health;
 pub mod invoices;
 pub mod municipalities;

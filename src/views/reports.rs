@@ -508,14 +508,14 @@ impl Source {
     }
 
     fn uptake(&self) -> UptakeReport {
-        // What one line uses of a cap, as store::contracts::volume_used counts it.
+        // What one line uses of a cap, as the contract views and ordering count it.
         let usage = |l: &crate::entities::trajectory_line::Model| -> Quantity {
-            match self.catalogue.unit(&l.product_code).map(|u| u.variant()) {
-                Some(Variant::Output) | None => Quantity::ONE,
-                Some(Variant::Inspanning) => {
-                    Quantity::from_thousandths(l.volume_thousandths.unwrap_or(0))
-                }
-            }
+            crate::domain::commitment::line_usage(
+                self.catalogue
+                    .unit(&l.product_code)
+                    .map_or(Variant::Output, |u| u.variant()),
+                l.volume_thousandths.map(Quantity::from_thousandths),
+            )
         };
         let mut used_per_line: HashMap<&str, Quantity> = HashMap::new();
         for l in self.live_lines() {

@@ -14,7 +14,6 @@ use serde_json::{json, Value};
 
 use super::format::{date, euro};
 use super::{field_id, render, Errors, Layout};
-use crate::api::contracts::{contract_view, covering};
 use crate::api::trajectories::{parse_order, OrderLineRequest, OrderRequest};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Casemanager, Principal};
@@ -24,7 +23,6 @@ use crate::domain::billing::{Unit, Variant};
 use crate::domain::bsn::mask_last4;
 use crate::domain::catalogue::DOMAINS;
 use crate::domain::clock::Clock;
-use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::trajectory::Frequency;
 use crate::error::{AppError, AppResult, FieldError};
@@ -33,6 +31,7 @@ use crate::store;
 use crate::store::idempotency::{check_key, request_hash};
 use crate::views::catalogue_cache::CatalogueCache;
 use crate::views::products::{self as product_queries, ProductFilter};
+use crate::views::contracts::covering;
 
 /// "per uur", "per dagdeel", …
 pub fn per_unit(unit: Unit) -> String {
@@ -83,14 +82,10 @@ async fn budget_on(
     today: NaiveDate,
 ) -> AppResult<Option<BudgetView>> {
     let municipality = who.municipality.clone().unwrap_or_default();
-    let Some(c) = covering(db, who, &municipality, on).await? else {
+    let Some(c) = covering(db, who, &municipality, on, today).await? else {
         return Ok(None);
     };
-    let v = contract_view(db, &c, today).await?;
-    let remaining = v
-        .budget_remaining
-        .as_deref()
-        .and_then(|r| Money::parse(r).ok());
+    let remaining = c.budget.remaining();
     Ok(Some(BudgetView {
         contract_id: c.id.clone(),
         name: c.name.clone(),

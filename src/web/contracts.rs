@@ -6,11 +6,10 @@ use rocket::form::FromForm;
 use rocket::http::Status;
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
 use super::format::{date, euro};
 use super::{render, Errors, Layout};
-use crate::api::contracts::{contract_view, current_for};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Casemanager, Pricing, Principal};
 use crate::domain::clock::Clock;
@@ -19,10 +18,9 @@ use crate::domain::input::{parse_percent, Notation};
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
-use crate::entities::contract;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::contracts::{self as service, ContractPatch, LineInput, NewContract};
-use crate::store;
+use crate::views::contracts::{self as views, Contract};
 
 pub struct Row {
     id: String,
@@ -43,39 +41,36 @@ struct ListPage {
     errors: Vec<FieldError>,
 }
 
-fn money_text(text: &Option<String>) -> String {
-    text.as_deref()
-        .and_then(|t| Money::parse(t).ok())
-        .map(euro)
-        .unwrap_or_else(|| "geen".into())
+fn money_text(money: Option<Money>) -> String {
+    money.map(euro).unwrap_or_else(|| "geen".into())
+}
+
+/// A quantity as the pages show it: "12,5".
+fn quantity_text(q: Quantity) -> String {
+    q.to_string().replace('.', ",")
 }
 
 async fn list_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     pricing: &Pricing,
     csrf: &CsrfToken,
     errors: Vec<FieldError>,
 ) -> AppResult<RawHtml<String>> {
-    let mut rows = Vec::new();
-    for c in store::contracts::list(db, &pricing.0, None, None).await? {
-        rows.push(Row {
-            lines: store::contracts::lines(db, &c.id).await?.len(),
-            period: format!("{} t/m {}", date(c.valid_from), date(c.valid_to)),
-            status: c.status.label_nl().to_string(),
-            budget: c
-                .budget_ceiling_cents
-                .map(|v| euro(Money::from_cents(v)))
-                .unwrap_or_else(|| "geen".into()),
-            id: c.id,
-            municipality: c.municipality_code,
-            name: c.name,
-        });
-    }
-    let municipalities = store::municipalities::list(db)
+    let rows = views::list(db, &pricing.0, None, None, clock.today())
         .await?
         .into_iter()
-        .map(|m| (m.code, m.name))
+        .map(|c| Row {
+            lines: c.lines.len(),
+            period: format!("{} t/m {}", date(c.valid_from), date(c.valid_to)),
+            status: c.status.label_nl().to_string(),
+            budget: money_text(c.budget.ceiling),
+            id: c.id,
+            municipality: c.municipality,
+            name: c.name,
+        })
         .collect();
+    let municipalities = views::municipality_choices(db).await?;
     Ok(render(&ListPage {
         layout: Layout::new(
             "Contractspecificaties",
@@ -92,10 +87,11 @@ async fn list_page(
 #[rocket::get("/prijzen/contracten")]
 async fn list(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
 ) -> AppResult<RawHtml<String>> {
-    list_page(db.inner(), &pricing, &csrf, Vec::new()).await
+    list_page(db.inner(), clock, &pricing, &csrf, Vec::new()).await
 }
 
 #[derive(FromForm)]
@@ -121,6 +117,7 @@ fn parse_money_input(field: &str, text: &str) -> Result<Option<Money>, FieldErro
 #[rocket::post("/prijzen/contracten", data = "<form>")]
 async fn create(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     csrf: CsrfToken,
     form: CsrfForm<NewForm>,
@@ -158,7 +155,7 @@ async fn create(
         Ok(c) => Ok(Ok(Redirect::to(format!("/prijzen/contracten/{}", c.id)))),
         Err(AppError::Validation { errors, .. }) => Ok(Err((
             Status::UnprocessableEntity,
-            list_page(db.inner(), &pricing, &csrf, errors).await?,
+            list_page(db.inner(), clock, &pricing, &csrf, errors).await?,
         ))),
         Err(other) => Err(other),
     }
@@ -213,77 +210,54 @@ struct LineEcho {
     effective_from: String,
 }
 
-fn dutch_date(text: &str) -> String {
-    parse_date(text)
-        .map(date)
-        .unwrap_or_else(|_| text.to_string())
+fn line_row(l: &views::ContractLine) -> LineRow {
+    LineRow {
+        code: l.product_code.clone(),
+        name: l.product_name.clone(),
+        price: money_text(l.price),
+        list_price: money_text(l.list_price),
+        unit: l.unit.clone(),
+        dates: format!("{} t/m {}", date(l.valid_from), date(l.valid_to)),
+        volume: match l.volume_cap {
+            Some(cap) => format!(
+                "{} van {}",
+                quantity_text(l.volume_used),
+                quantity_text(cap)
+            ),
+            None => format!("{} (geen plafond)", quantity_text(l.volume_used)),
+        },
+        history: l
+            .price_history
+            .iter()
+            .map(|(from, price)| format!("{} vanaf {}", euro(*price), date(*from)))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
 }
 
-async fn view_of<C: ConnectionTrait>(
-    db: &C,
-    clock: &Clock,
-    c: &contract::Model,
-) -> AppResult<ContractView> {
-    let v = contract_view(db, c, clock.today()).await?;
-    let status = c.status;
-    Ok(ContractView {
-        id: v.id.clone(),
-        name: v.name.clone(),
-        municipality: store::municipalities::get(db, &v.municipality)
-            .await?
-            .map(|m| format!("{} ({})", m.name, m.code))
+fn page_view(v: Contract, municipality_name: Option<String>) -> ContractView {
+    ContractView {
+        municipality: municipality_name
+            .map(|name| format!("{name} ({})", v.municipality))
             .unwrap_or(v.municipality.clone()),
-        period: format!("{} t/m {}", date(c.valid_from), date(c.valid_to)),
-        status: status.label_nl().to_string(),
-        is_draft: status == ContractStatus::Draft,
-        is_active: status == ContractStatus::Active,
-        is_ended: status == ContractStatus::Ended,
-        version: c.version,
-        ceiling: money_text(&v.budget_ceiling),
-        committed: money_text(&Some(v.budget_committed.clone())),
-        invoiced: money_text(&Some(v.budget_used.clone())),
+        period: format!("{} t/m {}", date(v.valid_from), date(v.valid_to)),
+        status: v.status.label_nl().to_string(),
+        is_draft: v.status == ContractStatus::Draft,
+        is_active: v.status == ContractStatus::Active,
+        is_ended: v.status == ContractStatus::Ended,
+        version: v.version,
+        ceiling: money_text(v.budget.ceiling),
+        committed: money_text(Some(v.budget.committed)),
+        invoiced: money_text(Some(v.budget.invoiced)),
         remaining: v
-            .budget_remaining
-            .as_ref()
-            .map(|r| money_text(&Some(r.clone())))
+            .budget
+            .remaining()
+            .map(|r| money_text(Some(r)))
             .unwrap_or_else(|| "geen plafond".into()),
-        lines: v
-            .lines
-            .iter()
-            .map(|l| LineRow {
-                code: l.product_code.clone(),
-                name: l.product_name.clone(),
-                price: money_text(&l.price),
-                list_price: money_text(&l.list_price),
-                unit: l.unit.clone(),
-                dates: format!(
-                    "{} t/m {}",
-                    dutch_date(&l.valid_from),
-                    dutch_date(&l.valid_to)
-                ),
-                volume: match &l.volume_cap {
-                    Some(cap) => format!(
-                        "{} van {}",
-                        l.volume_used.replace('.', ","),
-                        cap.replace('.', ",")
-                    ),
-                    None => format!("{} (geen plafond)", l.volume_used.replace('.', ",")),
-                },
-                history: l
-                    .price_history
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "{} vanaf {}",
-                            money_text(&Some(p.price.clone())),
-                            dutch_date(&p.effective_from)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            })
-            .collect(),
-    })
+        lines: v.lines.iter().map(line_row).collect(),
+        id: v.id,
+        name: v.name,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -323,15 +297,25 @@ async fn contract_page_with(
     flash: Option<String>,
     line: LineEcho,
 ) -> AppResult<RawHtml<String>> {
-    let c = store::contracts::get(db, who, id).await?;
-    let view = view_of(db, clock, &c).await?;
+    let c = views::get(db, who, id, clock.today()).await?;
+    render_contract(db, who, csrf, c, editable, errors, flash, line).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_contract(
+    db: &DatabaseConnection,
+    who: &Principal,
+    csrf: &CsrfToken,
+    c: Contract,
+    editable: bool,
+    errors: Vec<FieldError>,
+    flash: Option<String>,
+    line: LineEcho,
+) -> AppResult<RawHtml<String>> {
+    let municipality_name = views::municipality_name(db, &c.municipality).await?;
+    let view = page_view(c, municipality_name);
     let products = if editable {
-        store::catalogue::all(db)
-            .await?
-            .into_iter()
-            .filter(|p| p.spec.status == crate::domain::catalogue::ProductStatus::Active)
-            .map(|p| (p.spec.code.as_str().to_string(), p.spec.name))
-            .collect()
+        views::product_choices(db).await?
     } else {
         Vec::new()
     };
@@ -547,18 +531,18 @@ async fn own(
     csrf: CsrfToken,
 ) -> AppResult<RawHtml<String>> {
     let municipality = cm.0.municipality.clone().unwrap_or_default();
-    let Some(c) = current_for(db.inner(), &cm.0, &municipality, clock.today()).await? else {
+    let Some(c) = views::current(db.inner(), &cm.0, &municipality, clock.today()).await? else {
         return Err(AppError::NotFound);
     };
-    contract_page(
+    render_contract(
         db.inner(),
-        clock,
         &cm.0,
         &csrf,
-        &c.id,
+        c,
         false,
         Vec::new(),
         None,
+        LineEcho::default(),
     )
     .await
 }

@@ -569,3 +569,60 @@ async fn taking_a_contracts_row_returns_it_counted_and_only_to_its_own_municipal
         "a refused take changes nothing"
     );
 }
+
+/// `count` draft contracts of a municipality, one a year from 2040, each with an output and
+/// an effort line.
+async fn contracts_of(app: &TestApp, pricing: &As, municipality: &str, count: i32) {
+    for year in 2040..2040 + count {
+        let created = app
+            .post_json(pricing, "/api/v1/contracts", &json!({"municipality": municipality, "valid_from": format!("{year}-01-01"), "valid_to": format!("{year}-12-31"), "budget_ceiling": "50000.00"}))
+            .await;
+        assert_eq!(created.status, Status::Created, "{}", created.body);
+        let id = created.json()["id"].as_str().unwrap().to_string();
+        for (code, body) in [
+            ("REI-WERKFIT", json!({"price": "1250.00", "volume_cap": 10})),
+            ("JOBCOACH-UUR", json!({"price": "87.50"})),
+        ] {
+            let reply = app
+                .send_json(
+                    Method::Put,
+                    pricing,
+                    &format!("/api/v1/contracts/{id}/lines/{code}"),
+                    &body.to_string(),
+                    &[],
+                )
+                .await;
+            assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+        }
+    }
+}
+
+/// The contract list is read in batches: as many statements for 50 contracts as for 5 (one
+/// per table), never one or more per contract or per line.
+#[rocket::async_test]
+async fn listing_contracts_takes_as_many_statements_for_50_as_for_5() {
+    let app = TestApp::new().await;
+    let pricing = app.login_as(PRICING).await;
+    let mut counted = Vec::new();
+    for (municipality, count) in [("GM0823", 5), ("GM0848", 50)] {
+        contracts_of(&app, &pricing, municipality, count).await;
+        let path = format!("/api/v1/contracts?municipality={municipality}");
+        let (statements, reply) = app.queries(app.get(&pricing, &path)).await;
+        assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+        let items = reply.json()["items"].as_array().unwrap().len();
+        assert!(items >= count as usize, "{items} contracts listed");
+        eprintln!(
+            "GET {path}: {items} contracts, {} statements",
+            statements.len()
+        );
+        counted.push(statements);
+    }
+    assert_eq!(
+        counted[0].len(),
+        counted[1].len(),
+        "5 contracts: {:#?}\n50 contracts: {:#?}",
+        counted[0],
+        counted[1]
+    );
+    assert!(counted[1].len() <= 12, "{:#?}", counted[1]);
+}

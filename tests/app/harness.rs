@@ -92,6 +92,25 @@ pub enum As {
     Token(String),
 }
 
+tokio::task_local! {
+    /// The statements sent by the task that [`TestApp::queries`] runs, when it runs one.
+    static STATEMENTS: std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+}
+
+/// Lets [`TestApp::queries`] see the statements sent through `db` and its clones: the
+/// callback records a statement only inside a task that is counting, so background workers
+/// (the outbox) and other tests' requests are never counted.
+fn counted(mut db: DatabaseConnection) -> DatabaseConnection {
+    db.set_metric_callback(|info| {
+        let _ = STATEMENTS.try_with(|log| {
+            if let Ok(mut log) = log.lock() {
+                log.push(info.statement.sql.clone());
+            }
+        });
+    });
+    db
+}
+
 /// A fresh database URL: in-memory SQLite, or a new PostgreSQL database.
 pub async fn fresh_database_url() -> String {
     match std::env::var("PLUSMARKT_TEST_DATABASE_URL") {
@@ -176,9 +195,11 @@ impl TestApp {
     /// A second server on the same database as `self` (its own Rocket and connection pool).
     pub async fn second_server(&self) -> TestApp {
         let config = Config::for_tests(&self.database_url);
-        let db = plusmarkt::store::db::connect(&self.database_url)
-            .await
-            .expect("connect");
+        let db = counted(
+            plusmarkt::store::db::connect(&self.database_url)
+                .await
+                .expect("connect"),
+        );
         let rocket = plusmarkt::rocket_with(config, db.clone());
         let client = Client::untracked(rocket).await.expect("rocket builds");
         TestApp {
@@ -215,6 +236,7 @@ impl TestApp {
         let (db, _) = plusmarkt::prepare_database(&config)
             .await
             .expect("prepare database");
+        let db = counted(db);
         let rocket = plusmarkt::rocket_with(config, db.clone());
         let client = Client::untracked(rocket).await.expect("rocket builds");
         let file = url
@@ -228,6 +250,17 @@ impl TestApp {
             database_url: url,
             _cleanup: FileCleanup(file),
         }
+    }
+
+    /// The SQL statements that `work` sends to the database (through the app's connection,
+    /// in the order sent), with what it returns. Only the statements of `work` itself are
+    /// counted, not those of background workers, e.g.
+    /// `let (sql, reply) = app.queries(app.get(&who, "/api/v1/contracts")).await;`
+    pub async fn queries<F: std::future::Future>(&self, work: F) -> (Vec<String>, F::Output) {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let output = STATEMENTS.scope(log.clone(), work).await;
+        let statements = log.lock().map(|l| l.clone()).unwrap_or_default();
+        (statements, output)
     }
 
     /// A session for a demo user, made directly in the store (the login form has tests of its own).
