@@ -2,7 +2,7 @@
 
 use rocket::http::Status;
 use rocket::{Route, State};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -16,10 +16,12 @@ use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::Frequency;
-use crate::entities::{client, trajectory};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::services::ordering::{self, ClientInput, OrderInput, OrderLineInput, Placed};
+use crate::services::ordering::{
+    self, ClientInput, ClientRecord, OrderInput, OrderLineInput, Placed,
+};
 use crate::store;
+use crate::views::trajectories::{self as views, TrajectoryView};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Client {
@@ -30,8 +32,8 @@ pub struct Client {
     pub municipality: String,
 }
 
-impl From<&client::Model> for Client {
-    fn from(c: &client::Model) -> Self {
+impl From<&ClientRecord> for Client {
+    fn from(c: &ClientRecord) -> Self {
         Client {
             id: c.id.clone(),
             bsn_masked: format!("*****{}", c.bsn_last4),
@@ -205,85 +207,98 @@ pub struct Trajectory {
     pub lines: Vec<TrajectoryLine>,
 }
 
-/// A trajectory with its lines, registrations and deliveries.
-pub async fn trajectory_view<C: ConnectionTrait>(
-    db: &C,
-    t: &trajectory::Model,
-) -> AppResult<Trajectory> {
-    let mut lines = Vec::new();
-    for l in store::trajectories::lines(db, &t.id).await? {
-        let product = store::catalogue::get(db, &l.product_code).await?;
-        let events = store::trajectories::events(db, &l.id)
-            .await?
-            .into_iter()
-            .map(|e| LineEvent {
-                id: e.id,
-                kind: e.kind,
-                date: e.date.to_string(),
-                milestone: e.milestone,
-                outcome: e.outcome,
-                note: e.note,
-                corrects_id: e.corrects_id,
-                created_at: e.created_at.to_rfc3339(),
-            })
-            .collect();
-        let deliveries = store::trajectories::deliveries(db, &l.id)
-            .await?
-            .into_iter()
-            .map(|d| Delivery {
-                id: d.id,
-                period: d.period,
-                quantity: Quantity::from_thousandths(d.quantity_thousandths).to_string(),
-                note: d.note,
-                corrects_id: d.corrects_id,
-                created_at: d.created_at.to_rfc3339(),
-            })
-            .collect();
-        lines.push(TrajectoryLine {
-            product_name: product
+impl From<TrajectoryView> for Trajectory {
+    fn from(t: TrajectoryView) -> Self {
+        Trajectory {
+            id: t.id,
+            number: t.number,
+            status: t.status,
+            municipality: t.municipality_code,
+            client_id: t.client_id,
+            contract_id: t.contract_id,
+            buyer_reference: t.buyer_reference,
+            created_at: t.created_at.to_rfc3339(),
+            planned_start: t.planned_start.map(|d| d.to_string()),
+            reject_reason: t.reject_reason,
+            lines: t.lines.into_iter().map(TrajectoryLine::from).collect(),
+        }
+    }
+}
+
+impl From<views::LineView> for TrajectoryLine {
+    fn from(l: views::LineView) -> Self {
+        TrajectoryLine {
+            product_name: l
+                .product
                 .as_ref()
-                .map(|p| p.spec.name.clone())
+                .map(|p| p.name.clone())
                 .unwrap_or_default(),
-            unit: product
+            unit: l
+                .product
                 .as_ref()
-                .map(|p| p.spec.unit.as_str().to_string())
+                .map(|p| p.unit.as_str().to_string())
                 .unwrap_or_default(),
-            unit_price: Money::from_cents(l.unit_price_cents).to_string(),
+            unit_price: l.unit_price.to_string(),
             start_date: l.start_date.to_string(),
             end_date: l.end_date.map(|d| d.to_string()),
-            quantity: l
-                .quantity_thousandths
-                .map(|q| Quantity::from_thousandths(q).to_string()),
-            frequency: l.frequency.clone(),
-            volume: l
-                .volume_thousandths
-                .map(|q| Quantity::from_thousandths(q).to_string()),
-            budget: l.budget_cents.map(|b| Money::from_cents(b).to_string()),
-            committed: Money::from_cents(l.committed_cents).to_string(),
+            quantity: l.quantity.map(|q| q.to_string()),
+            frequency: l.frequency,
+            volume: l.volume.map(|q| q.to_string()),
+            budget: l.budget.map(|b| b.to_string()),
+            committed: l.committed.to_string(),
             started_on: l.started_on.map(|d| d.to_string()),
             ended_on: l.ended_on.map(|d| d.to_string()),
-            events,
-            deliveries,
+            events: l
+                .events
+                .into_iter()
+                .map(|e| LineEvent {
+                    id: e.id,
+                    kind: e.kind,
+                    date: e.date.to_string(),
+                    milestone: e.milestone,
+                    outcome: e.outcome,
+                    note: e.note,
+                    corrects_id: e.corrects_id,
+                    created_at: e.created_at.to_rfc3339(),
+                })
+                .collect(),
+            deliveries: l
+                .deliveries
+                .into_iter()
+                .map(|d| Delivery {
+                    id: d.id,
+                    period: d.period,
+                    quantity: d.quantity.to_string(),
+                    note: d.note,
+                    corrects_id: d.corrects_id,
+                    created_at: d.created_at.to_rfc3339(),
+                })
+                .collect(),
             id: l.id,
             product_code: l.product_code,
             status: l.status,
             outcome: l.outcome,
             end_reason: l.end_reason,
-        });
+        }
     }
-    Ok(Trajectory {
-        id: t.id.clone(),
-        number: t.number.clone(),
-        status: t.status.clone(),
-        municipality: t.municipality_code.clone(),
-        client_id: t.client_id.clone(),
-        contract_id: t.contract_id.clone(),
-        buyer_reference: t.buyer_reference.clone(),
-        created_at: t.created_at.to_rfc3339(),
-        planned_start: t.planned_start.map(|d| d.to_string()),
-        reject_reason: t.reject_reason.clone(),
-        lines,
-    })
+}
+
+/// One trajectory as the API gives it.
+async fn answer(
+    db: &DatabaseConnection,
+    who: &crate::auth::Principal,
+    id: &str,
+) -> AppResult<Trajectory> {
+    Ok(views::detail(db, who, id).await?.into())
+}
+
+/// The trajectory of an order line as the API gives it.
+async fn answer_for_line(
+    db: &DatabaseConnection,
+    who: &crate::auth::Principal,
+    line_id: &str,
+) -> AppResult<Trajectory> {
+    Ok(views::of_line(db, who, line_id).await?.into())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -456,23 +471,20 @@ pub async fn list(
     if let Some(s) = status {
         crate::domain::trajectory::Status::parse(s).map_err(|e| AppError::field("status", e))?;
     }
-    let filter = store::trajectories::Filter {
+    let filter = views::Filter {
         status: status.map(str::to_string),
         client_id: client_id.map(str::to_string),
         after_created: after,
         oldest_first,
     };
-    let rows = store::trajectories::list(db.inner(), &user.0, &filter, limit + 1).await?;
-    let more = rows.len() as u64 > limit;
-    let mut items = Vec::new();
-    let mut last = None;
-    for t in rows.iter().take(limit as usize) {
-        items.push(trajectory_view(db.inner(), t).await?);
-        last = Some(super::pagination::encode_time_cursor(&t.created_at, &t.id));
-    }
+    let listed = views::list(db.inner(), &user.0, &filter, limit).await?;
+    let last = listed
+        .items
+        .last()
+        .map(|t| super::pagination::encode_time_cursor(&t.created_at, &t.id));
     Ok(super::ok(Page {
-        items,
-        next_cursor: if more { last } else { None },
+        items: listed.items.into_iter().map(Trajectory::from).collect(),
+        next_cursor: if listed.more { last } else { None },
     }))
 }
 
@@ -486,8 +498,7 @@ pub async fn get(
     user: CurrentUser,
     id: &str,
 ) -> AppResult<ApiJson<Trajectory>> {
-    let t = store::trajectories::get(db.inner(), &user.0, id).await?;
-    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+    Ok(super::ok(answer(db.inner(), &user.0, id).await?))
 }
 
 /// The casemanager cancels an order before it starts; after the start: 409.
@@ -500,8 +511,8 @@ pub async fn cancel(
     cm: Casemanager,
     id: &str,
 ) -> AppResult<ApiJson<Trajectory>> {
-    let t = ordering::cancel(db.inner(), &cm.0, id).await?;
-    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+    ordering::cancel(db.inner(), &cm.0, id).await?;
+    Ok(super::ok(answer(db.inner(), &cm.0, id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -528,8 +539,8 @@ pub async fn accept(
         .as_deref()
         .map(|d| parse_date(d).map_err(|e| AppError::field("planned_start", e.to_string())))
         .transpose()?;
-    let t = ordering::accept(db.inner(), config.inner(), &staff.0, id, planned).await?;
-    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+    ordering::accept(db.inner(), config.inner(), &staff.0, id, planned).await?;
+    Ok(super::ok(answer(db.inner(), &staff.0, id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -550,8 +561,8 @@ pub async fn reject(
     id: &str,
     body: JsonBody<RejectRequest>,
 ) -> AppResult<ApiJson<Trajectory>> {
-    let t = ordering::reject(db.inner(), config.inner(), &staff.0, id, &body.0.reason).await?;
-    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+    ordering::reject(db.inner(), config.inner(), &staff.0, id, &body.0.reason).await?;
+    Ok(super::ok(answer(db.inner(), &staff.0, id).await?))
 }
 
 pub fn routes() -> Vec<Route> {
@@ -625,10 +636,9 @@ pub async fn add_event(
         idem.as_ref(),
     )
     .await?;
-    let (t, _) = store::trajectories::line(db.inner(), &staff.0, id).await?;
     Ok(ApiJson(
         Status::Created,
-        trajectory_view(db.inner(), &t).await?,
+        answer_for_line(db.inner(), &staff.0, id).await?,
     ))
 }
 
@@ -672,10 +682,9 @@ pub async fn add_delivery(
         corrects_id: r.corrects_id,
     };
     register_delivery(db.inner(), &staff.0, id, input, idem.as_ref()).await?;
-    let (t, _) = store::trajectories::line(db.inner(), &staff.0, id).await?;
     Ok(ApiJson(
         Status::Created,
-        trajectory_view(db.inner(), &t).await?,
+        answer_for_line(db.inner(), &staff.0, id).await?,
     ))
 }
 
@@ -728,8 +737,7 @@ pub async fn extend(
             .transpose()?,
     };
     ordering::extend_line(db.inner(), config.inner(), &cm.0, id, extension).await?;
-    let (t, _) = store::trajectories::line(db.inner(), &cm.0, id).await?;
-    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+    Ok(super::ok(answer_for_line(db.inner(), &cm.0, id).await?))
 }
 
 pub fn extension_routes() -> Vec<Route> {

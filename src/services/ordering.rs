@@ -31,6 +31,28 @@ use crate::store::{self, new_id, now};
 
 // ---- clients ----------------------------------------------------------------------------
 
+/// A client's record as the front doors show it: never the BSN itself.
+#[derive(Debug, Clone)]
+pub struct ClientRecord {
+    pub id: String,
+    pub name: String,
+    pub bsn_last4: String,
+    pub birth_date: Option<NaiveDate>,
+    pub municipality_code: String,
+}
+
+impl From<client::Model> for ClientRecord {
+    fn from(c: client::Model) -> Self {
+        ClientRecord {
+            id: c.id,
+            name: c.name,
+            bsn_last4: c.bsn_last4,
+            birth_date: c.birth_date,
+            municipality_code: c.municipality_code,
+        }
+    }
+}
+
 pub struct ClientInput {
     pub bsn: String,
     pub name: String,
@@ -49,7 +71,7 @@ pub async fn register_client(
     vault: &BsnVault,
     principal: &Principal,
     input: ClientInput,
-) -> AppResult<(client::Model, bool)> {
+) -> AppResult<(ClientRecord, bool)> {
     let municipality = principal.municipality.clone().ok_or_else(|| {
         AppError::Forbidden("alleen een casemanager van een gemeente registreert klanten".into())
     })?;
@@ -97,7 +119,7 @@ pub async fn register_client(
         )
         .await?;
         txn.commit().await?;
-        return Ok((existing, false));
+        return Ok((existing.into(), false));
     }
     let model = client::Model {
         id: new_id(),
@@ -121,7 +143,7 @@ pub async fn register_client(
     )
     .await?;
     txn.commit().await?;
-    Ok((model, true))
+    Ok((model.into(), true))
 }
 
 /// Finds a client by BSN within what the principal may see; every hit is an audited view.
@@ -130,7 +152,7 @@ pub async fn find_clients(
     vault: &BsnVault,
     principal: &Principal,
     bsn: &str,
-) -> AppResult<Vec<client::Model>> {
+) -> AppResult<Vec<ClientRecord>> {
     let bsn = Bsn::parse(bsn).map_err(|e| AppError::field("bsn", e.to_string()))?;
     let txn = store::db::begin_write(db).await?;
     let found = store::clients::find_by_hash(&txn, principal, &vault.lookup_hash(&bsn)).await?;
@@ -147,7 +169,7 @@ pub async fn find_clients(
         .await?;
     }
     txn.commit().await?;
-    Ok(found)
+    Ok(found.into_iter().map(ClientRecord::from).collect())
 }
 
 /// One client's record, viewed (and audited) by the principal.
@@ -155,7 +177,7 @@ pub async fn view_client(
     db: &DatabaseConnection,
     principal: &Principal,
     id: &str,
-) -> AppResult<client::Model> {
+) -> AppResult<ClientRecord> {
     let txn = store::db::begin_write(db).await?;
     let c = store::clients::get(&txn, principal, id).await?;
     store::audit::append(
@@ -169,7 +191,7 @@ pub async fn view_client(
     )
     .await?;
     txn.commit().await?;
-    Ok(c)
+    Ok(c.into())
 }
 
 // ---- orders -----------------------------------------------------------------------------
@@ -709,11 +731,7 @@ pub(crate) async fn move_line(
 }
 
 /// The casemanager cancels an order that has not started.
-pub async fn cancel(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    id: &str,
-) -> AppResult<trajectory::Model> {
+pub async fn cancel(db: &DatabaseConnection, principal: &Principal, id: &str) -> AppResult<()> {
     let txn = store::db::begin_write(db).await?;
     let t = store::trajectories::get(&txn, principal, id).await?;
     let lines = store::trajectories::lines(&txn, id).await?;
@@ -748,9 +766,8 @@ pub async fn cancel(
         Some(json!({"status": "cancelled"})),
     )
     .await?;
-    let after = store::trajectories::get(&txn, principal, id).await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(())
 }
 
 /// WSD accepts a requested trajectory with a planned start.
@@ -760,7 +777,7 @@ pub async fn accept(
     principal: &Principal,
     id: &str,
     planned_start: Option<NaiveDate>,
-) -> AppResult<trajectory::Model> {
+) -> AppResult<()> {
     let txn = store::db::begin_write(db).await?;
     let t = store::trajectories::get(&txn, principal, id).await?;
     let lines = store::trajectories::lines(&txn, id).await?;
@@ -795,9 +812,8 @@ pub async fn accept(
         )
         .await?;
     }
-    let after = store::trajectories::get(&txn, principal, id).await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(())
 }
 
 /// WSD rejects a requested trajectory with a reason the casemanager sees.
@@ -807,7 +823,7 @@ pub async fn reject(
     principal: &Principal,
     id: &str,
     reason: &str,
-) -> AppResult<trajectory::Model> {
+) -> AppResult<()> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(AppError::field(
@@ -848,9 +864,8 @@ pub async fn reject(
         )
         .await?;
     }
-    let after = store::trajectories::get(&txn, principal, id).await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(())
 }
 
 /// What a casemanager may change on a running order line: only more.

@@ -2,3 +2,5 @@
 //! (one query per table per page, never one per row) and returned as plain view structs.
 //! `api/` serialises them to JSON and `web/` renders them with askama; neither touches the
 //! store or the entities. Each view takes the `Principal`; the store applies its scope.
+pub mod clients;
+pub mod trajectories;
