@@ -15,12 +15,8 @@ use crate::crypto::bsn_vault::BsnVault;
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
-use crate::domain::trajectory::Frequency;
-use crate::error::{AppError, AppResult, FieldError};
-use crate::services::ordering::{
-    self, ClientInput, ClientRecord, OrderInput, OrderLineInput, Placed,
-};
-use crate::store;
+use crate::error::{AppError, AppResult};
+use crate::services::ordering::{self, ClientInput, ClientRecord, OrderDraft, OrderLineDraft};
 use crate::views::trajectories::{self as views, TrajectoryView};
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -323,61 +319,25 @@ pub struct OrderRequest {
     pub lines: Vec<OrderLineRequest>,
 }
 
-/// Parses an order's lines into typed input, naming every bad field.
-pub fn parse_order(r: OrderRequest) -> AppResult<OrderInput> {
-    let mut errors = Vec::new();
-    let mut lines = Vec::new();
-    for (i, l) in r.lines.into_iter().enumerate() {
-        let field = |name: &str| format!("lines[{i}].{name}");
-        let start = parse_date(&l.start_date)
-            .map_err(|e| errors.push(FieldError::new(field("start_date"), e.to_string())))
-            .ok();
-        let end = match l.end_date.as_deref().filter(|s| !s.is_empty()) {
-            Some(d) => parse_date(d)
-                .map_err(|e| errors.push(FieldError::new(field("end_date"), e.to_string())))
-                .ok(),
-            None => None,
-        };
-        let quantity = match l.quantity.as_deref().filter(|s| !s.is_empty()) {
-            Some(q) => Quantity::parse(q)
-                .map_err(|e| errors.push(FieldError::new(field("quantity"), e.to_string())))
-                .ok(),
-            None => None,
-        };
-        let frequency = match l.frequency.as_deref().filter(|s| !s.is_empty()) {
-            Some(f) => Frequency::parse(f)
-                .map_err(|e| errors.push(FieldError::new(field("frequency"), e)))
-                .ok(),
-            None => None,
-        };
-        let budget = match l.budget.as_deref().filter(|s| !s.is_empty()) {
-            Some(b) => Money::parse_non_negative(b)
-                .map_err(|e| errors.push(FieldError::new(field("budget"), e.to_string())))
-                .ok(),
-            None => None,
-        };
-        if let Some(start_date) = start {
-            lines.push(OrderLineInput {
-                product_code: l.product_code,
-                start_date,
-                end_date: end,
-                quantity,
-                frequency,
-                budget,
-            });
+impl From<OrderRequest> for OrderDraft {
+    fn from(r: OrderRequest) -> Self {
+        OrderDraft {
+            client_id: r.client_id,
+            buyer_reference: r.buyer_reference,
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| OrderLineDraft {
+                    product_code: l.product_code,
+                    start_date: l.start_date,
+                    end_date: l.end_date,
+                    quantity: l.quantity,
+                    frequency: l.frequency,
+                    budget: l.budget,
+                })
+                .collect(),
         }
     }
-    if !errors.is_empty() {
-        return Err(AppError::validation(
-            "de bestelling is niet volledig of niet geldig",
-            errors,
-        ));
-    }
-    Ok(OrderInput {
-        client_id: r.client_id,
-        buyer_reference: r.buyer_reference,
-        lines,
-    })
 }
 
 /// Orders a trajectory for a client: 422 when a product is not contracted on its start
@@ -395,58 +355,12 @@ pub async fn create(
     body: JsonBody<OrderRequest>,
 ) -> AppResult<ApiJson<Value>> {
     let idem = key.with_request("POST /api/v1/trajectories", &body.1);
-    let order = parse_order(body.0)?;
-    let db_ref = db.inner();
-    // The body of the answer is rendered inside the transaction that stores it.
-    let result =
-        ordering::place_order(db_ref, config.inner(), &cm.0, order, idem, placed_json).await;
-    match result {
-        Ok(stored) => {
-            let status = Status::from_code(stored.status).unwrap_or(Status::Created);
-            let value: Value = serde_json::from_str(&stored.body)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            Ok(ApiJson(status, value))
-        }
-        // Two identical requests at once on PostgreSQL: the loser's insert of the key
-        // fails; answer with the winner's response.
-        Err(AppError::Database(e)) if key.0.is_some() => {
-            let idem = key.with_request("POST /api/v1/trajectories", &body.1);
-            if let Some(idem) = idem {
-                if let Some(stored) =
-                    store::idempotency::lookup(db_ref, &cm.0.user_id, &idem.key, &idem.request_hash)
-                        .await?
-                {
-                    let value: Value = serde_json::from_str(&stored.body)
-                        .map_err(|e| AppError::Internal(e.to_string()))?;
-                    return Ok(ApiJson(
-                        Status::from_code(stored.status).unwrap_or(Status::Created),
-                        value,
-                    ));
-                }
-            }
-            Err(AppError::Database(e))
-        }
-        Err(other) => Err(other),
-    }
-}
-
-/// The answer to a new order (as API.md gives it).
-fn placed_json(placed: &Placed) -> Value {
-    serde_json::json!({
-        "id": placed.trajectory.id,
-        "number": placed.trajectory.number,
-        "status": placed.trajectory.status,
-        "municipality": placed.trajectory.municipality_code,
-        "client_id": placed.trajectory.client_id,
-        "buyer_reference": placed.trajectory.buyer_reference,
-        "lines": placed.lines.iter().map(|l| serde_json::json!({
-            "id": l.id,
-            "product_code": l.product_code,
-            "unit_price": Money::from_cents(l.unit_price_cents).to_string(),
-            "committed": Money::from_cents(l.committed_cents).to_string(),
-            "status": l.status,
-        })).collect::<Vec<_>>(),
-    })
+    let order = OrderDraft::from(body.0).parse()?;
+    let placement = ordering::place_order(db.inner(), config.inner(), &cm.0, order, idem).await?;
+    // A retry gets the first answer, as it was stored (201 both times).
+    let value =
+        serde_json::to_value(placement.order()).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(ApiJson(Status::Created, value))
 }
 
 /// Trajectories, newest first (`oldest_first=true` for the intake inbox).

@@ -10,6 +10,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::config::Config;
@@ -19,7 +20,7 @@ use crate::domain::bsn::Bsn;
 use crate::domain::commitment::{commitment, OrderedLine};
 use crate::domain::contract::NotOrderable;
 use crate::domain::money::Money;
-use crate::domain::period::format_date_nl;
+use crate::domain::period::{format_date_nl, parse_date};
 use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::{aggregate, Frequency, Status, Transition};
@@ -213,30 +214,247 @@ pub struct OrderInput {
     pub lines: Vec<OrderLineInput>,
 }
 
+/// One line of an order as typed, before parsing.
+#[derive(Debug, Clone, Default)]
+pub struct OrderLineDraft {
+    pub product_code: String,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    /// Hours, day-parts or pieces as a decimal string ("12.5").
+    pub quantity: Option<String>,
+    pub frequency: Option<String>,
+    pub budget: Option<String>,
+}
+
+/// An order as typed (through the API or the web form), before parsing.
+#[derive(Debug, Clone, Default)]
+pub struct OrderDraft {
+    pub client_id: String,
+    pub buyer_reference: String,
+    pub lines: Vec<OrderLineDraft>,
+}
+
+/// An optional field: absent or empty is `None`, else parsed.
+fn optional<T, E>(
+    value: Option<&str>,
+    field: String,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T>
+where
+    E: std::fmt::Display,
+{
+    let text = value.filter(|s| !s.is_empty())?;
+    parse(text)
+        .map_err(|e| errors.push(FieldError::new(field, e.to_string())))
+        .ok()
+}
+
+impl OrderDraft {
+    /// Parses the order into typed input, naming every bad field as `lines[i].field`.
+    pub fn parse(self) -> AppResult<OrderInput> {
+        let mut errors = Vec::new();
+        let mut lines = Vec::new();
+        for (i, l) in self.lines.into_iter().enumerate() {
+            let field = |name: &str| format!("lines[{i}].{name}");
+            let start = parse_date(&l.start_date)
+                .map_err(|e| errors.push(FieldError::new(field("start_date"), e.to_string())))
+                .ok();
+            let end = optional(
+                l.end_date.as_deref(),
+                field("end_date"),
+                parse_date,
+                &mut errors,
+            );
+            let quantity = optional(
+                l.quantity.as_deref(),
+                field("quantity"),
+                Quantity::parse,
+                &mut errors,
+            );
+            let frequency = optional(
+                l.frequency.as_deref(),
+                field("frequency"),
+                Frequency::parse,
+                &mut errors,
+            );
+            let budget = optional(
+                l.budget.as_deref(),
+                field("budget"),
+                Money::parse_non_negative,
+                &mut errors,
+            );
+            if let Some(start_date) = start {
+                lines.push(OrderLineInput {
+                    product_code: l.product_code,
+                    start_date,
+                    end_date: end,
+                    quantity,
+                    frequency,
+                    budget,
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::validation(
+                "de bestelling is niet volledig of niet geldig",
+                errors,
+            ));
+        }
+        Ok(OrderInput {
+            client_id: self.client_id,
+            buyer_reference: self.buyer_reference,
+            lines,
+        })
+    }
+}
+
 /// An `Idempotency-Key` with the hash of the request it came with.
 pub struct Idempotency {
     pub key: String,
     pub request_hash: String,
 }
 
-/// A created trajectory with its lines.
-pub struct Placed {
-    pub trajectory: trajectory::Model,
-    pub lines: Vec<trajectory_line::Model>,
+impl Idempotency {
+    /// A key with the hash of the request it came with (`method_and_path` and its body).
+    pub fn for_request(key: &str, method_and_path: &str, body: &str) -> Idempotency {
+        Idempotency {
+            key: key.to_string(),
+            request_hash: store::idempotency::request_hash(method_and_path, body),
+        }
+    }
+
+    /// Whether a key is usable: 1 to 255 characters.
+    pub fn is_valid_key(key: &str) -> bool {
+        store::idempotency::check_key(key).is_ok()
+    }
 }
 
-/// Places an order in one transaction: every line contracted on its start date (price
-/// locked from the contract), volume caps and the budget ceiling respected counting all
-/// that is already committed, the intake mailbox told, the change audited, and the answer
-/// stored under the idempotency key. `render` makes the answer body.
+/// A created trajectory with its lines.
+struct Placed {
+    trajectory: trajectory::Model,
+    lines: Vec<trajectory_line::Model>,
+}
+
+/// One line of a placed order, as the answer to the order gives it (API.md).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlacedLine {
+    pub id: String,
+    pub product_code: String,
+    pub unit_price: String,
+    pub committed: String,
+    pub status: String,
+}
+
+/// A placed order, as the answer to the order gives it (API.md); stored under the
+/// idempotency key as JSON, so that a retry gets it back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlacedOrder {
+    pub id: String,
+    pub number: String,
+    pub status: String,
+    pub municipality: String,
+    pub client_id: String,
+    pub buyer_reference: String,
+    pub lines: Vec<PlacedLine>,
+}
+
+impl From<&Placed> for PlacedOrder {
+    fn from(placed: &Placed) -> Self {
+        let t = &placed.trajectory;
+        PlacedOrder {
+            id: t.id.clone(),
+            number: t.number.clone(),
+            status: t.status.clone(),
+            municipality: t.municipality_code.clone(),
+            client_id: t.client_id.clone(),
+            buyer_reference: t.buyer_reference.clone(),
+            lines: placed
+                .lines
+                .iter()
+                .map(|l| PlacedLine {
+                    id: l.id.clone(),
+                    product_code: l.product_code.clone(),
+                    unit_price: Money::from_cents(l.unit_price_cents).to_string(),
+                    committed: Money::from_cents(l.committed_cents).to_string(),
+                    status: l.status.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The outcome of an order: placed now, or the answer an earlier request with the same
+/// `Idempotency-Key` got (nothing changed this time).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placement {
+    New(PlacedOrder),
+    Replayed(PlacedOrder),
+}
+
+impl Placement {
+    pub fn order(&self) -> &PlacedOrder {
+        match self {
+            Placement::New(o) | Placement::Replayed(o) => o,
+        }
+    }
+
+    pub fn into_order(self) -> PlacedOrder {
+        match self {
+            Placement::New(o) | Placement::Replayed(o) => o,
+        }
+    }
+}
+
+/// The stored answer as JSON: keys in sorted order, as it has always been stored.
+fn stored_body(order: &PlacedOrder) -> AppResult<String> {
+    serde_json::to_value(order)
+        .map(|v| v.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn from_stored(stored: StoredResponse) -> AppResult<PlacedOrder> {
+    serde_json::from_str(&stored.body).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Places an order (see `place_once`). Two identical requests at once on PostgreSQL: the
+/// loser's insert of the key fails; it gets the winner's answer.
 pub async fn place_order(
     db: &DatabaseConnection,
     config: &Config,
     principal: &Principal,
     order: OrderInput,
     idempotency: Option<Idempotency>,
-    render: impl FnOnce(&Placed) -> Value,
-) -> AppResult<StoredResponse> {
+) -> AppResult<Placement> {
+    match place_once(db, config, principal, order, idempotency.as_ref()).await {
+        Err(AppError::Database(e)) => {
+            let Some(idem) = &idempotency else {
+                return Err(AppError::Database(e));
+            };
+            match store::idempotency::lookup(db, &principal.user_id, &idem.key, &idem.request_hash)
+                .await?
+            {
+                Some(stored) => Ok(Placement::Replayed(from_stored(stored)?)),
+                None => Err(AppError::Database(e)),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Places an order in one transaction: every line contracted on its start date (price
+/// locked from the contract), volume caps and the budget ceiling respected counting all
+/// that is already committed, the intake mailbox told, the change audited, and the answer
+/// stored under the idempotency key.
+async fn place_once(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    order: OrderInput,
+    idempotency: Option<&Idempotency>,
+) -> AppResult<Placement> {
     let municipality = principal.municipality.clone().ok_or_else(|| {
         AppError::Forbidden("alleen een casemanager van een gemeente bestelt".into())
     })?;
@@ -277,12 +495,12 @@ pub async fn place_order(
         .unwrap_or_else(|| municipality.clone());
 
     let txn = store::db::begin_write(db).await?;
-    if let Some(idem) = &idempotency {
+    if let Some(idem) = idempotency {
         if let Some(stored) =
             store::idempotency::lookup(&txn, &principal.user_id, &idem.key, &idem.request_hash)
                 .await?
         {
-            return Ok(stored);
+            return Ok(Placement::Replayed(from_stored(stored)?));
         }
     }
     let resolutions = if store::catalogue::generation(&txn).await? == generation {
@@ -512,11 +730,12 @@ pub async fn place_order(
         Some(&names),
     )
     .await?;
+    let answer = PlacedOrder::from(&placed);
     let response = StoredResponse {
         status: 201,
-        body: render(&placed).to_string(),
+        body: stored_body(&answer)?,
     };
-    if let Some(idem) = &idempotency {
+    if let Some(idem) = idempotency {
         store::idempotency::record(
             &txn,
             &principal.user_id,
@@ -527,7 +746,7 @@ pub async fn place_order(
         .await?;
     }
     txn.commit().await?;
-    Ok(response)
+    Ok(Placement::New(answer))
 }
 
 /// Each line's price from the contract, or why it cannot be ordered.
