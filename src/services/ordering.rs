@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::crypto::bsn_vault::BsnVault;
 use crate::domain::billing::Variant;
 use crate::domain::bsn::Bsn;
-use crate::domain::commitment::{commitment, OrderedLine};
+use crate::domain::commitment::{commitment, Commitment, OrderedLine};
 use crate::domain::contract::NotOrderable;
 use crate::domain::money::Money;
 use crate::domain::period::{format_date_nl, parse_date};
@@ -455,123 +455,24 @@ async fn place_once(
     order: OrderInput,
     idempotency: Option<&Idempotency>,
 ) -> AppResult<Placement> {
-    let municipality = principal.municipality.clone().ok_or_else(|| {
-        AppError::Forbidden("alleen een casemanager van een gemeente bestelt".into())
-    })?;
-    let buyer_reference = order.buyer_reference.trim().to_string();
-    if buyer_reference.chars().count() > 100 {
-        return Err(AppError::field(
-            "buyer_reference",
-            "de referentie is hoogstens 100 tekens",
-        ));
-    }
-    if order.lines.is_empty() {
-        return Err(AppError::field("lines", "kies minstens één product"));
-    }
-    if order.lines.len() > 20 {
-        return Err(AppError::field(
-            "lines",
-            "hoogstens 20 producten per traject",
-        ));
-    }
-    // Prices are resolved before the write turn, so that the turn (one writer at a time
-    // on SQLite) holds only the checks that need it and the writes. The catalogue
-    // generation, read first, is bumped in the same transaction as any change to
-    // products, prices or contracts: when it moved meanwhile, they are resolved again
-    // inside the transaction.
-    let generation = store::catalogue::generation(db).await?;
-    let early = resolve_lines(db, &municipality, &order.lines).await?;
-    // Clients are never removed nor moved to another municipality, so this check holds
-    // inside the turn too (and the trajectory's foreign key would refuse a missing one).
-    let client = store::clients::get(db, principal, &order.client_id)
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound => AppError::field("client_id", "onbekende klant van uw gemeente"),
-            other => other,
-        })?;
-    let municipality_name = store::municipalities::get(db, &municipality)
-        .await?
-        .map(|m| m.name)
-        .unwrap_or_else(|| municipality.clone());
+    let (municipality, buyer_reference) = check_order_shape(principal, &order)?;
+    let early = read_before_turn(db, principal, &municipality, &order).await?;
 
     let txn = store::db::begin_write(db).await?;
-    if let Some(idem) = idempotency {
-        if let Some(stored) =
-            store::idempotency::lookup(&txn, &principal.user_id, &idem.key, &idem.request_hash)
-                .await?
-        {
-            return Ok(Placement::Replayed(from_stored(stored)?));
-        }
+    if let Some(answer) = earlier_answer(&txn, principal, idempotency).await? {
+        return Ok(Placement::Replayed(answer));
     }
-    let resolutions = if store::catalogue::generation(&txn).await? == generation {
-        early
+    let resolutions = if store::catalogue::generation(&txn).await? == early.generation {
+        early.resolutions
     } else {
         resolve_lines(&txn, &municipality, &order.lines).await?
     };
-
-    // Every line's price from the contract.
-    let mut errors = Vec::new();
-    let mut resolved = Vec::new();
-    for (i, (line, resolution)) in order.lines.iter().zip(resolutions).enumerate() {
-        match resolution {
-            Ok(r) => resolved.push((i, line.clone(), r)),
-            Err(reason) => errors.push(FieldError::new(
-                format!("lines[{i}].product_code"),
-                format!("{}: {}", line.product_code, reason.message()),
-            )),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::validation(
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-            errors,
-        ));
-    }
-    let contract_id = resolved[0].2.contract.id.clone();
-    if resolved
-        .iter()
-        .any(|(_, _, r)| r.contract.id != contract_id)
-    {
-        return Err(AppError::field("lines", "alle producten van één traject vallen onder hetzelfde contract; splits de bestelling per contractjaar"));
-    }
+    let resolved = priced_lines(&order.lines, resolutions)?;
+    let contract_id = one_contract(&resolved)?;
     // The contract as it is once its row is taken: orders against it queue up here.
     let contract = store::contracts::lock(&txn, principal, &contract_id).await?;
-
-    // What each line commits.
-    let mut planned = Vec::new();
-    for (i, line, r) in &resolved {
-        let product = r.product.clone();
-        let ordered = OrderedLine {
-            unit: product.spec.unit,
-            price: r.price,
-            start: line.start_date,
-            end: line.end_date,
-            quantity: line.quantity,
-            frequency: line.frequency,
-            budget: line.budget,
-        };
-        match commitment(&ordered, contract.valid_to) {
-            Ok(c) => planned.push((*i, line.clone(), r.clone(), product, c)),
-            Err(p) => errors.push(FieldError::new(
-                format!("lines[{i}].{}", p.field),
-                p.message,
-            )),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::validation(
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-            errors,
-        ));
-    }
+    let planned = planned_lines(&resolved, contract.valid_to)?;
+    let mut errors = Vec::new();
 
     // Volume caps, per contract line, counting what is already committed.
     let mut extra_units: BTreeMap<String, (i64, bool)> = BTreeMap::new();
@@ -642,14 +543,219 @@ async fn place_once(
         ));
     }
 
+    let placed = insert_trajectory(
+        &txn,
+        principal,
+        &municipality,
+        &early.client_id,
+        &contract.id,
+        buyer_reference,
+        &planned,
+    )
+    .await?;
+    // The names the intake e-mail shows, as resolved for this order.
+    let names = MailNames {
+        municipality: early.municipality_name,
+        products: planned
+            .iter()
+            .map(|(_, line, _, product, _)| (line.product_code.clone(), product.spec.name.clone()))
+            .collect(),
+    };
+    audit_and_tell_intake(&txn, config, principal, &placed, &names).await?;
+    let answer = PlacedOrder::from(&placed);
+    remember_answer(&txn, principal, idempotency, &answer).await?;
+    txn.commit().await?;
+    Ok(Placement::New(answer))
+}
+
+/// A line of an order with its contract line and price.
+type PricedLine = (usize, OrderLineInput, store::contracts::Resolved);
+
+/// A priced line with its product and what it commits.
+type PlannedLine = (
+    usize,
+    OrderLineInput,
+    store::contracts::Resolved,
+    store::catalogue::StoredProduct,
+    Commitment,
+);
+
+/// The casemanager's municipality and the trimmed reference, when the order's shape is
+/// acceptable: a reference of at most 100 characters, 1 to 20 lines.
+fn check_order_shape(principal: &Principal, order: &OrderInput) -> AppResult<(String, String)> {
+    let municipality = principal.municipality.clone().ok_or_else(|| {
+        AppError::Forbidden("alleen een casemanager van een gemeente bestelt".into())
+    })?;
+    let buyer_reference = order.buyer_reference.trim().to_string();
+    if buyer_reference.chars().count() > 100 {
+        return Err(AppError::field(
+            "buyer_reference",
+            "de referentie is hoogstens 100 tekens",
+        ));
+    }
+    if order.lines.is_empty() {
+        return Err(AppError::field("lines", "kies minstens één product"));
+    }
+    if order.lines.len() > 20 {
+        return Err(AppError::field(
+            "lines",
+            "hoogstens 20 producten per traject",
+        ));
+    }
+    Ok((municipality, buyer_reference))
+}
+
+/// What an order reads before its write turn.
+struct EarlyReads {
+    generation: i64,
+    resolutions: Vec<Result<store::contracts::Resolved, NotOrderable>>,
+    client_id: String,
+    municipality_name: String,
+}
+
+/// Prices are resolved before the write turn, so that the turn (one writer at a time on
+/// SQLite) holds only the checks that need it and the writes. The catalogue generation,
+/// read first, is bumped in the same transaction as any change to products, prices or
+/// contracts: when it moved meanwhile, they are resolved again inside the transaction.
+async fn read_before_turn(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    municipality: &str,
+    order: &OrderInput,
+) -> AppResult<EarlyReads> {
+    let generation = store::catalogue::generation(db).await?;
+    let resolutions = resolve_lines(db, municipality, &order.lines).await?;
+    // Clients are never removed nor moved to another municipality, so this check holds
+    // inside the turn too (and the trajectory's foreign key would refuse a missing one).
+    let client = store::clients::get(db, principal, &order.client_id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => AppError::field("client_id", "onbekende klant van uw gemeente"),
+            other => other,
+        })?;
+    let municipality_name = store::municipalities::get(db, municipality)
+        .await?
+        .map(|m| m.name)
+        .unwrap_or_else(|| municipality.to_string());
+    Ok(EarlyReads {
+        generation,
+        resolutions,
+        client_id: client.id,
+        municipality_name,
+    })
+}
+
+/// The answer stored under this key by an earlier request, if any.
+async fn earlier_answer(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    idempotency: Option<&Idempotency>,
+) -> AppResult<Option<PlacedOrder>> {
+    let Some(idem) = idempotency else {
+        return Ok(None);
+    };
+    store::idempotency::lookup(txn, &principal.user_id, &idem.key, &idem.request_hash)
+        .await?
+        .map(from_stored)
+        .transpose()
+}
+
+/// A 422 naming every field in `errors`, its detail all their messages.
+fn refuse(errors: Vec<FieldError>) -> AppError {
+    AppError::validation(
+        errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        errors,
+    )
+}
+
+/// Every line's price from the contract, or a 422 naming each line that cannot be ordered.
+fn priced_lines(
+    lines: &[OrderLineInput],
+    resolutions: Vec<Result<store::contracts::Resolved, NotOrderable>>,
+) -> AppResult<Vec<PricedLine>> {
+    let mut errors = Vec::new();
+    let mut resolved = Vec::new();
+    for (i, (line, resolution)) in lines.iter().zip(resolutions).enumerate() {
+        match resolution {
+            Ok(r) => resolved.push((i, line.clone(), r)),
+            Err(reason) => errors.push(FieldError::new(
+                format!("lines[{i}].product_code"),
+                format!("{}: {}", line.product_code, reason.message()),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(refuse(errors));
+    }
+    Ok(resolved)
+}
+
+/// The one contract all lines fall under.
+fn one_contract(resolved: &[PricedLine]) -> AppResult<String> {
+    let contract_id = resolved
+        .first()
+        .map(|(_, _, r)| r.contract.id.clone())
+        .ok_or_else(|| AppError::field("lines", "kies minstens één product"))?;
+    if resolved
+        .iter()
+        .any(|(_, _, r)| r.contract.id != contract_id)
+    {
+        return Err(AppError::field("lines", "alle producten van één traject vallen onder hetzelfde contract; splits de bestelling per contractjaar"));
+    }
+    Ok(contract_id)
+}
+
+/// What each line commits, or a 422 naming each line's problem.
+fn planned_lines(resolved: &[PricedLine], open_end: NaiveDate) -> AppResult<Vec<PlannedLine>> {
+    let mut errors = Vec::new();
+    let mut planned = Vec::new();
+    for (i, line, r) in resolved {
+        let product = r.product.clone();
+        let ordered = OrderedLine {
+            unit: product.spec.unit,
+            price: r.price,
+            start: line.start_date,
+            end: line.end_date,
+            quantity: line.quantity,
+            frequency: line.frequency,
+            budget: line.budget,
+        };
+        match commitment(&ordered, open_end) {
+            Ok(c) => planned.push((*i, line.clone(), r.clone(), product, c)),
+            Err(p) => errors.push(FieldError::new(
+                format!("lines[{i}].{}", p.field),
+                p.message,
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(refuse(errors));
+    }
+    Ok(planned)
+}
+
+/// Inserts the trajectory, numbered in this year's sequence, and its lines as requested.
+async fn insert_trajectory(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    municipality: &str,
+    client_id: &str,
+    contract_id: &str,
+    buyer_reference: String,
+    planned: &[PlannedLine],
+) -> AppResult<Placed> {
     let year = chrono::Datelike::year(&chrono::Local::now().date_naive());
-    let sequence = store::counters::next(&txn, &format!("trajectory-{year}")).await?;
+    let sequence = store::counters::next(txn, &format!("trajectory-{year}")).await?;
     let trajectory = trajectory::Model {
         id: new_id(),
         number: format!("T{year}-{sequence:06}"),
-        municipality_code: municipality.clone(),
-        client_id: client.id.clone(),
-        contract_id: contract.id.clone(),
+        municipality_code: municipality.to_string(),
+        client_id: client_id.to_string(),
+        contract_id: contract_id.to_string(),
         buyer_reference,
         status: Status::Requested.as_str().into(),
         ordered_by: principal.user_id.clone(),
@@ -660,7 +766,7 @@ async fn place_once(
         updated_at: now(),
     };
     trajectory::Entity::insert(trajectory::ActiveModel::from(trajectory.clone()))
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
     let mut lines = Vec::new();
     for (position, (_, line, r, _, c)) in planned.iter().enumerate() {
@@ -685,21 +791,23 @@ async fn place_once(
             end_reason: None,
         };
         trajectory_line::Entity::insert(trajectory_line::ActiveModel::from(model.clone()))
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
         lines.push(model);
     }
-    let placed = Placed { trajectory, lines };
-    // The names the intake e-mail shows, as resolved for this order.
-    let names = MailNames {
-        municipality: municipality_name,
-        products: planned
-            .iter()
-            .map(|(_, line, _, product, _)| (line.product_code.clone(), product.spec.name.clone()))
-            .collect(),
-    };
+    Ok(Placed { trajectory, lines })
+}
+
+/// Audits the new trajectory and writes the intake mailbox's e-mail.
+async fn audit_and_tell_intake(
+    txn: &DatabaseTransaction,
+    config: &Config,
+    principal: &Principal,
+    placed: &Placed,
+    names: &MailNames,
+) -> AppResult<()> {
     store::audit::append(
-        &txn,
+        txn,
         principal,
         "trajectory.create",
         "trajectory",
@@ -719,7 +827,7 @@ async fn place_once(
     )
     .await?;
     notify(
-        &txn,
+        txn,
         config,
         TrajectoryNews::New,
         &config.intake_email,
@@ -727,26 +835,33 @@ async fn place_once(
         &placed.lines,
         None,
         "/wsd/trajecten",
-        Some(&names),
+        Some(names),
     )
-    .await?;
-    let answer = PlacedOrder::from(&placed);
+    .await
+}
+
+/// Stores the answer under the idempotency key, in the order's transaction.
+async fn remember_answer(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    idempotency: Option<&Idempotency>,
+    answer: &PlacedOrder,
+) -> AppResult<()> {
+    let Some(idem) = idempotency else {
+        return Ok(());
+    };
     let response = StoredResponse {
         status: 201,
-        body: stored_body(&answer)?,
+        body: stored_body(answer)?,
     };
-    if let Some(idem) = idempotency {
-        store::idempotency::record(
-            &txn,
-            &principal.user_id,
-            &idem.key,
-            &idem.request_hash,
-            &response,
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(Placement::New(answer))
+    store::idempotency::record(
+        txn,
+        &principal.user_id,
+        &idem.key,
+        &idem.request_hash,
+        &response,
+    )
+    .await
 }
 
 /// Each line's price from the contract, or why it cannot be ordered.
