@@ -2,7 +2,7 @@
 
 use rocket::http::Status;
 use rocket::{Route, State};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -16,11 +16,9 @@ use crate::domain::clock::Clock;
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
-use crate::domain::trajectory::Frequency;
-use crate::entities::{client, trajectory};
-use crate::error::{AppError, AppResult, FieldError};
-use crate::services::ordering::{self, ClientInput, OrderInput, OrderLineInput, Placed};
-use crate::store;
+use crate::error::{AppError, AppResult};
+use crate::services::ordering::{self, ClientInput, ClientRecord, OrderDraft, OrderLineDraft};
+use crate::views::trajectories::{self as views, TrajectoryView};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Client {
@@ -31,8 +29,8 @@ pub struct Client {
     pub municipality: String,
 }
 
-impl From<&client::Model> for Client {
-    fn from(c: &client::Model) -> Self {
+impl From<&ClientRecord> for Client {
+    fn from(c: &ClientRecord) -> Self {
         Client {
             id: c.id.clone(),
             bsn_masked: crate::domain::bsn::mask_last4(&c.bsn_last4),
@@ -208,85 +206,98 @@ pub struct Trajectory {
     pub lines: Vec<TrajectoryLine>,
 }
 
-/// A trajectory with its lines, registrations and deliveries.
-pub async fn trajectory_view<C: ConnectionTrait>(
-    db: &C,
-    t: &trajectory::Model,
-) -> AppResult<Trajectory> {
-    let mut lines = Vec::new();
-    for l in store::trajectories::lines(db, &t.id).await? {
-        let product = store::catalogue::get(db, &l.product_code).await?;
-        let events = store::trajectories::events(db, &l.id)
-            .await?
-            .into_iter()
-            .map(|e| LineEvent {
-                id: e.id,
-                kind: e.kind.as_str().into(),
-                date: e.date.to_string(),
-                milestone: e.milestone,
-                outcome: e.outcome.map(|o| o.as_str().into()),
-                note: e.note,
-                corrects_id: e.corrects_id,
-                created_at: e.created_at.to_rfc3339(),
-            })
-            .collect();
-        let deliveries = store::trajectories::deliveries(db, &l.id)
-            .await?
-            .into_iter()
-            .map(|d| Delivery {
-                id: d.id,
-                period: d.period,
-                quantity: Quantity::from_thousandths(d.quantity_thousandths).to_string(),
-                note: d.note,
-                corrects_id: d.corrects_id,
-                created_at: d.created_at.to_rfc3339(),
-            })
-            .collect();
-        lines.push(TrajectoryLine {
-            product_name: product
+impl From<TrajectoryView> for Trajectory {
+    fn from(t: TrajectoryView) -> Self {
+        Trajectory {
+            id: t.id,
+            number: t.number,
+            status: t.status.as_str().into(),
+            municipality: t.municipality_code,
+            client_id: t.client_id,
+            contract_id: t.contract_id,
+            buyer_reference: t.buyer_reference,
+            created_at: t.created_at.to_rfc3339(),
+            planned_start: t.planned_start.map(|d| d.to_string()),
+            reject_reason: t.reject_reason,
+            lines: t.lines.into_iter().map(TrajectoryLine::from).collect(),
+        }
+    }
+}
+
+impl From<views::LineView> for TrajectoryLine {
+    fn from(l: views::LineView) -> Self {
+        TrajectoryLine {
+            product_name: l
+                .product
                 .as_ref()
-                .map(|p| p.spec.name.clone())
+                .map(|p| p.name.clone())
                 .unwrap_or_default(),
-            unit: product
+            unit: l
+                .product
                 .as_ref()
-                .map(|p| p.spec.unit.as_str().to_string())
+                .map(|p| p.unit.as_str().to_string())
                 .unwrap_or_default(),
-            unit_price: Money::from_cents(l.unit_price_cents).to_string(),
+            unit_price: l.unit_price.to_string(),
             start_date: l.start_date.to_string(),
             end_date: l.end_date.map(|d| d.to_string()),
-            quantity: l
-                .quantity_thousandths
-                .map(|q| Quantity::from_thousandths(q).to_string()),
+            quantity: l.quantity.map(|q| q.to_string()),
             frequency: l.frequency.map(|f| f.as_str().into()),
-            volume: l
-                .volume_thousandths
-                .map(|q| Quantity::from_thousandths(q).to_string()),
-            budget: l.budget_cents.map(|b| Money::from_cents(b).to_string()),
-            committed: Money::from_cents(l.committed_cents).to_string(),
+            volume: l.volume.map(|q| q.to_string()),
+            budget: l.budget.map(|b| b.to_string()),
+            committed: l.committed.to_string(),
             started_on: l.started_on.map(|d| d.to_string()),
             ended_on: l.ended_on.map(|d| d.to_string()),
-            events,
-            deliveries,
+            events: l
+                .events
+                .into_iter()
+                .map(|e| LineEvent {
+                    id: e.id,
+                    kind: e.kind.as_str().into(),
+                    date: e.date.to_string(),
+                    milestone: e.milestone,
+                    outcome: e.outcome.map(|o| o.as_str().into()),
+                    note: e.note,
+                    corrects_id: e.corrects_id,
+                    created_at: e.created_at.to_rfc3339(),
+                })
+                .collect(),
+            deliveries: l
+                .deliveries
+                .into_iter()
+                .map(|d| Delivery {
+                    id: d.id,
+                    period: d.period,
+                    quantity: d.quantity.to_string(),
+                    note: d.note,
+                    corrects_id: d.corrects_id,
+                    created_at: d.created_at.to_rfc3339(),
+                })
+                .collect(),
             id: l.id,
             product_code: l.product_code,
             status: l.status.as_str().into(),
             outcome: l.outcome.map(|o| o.as_str().into()),
             end_reason: l.end_reason,
-        });
+        }
     }
-    Ok(Trajectory {
-        id: t.id.clone(),
-        number: t.number.clone(),
-        status: t.status.as_str().into(),
-        municipality: t.municipality_code.clone(),
-        client_id: t.client_id.clone(),
-        contract_id: t.contract_id.clone(),
-        buyer_reference: t.buyer_reference.clone(),
-        created_at: t.created_at.to_rfc3339(),
-        planned_start: t.planned_start.map(|d| d.to_string()),
-        reject_reason: t.reject_reason.clone(),
-        lines,
-    })
+}
+
+/// One trajectory as the API gives it.
+async fn answer(
+    db: &DatabaseConnection,
+    who: &crate::auth::Principal,
+    id: &str,
+) -> AppResult<Trajectory> {
+    Ok(views::detail(db, who, id).await?.into())
+}
+
+/// The trajectory of an order line as the API gives it.
+async fn answer_for_line(
+    db: &DatabaseConnection,
+    who: &crate::auth::Principal,
+    line_id: &str,
+) -> AppResult<Trajectory> {
+    Ok(views::of_line(db, who, line_id).await?.into())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -311,61 +322,25 @@ pub struct OrderRequest {
     pub lines: Vec<OrderLineRequest>,
 }
 
-/// Parses an order's lines into typed input, naming every bad field.
-pub fn parse_order(r: OrderRequest) -> AppResult<OrderInput> {
-    let mut errors = Vec::new();
-    let mut lines = Vec::new();
-    for (i, l) in r.lines.into_iter().enumerate() {
-        let field = |name: &str| format!("lines[{i}].{name}");
-        let start = parse_date(&l.start_date)
-            .map_err(|e| errors.push(FieldError::new(field("start_date"), e.to_string())))
-            .ok();
-        let end = match l.end_date.as_deref().filter(|s| !s.is_empty()) {
-            Some(d) => parse_date(d)
-                .map_err(|e| errors.push(FieldError::new(field("end_date"), e.to_string())))
-                .ok(),
-            None => None,
-        };
-        let quantity = match l.quantity.as_deref().filter(|s| !s.is_empty()) {
-            Some(q) => Quantity::parse(q)
-                .map_err(|e| errors.push(FieldError::new(field("quantity"), e.to_string())))
-                .ok(),
-            None => None,
-        };
-        let frequency = match l.frequency.as_deref().filter(|s| !s.is_empty()) {
-            Some(f) => Frequency::parse(f)
-                .map_err(|e| errors.push(FieldError::new(field("frequency"), e)))
-                .ok(),
-            None => None,
-        };
-        let budget = match l.budget.as_deref().filter(|s| !s.is_empty()) {
-            Some(b) => Money::parse_non_negative(b)
-                .map_err(|e| errors.push(FieldError::new(field("budget"), e.to_string())))
-                .ok(),
-            None => None,
-        };
-        if let Some(start_date) = start {
-            lines.push(OrderLineInput {
-                product_code: l.product_code,
-                start_date,
-                end_date: end,
-                quantity,
-                frequency,
-                budget,
-            });
+impl From<OrderRequest> for OrderDraft {
+    fn from(r: OrderRequest) -> Self {
+        OrderDraft {
+            client_id: r.client_id,
+            buyer_reference: r.buyer_reference,
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| OrderLineDraft {
+                    product_code: l.product_code,
+                    start_date: l.start_date,
+                    end_date: l.end_date,
+                    quantity: l.quantity,
+                    frequency: l.frequency.map(|f| f.as_str().into()),
+                    budget: l.budget,
+                })
+                .collect(),
         }
     }
-    if !errors.is_empty() {
-        return Err(AppError::validation(
-            "de bestelling is niet volledig of niet geldig",
-            errors,
-        ));
-    }
-    Ok(OrderInput {
-        client_id: r.client_id,
-        buyer_reference: r.buyer_reference,
-        lines,
-    })
 }
 
 /// Orders a trajectory for a client: 422 when a product is not contracted on its start
@@ -383,58 +358,12 @@ pub async fn create(
     body: JsonBody<OrderRequest>,
 ) -> AppResult<ApiJson<Value>> {
     let idem = key.with_request("POST /api/v1/trajectories", &body.1);
-    let order = parse_order(body.0)?;
-    let db_ref = db.inner();
-    // The body of the answer is rendered inside the transaction that stores it.
-    let result =
-        ordering::place_order(db_ref, config.inner(), &cm.0, order, idem, placed_json).await;
-    match result {
-        Ok(stored) => {
-            let status = Status::from_code(stored.status).unwrap_or(Status::Created);
-            let value: Value = serde_json::from_str(&stored.body)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            Ok(ApiJson(status, value))
-        }
-        // Two identical requests at once on PostgreSQL: the loser's insert of the key
-        // fails; answer with the winner's response.
-        Err(AppError::Database(e)) if key.0.is_some() => {
-            let idem = key.with_request("POST /api/v1/trajectories", &body.1);
-            if let Some(idem) = idem {
-                if let Some(stored) =
-                    store::idempotency::lookup(db_ref, &cm.0.user_id, &idem.key, &idem.request_hash)
-                        .await?
-                {
-                    let value: Value = serde_json::from_str(&stored.body)
-                        .map_err(|e| AppError::Internal(e.to_string()))?;
-                    return Ok(ApiJson(
-                        Status::from_code(stored.status).unwrap_or(Status::Created),
-                        value,
-                    ));
-                }
-            }
-            Err(AppError::Database(e))
-        }
-        Err(other) => Err(other),
-    }
-}
-
-/// The answer to a new order (as API.md gives it).
-fn placed_json(placed: &Placed) -> Value {
-    serde_json::json!({
-        "id": placed.trajectory.id,
-        "number": placed.trajectory.number,
-        "status": placed.trajectory.status,
-        "municipality": placed.trajectory.municipality_code,
-        "client_id": placed.trajectory.client_id,
-        "buyer_reference": placed.trajectory.buyer_reference,
-        "lines": placed.lines.iter().map(|l| serde_json::json!({
-            "id": l.id,
-            "product_code": l.product_code,
-            "unit_price": Money::from_cents(l.unit_price_cents).to_string(),
-            "committed": Money::from_cents(l.committed_cents).to_string(),
-            "status": l.status,
-        })).collect::<Vec<_>>(),
-    })
+    let order = OrderDraft::from(body.0).parse()?;
+    let placement = ordering::place_order(db.inner(), config.inner(), &cm.0, order, idem).await?;
+    // A retry gets the first answer, as it was stored (201 both times).
+    let value =
+        serde_json::to_value(placement.order()).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(ApiJson(Status::Created, value))
 }
 
 /// Trajectories, newest first (`oldest_first=true` for the intake inbox).
@@ -459,23 +388,20 @@ pub async fn list(
     if let Some(s) = status {
         crate::domain::trajectory::Status::parse(s).map_err(|e| AppError::field("status", e))?;
     }
-    let filter = store::trajectories::Filter {
+    let filter = views::Filter {
         status: status.and_then(|s| crate::domain::trajectory::Status::parse(s).ok()),
         client_id: client_id.map(str::to_string),
         after_created: after,
         oldest_first,
     };
-    let rows = store::trajectories::list(db.inner(), &user.0, &filter, limit + 1).await?;
-    let more = rows.len() as u64 > limit;
-    let mut items = Vec::new();
-    let mut last = None;
-    for t in rows.iter().take(limit as usize) {
-        items.push(trajectory_view(db.inner(), t).await?);
-        last = Some(super::pagination::encode_time_cursor(&t.created_at, &t.id));
-    }
+    let listed = views::list(db.inner(), &user.0, &filter, limit).await?;
+    let last = listed
+        .items
+        .last()
+        .map(|t| super::pagination::encode_time_cursor(&t.created_at, &t.id));
     Ok(super::ok(Page {
-        items,
-        next_cursor: if more { last } else { None },
+        items: listed.items.into_iter().map(Trajectory::from).collect(),
+        next_cursor: if listed.more { last } else { None },
     }))
 }
 
@@ -489,8 +415,7 @@ pub async fn get(
     user: CurrentUser,
     id: &str,
 ) -> AppResult<ApiJson<Trajectory>> {
-    let t = store::trajectories::get(db.inner(), &user.0, id).await?;
-    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+    Ok(super::ok(answer(db.inner(), &user.0, id).await?))
 }
 
 /// The casemanager cancels an order before it starts; after the start: 409.
@@ -503,8 +428,8 @@ pub async fn cancel(
     cm: Casemanager,
     id: &str,
 ) -> AppResult<ApiJson<Trajectory>> {
-    let t = ordering::cancel(db.inner(), &cm.0, id).await?;
-    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+    ordering::cancel(db.inner(), &cm.0, id).await?;
+    Ok(super::ok(answer(db.inner(), &cm.0, id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -531,8 +456,8 @@ pub async fn accept(
         .as_deref()
         .map(|d| parse_date(d).map_err(|e| AppError::field("planned_start", e.to_string())))
         .transpose()?;
-    let t = ordering::accept(db.inner(), config.inner(), &staff.0, id, planned).await?;
-    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+    ordering::accept(db.inner(), config.inner(), &staff.0, id, planned).await?;
+    Ok(super::ok(answer(db.inner(), &staff.0, id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -553,8 +478,8 @@ pub async fn reject(
     id: &str,
     body: JsonBody<RejectRequest>,
 ) -> AppResult<ApiJson<Trajectory>> {
-    let t = ordering::reject(db.inner(), config.inner(), &staff.0, id, &body.0.reason).await?;
-    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+    ordering::reject(db.inner(), config.inner(), &staff.0, id, &body.0.reason).await?;
+    Ok(super::ok(answer(db.inner(), &staff.0, id).await?))
 }
 
 pub fn routes() -> Vec<Route> {
@@ -628,10 +553,9 @@ pub async fn add_event(
         idem.as_ref(),
     )
     .await?;
-    let (t, _) = store::trajectories::line(db.inner(), &staff.0, id).await?;
     Ok(ApiJson(
         Status::Created,
-        trajectory_view(db.inner(), &t).await?,
+        answer_for_line(db.inner(), &staff.0, id).await?,
     ))
 }
 
@@ -684,10 +608,9 @@ pub async fn add_delivery(
         idem.as_ref(),
     )
     .await?;
-    let (t, _) = store::trajectories::line(db.inner(), &staff.0, id).await?;
     Ok(ApiJson(
         Status::Created,
-        trajectory_view(db.inner(), &t).await?,
+        answer_for_line(db.inner(), &staff.0, id).await?,
     ))
 }
 
@@ -740,8 +663,7 @@ pub async fn extend(
             .transpose()?,
     };
     ordering::extend_line(db.inner(), config.inner(), &cm.0, id, extension).await?;
-    let (t, _) = store::trajectories::line(db.inner(), &cm.0, id).await?;
-    Ok(super::ok(trajectory_view(db.inner(), &t).await?))
+    Ok(super::ok(answer_for_line(db.inner(), &cm.0, id).await?))
 }
 
 pub fn extension_routes() -> Vec<Route> {

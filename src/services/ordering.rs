@@ -10,6 +10,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::config::Config;
@@ -17,11 +18,11 @@ use crate::crypto::bsn_vault::BsnVault;
 use crate::domain::bsn::{mask_last4, Bsn};
 use crate::domain::clock::Clock;
 use crate::domain::commitment::{
-    check_room, commitment, line_usage, Asking, Draw, LineDraw, OrderedLine,
+    check_room, commitment, line_usage, Asking, Commitment, Draw, LineDraw, OrderedLine,
 };
 use crate::domain::contract::NotOrderable;
 use crate::domain::money::Money;
-use crate::domain::period::format_date_nl;
+use crate::domain::period::{format_date_nl, parse_date};
 use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::{aggregate, Frequency, Status, Transition};
@@ -32,6 +33,28 @@ use crate::store::idempotency::StoredResponse;
 use crate::store::{self, new_id, now};
 
 // ---- clients ----------------------------------------------------------------------------
+
+/// A client's record as the front doors show it: never the BSN itself.
+#[derive(Debug, Clone)]
+pub struct ClientRecord {
+    pub id: String,
+    pub name: String,
+    pub bsn_last4: String,
+    pub birth_date: Option<NaiveDate>,
+    pub municipality_code: String,
+}
+
+impl From<client::Model> for ClientRecord {
+    fn from(c: client::Model) -> Self {
+        ClientRecord {
+            id: c.id,
+            name: c.name,
+            bsn_last4: c.bsn_last4,
+            birth_date: c.birth_date,
+            municipality_code: c.municipality_code,
+        }
+    }
+}
 
 pub struct ClientInput {
     pub bsn: String,
@@ -52,7 +75,7 @@ pub async fn register_client(
     vault: &BsnVault,
     principal: &Principal,
     input: ClientInput,
-) -> AppResult<(client::Model, bool)> {
+) -> AppResult<(ClientRecord, bool)> {
     let municipality = principal.municipality.clone().ok_or_else(|| {
         AppError::Forbidden("alleen een casemanager van een gemeente registreert klanten".into())
     })?;
@@ -99,7 +122,7 @@ pub async fn register_client(
         )
         .await?;
         txn.commit().await?;
-        return Ok((existing, false));
+        return Ok((existing.into(), false));
     }
     let model = client::Model {
         id: new_id(),
@@ -123,7 +146,7 @@ pub async fn register_client(
     )
     .await?;
     txn.commit().await?;
-    Ok((model, true))
+    Ok((model.into(), true))
 }
 
 /// Finds a client by BSN within what the principal may see; every hit is an audited view.
@@ -132,7 +155,7 @@ pub async fn find_clients(
     vault: &BsnVault,
     principal: &Principal,
     bsn: &str,
-) -> AppResult<Vec<client::Model>> {
+) -> AppResult<Vec<ClientRecord>> {
     let bsn = Bsn::parse(bsn).map_err(|e| AppError::field("bsn", e.to_string()))?;
     let txn = store::db::begin_write(db).await?;
     let found = store::clients::find_by_hash(&txn, principal, &vault.lookup_hash(&bsn)).await?;
@@ -149,7 +172,7 @@ pub async fn find_clients(
         .await?;
     }
     txn.commit().await?;
-    Ok(found)
+    Ok(found.into_iter().map(ClientRecord::from).collect())
 }
 
 /// One client's record, viewed (and audited) by the principal.
@@ -157,7 +180,7 @@ pub async fn view_client(
     db: &DatabaseConnection,
     principal: &Principal,
     id: &str,
-) -> AppResult<client::Model> {
+) -> AppResult<ClientRecord> {
     let txn = store::db::begin_write(db).await?;
     let c = store::clients::get(&txn, principal, id).await?;
     store::audit::append(
@@ -171,7 +194,7 @@ pub async fn view_client(
     )
     .await?;
     txn.commit().await?;
-    Ok(c)
+    Ok(c.into())
 }
 
 // ---- orders -----------------------------------------------------------------------------
@@ -193,30 +216,307 @@ pub struct OrderInput {
     pub lines: Vec<OrderLineInput>,
 }
 
+/// One line of an order as typed, before parsing.
+#[derive(Debug, Clone, Default)]
+pub struct OrderLineDraft {
+    pub product_code: String,
+    pub start_date: String,
+    pub end_date: Option<String>,
+    /// Hours, day-parts or pieces as a decimal string ("12.5").
+    pub quantity: Option<String>,
+    pub frequency: Option<String>,
+    pub budget: Option<String>,
+}
+
+/// An order as typed (through the API or the web form), before parsing.
+#[derive(Debug, Clone, Default)]
+pub struct OrderDraft {
+    pub client_id: String,
+    pub buyer_reference: String,
+    pub lines: Vec<OrderLineDraft>,
+}
+
+/// An optional field: absent or empty is `None`, else parsed.
+fn optional<T, E>(
+    value: Option<&str>,
+    field: String,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    errors: &mut Vec<FieldError>,
+) -> Option<T>
+where
+    E: std::fmt::Display,
+{
+    let text = value.filter(|s| !s.is_empty())?;
+    parse(text)
+        .map_err(|e| errors.push(FieldError::new(field, e.to_string())))
+        .ok()
+}
+
+impl OrderDraft {
+    /// Parses the order into typed input, naming every bad field as `lines[i].field`.
+    pub fn parse(self) -> AppResult<OrderInput> {
+        let mut errors = Vec::new();
+        let mut lines = Vec::new();
+        for (i, l) in self.lines.into_iter().enumerate() {
+            let field = |name: &str| format!("lines[{i}].{name}");
+            let start = parse_date(&l.start_date)
+                .map_err(|e| errors.push(FieldError::new(field("start_date"), e.to_string())))
+                .ok();
+            let end = optional(
+                l.end_date.as_deref(),
+                field("end_date"),
+                parse_date,
+                &mut errors,
+            );
+            let quantity = optional(
+                l.quantity.as_deref(),
+                field("quantity"),
+                Quantity::parse,
+                &mut errors,
+            );
+            let frequency = optional(
+                l.frequency.as_deref(),
+                field("frequency"),
+                Frequency::parse,
+                &mut errors,
+            );
+            let budget = optional(
+                l.budget.as_deref(),
+                field("budget"),
+                Money::parse_non_negative,
+                &mut errors,
+            );
+            if let Some(start_date) = start {
+                lines.push(OrderLineInput {
+                    product_code: l.product_code,
+                    start_date,
+                    end_date: end,
+                    quantity,
+                    frequency,
+                    budget,
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::validation(
+                "de bestelling is niet volledig of niet geldig",
+                errors,
+            ));
+        }
+        Ok(OrderInput {
+            client_id: self.client_id,
+            buyer_reference: self.buyer_reference,
+            lines,
+        })
+    }
+}
+
 /// An `Idempotency-Key` with the hash of the request it came with.
 pub struct Idempotency {
     pub key: String,
     pub request_hash: String,
 }
 
-/// A created trajectory with its lines.
-pub struct Placed {
-    pub trajectory: trajectory::Model,
-    pub lines: Vec<trajectory_line::Model>,
+impl Idempotency {
+    /// A key with the hash of the request it came with (`method_and_path` and its body).
+    pub fn for_request(key: &str, method_and_path: &str, body: &str) -> Idempotency {
+        Idempotency {
+            key: key.to_string(),
+            request_hash: store::idempotency::request_hash(method_and_path, body),
+        }
+    }
+
+    /// Whether a key is usable: 1 to 255 characters.
+    pub fn is_valid_key(key: &str) -> bool {
+        store::idempotency::check_key(key).is_ok()
+    }
 }
 
-/// Places an order in one transaction: every line contracted on its start date (price
-/// locked from the contract), volume caps and the budget ceiling respected counting all
-/// that is already committed, the intake mailbox told, the change audited, and the answer
-/// stored under the idempotency key. `render` makes the answer body.
+/// A created trajectory with its lines.
+struct Placed {
+    trajectory: trajectory::Model,
+    lines: Vec<trajectory_line::Model>,
+}
+
+/// One line of a placed order, as the answer to the order gives it (API.md).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlacedLine {
+    pub id: String,
+    pub product_code: String,
+    pub unit_price: String,
+    pub committed: String,
+    pub status: String,
+}
+
+/// A placed order, as the answer to the order gives it (API.md); stored under the
+/// idempotency key as JSON, so that a retry gets it back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PlacedOrder {
+    pub id: String,
+    pub number: String,
+    pub status: String,
+    pub municipality: String,
+    pub client_id: String,
+    pub buyer_reference: String,
+    pub lines: Vec<PlacedLine>,
+}
+
+impl From<&Placed> for PlacedOrder {
+    fn from(placed: &Placed) -> Self {
+        let t = &placed.trajectory;
+        PlacedOrder {
+            id: t.id.clone(),
+            number: t.number.clone(),
+            status: t.status.as_str().to_string(),
+            municipality: t.municipality_code.clone(),
+            client_id: t.client_id.clone(),
+            buyer_reference: t.buyer_reference.clone(),
+            lines: placed
+                .lines
+                .iter()
+                .map(|l| PlacedLine {
+                    id: l.id.clone(),
+                    product_code: l.product_code.clone(),
+                    unit_price: Money::from_cents(l.unit_price_cents).to_string(),
+                    committed: Money::from_cents(l.committed_cents).to_string(),
+                    status: l.status.as_str().to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The outcome of an order: placed now, or the answer an earlier request with the same
+/// `Idempotency-Key` got (nothing changed this time).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placement {
+    New(PlacedOrder),
+    Replayed(PlacedOrder),
+}
+
+impl Placement {
+    pub fn order(&self) -> &PlacedOrder {
+        match self {
+            Placement::New(o) | Placement::Replayed(o) => o,
+        }
+    }
+
+    pub fn into_order(self) -> PlacedOrder {
+        match self {
+            Placement::New(o) | Placement::Replayed(o) => o,
+        }
+    }
+}
+
+/// The stored answer as JSON: keys in sorted order, as it has always been stored.
+fn stored_body(order: &PlacedOrder) -> AppResult<String> {
+    serde_json::to_value(order)
+        .map(|v| v.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn from_stored(stored: StoredResponse) -> AppResult<PlacedOrder> {
+    serde_json::from_str(&stored.body).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Places an order (see `place_once`). Two identical requests at once on PostgreSQL: the
+/// loser's insert of the key fails; it gets the winner's answer.
 pub async fn place_order(
     db: &DatabaseConnection,
     config: &Config,
     principal: &Principal,
     order: OrderInput,
     idempotency: Option<Idempotency>,
-    render: impl FnOnce(&Placed) -> Value,
-) -> AppResult<StoredResponse> {
+) -> AppResult<Placement> {
+    match place_once(db, config, principal, order, idempotency.as_ref()).await {
+        Err(AppError::Database(e)) => {
+            let Some(idem) = &idempotency else {
+                return Err(AppError::Database(e));
+            };
+            match store::idempotency::lookup(db, &principal.user_id, &idem.key, &idem.request_hash)
+                .await?
+            {
+                Some(stored) => Ok(Placement::Replayed(from_stored(stored)?)),
+                None => Err(AppError::Database(e)),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Places an order in one transaction: every line contracted on its start date (price
+/// locked from the contract), volume caps and the budget ceiling respected counting all
+/// that is already committed, the intake mailbox told, the change audited, and the answer
+/// stored under the idempotency key.
+async fn place_once(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    order: OrderInput,
+    idempotency: Option<&Idempotency>,
+) -> AppResult<Placement> {
+    let (municipality, buyer_reference) = check_order_shape(principal, &order)?;
+    let early = read_before_turn(db, principal, &municipality, &order).await?;
+
+    let txn = store::db::begin_write(db).await?;
+    if let Some(answer) = earlier_answer(&txn, principal, idempotency).await? {
+        return Ok(Placement::Replayed(answer));
+    }
+    let resolutions = if store::catalogue::generation(&txn).await? == early.generation {
+        early.resolutions
+    } else {
+        resolve_lines(&txn, &municipality, &order.lines).await?
+    };
+    let resolved = priced_lines(&order.lines, resolutions)?;
+    let contract_id = one_contract(&resolved)?;
+    // The contract as it is once its row is taken: orders against it queue up here.
+    let contract = store::contracts::lock(&txn, principal, &contract_id).await?;
+    let planned = planned_lines(&resolved, contract.valid_to)?;
+    check_caps_and_ceiling(&txn, &contract, &planned).await?;
+
+    let placed = insert_trajectory(
+        &txn,
+        principal,
+        &municipality,
+        &early.client_id,
+        &contract.id,
+        buyer_reference,
+        &planned,
+        config.clock.today(),
+    )
+    .await?;
+    // The names the intake e-mail shows, as resolved for this order.
+    let names = MailNames {
+        municipality: early.municipality_name,
+        products: planned
+            .iter()
+            .map(|(_, line, _, product, _)| (line.product_code.clone(), product.spec.name.clone()))
+            .collect(),
+    };
+    audit_and_tell_intake(&txn, config, principal, &placed, &names).await?;
+    let answer = PlacedOrder::from(&placed);
+    remember_answer(&txn, principal, idempotency, &answer).await?;
+    txn.commit().await?;
+    Ok(Placement::New(answer))
+}
+
+/// A line of an order with its contract line and price.
+type PricedLine = (usize, OrderLineInput, store::contracts::Resolved);
+
+/// A priced line with its product and what it commits.
+type PlannedLine = (
+    usize,
+    OrderLineInput,
+    store::contracts::Resolved,
+    store::catalogue::StoredProduct,
+    Commitment,
+);
+
+/// The casemanager's municipality and the trimmed reference, when the order's shape is
+/// acceptable: a reference of at most 100 characters, 1 to 20 lines.
+fn check_order_shape(principal: &Principal, order: &OrderInput) -> AppResult<(String, String)> {
     let municipality = principal.municipality.clone().ok_or_else(|| {
         AppError::Forbidden("alleen een casemanager van een gemeente bestelt".into())
     })?;
@@ -236,13 +536,29 @@ pub async fn place_order(
             "hoogstens 20 producten per traject",
         ));
     }
-    // Prices are resolved before the write turn, so that the turn (one writer at a time
-    // on SQLite) holds only the checks that need it and the writes. The catalogue
-    // generation, read first, is bumped in the same transaction as any change to
-    // products, prices or contracts: when it moved meanwhile, they are resolved again
-    // inside the transaction.
+    Ok((municipality, buyer_reference))
+}
+
+/// What an order reads before its write turn.
+struct EarlyReads {
+    generation: i64,
+    resolutions: Vec<Result<store::contracts::Resolved, NotOrderable>>,
+    client_id: String,
+    municipality_name: String,
+}
+
+/// Prices are resolved before the write turn, so that the turn (one writer at a time on
+/// SQLite) holds only the checks that need it and the writes. The catalogue generation,
+/// read first, is bumped in the same transaction as any change to products, prices or
+/// contracts: when it moved meanwhile, they are resolved again inside the transaction.
+async fn read_before_turn(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    municipality: &str,
+    order: &OrderInput,
+) -> AppResult<EarlyReads> {
     let generation = store::catalogue::generation(db).await?;
-    let early = resolve_lines(db, &municipality, &order.lines).await?;
+    let resolutions = resolve_lines(db, municipality, &order.lines).await?;
     // Clients are never removed nor moved to another municipality, so this check holds
     // inside the turn too (and the trajectory's foreign key would refuse a missing one).
     let client = store::clients::get(db, principal, &order.client_id)
@@ -251,30 +567,53 @@ pub async fn place_order(
             AppError::NotFound => AppError::field("client_id", "onbekende klant van uw gemeente"),
             other => other,
         })?;
-    let municipality_name = store::municipalities::get(db, &municipality)
+    let municipality_name = store::municipalities::get(db, municipality)
         .await?
         .map(|m| m.name)
-        .unwrap_or_else(|| municipality.clone());
+        .unwrap_or_else(|| municipality.to_string());
+    Ok(EarlyReads {
+        generation,
+        resolutions,
+        client_id: client.id,
+        municipality_name,
+    })
+}
 
-    let txn = store::db::begin_write(db).await?;
-    if let Some(idem) = &idempotency {
-        if let Some(stored) =
-            store::idempotency::lookup(&txn, &principal.user_id, &idem.key, &idem.request_hash)
-                .await?
-        {
-            return Ok(stored);
-        }
-    }
-    let resolutions = if store::catalogue::generation(&txn).await? == generation {
-        early
-    } else {
-        resolve_lines(&txn, &municipality, &order.lines).await?
+/// The answer stored under this key by an earlier request, if any.
+async fn earlier_answer(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    idempotency: Option<&Idempotency>,
+) -> AppResult<Option<PlacedOrder>> {
+    let Some(idem) = idempotency else {
+        return Ok(None);
     };
+    store::idempotency::lookup(txn, &principal.user_id, &idem.key, &idem.request_hash)
+        .await?
+        .map(from_stored)
+        .transpose()
+}
 
-    // Every line's price from the contract.
+/// A 422 naming every field in `errors`, its detail all their messages.
+fn refuse(errors: Vec<FieldError>) -> AppError {
+    AppError::validation(
+        errors
+            .iter()
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+            .join("; "),
+        errors,
+    )
+}
+
+/// Every line's price from the contract, or a 422 naming each line that cannot be ordered.
+fn priced_lines(
+    lines: &[OrderLineInput],
+    resolutions: Vec<Result<store::contracts::Resolved, NotOrderable>>,
+) -> AppResult<Vec<PricedLine>> {
     let mut errors = Vec::new();
     let mut resolved = Vec::new();
-    for (i, (line, resolution)) in order.lines.iter().zip(resolutions).enumerate() {
+    for (i, (line, resolution)) in lines.iter().zip(resolutions).enumerate() {
         match resolution {
             Ok(r) => resolved.push((i, line.clone(), r)),
             Err(reason) => errors.push(FieldError::new(
@@ -284,28 +623,31 @@ pub async fn place_order(
         }
     }
     if !errors.is_empty() {
-        return Err(AppError::validation(
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-            errors,
-        ));
+        return Err(refuse(errors));
     }
-    let contract_id = resolved[0].2.contract.id.clone();
+    Ok(resolved)
+}
+
+/// The one contract all lines fall under.
+fn one_contract(resolved: &[PricedLine]) -> AppResult<String> {
+    let contract_id = resolved
+        .first()
+        .map(|(_, _, r)| r.contract.id.clone())
+        .ok_or_else(|| AppError::field("lines", "kies minstens één product"))?;
     if resolved
         .iter()
         .any(|(_, _, r)| r.contract.id != contract_id)
     {
         return Err(AppError::field("lines", "alle producten van één traject vallen onder hetzelfde contract; splits de bestelling per contractjaar"));
     }
-    // The contract as it is once its row is taken: orders against it queue up here.
-    let contract = store::contracts::lock(&txn, principal, &contract_id).await?;
+    Ok(contract_id)
+}
 
-    // What each line commits.
+/// What each line commits, or a 422 naming each line's problem.
+fn planned_lines(resolved: &[PricedLine], open_end: NaiveDate) -> AppResult<Vec<PlannedLine>> {
+    let mut errors = Vec::new();
     let mut planned = Vec::new();
-    for (i, line, r) in &resolved {
+    for (i, line, r) in resolved {
         let product = r.product.clone();
         let ordered = OrderedLine {
             unit: product.spec.unit,
@@ -316,7 +658,7 @@ pub async fn place_order(
             frequency: line.frequency,
             budget: line.budget,
         };
-        match commitment(&ordered, contract.valid_to) {
+        match commitment(&ordered, open_end) {
             Ok(c) => planned.push((*i, line.clone(), r.clone(), product, c)),
             Err(p) => errors.push(FieldError::new(
                 format!("lines[{i}].{}", p.field),
@@ -325,29 +667,30 @@ pub async fn place_order(
         }
     }
     if !errors.is_empty() {
-        return Err(AppError::validation(
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-            errors,
-        ));
+        return Err(refuse(errors));
     }
+    Ok(planned)
+}
 
-    // Volume caps and the budget ceiling, counting what is already committed.
+/// Volume caps and the budget ceiling, counting what is already committed on the
+/// contract (one decision: `domain::commitment::check_room`).
+async fn check_caps_and_ceiling(
+    txn: &DatabaseTransaction,
+    contract: &crate::entities::contract::Model,
+    planned: &[PlannedLine],
+) -> AppResult<()> {
     let capped: Vec<String> = planned
         .iter()
         .filter(|(_, _, r, _, _)| r.line.volume_cap_thousandths.is_some())
         .map(|(_, _, r, _, _)| r.line.id.clone())
         .collect();
-    let orders = store::contracts::orders_on_lines(&txn, &capped).await?;
+    let orders = store::contracts::orders_on_lines(txn, &capped).await?;
     let ceiling = contract.budget_ceiling_cents.map(Money::from_cents);
     let committed = match ceiling {
-        Some(_) => store::contracts::budget_committed(&txn, &contract.id).await?,
+        Some(_) => store::contracts::budget_committed(txn, &contract.id).await?,
         None => Money::ZERO,
     };
-    check_room(&Draw {
+    Ok(check_room(&Draw {
         asking: Asking::Order,
         lines: planned
             .iter()
@@ -374,16 +717,28 @@ pub async fn place_order(
         ceiling,
         committed,
         extra: planned.iter().map(|(_, _, _, _, c)| c.amount).sum(),
-    })?;
+    })?)
+}
 
-    let year = chrono::Datelike::year(&config.clock.today());
-    let sequence = store::counters::next(&txn, &format!("trajectory-{year}")).await?;
+/// Inserts the trajectory, numbered in this year's sequence, and its lines as requested.
+async fn insert_trajectory(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    municipality: &str,
+    client_id: &str,
+    contract_id: &str,
+    buyer_reference: String,
+    planned: &[PlannedLine],
+    today: NaiveDate,
+) -> AppResult<Placed> {
+    let year = chrono::Datelike::year(&today);
+    let sequence = store::counters::next(txn, &format!("trajectory-{year}")).await?;
     let trajectory = trajectory::Model {
         id: new_id(),
         number: format!("T{year}-{sequence:06}"),
-        municipality_code: municipality.clone(),
-        client_id: client.id.clone(),
-        contract_id: contract.id.clone(),
+        municipality_code: municipality.to_string(),
+        client_id: client_id.to_string(),
+        contract_id: contract_id.to_string(),
         buyer_reference,
         status: Status::Requested,
         ordered_by: principal.user_id.clone(),
@@ -394,7 +749,7 @@ pub async fn place_order(
         updated_at: now(),
     };
     trajectory::Entity::insert(trajectory::ActiveModel::from(trajectory.clone()))
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
     let mut lines = Vec::new();
     for (position, (_, line, r, _, c)) in planned.iter().enumerate() {
@@ -419,21 +774,23 @@ pub async fn place_order(
             end_reason: None,
         };
         trajectory_line::Entity::insert(trajectory_line::ActiveModel::from(model.clone()))
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
         lines.push(model);
     }
-    let placed = Placed { trajectory, lines };
-    // The names the intake e-mail shows, as resolved for this order.
-    let names = MailNames {
-        municipality: municipality_name,
-        products: planned
-            .iter()
-            .map(|(_, line, _, product, _)| (line.product_code.clone(), product.spec.name.clone()))
-            .collect(),
-    };
+    Ok(Placed { trajectory, lines })
+}
+
+/// Audits the new trajectory and writes the intake mailbox's e-mail.
+async fn audit_and_tell_intake(
+    txn: &DatabaseTransaction,
+    config: &Config,
+    principal: &Principal,
+    placed: &Placed,
+    names: &MailNames,
+) -> AppResult<()> {
     store::audit::append(
-        &txn,
+        txn,
         principal,
         "trajectory.create",
         "trajectory",
@@ -453,7 +810,7 @@ pub async fn place_order(
     )
     .await?;
     notify(
-        &txn,
+        txn,
         config,
         TrajectoryNews::New,
         &config.intake_email,
@@ -461,25 +818,33 @@ pub async fn place_order(
         &placed.lines,
         None,
         "/wsd/trajecten",
-        Some(&names),
+        Some(names),
     )
-    .await?;
+    .await
+}
+
+/// Stores the answer under the idempotency key, in the order's transaction.
+async fn remember_answer(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    idempotency: Option<&Idempotency>,
+    answer: &PlacedOrder,
+) -> AppResult<()> {
+    let Some(idem) = idempotency else {
+        return Ok(());
+    };
     let response = StoredResponse {
         status: 201,
-        body: render(&placed).to_string(),
+        body: stored_body(answer)?,
     };
-    if let Some(idem) = &idempotency {
-        store::idempotency::record(
-            &txn,
-            &principal.user_id,
-            &idem.key,
-            &idem.request_hash,
-            &response,
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(response)
+    store::idempotency::record(
+        txn,
+        &principal.user_id,
+        &idem.key,
+        &idem.request_hash,
+        &response,
+    )
+    .await
 }
 
 /// Each line's price from the contract, or why it cannot be ordered.
@@ -669,11 +1034,7 @@ pub(crate) async fn move_line(
 }
 
 /// The casemanager cancels an order that has not started.
-pub async fn cancel(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    id: &str,
-) -> AppResult<trajectory::Model> {
+pub async fn cancel(db: &DatabaseConnection, principal: &Principal, id: &str) -> AppResult<()> {
     let txn = store::db::begin_write(db).await?;
     let t = store::trajectories::get(&txn, principal, id).await?;
     let lines = store::trajectories::lines(&txn, id).await?;
@@ -704,9 +1065,8 @@ pub async fn cancel(
         Some(json!({"status": Status::Cancelled})),
     )
     .await?;
-    let after = store::trajectories::get(&txn, principal, id).await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(())
 }
 
 /// WSD accepts a requested trajectory with a planned start.
@@ -716,7 +1076,7 @@ pub async fn accept(
     principal: &Principal,
     id: &str,
     planned_start: Option<NaiveDate>,
-) -> AppResult<trajectory::Model> {
+) -> AppResult<()> {
     let txn = store::db::begin_write(db).await?;
     let t = store::trajectories::get(&txn, principal, id).await?;
     let lines = store::trajectories::lines(&txn, id).await?;
@@ -751,9 +1111,8 @@ pub async fn accept(
         )
         .await?;
     }
-    let after = store::trajectories::get(&txn, principal, id).await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(())
 }
 
 /// WSD rejects a requested trajectory with a reason the casemanager sees.
@@ -763,7 +1122,7 @@ pub async fn reject(
     principal: &Principal,
     id: &str,
     reason: &str,
-) -> AppResult<trajectory::Model> {
+) -> AppResult<()> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(AppError::field(
@@ -804,9 +1163,8 @@ pub async fn reject(
         )
         .await?;
     }
-    let after = store::trajectories::get(&txn, principal, id).await?;
     txn.commit().await?;
-    Ok(after)
+    Ok(())
 }
 
 /// What a casemanager may change on a running order line: only more.

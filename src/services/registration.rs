@@ -21,6 +21,7 @@ use crate::entities::{delivery, line_event, trajectory, trajectory_line};
 use crate::error::{AppError, AppResult};
 use crate::mail::messages::TrajectoryNews;
 use crate::services::ordering::{move_line, notify, orderer_email, Idempotency};
+use crate::store::catalogue::StoredProduct;
 use crate::store::idempotency::StoredResponse;
 use crate::store::{self, new_id, now};
 
@@ -155,147 +156,231 @@ pub async fn register_event(
     let status = line.status;
     within_line(&line, input.date, config.clock.today())?;
     let events = store::trajectories::events(&txn, line_id).await?;
-    let live: Vec<&line_event::Model> = events
+    let live = live_events(&events);
+    let corrected = corrected_event(&live, &input)?;
+    let news = match input.kind {
+        EventKind::Start => start(&txn, &t, &line, corrected).await?,
+        EventKind::Milestone => {
+            check_milestone(&input, &product, status, line.started_on, &live, corrected)?;
+            None
+        }
+        EventKind::Stop | EventKind::Complete => end(&txn, &t, &line, &input, corrected).await?,
+    };
+    line_changes(&line, &input).exec(&txn).await?;
+    let model = insert_event(&txn, principal, &line, &input).await?;
+    store::audit::append(
+        &txn,
+        principal,
+        if corrected.is_some() { "registration.correct" } else { "registration.event" },
+        "trajectory_line",
+        &line.id,
+        corrected.map(|c| json!({"kind": c.kind, "date": c.date, "milestone": c.milestone})),
+        Some(json!({"kind": model.kind, "date": model.date, "milestone": model.milestone, "outcome": model.outcome, "note": model.note})),
+    )
+    .await?;
+    if let Some(news) = news {
+        tell_orderer(&txn, config, &t, &line, &product, news, &input).await?;
+    }
+    remember(&txn, principal, idempotency, &model.id).await?;
+    txn.commit().await?;
+    Ok(Registered::New(model))
+}
+
+/// The registrations no correction replaced.
+fn live_events(events: &[line_event::Model]) -> Vec<&line_event::Model> {
+    events
         .iter()
         .filter(|e| {
             !events
                 .iter()
                 .any(|c| c.corrects_id.as_deref() == Some(e.id.as_str()))
         })
-        .collect();
-    let mut corrected: Option<&line_event::Model> = None;
-    if let Some(id) = &input.corrects_id {
-        let target = live.iter().find(|e| &e.id == id).copied().ok_or_else(|| {
-            AppError::field(
-                "corrects_id",
-                "onbekende of al gecorrigeerde registratie van deze regel",
-            )
-        })?;
-        if target.kind != input.kind {
-            return Err(AppError::field(
-                "corrects_id",
-                "een correctie is van dezelfde soort als de registratie die ze vervangt",
-            ));
-        }
-        corrected = Some(target);
+        .collect()
+}
+
+/// The live registration of the same kind that the input corrects, if it corrects one.
+fn corrected_event<'a>(
+    live: &[&'a line_event::Model],
+    input: &EventInput,
+) -> AppResult<Option<&'a line_event::Model>> {
+    let Some(id) = &input.corrects_id else {
+        return Ok(None);
+    };
+    let target = live.iter().find(|e| &e.id == id).copied().ok_or_else(|| {
+        AppError::field(
+            "corrects_id",
+            "onbekende of al gecorrigeerde registratie van deze regel",
+        )
+    })?;
+    if target.kind != input.kind {
+        return Err(AppError::field(
+            "corrects_id",
+            "een correctie is van dezelfde soort als de registratie die ze vervangt",
+        ));
     }
-    let started_on = line.started_on;
-    let mut line_update = trajectory_line::Entity::update_many()
+    Ok(Some(target))
+}
+
+/// A start moves the line (a corrected start only changes its date).
+async fn start(
+    txn: &DatabaseTransaction,
+    t: &trajectory::Model,
+    line: &trajectory_line::Model,
+    corrected: Option<&line_event::Model>,
+) -> AppResult<Option<TrajectoryNews>> {
+    if corrected.is_some() {
+        return Ok(None);
+    }
+    move_line(txn, t, line, Transition::Start).await?;
+    Ok(Some(TrajectoryNews::Started))
+}
+
+/// A milestone is one of the product's, reached after the start and not yet registered.
+fn check_milestone(
+    input: &EventInput,
+    product: &StoredProduct,
+    status: Status,
+    started_on: Option<NaiveDate>,
+    live: &[&line_event::Model],
+    corrected: Option<&line_event::Model>,
+) -> AppResult<()> {
+    let name = input
+        .milestone
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| AppError::field("milestone", "welke mijlpaal is bereikt?"))?;
+    if product.spec.unit != Unit::Traject {
+        return Err(AppError::field(
+            "milestone",
+            format!("{} rekent niet af op mijlpalen", product.spec.code.as_str()),
+        ));
+    }
+    if !product.spec.milestones.iter().any(|m| m.name == name) {
+        let names: Vec<&str> = product
+            .spec
+            .milestones
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
+        return Err(AppError::field(
+            "milestone",
+            format!(
+                "{name:?} is geen mijlpaal van dit product ({})",
+                names.join(", ")
+            ),
+        ));
+    }
+    if !matches!(
+        status,
+        Status::Started | Status::Completed | Status::Stopped
+    ) {
+        return Err(AppError::Conflict(
+            "registreer eerst de start van de regel".into(),
+        ));
+    }
+    if started_on.is_some_and(|s| input.date < s) {
+        return Err(AppError::field(
+            "date",
+            "een mijlpaal ligt niet vóór de start",
+        ));
+    }
+    let already = live.iter().any(|e| {
+        e.kind == EventKind::Milestone
+            && e.milestone.as_deref() == Some(name)
+            && Some(e.id.as_str()) != input.corrects_id.as_deref()
+    });
+    let implied =
+        (name == "start" && corrected.is_none() && live.iter().any(|e| e.kind == EventKind::Start))
+            || (name == "afronding" && live.iter().any(|e| e.kind == EventKind::Complete));
+    if already || implied {
+        return Err(AppError::field("milestone", format!("mijlpaal {name} is al geregistreerd; corrigeer die registratie als de datum niet klopt")));
+    }
+    Ok(())
+}
+
+/// A stop (with its reason) or a completion (with its outcome) ends the line, not before
+/// its start (a corrected one only changes what it recorded).
+async fn end(
+    txn: &DatabaseTransaction,
+    t: &trajectory::Model,
+    line: &trajectory_line::Model,
+    input: &EventInput,
+    corrected: Option<&line_event::Model>,
+) -> AppResult<Option<TrajectoryNews>> {
+    if line.started_on.is_some_and(|s| input.date < s) {
+        return Err(AppError::field(
+            "date",
+            "een regel eindigt niet vóór zijn start",
+        ));
+    }
+    if input.kind == EventKind::Complete && input.outcome.is_none() && corrected.is_none() {
+        return Err(AppError::field(
+            "outcome",
+            "geef de uitkomst: goal_reached, goal_not_reached, regular_work of other",
+        ));
+    }
+    if input.kind == EventKind::Stop
+        && input
+            .note
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or("")
+            .is_empty()
+    {
+        return Err(AppError::field("note", "geef de reden van de stop"));
+    }
+    if corrected.is_some() {
+        return Ok(None);
+    }
+    if input.kind == EventKind::Stop {
+        move_line(txn, t, line, Transition::Stop).await?;
+        Ok(None)
+    } else {
+        move_line(txn, t, line, Transition::Complete).await?;
+        Ok(Some(TrajectoryNews::Completed))
+    }
+}
+
+/// What the registration records on the line itself: its start, or its end with the
+/// outcome and the reason of a stop.
+fn line_changes(
+    line: &trajectory_line::Model,
+    input: &EventInput,
+) -> sea_orm::UpdateMany<trajectory_line::Entity> {
+    let mut update = trajectory_line::Entity::update_many()
         .filter(trajectory_line::Column::Id.eq(line.id.clone()));
-    let mut news = None;
     match input.kind {
         EventKind::Start => {
-            if corrected.is_none() {
-                move_line(&txn, &t, &line, Transition::Start).await?;
-                news = Some(TrajectoryNews::Started);
-            }
-            line_update =
-                line_update.col_expr(trajectory_line::Column::StartedOn, Expr::value(input.date));
+            update = update.col_expr(trajectory_line::Column::StartedOn, Expr::value(input.date));
         }
-        EventKind::Milestone => {
-            let name = input
-                .milestone
-                .as_deref()
-                .map(str::trim)
-                .filter(|m| !m.is_empty())
-                .ok_or_else(|| AppError::field("milestone", "welke mijlpaal is bereikt?"))?;
-            if product.spec.unit != Unit::Traject {
-                return Err(AppError::field(
-                    "milestone",
-                    format!("{} rekent niet af op mijlpalen", product.spec.code.as_str()),
-                ));
-            }
-            if !product.spec.milestones.iter().any(|m| m.name == name) {
-                let names: Vec<&str> = product
-                    .spec
-                    .milestones
-                    .iter()
-                    .map(|m| m.name.as_str())
-                    .collect();
-                return Err(AppError::field(
-                    "milestone",
-                    format!(
-                        "{name:?} is geen mijlpaal van dit product ({})",
-                        names.join(", ")
-                    ),
-                ));
-            }
-            if !matches!(
-                status,
-                Status::Started | Status::Completed | Status::Stopped
-            ) {
-                return Err(AppError::Conflict(
-                    "registreer eerst de start van de regel".into(),
-                ));
-            }
-            if started_on.is_some_and(|s| input.date < s) {
-                return Err(AppError::field(
-                    "date",
-                    "een mijlpaal ligt niet vóór de start",
-                ));
-            }
-            let already = live.iter().any(|e| {
-                e.kind == EventKind::Milestone
-                    && e.milestone.as_deref() == Some(name)
-                    && Some(e.id.as_str()) != input.corrects_id.as_deref()
-            });
-            let implied = (name == "start"
-                && corrected.is_none()
-                && live.iter().any(|e| e.kind == EventKind::Start))
-                || (name == "afronding" && live.iter().any(|e| e.kind == EventKind::Complete));
-            if already || implied {
-                return Err(AppError::field("milestone", format!("mijlpaal {name} is al geregistreerd; corrigeer die registratie als de datum niet klopt")));
-            }
-        }
+        EventKind::Milestone => {}
         EventKind::Stop | EventKind::Complete => {
-            if started_on.is_some_and(|s| input.date < s) {
-                return Err(AppError::field(
-                    "date",
-                    "een regel eindigt niet vóór zijn start",
-                ));
-            }
-            if input.kind == EventKind::Complete && input.outcome.is_none() && corrected.is_none() {
-                return Err(AppError::field(
-                    "outcome",
-                    "geef de uitkomst: goal_reached, goal_not_reached, regular_work of other",
-                ));
-            }
-            if input.kind == EventKind::Stop
-                && input
-                    .note
-                    .as_deref()
-                    .map(str::trim)
-                    .unwrap_or("")
-                    .is_empty()
-            {
-                return Err(AppError::field("note", "geef de reden van de stop"));
-            }
-            if corrected.is_none() {
-                let transition = if input.kind == EventKind::Stop {
-                    Transition::Stop
-                } else {
-                    Transition::Complete
-                };
-                move_line(&txn, &t, &line, transition).await?;
-                if input.kind == EventKind::Complete {
-                    news = Some(TrajectoryNews::Completed);
-                }
-            }
-            line_update =
-                line_update.col_expr(trajectory_line::Column::EndedOn, Expr::value(input.date));
+            update = update.col_expr(trajectory_line::Column::EndedOn, Expr::value(input.date));
             if let Some(outcome) = input.outcome {
-                line_update =
-                    line_update.col_expr(trajectory_line::Column::Outcome, Expr::value(outcome));
+                update = update.col_expr(
+                    trajectory_line::Column::Outcome,
+                    Expr::value(outcome.as_str()),
+                );
             }
             if input.kind == EventKind::Stop {
-                line_update = line_update.col_expr(
+                update = update.col_expr(
                     trajectory_line::Column::EndReason,
                     Expr::value(input.note.clone()),
                 );
             }
         }
     }
-    line_update.exec(&txn).await?;
+    update
+}
+
+/// Appends the registration.
+async fn insert_event(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    line: &trajectory_line::Model,
+    input: &EventInput,
+) -> AppResult<line_event::Model> {
     let model = line_event::Model {
         id: new_id(),
         trajectory_line_id: line.id.clone(),
@@ -316,49 +401,50 @@ pub async fn register_event(
         created_by: principal.actor(),
     };
     line_event::Entity::insert(line_event::ActiveModel::from(model.clone()))
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-    store::audit::append(
-        &txn,
-        principal,
-        if corrected.is_some() { "registration.correct" } else { "registration.event" },
-        "trajectory_line",
-        &line.id,
-        corrected.map(|c| json!({"kind": c.kind, "date": c.date, "milestone": c.milestone})),
-        Some(json!({"kind": model.kind, "date": model.date, "milestone": model.milestone, "outcome": model.outcome, "note": model.note})),
+    Ok(model)
+}
+
+/// Mails whoever ordered the trajectory that its line started or completed.
+async fn tell_orderer(
+    txn: &DatabaseTransaction,
+    config: &Config,
+    t: &trajectory::Model,
+    line: &trajectory_line::Model,
+    product: &StoredProduct,
+    news: TrajectoryNews,
+    input: &EventInput,
+) -> AppResult<()> {
+    let Some(to) = orderer_email(txn, t).await? else {
+        return Ok(());
+    };
+    let detail = match (news, input.outcome) {
+        (TrajectoryNews::Completed, Some(o)) => format!(
+            "{}: {} op {}.",
+            product.spec.name,
+            o.label_nl(),
+            format_date_nl(input.date)
+        ),
+        _ => format!(
+            "{}: {} op {}.",
+            product.spec.name,
+            input.kind.label_nl(),
+            format_date_nl(input.date)
+        ),
+    };
+    notify(
+        txn,
+        config,
+        news,
+        &to,
+        t,
+        std::slice::from_ref(line),
+        Some(&detail),
+        "/trajecten",
+        None,
     )
-    .await?;
-    if let (Some(news), Some(to)) = (news, orderer_email(&txn, &t).await?) {
-        let detail = match (news, input.outcome) {
-            (TrajectoryNews::Completed, Some(o)) => Some(format!(
-                "{}: {} op {}.",
-                product.spec.name,
-                o.label_nl(),
-                format_date_nl(input.date)
-            )),
-            _ => Some(format!(
-                "{}: {} op {}.",
-                product.spec.name,
-                input.kind.label_nl(),
-                format_date_nl(input.date)
-            )),
-        };
-        notify(
-            &txn,
-            config,
-            news,
-            &to,
-            &t,
-            std::slice::from_ref(&line),
-            detail.as_deref(),
-            "/trajecten",
-            None,
-        )
-        .await?;
-    }
-    remember(&txn, principal, idempotency, &model.id).await?;
-    txn.commit().await?;
-    Ok(Registered::New(model))
+    .await
 }
 
 #[derive(Debug, Clone)]

@@ -44,6 +44,23 @@ pub async fn find_by_hash<C: ConnectionTrait>(
     Ok(query.all(db).await?)
 }
 
+/// The clients with these ids that the principal may see (one query for a page).
+pub async fn by_ids<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    ids: &[String],
+) -> AppResult<Vec<client::Model>> {
+    may_read(principal)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = client::Entity::find().filter(client::Column::Id.is_in(ids.iter().cloned()));
+    if let Some(own) = principal.municipality_scope() {
+        query = query.filter(client::Column::MunicipalityCode.eq(own));
+    }
+    Ok(query.all(db).await?)
+}
+
 /// The clients the principal may see, by name (for choosing one in a form).
 pub async fn list<C: ConnectionTrait>(
     db: &C,

@@ -5,7 +5,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use crate::domain::principal::Principal;
 use crate::domain::role::Role;
-use crate::entities::{delivery, line_event, trajectory, trajectory_line};
+use crate::entities::{
+    delivery, line_event, product, product_milestone, trajectory, trajectory_line,
+};
 use crate::error::{AppError, AppResult};
 
 fn may_read(principal: &Principal) -> AppResult<()> {
@@ -153,6 +155,86 @@ pub async fn changed<C: ConnectionTrait>(
     Ok(query
         .order_by_asc(trajectory::Column::ChangedAt)
         .limit(200)
+        .all(db)
+        .await?)
+}
+
+// ---- batches for a page of trajectories: one query per table, whatever the page's size.
+
+/// The lines of these trajectories, each trajectory's in order.
+pub async fn lines_of<C: ConnectionTrait>(
+    db: &C,
+    trajectory_ids: &[String],
+) -> AppResult<Vec<trajectory_line::Model>> {
+    if trajectory_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(trajectory_line::Entity::find()
+        .filter(trajectory_line::Column::TrajectoryId.is_in(trajectory_ids.iter().cloned()))
+        .order_by_asc(trajectory_line::Column::TrajectoryId)
+        .order_by_asc(trajectory_line::Column::Position)
+        .all(db)
+        .await?)
+}
+
+/// The registrations of these lines, in the order they were made.
+pub async fn events_of<C: ConnectionTrait>(
+    db: &C,
+    line_ids: &[String],
+) -> AppResult<Vec<line_event::Model>> {
+    if line_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(line_event::Entity::find()
+        .filter(line_event::Column::TrajectoryLineId.is_in(line_ids.iter().cloned()))
+        .order_by_asc(line_event::Column::CreatedAt)
+        .order_by_asc(line_event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The deliveries registered on these lines, by month and then as they were made.
+pub async fn deliveries_of<C: ConnectionTrait>(
+    db: &C,
+    line_ids: &[String],
+) -> AppResult<Vec<delivery::Model>> {
+    if line_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(delivery::Entity::find()
+        .filter(delivery::Column::TrajectoryLineId.is_in(line_ids.iter().cloned()))
+        .order_by_asc(delivery::Column::Period)
+        .order_by_asc(delivery::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// The products these lines name (a product removed from the catalogue is missing).
+pub async fn products_of<C: ConnectionTrait>(
+    db: &C,
+    codes: &[String],
+) -> AppResult<Vec<product::Model>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(product::Entity::find()
+        .filter(product::Column::Code.is_in(codes.iter().cloned()))
+        .all(db)
+        .await?)
+}
+
+/// The milestones of these products, each product's in order.
+pub async fn milestones_of<C: ConnectionTrait>(
+    db: &C,
+    codes: &[String],
+) -> AppResult<Vec<product_milestone::Model>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(product_milestone::Entity::find()
+        .filter(product_milestone::Column::ProductCode.is_in(codes.iter().cloned()))
+        .order_by_asc(product_milestone::Column::ProductCode)
+        .order_by_asc(product_milestone::Column::Position)
         .all(db)
         .await?)
 }

@@ -5,10 +5,12 @@
 
 pub mod audit;
 pub mod catalogue_cache;
+pub mod clients;
 pub mod contracts;
 pub mod health;
 pub mod invoices;
 pub mod municipalities;
 pub mod products;
 pub mod reports;
+pub mod trajectories;
 pub mod users;

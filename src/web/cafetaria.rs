@@ -10,11 +10,10 @@ use rocket::http::Status;
 use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::format::{date, euro};
 use super::{field_id, render, Errors, Layout};
-use crate::api::trajectories::{parse_order, OrderLineRequest, OrderRequest};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Casemanager, Principal};
 use crate::config::Config;
@@ -26,12 +25,11 @@ use crate::domain::clock::Clock;
 use crate::domain::period::parse_date;
 use crate::domain::trajectory::Frequency;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::services::ordering::{self, Idempotency};
+use crate::services::ordering::{self, Idempotency, OrderDraft, OrderLineDraft};
 use crate::store;
-use crate::store::idempotency::{check_key, request_hash};
 use crate::views::catalogue_cache::CatalogueCache;
-use crate::views::products::{self as product_queries, ProductFilter};
 use crate::views::contracts::covering;
+use crate::views::products::{self as product_queries, ProductFilter};
 
 /// "per uur", "per dagdeel", …
 pub fn per_unit(unit: Unit) -> String {
@@ -249,20 +247,20 @@ impl OrderForm {
         self.lines.values()
     }
 
-    /// The order as the API would receive it.
-    fn request(&self) -> OrderRequest {
+    /// The order as typed, trimmed, decimals in the API's form.
+    fn draft(&self) -> OrderDraft {
         let text = |v: &Option<String>| {
             v.as_deref()
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .map(str::to_string)
         };
-        OrderRequest {
+        OrderDraft {
             client_id: self.client_id.trim().to_string(),
             buyer_reference: self.buyer_reference.clone(),
             lines: self
                 .lines()
-                .map(|l| OrderLineRequest {
+                .map(|l| OrderLineDraft {
                     product_code: l.product_code.trim().to_string(),
                     start_date: l.start_date.trim().to_string(),
                     end_date: text(&l.end_date),
@@ -276,7 +274,7 @@ impl OrderForm {
 
     /// What the idempotency hash covers: every submitted field but the key itself.
     fn canonical(&self) -> String {
-        let r = self.request();
+        let r = self.draft();
         json!({
             "client_id": r.client_id,
             "buyer_reference": r.buyer_reference,
@@ -518,15 +516,6 @@ async fn order_form(
 
 type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
 
-/// The id of a placed trajectory from the stored answer.
-fn placed_id(body: &str) -> AppResult<String> {
-    let value: Value = serde_json::from_str(body).map_err(|e| AppError::Internal(e.to_string()))?;
-    value["id"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| AppError::Internal("bestelling zonder id".into()))
-}
-
 #[rocket::post("/bestellen", data = "<form>")]
 async fn place(
     db: &State<DatabaseConnection>,
@@ -537,30 +526,22 @@ async fn place(
     form: CsrfForm<OrderForm>,
 ) -> PageResult {
     let mut form = form.0;
-    if check_key(&form.idempotency_key).is_err() {
+    if !Idempotency::is_valid_key(&form.idempotency_key) {
         form.idempotency_key = new_key();
     }
-    let idempotency = || Idempotency {
-        key: form.idempotency_key.clone(),
-        request_hash: request_hash("POST /bestellen", &form.canonical()),
+    let idempotency =
+        Idempotency::for_request(&form.idempotency_key, "POST /bestellen", &form.canonical());
+    let result = match form.draft().parse() {
+        Ok(order) => {
+            ordering::place_order(db.inner(), config.inner(), &cm.0, order, Some(idempotency)).await
+        }
+        Err(e) => Err(e),
     };
-    let result =
-        match parse_order(form.request()) {
-            Ok(order) => ordering::place_order(
-                db.inner(),
-                config.inner(),
-                &cm.0,
-                order,
-                Some(idempotency()),
-                |placed| json!({"id": placed.trajectory.id, "number": placed.trajectory.number}),
-            )
-            .await,
-            Err(e) => Err(e),
-        };
     match result {
-        Ok(stored) => Ok(Ok(Redirect::to(format!(
+        // A form sent twice shows the trajectory the first one ordered.
+        Ok(placement) => Ok(Ok(Redirect::to(format!(
             "/trajecten/{}?besteld=ja",
-            placed_id(&stored.body)?
+            placement.order().id
         )))),
         Err(AppError::Validation { mut errors, .. }) => {
             if errors.iter().any(|e| e.field == "Idempotency-Key") {
@@ -573,25 +554,6 @@ async fn place(
             }
             let page = order_page(db.inner(), clock, &cm, &csrf, &form, errors).await?;
             Ok(Err((Status::UnprocessableEntity, page)))
-        }
-        // Two identical submissions at once on PostgreSQL: the loser's insert of the key
-        // fails; show the winner's trajectory.
-        Err(AppError::Database(e)) => {
-            let idem = idempotency();
-            match store::idempotency::lookup(
-                db.inner(),
-                &cm.0.user_id,
-                &idem.key,
-                &idem.request_hash,
-            )
-            .await?
-            {
-                Some(stored) => Ok(Ok(Redirect::to(format!(
-                    "/trajecten/{}?besteld=ja",
-                    placed_id(&stored.body)?
-                )))),
-                None => Err(AppError::Database(e)),
-            }
         }
         Err(other) => Err(other),
     }

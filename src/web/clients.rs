@@ -10,17 +10,16 @@ use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
 use super::format::date;
-use super::trajectories::{summaries, TrajectoryRow};
+use super::trajectories::TrajectoryRow;
 use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Casemanager;
 use crate::crypto::bsn_vault::BsnVault;
 use crate::domain::clock::Clock;
 use crate::domain::period::parse_date;
-use crate::entities::client;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::services::ordering::{self, ClientInput};
-use crate::store;
+use crate::services::ordering::{self, ClientInput, ClientRecord};
+use crate::views::{self, clients::ClientView};
 
 pub struct ClientRow {
     id: String,
@@ -29,14 +28,26 @@ pub struct ClientRow {
     birth_date: String,
 }
 
-impl From<&client::Model> for ClientRow {
-    fn from(c: &client::Model) -> Self {
+impl ClientRow {
+    fn new(id: &str, name: &str, bsn_last4: &str, birth_date: Option<chrono::NaiveDate>) -> Self {
         ClientRow {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            bsn_masked: crate::domain::bsn::mask_last4(&c.bsn_last4),
-            birth_date: c.birth_date.map(date).unwrap_or_else(|| "onbekend".into()),
+            id: id.to_string(),
+            name: name.to_string(),
+            bsn_masked: crate::domain::bsn::mask_last4(bsn_last4),
+            birth_date: birth_date.map(date).unwrap_or_else(|| "onbekend".into()),
         }
+    }
+}
+
+impl From<&ClientRecord> for ClientRow {
+    fn from(c: &ClientRecord) -> Self {
+        ClientRow::new(&c.id, &c.name, &c.bsn_last4, c.birth_date)
+    }
+}
+
+impl From<&ClientView> for ClientRow {
+    fn from(c: &ClientView) -> Self {
+        ClientRow::new(&c.id, &c.name, &c.bsn_last4, c.birth_date)
     }
 }
 
@@ -62,7 +73,7 @@ async fn clients_page(
     register_errors: Vec<FieldError>,
     form: Option<RegisterForm>,
 ) -> AppResult<RawHtml<String>> {
-    let clients = store::clients::list(db, &cm.0)
+    let clients = views::clients::list(db, &cm.0)
         .await?
         .iter()
         .map(ClientRow::from)
@@ -215,11 +226,11 @@ async fn show_client(
     bestond: Option<&str>,
 ) -> AppResult<RawHtml<String>> {
     let c = ordering::view_client(db.inner(), &cm.0, id).await?;
-    let filter = store::trajectories::Filter {
+    let filter = views::trajectories::Filter {
         client_id: Some(c.id.clone()),
         ..Default::default()
     };
-    let rows = store::trajectories::list(db.inner(), &cm.0, &filter, 500).await?;
+    let listed = views::trajectories::list(db.inner(), &cm.0, &filter, 500).await?;
     let flash = if nieuw.is_some() {
         Some("De klant is geregistreerd.".to_string())
     } else if bestond.is_some() {
@@ -229,7 +240,7 @@ async fn show_client(
     };
     Ok(render(&ClientPage {
         layout: Layout::new(c.name.clone(), Some(&cm.0), &csrf.0, "/klanten").with_flash(flash),
-        trajectories: summaries(db.inner(), &cm.0, &rows).await?,
+        trajectories: listed.items.iter().map(TrajectoryRow::from).collect(),
         c: ClientRow::from(&c),
     }))
 }

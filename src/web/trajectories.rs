@@ -1,7 +1,7 @@
 //! The casemanager's trajectories: the list with a status filter, one trajectory with its
 //! lines, registrations and deliveries, and cancelling before the start.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use askama::Template;
 use rocket::form::FromForm;
@@ -14,28 +14,19 @@ use super::cafetaria::per_unit;
 use super::format::{date, euro};
 use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
-use crate::auth::{Casemanager, Principal};
+use crate::auth::Casemanager;
 use crate::domain::billing::Unit;
-use crate::domain::money::Money;
 use crate::domain::period::Period;
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::{EventKind, Frequency, Outcome, Status as TrajectoryStatus};
-use crate::entities::trajectory;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::ordering;
-use crate::store;
+use crate::views::trajectories::{
+    self as views, DeliveryView, EventView, LineView as LineData, TrajectoryView,
+};
 
-fn created_on(t: &trajectory::Model) -> String {
+fn created_on(t: &TrajectoryView) -> String {
     date(t.created_at.with_timezone(&chrono::Local).date_naive())
-}
-
-/// The names of all products, by code.
-async fn product_names(db: &DatabaseConnection) -> AppResult<HashMap<String, (String, Unit)>> {
-    Ok(store::catalogue::all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.spec.code.as_str().to_string(), (p.spec.name, p.spec.unit)))
-        .collect())
 }
 
 /// One trajectory in a list.
@@ -48,41 +39,32 @@ pub struct TrajectoryRow {
     pub created: String,
 }
 
-/// Rows for a list of trajectories: client name, products, status in Dutch.
-pub async fn summaries(
-    db: &DatabaseConnection,
-    who: &Principal,
-    trajectories: &[trajectory::Model],
-) -> AppResult<Vec<TrajectoryRow>> {
-    let names = product_names(db).await?;
-    let clients: HashMap<String, String> = store::clients::list(db, who)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let mut rows = Vec::new();
-    for t in trajectories {
-        let products = store::trajectories::lines(db, &t.id)
-            .await?
-            .iter()
-            .map(|l| {
-                names
-                    .get(&l.product_code)
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_else(|| l.product_code.clone())
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        rows.push(TrajectoryRow {
+impl From<&TrajectoryView> for TrajectoryRow {
+    /// Client name, products, status in Dutch.
+    fn from(t: &TrajectoryView) -> Self {
+        TrajectoryRow {
             id: t.id.clone(),
             number: t.number.clone(),
-            client: clients.get(&t.client_id).cloned().unwrap_or_default(),
-            products,
+            client: t
+                .client
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+            products: t
+                .lines
+                .iter()
+                .map(|l| {
+                    l.product
+                        .as_ref()
+                        .map(|p| p.name.clone())
+                        .unwrap_or_else(|| l.product_code.clone())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
             status: t.status.label_nl().to_string(),
             created: created_on(t),
-        });
+        }
     }
-    Ok(rows)
 }
 
 #[derive(Template)]
@@ -117,11 +99,11 @@ async fn list(
             }
         },
     };
-    let filter = store::trajectories::Filter {
+    let filter = views::Filter {
         status: wanted,
         ..Default::default()
     };
-    let found = store::trajectories::list(db.inner(), &cm.0, &filter, LIST_LIMIT).await?;
+    let found = views::list(db.inner(), &cm.0, &filter, LIST_LIMIT).await?;
     let page = ListPage {
         layout: Layout::new("Trajecten", Some(&cm.0), &csrf.0, "/trajecten"),
         statuses: TrajectoryStatus::ALL
@@ -129,7 +111,7 @@ async fn list(
             .map(|s| (s.as_str(), s.label_nl()))
             .collect(),
         status,
-        rows: summaries(db.inner(), &cm.0, &found).await?,
+        rows: found.items.iter().map(TrajectoryRow::from).collect(),
         limit: LIST_LIMIT,
         errors: Errors(errors),
     };
@@ -173,7 +155,7 @@ pub struct LineView {
     deliveries: Vec<DeliveryRow>,
 }
 
-pub struct TrajectoryView {
+pub struct TrajectoryPageView {
     id: String,
     number: String,
     status: String,
@@ -192,7 +174,7 @@ pub struct TrajectoryView {
 #[template(path = "trajectory.html")]
 struct TrajectoryPage {
     layout: Layout,
-    t: TrajectoryView,
+    t: TrajectoryPageView,
     errors: Errors,
 }
 
@@ -212,8 +194,12 @@ fn event_label(kind: EventKind, milestone: Option<&str>, outcome: Option<Outcome
 }
 
 /// "40 uur in totaal", "4 dagdelen per week"
-fn ordered_text(unit: Option<Unit>, quantity: Option<i64>, frequency: Option<Frequency>) -> String {
-    let Some(q) = quantity.map(Quantity::from_thousandths) else {
+fn ordered_text(
+    unit: Option<Unit>,
+    quantity: Option<Quantity>,
+    frequency: Option<Frequency>,
+) -> String {
+    let Some(q) = quantity else {
         return String::new();
     };
     let word = unit.map(|u| u.label_nl(q)).unwrap_or("");
@@ -223,135 +209,37 @@ fn ordered_text(unit: Option<Unit>, quantity: Option<i64>, frequency: Option<Fre
         .to_string()
 }
 
-async fn view_of(
-    db: &DatabaseConnection,
-    who: &Principal,
-    t: &trajectory::Model,
-) -> AppResult<TrajectoryView> {
-    let names = product_names(db).await?;
-    let client = store::clients::get(db, who, &t.client_id).await?;
+fn view_of(t: TrajectoryView) -> AppResult<TrajectoryPageView> {
+    let client = t.client.clone().ok_or(AppError::NotFound)?;
     let mut lines = Vec::new();
     let mut any_started = false;
-    for l in store::trajectories::lines(db, &t.id).await? {
+    for l in &t.lines {
         let status = l.status;
         any_started |= matches!(
             status,
             TrajectoryStatus::Started | TrajectoryStatus::Completed | TrajectoryStatus::Stopped
         );
-        let (name, unit) = names
-            .get(&l.product_code)
-            .map(|(n, u)| (n.clone(), Some(*u)))
-            .unwrap_or_else(|| (l.product_code.clone(), None));
-        let events = store::trajectories::events(db, &l.id).await?;
-        let corrected: HashSet<String> = events
-            .iter()
-            .filter_map(|e| e.corrects_id.clone())
-            .collect();
-        let event_rows = events
-            .iter()
-            .map(|e| EventRow {
-                date: date(e.date),
-                what: format!(
-                    "{}{}",
-                    event_label(e.kind, e.milestone.as_deref(), e.outcome),
-                    if e.corrects_id.is_some() {
-                        " (correctie)"
-                    } else {
-                        ""
-                    }
-                ),
-                note: e.note.clone().unwrap_or_default(),
-                superseded: corrected.contains(&e.id),
-            })
-            .collect();
-        // Per month, what counts: a correction replaces the registration it names.
-        let deliveries = store::trajectories::deliveries(db, &l.id).await?;
-        let replaced: HashSet<String> = deliveries
-            .iter()
-            .filter_map(|d| d.corrects_id.clone())
-            .collect();
-        let mut per_month: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
-        for d in deliveries.iter().filter(|d| !replaced.contains(&d.id)) {
-            let entry = per_month.entry(d.period.clone()).or_default();
-            entry.0 += d.quantity_thousandths;
-            entry.1.extend(d.note.clone().filter(|n| !n.is_empty()));
-        }
-        let delivery_rows = per_month
-            .into_iter()
-            .map(|(period, (q, notes))| {
-                let quantity = Quantity::from_thousandths(q);
-                DeliveryRow {
-                    month: Period::parse(&period)
-                        .map(|p| p.label_nl())
-                        .unwrap_or(period),
-                    quantity: format!(
-                        "{} {}",
-                        quantity.format_nl(),
-                        unit.map(|u| u.label_nl(quantity)).unwrap_or("")
-                    )
-                    .trim()
-                    .to_string(),
-                    note: notes.join("; "),
-                }
-            })
-            .collect();
-        let price = Money::from_cents(l.unit_price_cents);
-        lines.push(LineView {
-            code: l.product_code.clone(),
-            name,
-            price: match unit {
-                Some(u) => format!("{} {}", euro(price), per_unit(u)),
-                None => euro(price),
-            },
-            dates: match l.end_date {
-                Some(end) => format!("{} t/m {}", date(l.start_date), date(end)),
-                None => format!("vanaf {} (geen einddatum)", date(l.start_date)),
-            },
-            ordered: ordered_text(unit, l.quantity_thousandths, l.frequency),
-            budget: l
-                .budget_cents
-                .map(|b| euro(Money::from_cents(b)))
-                .unwrap_or_default(),
-            committed: euro(Money::from_cents(l.committed_cents)),
-            status: status.label_nl().to_string(),
-            started_on: l.started_on.map(date).unwrap_or_default(),
-            ended_on: l.ended_on.map(date).unwrap_or_default(),
-            outcome: l
-                .outcome
-                .map(|o| o.label_nl().to_string())
-                .unwrap_or_default(),
-            end_reason: l.end_reason.clone().unwrap_or_default(),
-            effort: unit
-                .is_some_and(|u| u.variant() == crate::domain::billing::Variant::Inspanning),
-            unit_plural: match unit {
-                Some(Unit::Uur) => "uren",
-                Some(Unit::Dagdeel) => "dagdelen",
-                Some(Unit::Stuk) => "stuks",
-                _ => "eenheden",
-            },
-            events: event_rows,
-            deliveries: delivery_rows,
-        });
+        lines.push(line_view(l, status));
     }
     let status = t.status;
-    Ok(TrajectoryView {
-        id: t.id.clone(),
-        number: t.number.clone(),
+    Ok(TrajectoryPageView {
+        created: created_on(&t),
+        id: t.id,
+        number: t.number,
         status: status.label_nl().to_string(),
-        client_id: client.id.clone(),
         client: format!(
             "{} (BSN {})",
-            store::clients::masked_name(&client.name),
+            client.masked_name,
             crate::domain::bsn::mask_last4(&client.bsn_last4)
         ),
-        buyer_reference: t.buyer_reference.clone(),
-        created: created_on(t),
+        client_id: client.id,
+        buyer_reference: t.buyer_reference,
         planned_start: t
             .planned_start
             .map(date)
             .unwrap_or_else(|| "nog niet bekend".into()),
-        reject_reason: t.reject_reason.clone(),
-        contract_id: t.contract_id.clone(),
+        reject_reason: t.reject_reason,
+        contract_id: t.contract_id,
         cancellable: !any_started
             && matches!(
                 status,
@@ -361,16 +249,125 @@ async fn view_of(
     })
 }
 
+fn line_view(l: &LineData, status: TrajectoryStatus) -> LineView {
+    let (name, unit) = l
+        .product
+        .as_ref()
+        .map(|p| (p.name.clone(), Some(p.unit)))
+        .unwrap_or_else(|| (l.product_code.clone(), None));
+    LineView {
+        code: l.product_code.clone(),
+        name,
+        price: match unit {
+            Some(u) => format!("{} {}", euro(l.unit_price), per_unit(u)),
+            None => euro(l.unit_price),
+        },
+        dates: match l.end_date {
+            Some(end) => format!("{} t/m {}", date(l.start_date), date(end)),
+            None => format!("vanaf {} (geen einddatum)", date(l.start_date)),
+        },
+        ordered: ordered_text(unit, l.quantity, l.frequency),
+        budget: l.budget.map(euro).unwrap_or_default(),
+        committed: euro(l.committed),
+        status: status.label_nl().to_string(),
+        started_on: l.started_on.map(date).unwrap_or_default(),
+        ended_on: l.ended_on.map(date).unwrap_or_default(),
+        outcome: l
+            .outcome
+            .map(|o| o.label_nl().to_string())
+            .unwrap_or_default(),
+        end_reason: l.end_reason.clone().unwrap_or_default(),
+        effort: unit.is_some_and(|u| u.variant() == crate::domain::billing::Variant::Inspanning),
+        unit_plural: match unit {
+            Some(Unit::Uur) => "uren",
+            Some(Unit::Dagdeel) => "dagdelen",
+            Some(Unit::Stuk) => "stuks",
+            _ => "eenheden",
+        },
+        events: event_rows(&l.events),
+        deliveries: delivery_rows(&l.deliveries, unit),
+    }
+}
+
+fn event_rows(events: &[EventView]) -> Vec<EventRow> {
+    let corrected: HashSet<&str> = events
+        .iter()
+        .filter_map(|e| e.corrects_id.as_deref())
+        .collect();
+    events
+        .iter()
+        .map(|e| EventRow {
+            date: date(e.date),
+            what: format!(
+                "{}{}",
+                event_label(e.kind, e.milestone.as_deref(), e.outcome),
+                if e.corrects_id.is_some() {
+                    " (correctie)"
+                } else {
+                    ""
+                }
+            ),
+            note: e.note.clone().unwrap_or_default(),
+            superseded: corrected.contains(e.id.as_str()),
+        })
+        .collect()
+}
+
+/// Per month, what counts: a correction replaces the registration it names.
+fn delivery_rows(deliveries: &[DeliveryView], unit: Option<Unit>) -> Vec<DeliveryRow> {
+    let replaced: HashSet<&str> = deliveries
+        .iter()
+        .filter_map(|d| d.corrects_id.as_deref())
+        .collect();
+    let mut per_month: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
+    for d in deliveries
+        .iter()
+        .filter(|d| !replaced.contains(d.id.as_str()))
+    {
+        let entry = per_month.entry(d.period.clone()).or_default();
+        entry.0 += d.quantity.to_thousandths();
+        entry.1.extend(d.note.clone().filter(|n| !n.is_empty()));
+    }
+    per_month
+        .into_iter()
+        .map(|(period, (q, notes))| {
+            let quantity = Quantity::from_thousandths(q);
+            DeliveryRow {
+                month: Period::parse(&period)
+                    .map(|p| p.label_nl())
+                    .unwrap_or(period),
+                quantity: format!(
+                    "{} {}",
+                    quantity.format_nl(),
+                    unit.map(|u| u.label_nl(quantity)).unwrap_or("")
+                )
+                .trim()
+                .to_string(),
+                note: notes.join("; "),
+            }
+        })
+        .collect()
+}
+
 async fn trajectory_page(
     db: &DatabaseConnection,
     cm: &Casemanager,
     csrf: &CsrfToken,
     id: &str,
     errors: Vec<FieldError>,
+) -> AppResult<RawHtml<String>> {
+    let t = views::detail(db, &cm.0, id).await?;
+    page_of(cm, csrf, t, errors, None)
+}
+
+fn page_of(
+    cm: &Casemanager,
+    csrf: &CsrfToken,
+    t: TrajectoryView,
+    errors: Vec<FieldError>,
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
-    let t = store::trajectories::get(db, &cm.0, id).await?;
-    let view = view_of(db, &cm.0, &t).await?;
+    let view = view_of(t)?;
     Ok(render(&TrajectoryPage {
         layout: Layout::new(
             format!("Traject {}", view.number),
@@ -393,23 +390,15 @@ async fn show(
     besteld: Option<&str>,
     geannuleerd: Option<&str>,
 ) -> AppResult<RawHtml<String>> {
-    let number = if besteld.is_some() || geannuleerd.is_some() {
-        Some(
-            store::trajectories::get(db.inner(), &cm.0, id)
-                .await?
-                .number,
-        )
+    let t = views::detail(db.inner(), &cm.0, id).await?;
+    let flash = if besteld.is_some() {
+        Some(format!("Traject {} is besteld. WSD beoordeelt de aanvraag; u krijgt bericht zodra die is geaccepteerd of afgewezen.", t.number))
+    } else if geannuleerd.is_some() {
+        Some(format!("Traject {} is geannuleerd.", t.number))
     } else {
         None
     };
-    let flash = number.map(|n| {
-        if besteld.is_some() {
-            format!("Traject {n} is besteld. WSD beoordeelt de aanvraag; u krijgt bericht zodra die is geaccepteerd of afgewezen.")
-        } else {
-            format!("Traject {n} is geannuleerd.")
-        }
-    });
-    trajectory_page(db.inner(), &cm, &csrf, id, Vec::new(), flash).await
+    page_of(&cm, &csrf, t, Vec::new(), flash)
 }
 
 /// Cancelling carries nothing but the CSRF token.
@@ -430,13 +419,10 @@ async fn cancel(
     _form: CsrfForm<CancelForm>,
 ) -> PageResult {
     match ordering::cancel(db.inner(), &cm.0, id).await {
-        Ok(t) => Ok(Ok(Redirect::to(format!(
-            "/trajecten/{}?geannuleerd=ja",
-            t.id
-        )))),
+        Ok(()) => Ok(Ok(Redirect::to(format!("/trajecten/{id}?geannuleerd=ja")))),
         Err(AppError::Conflict(message)) => {
             let errors = vec![FieldError::new("cancel", message)];
-            let page = trajectory_page(db.inner(), &cm, &csrf, id, errors, None).await?;
+            let page = trajectory_page(db.inner(), &cm, &csrf, id, errors).await?;
             Ok(Err((Status::Conflict, page)))
         }
         Err(other) => Err(other),

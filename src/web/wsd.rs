@@ -16,14 +16,14 @@ use crate::auth::WsdStaff;
 use crate::config::Config;
 use crate::domain::billing::Variant;
 use crate::domain::clock::Clock;
-use crate::domain::money::Money;
 use crate::domain::period::{parse_date, Period};
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::{EventKind, Outcome, Status as LineStatus};
-use crate::entities::trajectory;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::{ordering, registration};
-use crate::store;
+use crate::views::trajectories::{
+    self as views, LineView as LineData, TrajectoryView as Trajectory,
+};
 
 pub struct Row {
     id: String,
@@ -37,31 +37,18 @@ pub struct Row {
     products: Vec<String>,
 }
 
-async fn row(db: &DatabaseConnection, t: &trajectory::Model) -> AppResult<Row> {
-    let lines = store::trajectories::lines(db, &t.id).await?;
-    let mut products = Vec::new();
-    for l in &lines {
-        let name = store::catalogue::get(db, &l.product_code)
-            .await?
-            .map(|p| p.spec.name)
-            .unwrap_or_else(|| l.product_code.clone());
-        products.push(format!("{name}, start {}", date(l.start_date)));
-    }
-    let client = crate::entities::client::Entity::find_by_id(t.client_id.clone())
-        .one(db)
-        .await?;
-    Ok(Row {
+fn row(t: &Trajectory) -> Row {
+    Row {
         id: t.id.clone(),
         number: t.number.clone(),
-        municipality: store::municipalities::get(db, &t.municipality_code)
-            .await?
-            .map(|m| m.name)
-            .unwrap_or_default(),
-        client: client
+        municipality: t.municipality_name.clone().unwrap_or_default(),
+        client: t
+            .client
+            .as_ref()
             .map(|c| {
                 format!(
                     "{} ({})",
-                    store::clients::masked_name(&c.name),
+                    c.masked_name,
                     crate::domain::bsn::mask_last4(&c.bsn_last4)
                 )
             })
@@ -69,17 +56,27 @@ async fn row(db: &DatabaseConnection, t: &trajectory::Model) -> AppResult<Row> {
         reference: t.buyer_reference.clone(),
         created: date(t.created_at.date_naive()),
         status: t.status.label_nl().to_string(),
-        first_start: lines
+        first_start: t
+            .lines
             .iter()
             .map(|l| l.start_date)
             .min()
             .map(|d| d.to_string())
             .unwrap_or_default(),
-        products,
-    })
+        products: t
+            .lines
+            .iter()
+            .map(|l| {
+                let name = l
+                    .product
+                    .as_ref()
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| l.product_code.clone());
+                format!("{name}, start {}", date(l.start_date))
+            })
+            .collect(),
+    }
 }
-
-use sea_orm::EntityTrait;
 
 #[derive(Template)]
 #[template(path = "wsd_intake.html")]
@@ -97,19 +94,22 @@ async fn intake_page(
     errors: Vec<FieldError>,
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
-    let filter = store::trajectories::Filter {
+    let filter = views::Filter {
         status: Some(LineStatus::Requested),
         oldest_first: true,
         ..Default::default()
     };
-    let mut rows = Vec::new();
-    for t in store::trajectories::list(db, &staff.0, &filter, 200).await? {
-        rows.push(row(db, &t).await?);
-    }
-    let mut changed = Vec::new();
-    for t in store::trajectories::changed(db, &staff.0).await? {
-        changed.push(row(db, &t).await?);
-    }
+    let rows = views::list(db, &staff.0, &filter, 200)
+        .await?
+        .items
+        .iter()
+        .map(row)
+        .collect();
+    let changed = views::changed(db, &staff.0)
+        .await?
+        .iter()
+        .map(row)
+        .collect();
     Ok(render(&IntakePage {
         layout: Layout::new("Intake-inbox", Some(&staff.0), &csrf.0, "/wsd/intake")
             .with_flash(flash),
@@ -242,14 +242,16 @@ async fn list(
     status: Option<String>,
 ) -> AppResult<RawHtml<String>> {
     let status = status.filter(|s| LineStatus::parse(s).is_ok());
-    let filter = store::trajectories::Filter {
+    let filter = views::Filter {
         status: status.as_deref().and_then(|s| LineStatus::parse(s).ok()),
         ..Default::default()
     };
-    let mut rows = Vec::new();
-    for t in store::trajectories::list(db.inner(), &staff.0, &filter, 200).await? {
-        rows.push(row(db.inner(), &t).await?);
-    }
+    let rows = views::list(db.inner(), &staff.0, &filter, 200)
+        .await?
+        .items
+        .iter()
+        .map(row)
+        .collect();
     Ok(render(&ListPage {
         layout: Layout::new("Trajecten", Some(&staff.0), &csrf.0, "/wsd/trajecten"),
         rows,
@@ -294,6 +296,83 @@ struct TrajectoryPage {
     errors: Vec<FieldError>,
 }
 
+fn registrations(l: &LineData, unit: &str) -> Vec<(String, String, String)> {
+    let mut registrations = Vec::new();
+    for e in &l.events {
+        let what = match e.kind {
+            EventKind::Milestone => format!(
+                "mijlpaal {}",
+                e.milestone.clone().unwrap_or_default().replace('_', " ")
+            ),
+            EventKind::Start => "start".into(),
+            EventKind::Stop => "gestopt".into(),
+            EventKind::Complete => format!(
+                "afgerond: {}",
+                e.outcome.map(|o| o.label_nl()).unwrap_or("")
+            ),
+        };
+        let what = if e.corrects_id.is_some() {
+            format!("{what} (correctie)")
+        } else {
+            what
+        };
+        registrations.push((date(e.date), what, e.note.clone().unwrap_or_default()));
+    }
+    for d in &l.deliveries {
+        let what = format!(
+            "{} {unit}{}",
+            d.quantity.format_nl(),
+            if d.corrects_id.is_some() {
+                " (correctie)"
+            } else {
+                ""
+            }
+        );
+        registrations.push((d.period.clone(), what, d.note.clone().unwrap_or_default()));
+    }
+    registrations
+}
+
+fn line_view(l: &LineData) -> AppResult<LineView> {
+    let product = l.product.as_ref().ok_or(AppError::NotFound)?;
+    let status = l.status;
+    let quantity = match (l.quantity, l.frequency) {
+        (Some(q), Some(f)) => format!(
+            ", {} {} {}",
+            q.format_nl(),
+            product.unit.as_str(),
+            f.label_nl()
+        ),
+        _ => String::new(),
+    };
+    Ok(LineView {
+        id: l.id.clone(),
+        summary: format!(
+            "{} · prijs {} · vanaf {}{}{} · status {}",
+            l.product_code,
+            euro(l.unit_price),
+            date(l.start_date),
+            l.end_date
+                .map(|e| format!(" tot en met {}", date(e)))
+                .unwrap_or_default(),
+            quantity,
+            status.label_nl()
+        ),
+        product: product.name.clone(),
+        unit: product.unit.as_str().to_string(),
+        milestones: product
+            .milestones
+            .iter()
+            .filter(|m| m.as_str() != "start")
+            .cloned()
+            .collect(),
+        can_start: status == LineStatus::Accepted,
+        is_running: status == LineStatus::Started,
+        is_effort: product.unit.variant() == Variant::Inspanning,
+        registrations: registrations(l, product.unit.as_str()),
+    })
+}
+
 async fn trajectory_page(
     db: &DatabaseConnection,
     clock: &Clock,
@@ -303,85 +382,13 @@ async fn trajectory_page(
     errors: Vec<FieldError>,
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
-    let t = store::trajectories::get(db, &staff.0, id).await?;
-    let r = row(db, &t).await?;
-    let mut lines = Vec::new();
-    for l in store::trajectories::lines(db, id).await? {
-        let product = store::catalogue::get(db, &l.product_code)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let status = l.status;
-        let mut registrations = Vec::new();
-        for e in store::trajectories::events(db, &l.id).await? {
-            let what = match e.kind {
-                EventKind::Milestone => format!(
-                    "mijlpaal {}",
-                    e.milestone.clone().unwrap_or_default().replace('_', " ")
-                ),
-                EventKind::Start => "start".into(),
-                EventKind::Stop => "gestopt".into(),
-                EventKind::Complete => format!(
-                    "afgerond: {}",
-                    e.outcome.map(|o| o.label_nl()).unwrap_or("")
-                ),
-            };
-            let what = if e.corrects_id.is_some() {
-                format!("{what} (correctie)")
-            } else {
-                what
-            };
-            registrations.push((date(e.date), what, e.note.clone().unwrap_or_default()));
-        }
-        for d in store::trajectories::deliveries(db, &l.id).await? {
-            let what = format!(
-                "{} {}{}",
-                Quantity::from_thousandths(d.quantity_thousandths).format_nl(),
-                product.spec.unit.as_str(),
-                if d.corrects_id.is_some() {
-                    " (correctie)"
-                } else {
-                    ""
-                }
-            );
-            registrations.push((d.period.clone(), what, d.note.clone().unwrap_or_default()));
-        }
-        let quantity = match (l.quantity_thousandths, l.frequency) {
-            (Some(q), Some(f)) => format!(
-                ", {} {} {}",
-                Quantity::from_thousandths(q).format_nl(),
-                product.spec.unit.as_str(),
-                f.label_nl()
-            ),
-            _ => String::new(),
-        };
-        lines.push(LineView {
-            id: l.id.clone(),
-            summary: format!(
-                "{} · prijs {} · vanaf {}{}{} · status {}",
-                product.spec.code.as_str(),
-                euro(Money::from_cents(l.unit_price_cents)),
-                date(l.start_date),
-                l.end_date
-                    .map(|e| format!(" tot en met {}", date(e)))
-                    .unwrap_or_default(),
-                quantity,
-                status.label_nl()
-            ),
-            product: product.spec.name.clone(),
-            unit: product.spec.unit.as_str().to_string(),
-            milestones: product
-                .spec
-                .milestones
-                .iter()
-                .map(|m| m.name.clone())
-                .filter(|m| m != "start")
-                .collect(),
-            can_start: status == LineStatus::Accepted,
-            is_running: status == LineStatus::Started,
-            is_effort: product.spec.unit.variant() == Variant::Inspanning,
-            registrations,
-        });
-    }
+    let t = views::detail(db, &staff.0, id).await?;
+    let r = row(&t);
+    let lines = t
+        .lines
+        .iter()
+        .map(line_view)
+        .collect::<AppResult<Vec<_>>>()?;
     let previous = Period::of(clock.today()).prev();
     Ok(render(&TrajectoryPage {
         layout: Layout::new(
@@ -452,15 +459,14 @@ async fn registration_outcome(
     line_id: &str,
     result: AppResult<()>,
 ) -> PageResult {
-    let (t, _) = store::trajectories::line(db, &staff.0, line_id).await?;
+    let trajectory_id = views::trajectory_id_of_line(db, &staff.0, line_id).await?;
     match result {
         Ok(()) => Ok(Ok(Redirect::to(format!(
-            "/wsd/trajecten/{}?gedaan=1",
-            t.id
+            "/wsd/trajecten/{trajectory_id}?gedaan=1"
         )))),
         Err(AppError::Validation { errors, .. }) => Ok(Err((
             Status::UnprocessableEntity,
-            trajectory_page(db, clock, staff, csrf, &t.id, errors, None).await?,
+            trajectory_page(db, clock, staff, csrf, &trajectory_id, errors, None).await?,
         ))),
         Err(AppError::Conflict(m)) => Ok(Err((
             Status::Conflict,
@@ -469,7 +475,7 @@ async fn registration_outcome(
                 clock,
                 staff,
                 csrf,
-                &t.id,
+                &trajectory_id,
                 vec![FieldError::new("status", m)],
                 None,
             )

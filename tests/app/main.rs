@@ -22,4 +22,5 @@ mod registration;
 mod renditions;
 mod server_log;
 mod staff_pages;
+mod trajectory_queries;
 mod two_servers;

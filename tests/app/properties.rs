@@ -5,11 +5,12 @@
 
 use std::collections::BTreeSet;
 
-use plusmarkt::api::trajectories::{parse_order, OrderRequest};
+use plusmarkt::api::trajectories::OrderRequest;
 use plusmarkt::domain::catalogue::{parse_product_toml, product_to_toml, validate};
 use plusmarkt::domain::money::Money;
 use plusmarkt::domain::period::{parse_date, Period};
 use plusmarkt::domain::quantity::Quantity;
+use plusmarkt::services::ordering::OrderDraft;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
@@ -181,7 +182,7 @@ fn any_order_body_parses_or_names_its_bad_fields() {
             };
             reached.set(reached.get() + 1);
             let count = request.lines.len();
-            match parse_order(request) {
+            match OrderDraft::from(request).parse() {
                 Ok(order) => {
                     accepted.set(accepted.get() + 1);
                     prop_assert_eq!(order.lines.len(), count);
