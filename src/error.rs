@@ -177,10 +177,10 @@ impl Problem {
         }
     }
 
-    /// The problem for this request: a server error names the request's log reference.
-    pub fn for_request(mut self, request: &Request<'_>) -> Problem {
+    /// The problem with the request's log reference: a server error names it.
+    pub fn with_request_id(mut self, request_id: &str) -> Problem {
         if self.status >= 500 {
-            self.request_id = Some(crate::telemetry::request_context(request).id.clone());
+            self.request_id = Some(request_id.to_string());
         }
         self
     }

@@ -196,7 +196,14 @@ pub async fn create(
             .transpose()?,
     };
     let c = service::create(db.inner(), &pricing.0, new).await?;
-    shown(db.inner(), &pricing.0, &c.id, Status::Created, clock.today()).await
+    shown(
+        db.inner(),
+        &pricing.0,
+        &c.id,
+        Status::Created,
+        clock.today(),
+    )
+    .await
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -382,7 +389,14 @@ pub async fn copy(
     let percent = parse_percent(&body.0.indexation_percent, Notation::Api)
         .map_err(|e| AppError::field("indexation_percent", e))?;
     let c = service::copy_with_indexation(db.inner(), &pricing.0, id, percent).await?;
-    shown(db.inner(), &pricing.0, &c.id, Status::Created, clock.today()).await
+    shown(
+        db.inner(),
+        &pricing.0,
+        &c.id,
+        Status::Created,
+        clock.today(),
+    )
+    .await
 }
 
 pub fn routes() -> Vec<Route> {

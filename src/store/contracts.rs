@@ -10,9 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
 use crate::domain::billing::Unit;
 use crate::domain::catalogue::PriceVersion;
 use crate::domain::commitment::LineOrders;
-use crate::domain::contract::{
-    resolve_price, ContractTerms, LineTerms, NotOrderable,
-};
+use crate::domain::contract::{resolve_price, ContractTerms, LineTerms, NotOrderable};
 use crate::domain::money::Money;
 use crate::domain::principal::Principal;
 use crate::domain::role::Role;

@@ -16,17 +16,32 @@ pub struct ClientView {
     pub municipality_code: String,
 }
 
-/// The clients the principal may see, by name.
-pub async fn list<C: ConnectionTrait>(db: &C, principal: &Principal) -> AppResult<Vec<ClientView>> {
-    Ok(store::clients::list(db, principal)
-        .await?
-        .into_iter()
-        .map(|c| ClientView {
+impl From<crate::entities::client::Model> for ClientView {
+    fn from(c: crate::entities::client::Model) -> Self {
+        ClientView {
             id: c.id,
             name: c.name,
             bsn_last4: c.bsn_last4,
             birth_date: c.birth_date,
             municipality_code: c.municipality_code,
-        })
+        }
+    }
+}
+
+/// One client the principal may see, or not found.
+pub async fn get<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<ClientView> {
+    Ok(store::clients::get(db, principal, id).await?.into())
+}
+
+/// The clients the principal may see, by name.
+pub async fn list<C: ConnectionTrait>(db: &C, principal: &Principal) -> AppResult<Vec<ClientView>> {
+    Ok(store::clients::list(db, principal)
+        .await?
+        .into_iter()
+        .map(ClientView::from)
         .collect())
 }

@@ -26,7 +26,6 @@ use crate::domain::period::parse_date;
 use crate::domain::trajectory::Frequency;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::ordering::{self, Idempotency, OrderDraft, OrderLineDraft};
-use crate::store;
 use crate::views::catalogue_cache::CatalogueCache;
 use crate::views::contracts::covering;
 use crate::views::products::{self as product_queries, ProductFilter};
@@ -43,7 +42,7 @@ async fn own_client(
     client: Option<String>,
 ) -> AppResult<String> {
     match client.filter(|c| !c.is_empty()) {
-        Some(id) => match store::clients::get(db, who, &id).await {
+        Some(id) => match crate::views::clients::get(db, who, &id).await {
             Ok(c) => Ok(c.id),
             Err(crate::error::AppError::NotFound) => Ok(String::new()),
             Err(e) => Err(e),
@@ -57,7 +56,7 @@ async fn client_options(
     db: &DatabaseConnection,
     who: &Principal,
 ) -> AppResult<Vec<(String, String)>> {
-    Ok(store::clients::list(db, who)
+    Ok(crate::views::clients::list(db, who)
         .await?
         .into_iter()
         .map(|c| (c.id, format!("{} ({})", c.name, mask_last4(&c.bsn_last4))))
@@ -157,11 +156,7 @@ async fn cafetaria(
         contracted_for: None,
         on,
     };
-    let group_names: Vec<(String, String)> = store::catalogue::target_groups(db)
-        .await?
-        .into_iter()
-        .map(|g| (g.code, g.name))
-        .collect();
+    let group_names: Vec<(String, String)> = product_queries::target_groups(db).await?;
     let products = product_queries::search(db, cache.inner(), &cm.0, &filter)
         .await?
         .into_iter()
@@ -480,7 +475,7 @@ async fn order_form(
     }
     let mut lines = BTreeMap::new();
     for (i, code) in codes.into_iter().enumerate() {
-        let effort = store::catalogue::get(db.inner(), &code)
+        let effort = product_queries::product(db.inner(), &code)
             .await?
             .is_some_and(|p| p.spec.unit.variant() == Variant::Inspanning);
         lines.insert(
@@ -503,7 +498,7 @@ async fn order_form(
     };
     // A client of another municipality is not found, as everywhere.
     if let Some(id) = client.as_deref().filter(|c| !c.is_empty()) {
-        store::clients::get(db.inner(), &cm.0, id).await?;
+        crate::views::clients::get(db.inner(), &cm.0, id).await?;
     }
     let form = OrderForm {
         idempotency_key: new_key(),

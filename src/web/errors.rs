@@ -25,7 +25,10 @@ impl<'r> Responder<'r, 'static> for AppError {
             headers.push(Header::new("Retry-After", retry_after_secs.to_string()));
         }
         if wants_api(request) {
-            return Ok(self.problem().for_request(request).respond(headers));
+            return Ok(self
+                .problem()
+                .with_request_id(&request_context(request).id)
+                .respond(headers));
         }
         if matches!(self, AppError::Unauthorized) {
             return Redirect::to("/login").respond_to(request);
@@ -76,7 +79,7 @@ fn catch_any(status: Status, request: &Request<'_>) -> response::Result<'static>
             headers.push(Header::new("Retry-After", "900"));
         }
         return Ok(Problem::new(status, detail, errors)
-            .for_request(request)
+            .with_request_id(&request_context(request).id)
             .respond(headers));
     }
     if status == Status::Unauthorized {

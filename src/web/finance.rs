@@ -381,7 +381,8 @@ fn vat_rows(lines: &[InvoiceLine]) -> AppResult<Vec<(String, String)>> {
                     euro(s.taxable),
                     reasons
                         .get(&crate::domain::vat::VatCategory::Exempt)
-                        .cloned().unwrap_or_default()
+                        .cloned()
+                        .unwrap_or_default()
                 ),
                 euro(s.tax),
             ),

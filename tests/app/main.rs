@@ -15,6 +15,7 @@ mod foundation;
 mod insight;
 mod integrity;
 mod invoicing;
+mod layering;
 mod mail;
 mod ordering;
 mod properties;
