@@ -479,10 +479,12 @@ async fn place_once(
     let placed = insert_trajectory(
         &txn,
         principal,
-        &municipality,
-        &early.client_id,
-        &contract.id,
-        buyer_reference,
+        NewTrajectory {
+            municipality: &municipality,
+            client_id: &early.client_id,
+            contract_id: &contract.id,
+            buyer_reference,
+        },
         &planned,
         config.clock.today(),
     )
@@ -720,17 +722,28 @@ async fn check_caps_and_ceiling(
     })?)
 }
 
+/// Who a new trajectory is for and under which contract.
+struct NewTrajectory<'a> {
+    municipality: &'a str,
+    client_id: &'a str,
+    contract_id: &'a str,
+    buyer_reference: String,
+}
+
 /// Inserts the trajectory, numbered in this year's sequence, and its lines as requested.
 async fn insert_trajectory(
     txn: &DatabaseTransaction,
     principal: &Principal,
-    municipality: &str,
-    client_id: &str,
-    contract_id: &str,
-    buyer_reference: String,
+    new: NewTrajectory<'_>,
     planned: &[PlannedLine],
     today: NaiveDate,
 ) -> AppResult<Placed> {
+    let NewTrajectory {
+        municipality,
+        client_id,
+        contract_id,
+        buyer_reference,
+    } = new;
     let year = chrono::Datelike::year(&today);
     let sequence = store::counters::next(txn, &format!("trajectory-{year}")).await?;
     let trajectory = trajectory::Model {

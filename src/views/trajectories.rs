@@ -292,7 +292,7 @@ async fn products<C: ConnectionTrait>(
     Ok(store::trajectories::products_of(db, &codes)
         .await?
         .into_iter()
-        .filter_map(|p| {
+        .map(|p| {
             let unit = p.unit;
             let milestones = milestones
                 .remove(&p.code)
@@ -300,14 +300,14 @@ async fn products<C: ConnectionTrait>(
                 .into_iter()
                 .map(|m| m.name)
                 .collect();
-            Some((
+            (
                 p.code,
                 ProductRef {
                     name: p.name,
                     unit,
                     milestones,
                 },
-            ))
+            )
         })
         .collect())
 }
