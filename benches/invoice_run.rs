@@ -241,7 +241,7 @@ async fn child(kind: &str, url: &str, period: Period) {
             held = outcome.bills.iter().map(|b| b.held.len()).sum();
             written = outcome.lines_created;
             for inv in &outcome.invoices {
-                totals.insert(inv.municipality_code.clone(), inv.net_cents);
+                totals.insert(inv.municipality_code.clone(), inv.net.to_cents());
             }
         }
         "write_floor" => {

@@ -51,7 +51,7 @@ pub struct LineContext {
 /// of all municipalities never sit in memory at once).
 #[derive(Debug, Clone)]
 pub struct MunicipalityBill {
-    pub municipality: municipality::Model,
+    pub municipality: BillTo,
     /// Items to bill now.
     pub lines: usize,
     /// Net amount of those items per VAT category.
@@ -71,6 +71,23 @@ impl MunicipalityBill {
     ) {
         totals(&self.net_by_vat)
     }
+}
+
+/// The municipality a bill is for, as the run's summaries name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillTo {
+    /// CBS code, `GM0757`.
+    pub code: String,
+    pub name: String,
+}
+
+/// A draft invoice a run wrote or added lines to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftWritten {
+    pub id: String,
+    pub municipality_code: String,
+    /// The draft's net amount after the run.
+    pub net: Money,
 }
 
 /// A municipality's bill with the items to write.
@@ -417,7 +434,10 @@ async fn compute_municipality<C: ConnectionTrait>(
     }
     Ok(Some(ComputedBill {
         bill: MunicipalityBill {
-            municipality: m,
+            municipality: BillTo {
+                code: m.code,
+                name: m.name,
+            },
             lines: items.len(),
             net_by_vat: net_by_vat(&items),
             held,
@@ -431,7 +451,7 @@ async fn compute_municipality<C: ConnectionTrait>(
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
     pub run_id: String,
-    pub invoices: Vec<invoice::Model>,
+    pub invoices: Vec<DraftWritten>,
     pub lines_created: usize,
     pub bills: Vec<MunicipalityBill>,
 }
@@ -525,7 +545,12 @@ pub async fn run(
         };
         if !items.is_empty() {
             lines_created += items.len();
-            invoices.push(write_draft(&txn, principal, &run_id, period, &bill, items).await?);
+            let draft = write_draft(&txn, principal, &run_id, period, &bill, items).await?;
+            invoices.push(DraftWritten {
+                id: draft.id,
+                municipality_code: draft.municipality_code,
+                net: Money::from_cents(draft.net_cents),
+            });
         }
         bills.push(bill);
     }
