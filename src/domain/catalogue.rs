@@ -186,6 +186,47 @@ pub fn validate(
     let goal = required_text(&mut f, "goal", &raw.goal, 1000);
     let output = required_text(&mut f, "output", &raw.output, 1000);
     let proof = required_text(&mut f, "proof", &raw.proof, 1000);
+    let domain = checked_domain(&mut f, raw);
+    let target_groups = checked_target_groups(&mut f, raw, known_target_groups);
+    let duration_weeks = checked_duration(&mut f, raw);
+    let (unit, variant) = checked_unit_and_variant(&mut f, raw);
+    let (vat_category, vat_exemption_reason) = checked_vat(&mut f, raw);
+    let status = ProductStatus::parse(raw.status.value.trim())
+        .map_err(|e| f.push(finding("status", raw.status.line, e)))
+        .ok();
+    let milestones = checked_milestones(&mut f, raw, unit);
+    let prices = checked_prices(&mut f, raw);
+
+    match (code, unit, variant, vat_category, status) {
+        (Some(code), Some(unit), Some(variant), Some(vat_category), Some(status))
+            if f.is_empty() =>
+        {
+            Ok(ProductSpec {
+                code,
+                name,
+                summary,
+                description,
+                domain,
+                target_groups,
+                goal,
+                output,
+                proof,
+                duration_weeks,
+                variant,
+                unit,
+                vat_category,
+                vat_exemption_reason,
+                status,
+                milestones,
+                prices,
+            })
+        }
+        _ => Err(f),
+    }
+}
+
+/// One of the known domains.
+fn checked_domain(f: &mut Vec<Finding>, raw: &RawProduct) -> String {
     let domain = raw.domain.value.trim().to_string();
     if !DOMAINS.contains(&domain.as_str()) {
         f.push(finding(
@@ -197,6 +238,15 @@ pub fn validate(
             ),
         ));
     }
+    domain
+}
+
+/// Known target groups, at least one, each once.
+fn checked_target_groups(
+    f: &mut Vec<Finding>,
+    raw: &RawProduct,
+    known_target_groups: &BTreeSet<String>,
+) -> Vec<String> {
     let mut target_groups = Vec::new();
     if raw.target_groups.value.is_empty() {
         f.push(finding(
@@ -222,7 +272,12 @@ pub fn validate(
             target_groups.push(group.clone());
         }
     }
-    let duration_weeks = match u32::try_from(raw.duration_weeks.value) {
+    target_groups
+}
+
+/// 1 to 520 weeks (0 with a finding otherwise).
+fn checked_duration(f: &mut Vec<Finding>, raw: &RawProduct) -> u32 {
+    match u32::try_from(raw.duration_weeks.value) {
         Ok(weeks) if (1..=520).contains(&weeks) => weeks,
         _ => {
             f.push(finding(
@@ -232,7 +287,14 @@ pub fn validate(
             ));
             0
         }
-    };
+    }
+}
+
+/// A known unit and the variant it belongs to.
+fn checked_unit_and_variant(
+    f: &mut Vec<Finding>,
+    raw: &RawProduct,
+) -> (Option<Unit>, Option<Variant>) {
     let unit = Unit::parse(raw.unit.value.trim())
         .map_err(|e| f.push(finding("unit", raw.unit.line, e.to_string())))
         .ok();
@@ -253,6 +315,11 @@ pub fn validate(
             ));
         }
     }
+    (unit, variant)
+}
+
+/// A VAT category, with a reason of exemption exactly when exempt.
+fn checked_vat(f: &mut Vec<Finding>, raw: &RawProduct) -> (Option<VatCategory>, Option<String>) {
     let vat_category = VatCategory::parse(raw.vat_category.value.trim())
         .map_err(|e| {
             f.push(finding(
@@ -283,10 +350,16 @@ pub fn validate(
         )),
         _ => {}
     }
-    let status = ProductStatus::parse(raw.status.value.trim())
-        .map_err(|e| f.push(finding("status", raw.status.line, e)))
-        .ok();
+    (vat_category, vat_exemption_reason)
+}
 
+/// Milestones with plain names, each once, with shares adding up to 100 for a trajectory
+/// product; none for other units.
+fn checked_milestones(
+    f: &mut Vec<Finding>,
+    raw: &RawProduct,
+    unit: Option<Unit>,
+) -> Vec<MilestoneShare> {
     let mut milestones = Vec::new();
     let mut names = BTreeSet::new();
     for (index, (name, share)) in raw.milestones.iter().enumerate() {
@@ -342,7 +415,11 @@ pub fn validate(
             ));
         }
     }
+    milestones
+}
 
+/// At least one price, valid amounts, in order of their dates, each date once.
+fn checked_prices(f: &mut Vec<Finding>, raw: &RawProduct) -> Vec<PriceVersion> {
     let mut prices: Vec<PriceVersion> = Vec::new();
     if raw.prices.is_empty() {
         f.push(finding("price", 0, "een product heeft minstens één tarief"));
@@ -372,33 +449,7 @@ pub fn validate(
             )),
         }
     }
-
-    match (code, unit, variant, vat_category, status) {
-        (Some(code), Some(unit), Some(variant), Some(vat_category), Some(status))
-            if f.is_empty() =>
-        {
-            Ok(ProductSpec {
-                code,
-                name,
-                summary,
-                description,
-                domain,
-                target_groups,
-                goal,
-                output,
-                proof,
-                duration_weeks,
-                variant,
-                unit,
-                vat_category,
-                vat_exemption_reason,
-                status,
-                milestones,
-                prices,
-            })
-        }
-        _ => Err(f),
-    }
+    prices
 }
 
 /// A milestone share: a positive percentage with at most two decimals.
