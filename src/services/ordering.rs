@@ -311,26 +311,7 @@ impl OrderDraft {
     }
 }
 
-/// An `Idempotency-Key` with the hash of the request it came with.
-pub struct Idempotency {
-    pub key: String,
-    pub request_hash: String,
-}
-
-impl Idempotency {
-    /// A key with the hash of the request it came with (`method_and_path` and its body).
-    pub fn for_request(key: &str, method_and_path: &str, body: &str) -> Idempotency {
-        Idempotency {
-            key: key.to_string(),
-            request_hash: store::idempotency::request_hash(method_and_path, body),
-        }
-    }
-
-    /// Whether a key is usable: 1 to 255 characters.
-    pub fn is_valid_key(key: &str) -> bool {
-        store::idempotency::check_key(key).is_ok()
-    }
-}
+pub use super::idempotency::Idempotency;
 
 /// A created trajectory with its lines.
 struct Placed {
