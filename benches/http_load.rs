@@ -118,6 +118,7 @@ async fn main() {
         lock_seq: 0,
         created_at: created,
         activated_at: Some(created),
+        provider_code: plusmarkt::domain::provider::WSD.to_string(),
     }))
     .exec_without_returning(&db)
     .await

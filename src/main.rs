@@ -69,7 +69,7 @@ enum UserCommand {
     Add {
         #[arg(long)]
         email: String,
-        /// casemanager, wsd_staff, pricing, finance or admin
+        /// casemanager, provider_staff (or wsd_staff), pricing, finance or admin
         #[arg(long)]
         role: String,
         /// CBS code (GMxxxx), for casemanagers

@@ -226,6 +226,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                     lock_seq: 0,
                     created_at: created,
                     activated_at: Some(created),
+                    provider_code: plusmarkt::domain::provider::WSD.to_string(),
                 }));
             let mut line_of_product: HashMap<&str, String> = HashMap::new();
             for p in &products {
@@ -478,6 +479,7 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                         reject_reason: None,
                         changed_at: None,
                         updated_at: created,
+                        provider_code: plusmarkt::domain::provider::WSD.to_string(),
                     }));
             }
             counts.clients += TRAJECTORIES_PER_MUNICIPALITY;

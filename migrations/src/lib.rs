@@ -17,6 +17,7 @@ mod m20261201_000002_trajectory_line_index;
 mod m20261201_000003_catalogue_generation;
 mod m20261202_000001_invoice_municipality_index;
 mod m20261203_000001_invoice_line_indexes;
+mod m20261207_000001_providers;
 pub use m20261130_000001_foundation::GENESIS;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_catalogue_generation::Migration),
             Box::new(m20261202_000001_invoice_municipality_index::Migration),
             Box::new(m20261203_000001_invoice_line_indexes::Migration),
+            Box::new(m20261207_000001_providers::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::idempotency::IdempotencyKey;
 use super::pagination::Page;
 use super::{ApiJson, JsonBody};
-use crate::auth::{Casemanager, CurrentUser, WsdStaff};
+use crate::auth::{Casemanager, CurrentUser, ProviderStaff};
 use crate::config::Config;
 use crate::crypto::bsn_vault::BsnVault;
 use crate::domain::clock::Clock;
@@ -446,7 +446,7 @@ pub struct AcceptRequest {
 pub async fn accept(
     db: &State<DatabaseConnection>,
     config: &State<Config>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     id: &str,
     body: JsonBody<AcceptRequest>,
 ) -> AppResult<ApiJson<Trajectory>> {
@@ -474,7 +474,7 @@ pub struct RejectRequest {
 pub async fn reject(
     db: &State<DatabaseConnection>,
     config: &State<Config>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     id: &str,
     body: JsonBody<RejectRequest>,
 ) -> AppResult<ApiJson<Trajectory>> {
@@ -520,7 +520,7 @@ pub struct EventRequest {
 pub async fn add_event(
     db: &State<DatabaseConnection>,
     config: &State<Config>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     key: IdempotencyKey,
     id: &str,
     body: JsonBody<EventRequest>,
@@ -580,7 +580,7 @@ pub struct DeliveryRequest {
 pub async fn add_delivery(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     key: IdempotencyKey,
     id: &str,
     body: JsonBody<DeliveryRequest>,

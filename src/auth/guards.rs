@@ -125,7 +125,7 @@ role_guard!(
     Casemanager, [Role::Casemanager]);
 role_guard!(
     /// WSD's trajectory staff.
-    WsdStaff, [Role::WsdStaff]);
+    ProviderStaff, [Role::ProviderStaff]);
 role_guard!(
     /// WSD's pricing staff.
     Pricing, [Role::Pricing]);

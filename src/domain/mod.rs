@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod period;
 pub mod pricing;
 pub mod principal;
+pub mod provider;
 pub mod quantity;
 pub mod reports;
 pub mod role;

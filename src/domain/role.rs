@@ -23,8 +23,10 @@ use serde::{Deserialize, Serialize};
 pub enum Role {
     #[sea_orm(string_value = "casemanager")]
     Casemanager,
-    #[sea_orm(string_value = "wsd_staff")]
-    WsdStaff,
+    /// A provider's trajectory consultant; `wsd_staff` is accepted as its old name.
+    #[sea_orm(string_value = "provider_staff")]
+    #[serde(alias = "wsd_staff")]
+    ProviderStaff,
     #[sea_orm(string_value = "pricing")]
     Pricing,
     #[sea_orm(string_value = "finance")]
@@ -36,7 +38,7 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 5] = [
         Role::Casemanager,
-        Role::WsdStaff,
+        Role::ProviderStaff,
         Role::Pricing,
         Role::Finance,
         Role::Admin,
@@ -45,7 +47,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Casemanager => "casemanager",
-            Role::WsdStaff => "wsd_staff",
+            Role::ProviderStaff => "provider_staff",
             Role::Pricing => "pricing",
             Role::Finance => "finance",
             Role::Admin => "admin",
@@ -53,12 +55,16 @@ impl Role {
     }
 
     pub fn parse(text: &str) -> Result<Role, String> {
+        let text = match text.trim() {
+            "wsd_staff" => "provider_staff",
+            other => other,
+        };
         Role::ALL
             .into_iter()
-            .find(|r| r.as_str() == text.trim())
+            .find(|r| r.as_str() == text)
             .ok_or_else(|| {
                 format!(
-                    "onbekende rol {text:?}; kies uit casemanager, wsd_staff, pricing, finance, admin"
+                    "onbekende rol {text:?}; kies uit casemanager, provider_staff, pricing, finance, admin"
                 )
             })
     }
@@ -67,7 +73,7 @@ impl Role {
     pub fn label_nl(self) -> &'static str {
         match self {
             Role::Casemanager => "Casemanager",
-            Role::WsdStaff => "Trajectconsulent WSD",
+            Role::ProviderStaff => "Trajectconsulent aanbieder",
             Role::Pricing => "Prijsbeheer",
             Role::Finance => "Financiële administratie",
             Role::Admin => "Beheerder",
@@ -77,6 +83,11 @@ impl Role {
     /// Whether a user of this role must belong to a municipality.
     pub fn needs_municipality(self) -> bool {
         matches!(self, Role::Casemanager)
+    }
+
+    /// Whether a user of this role works for one provider (and must be bound to it).
+    pub fn needs_provider(self) -> bool {
+        matches!(self, Role::ProviderStaff | Role::Pricing | Role::Finance)
     }
 }
 
@@ -96,6 +107,11 @@ mod tests {
             assert_eq!(Role::parse(role.as_str()), Ok(role));
         }
         assert!(Role::parse("root").is_err());
+        assert_eq!(Role::parse("wsd_staff"), Ok(Role::ProviderStaff));
+        assert_eq!(
+            serde_json::from_str::<Role>("\"wsd_staff\"").unwrap(),
+            Role::ProviderStaff
+        );
     }
 
     #[test]

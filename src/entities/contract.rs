@@ -18,6 +18,8 @@ pub struct Model {
     pub lock_seq: i64,
     pub created_at: DateTimeUtc,
     pub activated_at: Option<DateTimeUtc>,
+    /// The one provider whose products this contract buys.
+    pub provider_code: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,8 @@ pub struct Model {
     pub finalised_at: Option<DateTimeUtc>,
     pub sent_at: Option<DateTimeUtc>,
     pub paid_at: Option<DateTimeUtc>,
+    /// The seller: one invoice per provider, municipality and period.
+    pub provider_code: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ pub struct Model {
     pub invoices_created: i32,
     pub lines_created: i32,
     pub items_held: i32,
+    pub provider_code: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

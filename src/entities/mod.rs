@@ -21,6 +21,8 @@ pub mod price_version;
 pub mod product;
 pub mod product_milestone;
 pub mod product_target_group;
+pub mod provider;
+pub mod service;
 pub mod session;
 pub mod target_group;
 pub mod trajectory;

@@ -24,6 +24,9 @@ pub struct Model {
     pub status: ProductStatus,
     pub version: i32,
     pub updated_at: DateTimeUtc,
+    pub provider_code: String,
+    /// The shared service type (`services.code`); set by the catalogue.
+    pub service_code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,8 @@ pub struct Model {
     /// Set when the casemanager extended a line; cleared when WSD has seen the change.
     pub changed_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// The provider that delivers every line (its contract's provider).
+    pub provider_code: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,8 @@ pub struct Model {
     pub password_hash: String,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// The provider a pricing, finance or provider_staff user works for.
+    pub provider_code: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

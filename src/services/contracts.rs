@@ -133,6 +133,10 @@ pub async fn create(
         lock_seq: 0,
         created_at: now(),
         activated_at: None,
+        provider_code: actor
+            .provider
+            .clone()
+            .unwrap_or_else(|| crate::domain::provider::WSD.to_string()),
     };
     contract::Entity::insert(contract::ActiveModel::from(model.clone()))
         .exec_without_returning(&txn)
@@ -546,6 +550,7 @@ pub async fn copy_with_indexation(
         lock_seq: 0,
         created_at: now(),
         activated_at: None,
+        provider_code: source.provider_code.clone(),
     };
     contract::Entity::insert(contract::ActiveModel::from(copy.clone()))
         .exec_without_returning(&txn)

@@ -27,7 +27,7 @@ pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
     (
         "consulent@wsd.example",
         "Carla Consulent",
-        Role::WsdStaff,
+        Role::ProviderStaff,
         None,
     ),
     (
@@ -60,6 +60,9 @@ pub async fn ensure_demo_users(db: &DatabaseConnection) -> AppResult<bool> {
                 name: (*name).to_string(),
                 role: *role,
                 municipality: municipality.map(str::to_string),
+                provider: role
+                    .needs_provider()
+                    .then(|| crate::domain::provider::WSD.to_string()),
                 password_hash: hash_password(DEMO_PASSWORD)?,
             },
         )
@@ -128,6 +131,7 @@ pub async fn ensure_demo_contracts(
     let system = Principal::system("demo");
     let pricing_view = Principal {
         role: Role::Pricing,
+        provider: Some(crate::domain::provider::WSD.to_string()),
         ..system.clone()
     };
     if !store::contracts::list(db, &pricing_view, None, None)

@@ -565,6 +565,7 @@ pub async fn run(
             invoices_created: i32::try_from(invoices.len()).unwrap_or(i32::MAX),
             lines_created: i32::try_from(lines_created).unwrap_or(i32::MAX),
             items_held: i32::try_from(held).unwrap_or(i32::MAX),
+            provider_code: crate::domain::provider::WSD.to_string(),
         },
     ))
     .exec_without_returning(&txn)
@@ -617,6 +618,7 @@ async fn open_draft(
         finalised_at: None,
         sent_at: None,
         paid_at: None,
+        provider_code: crate::domain::provider::WSD.to_string(),
     };
     invoice::Entity::insert(invoice::ActiveModel::from(draft.clone()))
         .exec_without_returning(txn)
@@ -926,6 +928,7 @@ pub async fn credit(
         finalised_at: Some(now()),
         sent_at: None,
         paid_at: None,
+        provider_code: inv.provider_code.clone(),
     };
     invoice::Entity::insert(invoice::ActiveModel::from(note.clone()))
         .exec_without_returning(&txn)

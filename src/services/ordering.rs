@@ -464,6 +464,7 @@ async fn place_once(
             municipality: &municipality,
             client_id: &early.client_id,
             contract_id: &contract.id,
+            provider: &contract.provider_code,
             buyer_reference,
         },
         &planned,
@@ -708,6 +709,8 @@ struct NewTrajectory<'a> {
     municipality: &'a str,
     client_id: &'a str,
     contract_id: &'a str,
+    /// The contract's provider, who delivers every line.
+    provider: &'a str,
     buyer_reference: String,
 }
 
@@ -723,6 +726,7 @@ async fn insert_trajectory(
         municipality,
         client_id,
         contract_id,
+        provider,
         buyer_reference,
     } = new;
     let year = chrono::Datelike::year(&today);
@@ -741,6 +745,7 @@ async fn insert_trajectory(
         reject_reason: None,
         changed_at: None,
         updated_at: now(),
+        provider_code: provider.to_string(),
     };
     trajectory::Entity::insert(trajectory::ActiveModel::from(trajectory.clone()))
         .exec_without_returning(txn)

@@ -49,6 +49,9 @@ pub async fn add_user(
             name: name.to_string(),
             role,
             municipality,
+            provider: role
+                .needs_provider()
+                .then(|| crate::domain::provider::WSD.to_string()),
             password_hash,
         },
     )

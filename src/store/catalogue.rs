@@ -248,6 +248,11 @@ pub async fn save_product<C: ConnectionTrait>(
         status: spec.status,
         version,
         updated_at: now(),
+        provider_code: existing
+            .as_ref()
+            .map(|row| row.provider_code.clone())
+            .unwrap_or_else(|| crate::domain::provider::WSD.to_string()),
+        service_code: existing.as_ref().and_then(|row| row.service_code.clone()),
     };
     if let Some(existing) = existing {
         // Conditional on the version read: a concurrent writer makes this match nothing.

@@ -8,9 +8,20 @@ use crate::domain::role::Role;
 use crate::entities::client;
 use crate::error::{AppError, AppResult};
 
+/// The clients the principal may see: their municipality's, or those of their provider's
+/// trajectories.
+fn scope(principal: &Principal) -> sea_orm::sea_query::Condition {
+    super::scope::via_trajectories(
+        principal,
+        client::Column::MunicipalityCode,
+        client::Column::Id,
+        crate::entities::trajectory::Column::ClientId,
+    )
+}
+
 fn may_read(principal: &Principal) -> AppResult<()> {
     match principal.role {
-        Role::Casemanager | Role::WsdStaff | Role::Finance => Ok(()),
+        Role::Casemanager | Role::ProviderStaff | Role::Finance => Ok(()),
         Role::Pricing | Role::Admin => Err(AppError::Forbidden(
             "klantgegevens zijn niet voor deze rol".into(),
         )),
@@ -24,9 +35,7 @@ pub async fn get<C: ConnectionTrait>(
 ) -> AppResult<client::Model> {
     may_read(principal)?;
     let mut query = client::Entity::find_by_id(id.to_string());
-    if let Some(own) = principal.municipality_scope() {
-        query = query.filter(client::Column::MunicipalityCode.eq(own));
-    }
+    query = query.filter(scope(principal));
     query.one(db).await?.ok_or(AppError::NotFound)
 }
 
@@ -38,9 +47,7 @@ pub async fn find_by_hash<C: ConnectionTrait>(
 ) -> AppResult<Vec<client::Model>> {
     may_read(principal)?;
     let mut query = client::Entity::find().filter(client::Column::BsnHash.eq(hash));
-    if let Some(own) = principal.municipality_scope() {
-        query = query.filter(client::Column::MunicipalityCode.eq(own));
-    }
+    query = query.filter(scope(principal));
     Ok(query.all(db).await?)
 }
 
@@ -55,9 +62,7 @@ pub async fn by_ids<C: ConnectionTrait>(
         return Ok(Vec::new());
     }
     let mut query = client::Entity::find().filter(client::Column::Id.is_in(ids.iter().cloned()));
-    if let Some(own) = principal.municipality_scope() {
-        query = query.filter(client::Column::MunicipalityCode.eq(own));
-    }
+    query = query.filter(scope(principal));
     Ok(query.all(db).await?)
 }
 
@@ -68,9 +73,7 @@ pub async fn list<C: ConnectionTrait>(
 ) -> AppResult<Vec<client::Model>> {
     may_read(principal)?;
     let mut query = client::Entity::find();
-    if let Some(own) = principal.municipality_scope() {
-        query = query.filter(client::Column::MunicipalityCode.eq(own));
-    }
+    query = query.filter(scope(principal));
     Ok(query
         .order_by_asc(client::Column::Name)
         .order_by_asc(client::Column::Id)

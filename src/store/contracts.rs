@@ -18,11 +18,20 @@ use crate::entities::{contract, contract_line, contract_line_price, price_versio
 use crate::error::{AppError, AppResult};
 use crate::store::catalogue::StoredProduct;
 
+/// The contracts the principal may see: their municipality's or their provider's.
+fn scope(principal: &Principal) -> sea_orm::sea_query::Condition {
+    super::scope::owned_by(
+        principal,
+        Some(contract::Column::MunicipalityCode),
+        Some(contract::Column::ProviderCode),
+    )
+}
+
 /// Who may read contracts at all.
 fn may_read(principal: &Principal) -> AppResult<()> {
     match principal.role {
         Role::Pricing | Role::Finance | Role::Casemanager => Ok(()),
-        Role::Admin | Role::WsdStaff => Err(AppError::Forbidden(
+        Role::Admin | Role::ProviderStaff => Err(AppError::Forbidden(
             "contracten zijn voor prijsbeheer, financiën en casemanagers".into(),
         )),
     }
@@ -36,9 +45,7 @@ pub async fn get<C: ConnectionTrait>(
 ) -> AppResult<contract::Model> {
     may_read(principal)?;
     let mut query = contract::Entity::find_by_id(id.to_string());
-    if let Some(own) = principal.municipality_scope() {
-        query = query.filter(contract::Column::MunicipalityCode.eq(own));
-    }
+    query = query.filter(scope(principal));
     query.one(db).await?.ok_or(AppError::NotFound)
 }
 
@@ -61,9 +68,7 @@ pub async fn lock<C: ConnectionTrait>(
         )
         .and_where(contract::Column::Id.eq(id))
         .returning_all();
-    if let Some(own) = principal.municipality_scope() {
-        update.and_where(contract::Column::MunicipalityCode.eq(own));
-    }
+    update.cond_where(scope(principal));
     contract::Entity::find()
         .from_raw_sql(db.get_database_backend().build(&update))
         .one(db)
@@ -80,9 +85,7 @@ pub async fn list<C: ConnectionTrait>(
 ) -> AppResult<Vec<contract::Model>> {
     may_read(principal)?;
     let mut query = contract::Entity::find();
-    if let Some(own) = principal.municipality_scope() {
-        query = query.filter(contract::Column::MunicipalityCode.eq(own));
-    }
+    query = query.filter(scope(principal));
     if let Some(m) = municipality.filter(|m| !m.is_empty()) {
         query = query.filter(contract::Column::MunicipalityCode.eq(m));
     }

@@ -16,20 +16,20 @@ use crate::store::db::placeholder;
 use crate::store::now;
 
 fn scoped(principal: &Principal) -> AppResult<sea_orm::Select<invoice::Entity>> {
-    let query = invoice::Entity::find();
+    let query = invoice::Entity::find().filter(super::scope::owned_by(
+        principal,
+        Some(invoice::Column::MunicipalityCode),
+        Some(invoice::Column::ProviderCode),
+    ));
     match principal.role {
         Role::Finance => Ok(query),
-        Role::Casemanager => Ok(query
-            .filter(
-                invoice::Column::MunicipalityCode.eq(principal.municipality_scope().unwrap_or("")),
-            )
-            .filter(
-                invoice::Column::Status.is_in(
-                    crate::domain::invoice::InvoiceStatus::ALL
-                        .into_iter()
-                        .filter(|s| s.is_final()),
-                ),
-            )),
+        Role::Casemanager => Ok(query.filter(
+            invoice::Column::Status.is_in(
+                crate::domain::invoice::InvoiceStatus::ALL
+                    .into_iter()
+                    .filter(|s| s.is_final()),
+            ),
+        )),
         _ => Err(AppError::Forbidden(
             "facturen zijn voor financiën en casemanagers".into(),
         )),

@@ -34,7 +34,7 @@ impl Scope {
 pub fn may_read(principal: &Principal) -> AppResult<()> {
     match principal.role {
         Role::Casemanager | Role::Finance | Role::Pricing | Role::Admin => Ok(()),
-        Role::WsdStaff => Err(AppError::Forbidden(
+        Role::ProviderStaff => Err(AppError::Forbidden(
             "de rapportages zijn voor gemeenten, financiën, prijsbeheer en beheer".into(),
         )),
     }
@@ -134,6 +134,11 @@ pub async fn year_data<C: ConnectionTrait>(
         query = query.filter(contract::Column::MunicipalityCode.eq(m));
     }
     let contracts = query
+        .filter(super::scope::owned_by(
+            principal,
+            Some(contract::Column::MunicipalityCode),
+            Some(contract::Column::ProviderCode),
+        ))
         .order_by_asc(contract::Column::MunicipalityCode)
         .order_by_asc(contract::Column::ValidFrom)
         .all(db)
@@ -169,7 +174,7 @@ pub async fn year_data<C: ConnectionTrait>(
                 .await?,
         );
     }
-    let invoiced = invoiced(db, scope, year).await?;
+    let invoiced = invoiced(db, principal, scope, year).await?;
     Ok(YearData {
         contracts,
         contract_lines,
@@ -182,6 +187,7 @@ pub async fn year_data<C: ConnectionTrait>(
 /// Net invoiced per municipality, service month and product in the year.
 async fn invoiced<C: ConnectionTrait>(
     db: &C,
+    principal: &Principal,
     scope: &Scope,
     year: i32,
 ) -> AppResult<Vec<InvoicedRow>> {
@@ -201,8 +207,12 @@ async fn invoiced<C: ConnectionTrait>(
         format!("{year:04}-12").into(),
     ];
     if let Some(m) = scope.municipality() {
-        sql.push_str(" AND i.municipality_code = $3");
         values.push(m.into());
+        sql.push_str(&format!(" AND i.municipality_code = ${}", values.len()));
+    }
+    if let Some(p) = principal.provider_scope() {
+        values.push(p.into());
+        sql.push_str(&format!(" AND i.provider_code = ${}", values.len()));
     }
     sql.push_str(
         " GROUP BY i.municipality_code, l.service_period, l.product_code \
@@ -235,10 +245,11 @@ pub async fn contract_years<C: ConnectionTrait>(
 ) -> AppResult<Vec<i32>> {
     use chrono::Datelike;
     may_read(principal)?;
-    let mut query = contract::Entity::find();
-    if let Some(own) = principal.municipality_scope() {
-        query = query.filter(contract::Column::MunicipalityCode.eq(own));
-    }
+    let query = contract::Entity::find().filter(super::scope::owned_by(
+        principal,
+        Some(contract::Column::MunicipalityCode),
+        Some(contract::Column::ProviderCode),
+    ));
     let mut years = std::collections::BTreeSet::new();
     for c in query.all(db).await? {
         for y in c.valid_from.year()..=c.valid_to.year() {

@@ -10,9 +10,18 @@ use crate::entities::{
 };
 use crate::error::{AppError, AppResult};
 
+/// The trajectories the principal may see: their municipality's or their provider's.
+fn scope(principal: &Principal) -> sea_orm::sea_query::Condition {
+    super::scope::owned_by(
+        principal,
+        Some(trajectory::Column::MunicipalityCode),
+        Some(trajectory::Column::ProviderCode),
+    )
+}
+
 fn may_read(principal: &Principal) -> AppResult<()> {
     match principal.role {
-        Role::Casemanager | Role::WsdStaff | Role::Finance => Ok(()),
+        Role::Casemanager | Role::ProviderStaff | Role::Finance => Ok(()),
         Role::Pricing | Role::Admin => Err(AppError::Forbidden(
             "trajecten zijn niet voor deze rol".into(),
         )),
@@ -26,9 +35,7 @@ pub async fn get<C: ConnectionTrait>(
 ) -> AppResult<trajectory::Model> {
     may_read(principal)?;
     let mut query = trajectory::Entity::find_by_id(id.to_string());
-    if let Some(own) = principal.municipality_scope() {
-        query = query.filter(trajectory::Column::MunicipalityCode.eq(own));
-    }
+    query = query.filter(scope(principal));
     query.one(db).await?.ok_or(AppError::NotFound)
 }
 
@@ -48,9 +55,7 @@ pub async fn list<C: ConnectionTrait>(
 ) -> AppResult<Vec<trajectory::Model>> {
     may_read(principal)?;
     let mut query = trajectory::Entity::find();
-    if let Some(own) = principal.municipality_scope() {
-        query = query.filter(trajectory::Column::MunicipalityCode.eq(own));
-    }
+    query = query.filter(scope(principal));
     if let Some(status) = filter.status {
         query = query.filter(trajectory::Column::Status.eq(status));
     }
@@ -149,9 +154,7 @@ pub async fn changed<C: ConnectionTrait>(
 ) -> AppResult<Vec<trajectory::Model>> {
     may_read(principal)?;
     let mut query = trajectory::Entity::find().filter(trajectory::Column::ChangedAt.is_not_null());
-    if let Some(own) = principal.municipality_scope() {
-        query = query.filter(trajectory::Column::MunicipalityCode.eq(own));
-    }
+    query = query.filter(scope(principal));
     Ok(query
         .order_by_asc(trajectory::Column::ChangedAt)
         .limit(200)

@@ -15,6 +15,8 @@ pub struct NewUser {
     pub name: String,
     pub role: Role,
     pub municipality: Option<String>,
+    /// The provider of a pricing, finance or provider_staff user.
+    pub provider: Option<String>,
     pub password_hash: String,
 }
 
@@ -25,6 +27,7 @@ pub fn audit_view(user: &user::Model) -> serde_json::Value {
         "name": user.name,
         "role": user.role,
         "municipality": user.municipality_code,
+        "provider": user.provider_code,
         "active": user.active,
     })
 }
@@ -58,6 +61,32 @@ pub async fn create<C: ConnectionTrait>(
         }
         (None, false) => {}
     }
+    match (&new.provider, new.role.needs_provider()) {
+        (None, true) => errors.push(FieldError::new(
+            "provider",
+            format!(
+                "de rol {} werkt voor één aanbieder: kies de aanbieder (bijvoorbeeld WSD)",
+                new.role
+            ),
+        )),
+        (Some(_), false) => errors.push(FieldError::new(
+            "provider",
+            format!("de rol {} hoort niet bij een aanbieder", new.role),
+        )),
+        (Some(code), true) => {
+            if crate::entities::provider::Entity::find_by_id(code.clone())
+                .one(txn)
+                .await?
+                .is_none()
+            {
+                errors.push(FieldError::new(
+                    "provider",
+                    format!("onbekende aanbieder {code}"),
+                ));
+            }
+        }
+        (None, false) => {}
+    }
     if new.name.trim().is_empty() {
         errors.push(FieldError::new("name", "naam ontbreekt"));
     }
@@ -82,6 +111,7 @@ pub async fn create<C: ConnectionTrait>(
         name: new.name.trim().to_string(),
         role: new.role,
         municipality_code: new.municipality,
+        provider_code: new.provider,
         password_hash: new.password_hash,
         active: true,
         created_at: now(),
@@ -139,6 +169,7 @@ pub fn principal_of(user: &user::Model, token_label: Option<String>) -> Option<P
         name: user.name.clone(),
         role: user.role,
         municipality: user.municipality_code.clone(),
+        provider: user.provider_code.clone(),
         token_label,
     })
 }

@@ -154,7 +154,7 @@ fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
                 "Budget per maand tegen het plafond met een prognose tot het jaareinde, uitgaven per product en doelgroep, trajecten en resultaten van uw gemeente.",
             ));
         }
-        Role::WsdStaff => {
+        Role::ProviderStaff => {
             items.push((
                 "/wsd/intake",
                 "Intake-inbox",

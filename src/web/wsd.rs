@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 use super::format::{date, euro};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
-use crate::auth::WsdStaff;
+use crate::auth::ProviderStaff;
 use crate::config::Config;
 use crate::domain::billing::Variant;
 use crate::domain::clock::Clock;
@@ -89,7 +89,7 @@ struct IntakePage {
 
 async fn intake_page(
     db: &DatabaseConnection,
-    staff: &WsdStaff,
+    staff: &ProviderStaff,
     csrf: &CsrfToken,
     errors: Vec<FieldError>,
     flash: Option<String>,
@@ -122,7 +122,7 @@ async fn intake_page(
 #[rocket::get("/wsd/intake?<gedaan>")]
 async fn intake(
     db: &State<DatabaseConnection>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     csrf: CsrfToken,
     gedaan: Option<&str>,
 ) -> AppResult<RawHtml<String>> {
@@ -147,7 +147,7 @@ type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
 async fn accept(
     db: &State<DatabaseConnection>,
     config: &State<Config>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     csrf: CsrfToken,
     id: &str,
     form: CsrfForm<AcceptForm>,
@@ -176,7 +176,7 @@ pub struct RejectForm {
 async fn reject(
     db: &State<DatabaseConnection>,
     config: &State<Config>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     csrf: CsrfToken,
     id: &str,
     form: CsrfForm<RejectForm>,
@@ -189,7 +189,7 @@ async fn reject(
 
 async fn intake_outcome(
     db: &DatabaseConnection,
-    staff: &WsdStaff,
+    staff: &ProviderStaff,
     csrf: &CsrfToken,
     result: AppResult<()>,
     done: &str,
@@ -211,7 +211,7 @@ async fn intake_outcome(
 #[rocket::post("/wsd/trajecten/<id>/gezien", data = "<_form>")]
 async fn seen(
     db: &State<DatabaseConnection>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     id: &str,
     _form: CsrfForm<SeenForm>,
 ) -> AppResult<Redirect> {
@@ -237,7 +237,7 @@ struct ListPage {
 #[rocket::get("/wsd/trajecten?<status>")]
 async fn list(
     db: &State<DatabaseConnection>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     csrf: CsrfToken,
     status: Option<String>,
 ) -> AppResult<RawHtml<String>> {
@@ -376,7 +376,7 @@ fn line_view(l: &LineData) -> AppResult<LineView> {
 async fn trajectory_page(
     db: &DatabaseConnection,
     clock: &Clock,
-    staff: &WsdStaff,
+    staff: &ProviderStaff,
     csrf: &CsrfToken,
     id: &str,
     errors: Vec<FieldError>,
@@ -425,7 +425,7 @@ async fn trajectory_page(
 async fn show(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     csrf: CsrfToken,
     id: &str,
     gedaan: Option<&str>,
@@ -454,7 +454,7 @@ pub struct EventForm {
 async fn registration_outcome(
     db: &DatabaseConnection,
     clock: &Clock,
-    staff: &WsdStaff,
+    staff: &ProviderStaff,
     csrf: &CsrfToken,
     line_id: &str,
     result: AppResult<()>,
@@ -490,7 +490,7 @@ async fn register_event(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
     config: &State<Config>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     csrf: CsrfToken,
     line: &str,
     form: CsrfForm<EventForm>,
@@ -534,7 +534,7 @@ pub struct DeliveryForm {
 async fn register_delivery(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
-    staff: WsdStaff,
+    staff: ProviderStaff,
     csrf: CsrfToken,
     line: &str,
     form: CsrfForm<DeliveryForm>,

@@ -23,7 +23,7 @@ pub enum Who {
     Anonymous,
     CasemanagerBoxtel,
     CasemanagerVught,
-    WsdStaff,
+    ProviderStaff,
     Pricing,
     Finance,
     Admin,
@@ -33,7 +33,7 @@ const PRINCIPALS: [Who; 7] = [
     Who::Anonymous,
     Who::CasemanagerBoxtel,
     Who::CasemanagerVught,
-    Who::WsdStaff,
+    Who::ProviderStaff,
     Who::Pricing,
     Who::Finance,
     Who::Admin,
@@ -44,7 +44,7 @@ impl Who {
         match self {
             Who::Anonymous => None,
             Who::CasemanagerBoxtel | Who::CasemanagerVught => Some(Role::Casemanager),
-            Who::WsdStaff => Some(Role::WsdStaff),
+            Who::ProviderStaff => Some(Role::ProviderStaff),
             Who::Pricing => Some(Role::Pricing),
             Who::Finance => Some(Role::Finance),
             Who::Admin => Some(Role::Admin),
@@ -56,7 +56,7 @@ impl Who {
             Who::Anonymous => None,
             Who::CasemanagerBoxtel => Some(CASEMANAGER_BOXTEL),
             Who::CasemanagerVught => Some(CASEMANAGER_VUGHT),
-            Who::WsdStaff => Some(WSD_STAFF),
+            Who::ProviderStaff => Some(WSD_STAFF),
             Who::Pricing => Some(PRICING),
             Who::Finance => Some(FINANCE),
             Who::Admin => Some(ADMIN),
@@ -84,7 +84,7 @@ enum Rule {
     Roles(&'static [Role]),
 }
 
-use Role::{Admin as ADM, Casemanager as CM, Finance as FIN, Pricing as PRI, WsdStaff as WSD};
+use Role::{Admin as ADM, Casemanager as CM, Finance as FIN, Pricing as PRI, ProviderStaff as WSD};
 use Rule::{AnyUser, Public, Roles};
 
 /// Whether the path names one of Boxtel's records (a casemanager of Vught gets 404).

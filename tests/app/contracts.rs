@@ -533,6 +533,7 @@ fn casemanager_of(municipality: &str) -> plusmarkt::auth::Principal {
         name: "Test".into(),
         role: plusmarkt::domain::role::Role::Casemanager,
         municipality: Some(municipality.into()),
+        provider: None,
         token_label: None,
     }
 }
