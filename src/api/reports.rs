@@ -11,13 +11,13 @@ use crate::views::reports::{self as service, Report, ReportKind};
 
 /// One insight report for a municipality (or all) and a year.
 ///
-/// `report` is `budget`, `products`, `target_groups`, `status`, `outcomes`, `uptake` or
-/// `plan`. A casemanager always gets their own municipality; asking for another answers 404.
+/// `report` is `budget`, `products`, `target_groups`, `status`, `outcomes`, `uptake`,
+/// `plan` or `providers` (spend per provider, service type and municipality). A casemanager always gets their own municipality; asking for another answers 404.
 /// `plan` (revenue against WSD's yearly plan) is for finance, pricing and admin, over all
 /// municipalities. `year` defaults to the current year. Amounts are decimal strings.
 #[utoipa::path(get, path = "/api/v1/reports/{report}", tag = "reports",
     params(
-        ("report" = String, Path, description = "budget, products, target_groups, status, outcomes, uptake or plan"),
+        ("report" = String, Path, description = "budget, products, target_groups, status, outcomes, uptake, plan or providers"),
         ("municipality" = Option<String>, Query, description = "CBS code such as GM0757; empty or `alle` for all (WSD roles)"),
         ("year" = Option<i32>, Query, minimum = 2000, maximum = 2100)),
     responses(

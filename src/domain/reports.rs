@@ -396,6 +396,37 @@ pub struct PlanReport {
     pub months: Vec<PlanMonth>,
 }
 
+/// Spend with one provider on one service type in one municipality: the marketplace seen
+/// from the buyer's side (who delivers what, and for how much).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProviderSpend {
+    pub provider: String,
+    pub provider_name: String,
+    /// The service type code; `null` for a product not (yet) classified.
+    pub service: Option<String>,
+    pub service_name: String,
+    pub municipality: String,
+    pub municipality_name: String,
+    /// Order lines (not rejected or cancelled).
+    pub order_lines: u64,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProvidersReport {
+    pub municipality: Option<String>,
+    pub year: i32,
+    /// By provider, service and municipality.
+    pub items: Vec<ProviderSpend>,
+    #[schema(value_type = String)]
+    pub committed: Money,
+    #[schema(value_type = String)]
+    pub invoiced: Money,
+}
+
 /// Any one report, as the API answers it. `report` names it, so that a client (and the
 /// schema's `oneOf`) can tell reports of the same shape apart.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -408,6 +439,7 @@ pub enum Report {
     Outcomes(OutcomesReport),
     Uptake(UptakeReport),
     Plan(PlanReport),
+    Providers(ProvidersReport),
 }
 
 #[cfg(test)]

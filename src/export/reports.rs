@@ -204,6 +204,39 @@ pub fn table(report: &Report) -> (Vec<&'static str>, Vec<Vec<String>>) {
                 })
                 .collect(),
         ),
+        Report::Providers(r) => (
+            vec![
+                "gemeente",
+                "jaar",
+                "aanbieder_code",
+                "aanbieder",
+                "dienst_code",
+                "dienst",
+                "gemeente_code",
+                "gemeente_naam",
+                "orderregels",
+                "vastgelegd",
+                "gefactureerd",
+            ],
+            r.items
+                .iter()
+                .map(|i| {
+                    vec![
+                        who(&r.municipality),
+                        r.year.to_string(),
+                        text(&i.provider),
+                        text(&i.provider_name),
+                        text(i.service.as_deref().unwrap_or("")),
+                        text(&i.service_name),
+                        text(&i.municipality),
+                        text(&i.municipality_name),
+                        i.order_lines.to_string(),
+                        amount(i.committed),
+                        amount(i.invoiced),
+                    ]
+                })
+                .collect(),
+        ),
         Report::Plan(r) => (
             vec![
                 "jaar",

@@ -85,6 +85,8 @@ fn check(principal: &Principal, scope: &Scope) -> AppResult<()> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoicedRow {
     pub municipality: String,
+    /// The seller.
+    pub provider: String,
     /// `YYYY-MM`.
     pub service_period: String,
     pub product_code: String,
@@ -194,7 +196,8 @@ async fn invoiced<C: ConnectionTrait>(
     let backend = db.get_database_backend();
     // PostgreSQL sums BIGINT as NUMERIC: cast back so both back ends answer an integer.
     let mut sql = format!(
-        "SELECT i.municipality_code AS municipality, l.service_period AS service_period, \
+        "SELECT i.municipality_code AS municipality, i.provider_code AS provider, \
+         l.service_period AS service_period, \
          l.product_code AS product_code, \
          CAST(COALESCE(SUM(CASE WHEN i.kind = '{credit_note}' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS net \
          FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
@@ -215,8 +218,8 @@ async fn invoiced<C: ConnectionTrait>(
         sql.push_str(&format!(" AND i.provider_code = ${}", values.len()));
     }
     sql.push_str(
-        " GROUP BY i.municipality_code, l.service_period, l.product_code \
-         ORDER BY i.municipality_code, l.service_period, l.product_code",
+        " GROUP BY i.municipality_code, i.provider_code, l.service_period, l.product_code \
+         ORDER BY i.municipality_code, i.provider_code, l.service_period, l.product_code",
     );
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
@@ -229,6 +232,7 @@ async fn invoiced<C: ConnectionTrait>(
         .map(|row| {
             Ok(InvoicedRow {
                 municipality: row.try_get("", "municipality")?,
+                provider: row.try_get("", "provider")?,
                 service_period: row.try_get("", "service_period")?,
                 product_code: row.try_get("", "product_code")?,
                 net_cents: row.try_get("", "net")?,
@@ -330,4 +334,52 @@ pub async fn put_cost_scenario<C: ConnectionTrait>(
             .await?;
     }
     Ok(())
+}
+
+/// The names a report of the marketplace needs: each product's service type, and the
+/// names of service types, providers and municipalities. One query per table.
+#[derive(Debug, Clone, Default)]
+pub struct MarketNames {
+    pub product_service: std::collections::HashMap<String, Option<String>>,
+    pub services: std::collections::HashMap<String, String>,
+    pub providers: std::collections::HashMap<String, String>,
+    pub municipalities: std::collections::HashMap<String, String>,
+}
+
+pub async fn market_names<C: ConnectionTrait>(db: &C) -> AppResult<MarketNames> {
+    use crate::entities::{municipality, product, provider, service};
+    use sea_orm::QuerySelect;
+    let product_service = product::Entity::find()
+        .select_only()
+        .column(product::Column::Code)
+        .column(product::Column::ServiceCode)
+        .into_tuple::<(String, Option<String>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let services = service::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.code, s.name))
+        .collect();
+    let providers = provider::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect();
+    let municipalities = municipality::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect();
+    Ok(MarketNames {
+        product_service,
+        services,
+        providers,
+        municipalities,
+    })
 }

@@ -34,8 +34,8 @@ use crate::domain::reports::{
 // The report figures are domain data (the CSV export writes them too); served from here.
 pub use crate::domain::reports::{
     BudgetMonthRow, BudgetReport, OutcomeRow, OutcomesReport, PlanMonth, PlanReport, ProductSpend,
-    ProductsReport, Report, StatusCount, StatusReport, TargetGroupSpend, TargetGroupsReport,
-    UptakeReport, UptakeRow,
+    ProductsReport, ProviderSpend, ProvidersReport, Report, StatusCount, StatusReport,
+    TargetGroupSpend, TargetGroupsReport, UptakeReport, UptakeRow,
 };
 use crate::domain::trajectory::{Outcome, Status};
 use crate::entities::cost_scenario;
@@ -61,10 +61,11 @@ pub enum ReportKind {
     Outcomes,
     Uptake,
     Plan,
+    Providers,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 7] = [
+    pub const ALL: [ReportKind; 8] = [
         ReportKind::Budget,
         ReportKind::Products,
         ReportKind::TargetGroups,
@@ -72,6 +73,7 @@ impl ReportKind {
         ReportKind::Outcomes,
         ReportKind::Uptake,
         ReportKind::Plan,
+        ReportKind::Providers,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +85,7 @@ impl ReportKind {
             ReportKind::Outcomes => "outcomes",
             ReportKind::Uptake => "uptake",
             ReportKind::Plan => "plan",
+            ReportKind::Providers => "providers",
         }
     }
 
@@ -102,6 +105,7 @@ impl ReportKind {
             ReportKind::Outcomes => "Resultaten per product",
             ReportKind::Uptake => "Afname tegen volumeplafonds",
             ReportKind::Plan => "Omzet plusdiensten tegen jaarplan",
+            ReportKind::Providers => "Uitgaven per aanbieder en dienst",
         }
     }
 
@@ -165,12 +169,14 @@ pub struct Insight {
     pub uptake: UptakeReport,
     /// For WSD readers looking at all municipalities.
     pub plan: Option<PlanReport>,
+    pub providers: ProvidersReport,
 }
 
 /// Product names, units and target groups, once per request.
 struct Catalogue {
     products: HashMap<String, store::catalogue::StoredProduct>,
     groups: Vec<(String, String)>,
+    market: store::reports::MarketNames,
 }
 
 impl Catalogue {
@@ -186,6 +192,7 @@ impl Catalogue {
                 .into_iter()
                 .map(|g| (g.code, g.name))
                 .collect(),
+            market: store::reports::market_names(db).await?,
         })
     }
 
@@ -385,6 +392,76 @@ impl Source {
                 .then(a.product_code.cmp(&b.product_code))
         });
         ProductsReport {
+            municipality: self.municipality(),
+            year: self.year(),
+            committed: items.iter().map(|i| i.committed).sum(),
+            invoiced: items.iter().map(|i| i.invoiced).sum(),
+            items,
+        }
+    }
+
+    /// Spend per provider, service type and municipality: committed on live order lines
+    /// (by the trajectory's provider and municipality), invoiced by the invoice's seller.
+    fn providers(&self) -> ProvidersReport {
+        type Key = (String, Option<String>, String);
+        let market = &self.catalogue.market;
+        let service_of = |product: &str| market.product_service.get(product).cloned().flatten();
+        let owner: HashMap<&str, (&str, &str)> = self
+            .data
+            .trajectories
+            .iter()
+            .map(|t| {
+                (
+                    t.id.as_str(),
+                    (t.provider_code.as_str(), t.municipality_code.as_str()),
+                )
+            })
+            .collect();
+        let mut map: BTreeMap<Key, (u64, Money, Money)> = BTreeMap::new();
+        for l in self.live_lines() {
+            let Some((provider, municipality)) = owner.get(l.trajectory_id.as_str()) else {
+                continue;
+            };
+            let key = (
+                provider.to_string(),
+                service_of(&l.product_code),
+                municipality.to_string(),
+            );
+            let e = map.entry(key).or_default();
+            e.0 += 1;
+            e.1 += Money::from_cents(l.committed_cents);
+        }
+        for row in &self.data.invoiced {
+            let key = (
+                row.provider.clone(),
+                service_of(&row.product_code),
+                row.municipality.clone(),
+            );
+            map.entry(key).or_default().2 += Money::from_cents(row.net_cents);
+        }
+        let name = |names: &HashMap<String, String>, code: &str| {
+            names.get(code).cloned().unwrap_or_else(|| code.to_string())
+        };
+        let items: Vec<ProviderSpend> = map
+            .into_iter()
+            .map(
+                |((provider, service, municipality), (lines, committed, invoiced))| ProviderSpend {
+                    provider_name: name(&market.providers, &provider),
+                    service_name: match &service {
+                        Some(code) => name(&market.services, code),
+                        None => "(geen dienst)".to_string(),
+                    },
+                    municipality_name: name(&market.municipalities, &municipality),
+                    provider,
+                    service,
+                    municipality,
+                    order_lines: lines,
+                    committed,
+                    invoiced,
+                },
+            )
+            .collect();
+        ProvidersReport {
             municipality: self.municipality(),
             year: self.year(),
             committed: items.iter().map(|i| i.committed).sum(),
@@ -647,6 +724,7 @@ pub async fn report(
         ReportKind::Outcomes => Report::Outcomes(source.outcomes()),
         ReportKind::Uptake => Report::Uptake(source.uptake()),
         ReportKind::Plan => Report::Plan(source.plan()),
+        ReportKind::Providers => Report::Providers(source.providers()),
     })
 }
 
@@ -666,6 +744,7 @@ pub async fn insight(
         outcomes: source.outcomes(),
         uptake: source.uptake(),
         plan,
+        providers: source.providers(),
     })
 }
 

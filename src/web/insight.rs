@@ -54,6 +54,15 @@ pub struct SpendRow {
     invoiced: String,
 }
 
+pub struct ProviderRow {
+    provider: String,
+    service: String,
+    municipality: String,
+    lines: u64,
+    committed: String,
+    invoiced: String,
+}
+
 pub struct StatusRow {
     label: String,
     count: u64,
@@ -133,6 +142,9 @@ struct InsightPage {
     outcomes_total: OutcomeRow,
     uptake: Vec<UptakeRow>,
     plan: Option<PlanView>,
+    providers: Vec<ProviderRow>,
+    providers_committed: String,
+    providers_invoiced: String,
 }
 
 fn budget_chart(selection: &Selection, i: &Insight) -> String {
@@ -374,6 +386,9 @@ async fn page(
         products: product_rows(&i),
         products_committed: euro(i.products.committed),
         products_invoiced: euro(i.products.invoiced),
+        providers: provider_rows(&i),
+        providers_committed: euro(i.providers.committed),
+        providers_invoiced: euro(i.providers.invoiced),
         groups_svg: spend_list(
             "grafiek-doelgroepen",
             format!(
@@ -441,6 +456,21 @@ fn product_rows(i: &Insight) -> Vec<SpendRow> {
             code: p.product_code.clone(),
             name: p.product_name.clone(),
             extra: p.order_lines.to_string(),
+            committed: euro(p.committed),
+            invoiced: euro(p.invoiced),
+        })
+        .collect()
+}
+
+fn provider_rows(i: &Insight) -> Vec<ProviderRow> {
+    i.providers
+        .items
+        .iter()
+        .map(|p| ProviderRow {
+            provider: p.provider_name.clone(),
+            service: p.service_name.clone(),
+            municipality: p.municipality_name.clone(),
+            lines: p.order_lines,
             committed: euro(p.committed),
             invoiced: euro(p.invoiced),
         })

@@ -451,6 +451,27 @@ async fn each_report_matches_the_hand_computed_figures() {
             .map(|(c, n, a, b)| (c.to_string(), *n, a.to_string(), b.to_string()))
             .collect::<Vec<_>>()
     );
+    // The same spend by provider, service type and municipality: all WSD's, in Boxtel,
+    // adding up to the products' totals.
+    let providers = report(&app, &finance, "providers", &q).await;
+    assert_eq!(providers["committed"], products["committed"]);
+    assert_eq!(providers["invoiced"], products["invoiced"]);
+    assert_eq!(providers["committed"], "26069.15");
+    assert_eq!(providers["invoiced"], "10572.79");
+    let provider_rows = items(&providers);
+    assert!(!provider_rows.is_empty());
+    for row in provider_rows {
+        assert_eq!(row["provider"], "WSD", "{row}");
+        assert_eq!(row["municipality"], "GM0757", "{row}");
+        assert_eq!(row["municipality_name"], "Boxtel", "{row}");
+    }
+    assert_eq!(
+        provider_rows
+            .iter()
+            .map(|r| r["order_lines"].as_u64().unwrap())
+            .sum::<u64>(),
+        7
+    );
     assert_eq!(products["committed"], "26069.15");
     assert_eq!(products["invoiced"], "10572.79");
 
