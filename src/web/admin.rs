@@ -193,6 +193,8 @@ async fn providers(
 /// The admission and edit form: every field as typed, kept when it is refused.
 #[derive(Default, FromForm)]
 pub struct ProviderForm {
+    /// Only on the admission form: a provider's code never changes.
+    #[field(default = String::new())]
     code: String,
     name: String,
     kvk: String,
