@@ -75,6 +75,9 @@ enum UserCommand {
         /// CBS code (GMxxxx), for casemanagers
         #[arg(long)]
         municipality: Option<String>,
+        /// provider code, for pricing, finance and provider_staff (WSD when left out)
+        #[arg(long)]
+        provider: Option<String>,
         #[arg(long)]
         name: Option<String>,
     },
@@ -159,6 +162,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                     email,
                     role,
                     municipality,
+                    provider,
                     name,
                 },
         } => {
@@ -169,6 +173,12 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 .map_err(|e| format!("wachtwoord lezen: {e}"))?;
             let password = password.trim_end_matches(['\n', '\r']);
             let name = name.unwrap_or_else(|| email.clone());
+            // Provider roles work for WSD unless another provider is named.
+            let provider = provider.or_else(|| {
+                plusmarkt::domain::role::Role::parse(&role)
+                    .is_ok_and(|r| r.needs_provider())
+                    .then(|| plusmarkt::domain::provider::WSD.to_string())
+            });
             let user = services::users::add_user(
                 &db,
                 &Principal::system("cli"),
@@ -176,6 +186,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 &name,
                 &role,
                 municipality,
+                provider,
                 password,
             )
             .await

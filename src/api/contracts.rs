@@ -10,13 +10,14 @@ use super::etag::IfMatch;
 use super::pagination::Page;
 use super::products::WithEtag;
 use super::{ApiJson, JsonBody};
-use crate::auth::{ContractReader, Pricing, Principal};
+use crate::auth::{ContractReader, CurrentUser, Pricing, Principal};
 use crate::domain::clock::Clock;
 use crate::domain::contract::ContractStatus;
 use crate::domain::input::{parse_percent, Notation};
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
+use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::services::contracts::{self as service, ContractPatch, LineInput, NewContract};
 use crate::views::contracts as views;
@@ -48,6 +49,8 @@ pub struct ContractLine {
 pub struct Contract {
     pub id: String,
     pub municipality: String,
+    /// The provider's code: the contract is between the municipality and this provider.
+    pub provider: String,
     pub name: String,
     pub valid_from: String,
     pub valid_to: String,
@@ -90,6 +93,7 @@ impl From<views::Contract> for Contract {
         Contract {
             id: c.id,
             municipality: c.municipality,
+            provider: c.provider,
             name: c.name,
             valid_from: c.valid_from.to_string(),
             valid_to: c.valid_to.to_string(),
@@ -158,6 +162,9 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct NewContractRequest {
     pub municipality: String,
+    /// The provider's code: required for an administrator; a provider's pricing staff
+    /// make contracts for their own provider (the same code, or left out).
+    pub provider: Option<String>,
     pub name: Option<String>,
     pub valid_from: String,
     pub valid_to: String,
@@ -172,7 +179,35 @@ fn money_field(field: &str, text: &str) -> AppResult<Money> {
     Money::parse_non_negative(text).map_err(|e| AppError::field(field, e.to_string()))
 }
 
-/// Creates a draft contract for a municipality and period.
+/// Who may create a contract: pricing staff (for their own provider) and the
+/// administrator (for the provider named). Checked before the body is read, as the role
+/// guards do.
+pub struct ContractCreator(Principal);
+
+#[rocket::async_trait]
+impl<'r> rocket::request::FromRequest<'r> for ContractCreator {
+    type Error = AppError;
+
+    async fn from_request(
+        request: &'r rocket::Request<'_>,
+    ) -> rocket::request::Outcome<Self, Self::Error> {
+        let CurrentUser(principal) =
+            rocket::outcome::try_outcome!(request.guard::<CurrentUser>().await);
+        if matches!(principal.role, Role::Pricing | Role::Admin) {
+            rocket::outcome::Outcome::Success(ContractCreator(principal))
+        } else {
+            let error = AppError::Forbidden(format!(
+                "dit is niet toegestaan voor uw rol ({})",
+                principal.role.label_nl()
+            ));
+            crate::error::remember_error(request, &error);
+            rocket::outcome::Outcome::Error((Status::Forbidden, error))
+        }
+    }
+}
+
+/// Creates a draft contract between a municipality and a provider for a period: pricing
+/// staff for their own provider, an administrator for the provider named.
 #[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts", request_body = NewContractRequest,
     responses((status = 201, body = Contract), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
@@ -180,9 +215,10 @@ fn money_field(field: &str, text: &str) -> AppResult<Money> {
 pub async fn create(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
-    pricing: Pricing,
+    creator: ContractCreator,
     body: JsonBody<NewContractRequest>,
 ) -> AppResult<WithEtag<Contract>> {
+    let actor = creator.0;
     let r = body.0;
     let new = NewContract {
         municipality: r.municipality,
@@ -195,15 +231,18 @@ pub async fn create(
             .map(|b| money_field("budget_ceiling", b))
             .transpose()?,
     };
-    let c = service::create(db.inner(), &pricing.0, new).await?;
-    shown(
-        db.inner(),
-        &pricing.0,
-        &c.id,
-        Status::Created,
-        clock.today(),
-    )
-    .await
+    let c = service::create_with_provider(db.inner(), &actor, new, r.provider.as_deref()).await?;
+    // An administrator does not read contracts; the answer shows the new contract as
+    // the provider's pricing staff see it.
+    let reader = match actor.role {
+        Role::Admin => Principal {
+            role: Role::Pricing,
+            provider: Some(c.provider_code.clone()),
+            ..actor
+        },
+        _ => actor,
+    };
+    shown(db.inner(), &reader, &c.id, Status::Created, clock.today()).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]

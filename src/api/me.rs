@@ -42,6 +42,8 @@ pub struct Me {
     pub role: Role,
     /// CBS code of the casemanager's municipality.
     pub municipality: Option<String>,
+    /// The provider a pricing, finance or provider_staff user works for.
+    pub provider: Option<String>,
 }
 
 /// The signed-in user or token owner.
@@ -56,6 +58,7 @@ pub fn me(user: CurrentUser) -> ApiJson<Me> {
         name: p.name,
         role: p.role,
         municipality: p.municipality,
+        provider: p.provider,
     })
 }
 

@@ -25,6 +25,7 @@ pub mod municipalities;
 pub mod openapi;
 pub mod pagination;
 pub mod products;
+pub mod providers;
 pub mod reports;
 pub mod trajectories;
 pub mod users;
@@ -201,6 +202,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(audit::routes());
     routes.extend(users::routes());
     routes.extend(products::routes());
+    routes.extend(providers::routes());
     routes.extend(contracts::routes());
     routes.extend(trajectories::routes());
     routes.extend(trajectories::registration_routes());

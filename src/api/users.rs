@@ -20,6 +20,8 @@ pub struct NewUserRequest {
     pub role: String,
     /// CBS code, for casemanagers only.
     pub municipality: Option<String>,
+    /// Provider code, required for pricing, finance and provider_staff (e.g. `WSD`).
+    pub provider: Option<String>,
     /// At least 10 characters.
     pub password: String,
 }
@@ -31,6 +33,8 @@ pub struct User {
     pub name: String,
     pub role: String,
     pub municipality: Option<String>,
+    /// The provider a pricing, finance or provider_staff user works for.
+    pub provider: Option<String>,
     pub active: bool,
 }
 
@@ -42,6 +46,7 @@ impl From<UserRow> for User {
             name: u.name,
             role: u.role.as_str().into(),
             municipality: u.municipality,
+            provider: u.provider,
             active: u.active,
         }
     }
@@ -85,6 +90,7 @@ pub async fn create(
         &request.name,
         &role,
         request.municipality,
+        request.provider,
         &request.password,
     )
     .await?;

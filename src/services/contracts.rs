@@ -14,7 +14,7 @@ use crate::domain::money::Money;
 use crate::domain::pricing::index_price;
 use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
-use crate::entities::{contract, contract_line, contract_line_price};
+use crate::entities::{contract, contract_line, contract_line_price, product, provider};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::{self, new_id, now};
 
@@ -42,6 +42,7 @@ pub struct LineInput {
 pub fn contract_json(c: &contract::Model) -> Value {
     json!({
         "municipality": c.municipality_code,
+        "provider": c.provider_code,
         "name": c.name,
         "valid_from": c.valid_from,
         "valid_to": c.valid_to,
@@ -60,9 +61,12 @@ fn line_json(l: &contract_line::Model, price: Option<Money>) -> Value {
     })
 }
 
+/// No two contracts of one municipality with one provider overlap; a municipality may
+/// hold contracts with several providers in the same period.
 async fn check_period<C: ConnectionTrait>(
     db: &C,
     municipality: &str,
+    provider: &str,
     from: NaiveDate,
     to: NaiveDate,
     except: Option<&str>,
@@ -75,12 +79,13 @@ async fn check_period<C: ConnectionTrait>(
     }
     for other in store::contracts::of_municipality(db, municipality).await? {
         if Some(other.id.as_str()) != except
+            && other.provider_code == provider
             && periods_overlap((from, to), (other.valid_from, other.valid_to))
         {
             return Err(AppError::field(
                 "valid_from",
                 format!(
-                    "deze periode overlapt met contract {} ({} t/m {}) van dezelfde gemeente",
+                    "deze periode overlapt met contract {} ({} t/m {}) van dezelfde gemeente en aanbieder",
                     other.name,
                     crate::domain::period::format_date_nl(other.valid_from),
                     crate::domain::period::format_date_nl(other.valid_to)
@@ -91,10 +96,58 @@ async fn check_period<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The provider a new contract is with: a provider's pricing staff make contracts for
+/// their own provider only; an administrator names one. 422 on `provider` otherwise.
+async fn contract_provider<C: ConnectionTrait>(
+    db: &C,
+    actor: &Principal,
+    named: Option<&str>,
+) -> AppResult<provider::Model> {
+    let named = named.map(str::trim).filter(|p| !p.is_empty());
+    let code = if actor.role.needs_provider() {
+        let own = actor.provider.as_deref().ok_or_else(|| {
+            AppError::field(
+                "provider",
+                "uw account hoort bij geen aanbieder; vraag de beheerder om het te koppelen",
+            )
+        })?;
+        if let Some(other) = named.filter(|n| *n != own) {
+            return Err(AppError::field(
+                "provider",
+                format!("u werkt voor aanbieder {own} en kunt geen contract voor {other} maken"),
+            ));
+        }
+        own
+    } else {
+        named.ok_or_else(|| {
+            AppError::field(
+                "provider",
+                "kies de aanbieder met wie de gemeente het contract sluit (bijvoorbeeld WSD)",
+            )
+        })?
+    };
+    store::providers::get(db, code)
+        .await?
+        .ok_or_else(|| AppError::field("provider", format!("onbekende aanbieder {code}")))
+}
+
+/// Creates a draft contract between a municipality and the caller's provider.
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Principal,
     new: NewContract,
+) -> AppResult<contract::Model> {
+    create_with_provider(db, actor, new, None).await
+}
+
+/// Creates a draft contract between a municipality and a provider: the caller's own for
+/// a provider's pricing staff (`provider`, when given, must be that one), the named one
+/// for an administrator.
+pub async fn create_with_provider(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    new: NewContract,
+    provider: Option<&str>,
 ) -> AppResult<contract::Model> {
     if new.budget_ceiling.is_some_and(|b| b.is_negative()) {
         return Err(AppError::field(
@@ -111,7 +164,16 @@ pub async fn create(
                 format!("onbekende gemeente {}", new.municipality),
             )
         })?;
-    check_period(&txn, &municipality.code, new.valid_from, new.valid_to, None).await?;
+    let provider = contract_provider(&txn, actor, provider).await?;
+    check_period(
+        &txn,
+        &municipality.code,
+        &provider.code,
+        new.valid_from,
+        new.valid_to,
+        None,
+    )
+    .await?;
     let model = contract::Model {
         id: new_id(),
         municipality_code: municipality.code.clone(),
@@ -133,10 +195,7 @@ pub async fn create(
         lock_seq: 0,
         created_at: now(),
         activated_at: None,
-        provider_code: actor
-            .provider
-            .clone()
-            .unwrap_or_else(|| crate::domain::provider::WSD.to_string()),
+        provider_code: provider.code.clone(),
     };
     contract::Entity::insert(contract::ActiveModel::from(model.clone()))
         .exec_without_returning(&txn)
@@ -196,6 +255,7 @@ pub async fn update(
         check_period(
             &txn,
             &after.municipality_code,
+            &after.provider_code,
             after.valid_from,
             after.valid_to,
             Some(id),
@@ -246,6 +306,41 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// A contract line holds only products of the contract's provider: 422 on the product,
+/// naming both providers.
+async fn check_product_provider<C: ConnectionTrait>(
+    db: &C,
+    c: &contract::Model,
+    product_code: &str,
+) -> AppResult<()> {
+    let Some(row) = product::Entity::find_by_id(product_code.to_string())
+        .one(db)
+        .await?
+    else {
+        return Err(AppError::field(
+            "product_code",
+            format!("onbekend product {product_code}"),
+        ));
+    };
+    if row.provider_code == c.provider_code {
+        return Ok(());
+    }
+    let name = |code: String| async move {
+        Ok::<_, AppError>(match store::providers::get(db, &code).await? {
+            Some(p) => format!("{} ({})", p.name, p.code),
+            None => code,
+        })
+    };
+    Err(AppError::field(
+        "product_code",
+        format!(
+            "product {product_code} is van aanbieder {}, maar dit contract is met aanbieder {}; een contract bevat alleen producten van zijn eigen aanbieder",
+            name(row.provider_code.clone()).await?,
+            name(c.provider_code.clone()).await?,
+        ),
+    ))
 }
 
 async fn bump_version<C: ConnectionTrait>(db: &C, id: &str) -> AppResult<()> {
@@ -304,6 +399,7 @@ pub async fn put_line(
         .ok_or_else(|| {
             AppError::field("product_code", format!("onbekend product {product_code}"))
         })?;
+    check_product_provider(&txn, &c, product_code).await?;
     let existing = store::contracts::lines(&txn, id)
         .await?
         .into_iter()
@@ -534,7 +630,15 @@ pub async fn copy_with_indexation(
     let source = store::contracts::get(&txn, actor, source_id).await?;
     let shift = |d: NaiveDate| d.checked_add_months(chrono::Months::new(12)).unwrap_or(d);
     let (from, to) = (shift(source.valid_from), shift(source.valid_to));
-    check_period(&txn, &source.municipality_code, from, to, None).await?;
+    check_period(
+        &txn,
+        &source.municipality_code,
+        &source.provider_code,
+        from,
+        to,
+        None,
+    )
+    .await?;
     let copy = contract::Model {
         id: new_id(),
         municipality_code: source.municipality_code.clone(),

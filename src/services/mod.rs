@@ -9,6 +9,7 @@ pub mod integrity;
 pub mod invoice_documents;
 pub mod invoicing;
 pub mod ordering;
+pub mod providers;
 pub mod registration;
 pub mod sessions;
 pub mod users;

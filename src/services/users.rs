@@ -10,7 +10,10 @@ use crate::entities::user;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store;
 
-/// Creates a user after checking every field; nothing is written when one is wrong.
+/// Creates a user after checking every field; nothing is written when one is wrong. A
+/// pricing, finance or provider_staff user is bound to `provider` (required, and it must
+/// exist); other roles take none.
+#[allow(clippy::too_many_arguments)]
 pub async fn add_user(
     db: &DatabaseConnection,
     actor: &Principal,
@@ -18,6 +21,7 @@ pub async fn add_user(
     name: &str,
     role: &str,
     municipality: Option<String>,
+    provider: Option<String>,
     password: &str,
 ) -> AppResult<user::Model> {
     let mut errors = Vec::new();
@@ -49,9 +53,9 @@ pub async fn add_user(
             name: name.to_string(),
             role,
             municipality,
-            provider: role
-                .needs_provider()
-                .then(|| crate::domain::provider::WSD.to_string()),
+            provider: provider
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty()),
             password_hash,
         },
     )

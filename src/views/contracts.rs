@@ -47,6 +47,10 @@ pub struct Contract {
     pub id: String,
     /// The municipality's code.
     pub municipality: String,
+    /// The provider's code: the contract is between the municipality and this provider.
+    pub provider: String,
+    /// The provider's name (its code when unknown).
+    pub provider_name: String,
     pub name: String,
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
@@ -129,13 +133,36 @@ pub async fn municipality_name<C: ConnectionTrait>(
     Ok(store::municipalities::get(db, code).await?.map(|m| m.name))
 }
 
-/// The active products as (code, name), for the line form.
-pub async fn product_choices<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(String, String)>> {
+/// The active products of one provider as (code, name), for the line form of a contract
+/// with that provider.
+pub async fn product_choices<C: ConnectionTrait>(
+    db: &C,
+    provider: &str,
+) -> AppResult<Vec<(String, String)>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let own: std::collections::HashSet<String> = crate::entities::product::Entity::find()
+        .select_only()
+        .column(crate::entities::product::Column::Code)
+        .filter(crate::entities::product::Column::ProviderCode.eq(provider))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
     Ok(store::catalogue::all(db)
         .await?
         .into_iter()
-        .filter(|p| p.spec.status == ProductStatus::Active)
+        .filter(|p| p.spec.status == ProductStatus::Active && own.contains(p.spec.code.as_str()))
         .map(|p| (p.spec.code.as_str().to_string(), p.spec.name))
+        .collect())
+}
+
+/// Every provider as (code, name), for an administrator naming a contract's provider.
+pub async fn provider_choices<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(String, String)>> {
+    Ok(store::providers::list(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
         .collect())
 }
 
@@ -165,6 +192,11 @@ async fn assemble<C: ConnectionTrait>(
     };
     let committed = store::contracts::committed_by_contract(db, &ids).await?;
     let invoiced = store::contracts::invoiced_by_contract(db, &ids).await?;
+    let provider_names: HashMap<String, String> = store::providers::list(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect();
 
     let mut lines_by_contract: HashMap<String, Vec<ContractLine>> = HashMap::new();
     let reference_of: HashMap<&str, NaiveDate> = rows
@@ -201,6 +233,11 @@ async fn assemble<C: ConnectionTrait>(
                 lines: lines_by_contract.remove(&c.id).unwrap_or_default(),
                 id: c.id,
                 municipality: c.municipality_code,
+                provider_name: provider_names
+                    .get(&c.provider_code)
+                    .cloned()
+                    .unwrap_or_else(|| c.provider_code.clone()),
+                provider: c.provider_code,
                 name: c.name,
                 valid_from: c.valid_from,
                 valid_to: c.valid_to,

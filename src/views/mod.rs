@@ -11,6 +11,7 @@ pub mod health;
 pub mod invoices;
 pub mod municipalities;
 pub mod products;
+pub mod providers;
 pub mod reports;
 pub mod trajectories;
 pub mod users;

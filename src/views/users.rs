@@ -16,6 +16,8 @@ pub struct UserRow {
     pub role: Role,
     /// CBS code, for casemanagers.
     pub municipality: Option<String>,
+    /// Provider code, for pricing, finance and provider_staff.
+    pub provider: Option<String>,
     pub active: bool,
 }
 
@@ -27,6 +29,7 @@ impl From<user::Model> for UserRow {
             name: u.name,
             role: u.role,
             municipality: u.municipality_code,
+            provider: u.provider_code,
             active: u.active,
         }
     }

@@ -1,4 +1,6 @@
-//! The administrator's pages: users.
+//! The administrator's pages: users, and the providers (aanbieders) of the marketplace:
+//! admitting, editing, suspending and reactivating them (with a confirmation step that
+//! works without JavaScript).
 
 use askama::Template;
 use rocket::form::FromForm;
@@ -6,18 +8,22 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
-use super::{render, Layout};
+use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Admin;
+use crate::domain::provider::ProviderStatus;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services;
+use crate::services::providers::ProviderInput;
+use crate::views::providers::Provider;
 
 pub struct UserRow {
     email: String,
     name: String,
     role: String,
     municipality: String,
+    provider: String,
     active: bool,
 }
 
@@ -27,6 +33,8 @@ pub struct UserForm {
     name: String,
     role: String,
     municipality: String,
+    /// Required for pricing, finance and provider_staff.
+    provider: String,
     password: String,
 }
 
@@ -37,6 +45,7 @@ struct UsersPage {
     users: Vec<UserRow>,
     roles: Vec<(&'static str, &'static str)>,
     municipalities: Vec<(String, String)>,
+    providers: Vec<(String, String)>,
     form: UserForm,
     errors: Vec<FieldError>,
 }
@@ -57,10 +66,12 @@ async fn page(
             email: u.email,
             name: u.name,
             municipality: u.municipality.unwrap_or_default(),
+            provider: u.provider.unwrap_or_default(),
             active: u.active,
         })
         .collect();
     let municipalities = crate::views::municipalities::choices(db).await?;
+    let providers = crate::views::providers::choices(db).await?;
     Ok(render(&UsersPage {
         layout: Layout::new("Gebruikers", Some(&admin.0), &csrf.0, "/beheer/gebruikers")
             .with_flash(flash),
@@ -70,28 +81,28 @@ async fn page(
             .map(|r| (r.as_str(), r.label_nl()))
             .collect(),
         municipalities,
+        providers,
         form,
         errors,
     }))
 }
 
-#[rocket::get("/beheer/gebruikers?<aangemaakt>")]
+/// `aanbieder` preselects a provider in the form: "create its first users" from a
+/// provider's page.
+#[rocket::get("/beheer/gebruikers?<aangemaakt>&<aanbieder>")]
 async fn users(
     db: &State<DatabaseConnection>,
     admin: Admin,
     csrf: CsrfToken,
     aangemaakt: Option<String>,
+    aanbieder: Option<String>,
 ) -> AppResult<RawHtml<String>> {
     let flash = aangemaakt.map(|email| format!("Gebruiker {email} is aangemaakt."));
-    page(
-        db.inner(),
-        &admin,
-        &csrf,
-        <UserForm as Default>::default(),
-        Vec::new(),
-        flash,
-    )
-    .await
+    let form = UserForm {
+        provider: aanbieder.unwrap_or_default(),
+        ..<UserForm as Default>::default()
+    };
+    page(db.inner(), &admin, &csrf, form, Vec::new(), flash).await
 }
 
 #[rocket::post("/beheer/gebruikers", data = "<form>")]
@@ -103,6 +114,7 @@ async fn add_user(
 ) -> AppResult<Result<Redirect, (rocket::http::Status, RawHtml<String>)>> {
     let form = form.0;
     let municipality = Some(form.municipality.trim().to_string()).filter(|m| !m.is_empty());
+    let provider = Some(form.provider.trim().to_string()).filter(|p| !p.is_empty());
     match services::users::add_user(
         db.inner(),
         &admin.0,
@@ -110,6 +122,7 @@ async fn add_user(
         &form.name,
         &form.role,
         municipality,
+        provider,
         &form.password,
     )
     .await
@@ -130,6 +143,338 @@ async fn add_user(
     }
 }
 
+/// What a suspension means, shown on the confirmation step.
+const SUSPEND_EXPLANATION: &str = "Een geschorste aanbieder houdt zijn lopende trajecten en facturen, maar krijgt geen nieuwe bestellingen.";
+const REACTIVATE_EXPLANATION: &str =
+    "Een weer toegelaten aanbieder kan weer nieuwe bestellingen krijgen onder zijn contracten.";
+
+pub struct ProviderRow {
+    code: String,
+    name: String,
+    kvk: String,
+    city: String,
+    status: String,
+    suspended: bool,
+}
+
+#[derive(Template)]
+#[template(path = "providers.html")]
+struct ProvidersPage {
+    layout: Layout,
+    providers: Vec<ProviderRow>,
+}
+
+#[rocket::get("/beheer/aanbieders?<gewijzigd>")]
+async fn providers(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    csrf: CsrfToken,
+    gewijzigd: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let providers = crate::views::providers::list(db.inner())
+        .await?
+        .into_iter()
+        .map(|p| ProviderRow {
+            status: p.status.label_nl().to_string(),
+            suspended: p.status == ProviderStatus::Suspended,
+            code: p.code,
+            name: p.name,
+            kvk: p.kvk,
+            city: p.city,
+        })
+        .collect();
+    Ok(render(&ProvidersPage {
+        layout: Layout::new("Aanbieders", Some(&admin.0), &csrf.0, "/beheer/aanbieders")
+            .with_flash(gewijzigd.map(|code| format!("Aanbieder {code} is opgeslagen."))),
+        providers,
+    }))
+}
+
+/// The admission and edit form: every field as typed, kept when it is refused.
+#[derive(Default, FromForm)]
+pub struct ProviderForm {
+    /// Only on the admission form: a provider's code never changes.
+    #[field(default = String::new())]
+    code: String,
+    name: String,
+    kvk: String,
+    vat_number: String,
+    peppol_scheme: String,
+    peppol_id: String,
+    iban: String,
+    intake_email: String,
+    invoice_email: String,
+    street: String,
+    postcode: String,
+    city: String,
+}
+
+impl From<Provider> for ProviderForm {
+    fn from(p: Provider) -> Self {
+        ProviderForm {
+            code: p.code,
+            name: p.name,
+            kvk: p.kvk,
+            vat_number: p.vat_number,
+            peppol_scheme: p.peppol_scheme,
+            peppol_id: p.peppol_id,
+            iban: p.iban,
+            intake_email: p.intake_email,
+            invoice_email: p.invoice_email,
+            street: p.street,
+            postcode: p.postcode,
+            city: p.city,
+        }
+    }
+}
+
+impl ProviderForm {
+    /// The form as input: an empty optional field is "not given" (the defaults apply on
+    /// admission); on an edit every field is sent as it stands.
+    fn input(&self, admitting: bool) -> ProviderInput {
+        let given = |s: &str| Some(s.to_string());
+        let optional = |s: &str| Some(s.to_string()).filter(|v| !v.trim().is_empty());
+        ProviderInput {
+            code: admitting.then(|| self.code.clone()),
+            name: given(&self.name),
+            kvk: given(&self.kvk),
+            vat_number: given(&self.vat_number),
+            peppol_scheme: optional(&self.peppol_scheme),
+            peppol_id: optional(&self.peppol_id),
+            iban: given(&self.iban),
+            intake_email: given(&self.intake_email),
+            invoice_email: if admitting {
+                optional(&self.invoice_email)
+            } else {
+                given(&self.invoice_email)
+            },
+            street: given(&self.street),
+            postcode: given(&self.postcode),
+            city: given(&self.city),
+            status: None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "provider.html")]
+struct ProviderPage {
+    layout: Layout,
+    /// `None` on the admission form.
+    provider: Option<Provider>,
+    status: String,
+    suspended: bool,
+    form: ProviderForm,
+    errors: Errors,
+    users: Vec<UserRow>,
+}
+
+async fn provider_page(
+    db: &DatabaseConnection,
+    admin: &Admin,
+    csrf: &CsrfToken,
+    provider: Option<Provider>,
+    form: ProviderForm,
+    errors: Vec<FieldError>,
+    flash: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let (title, path) = match &provider {
+        Some(p) => (
+            format!("Aanbieder {}", p.name),
+            "/beheer/aanbieders".to_string(),
+        ),
+        None => (
+            "Aanbieder toelaten".to_string(),
+            "/beheer/aanbieders".to_string(),
+        ),
+    };
+    let users = match &provider {
+        Some(p) => crate::views::users::list(db)
+            .await?
+            .into_iter()
+            .filter(|u| u.provider.as_deref() == Some(p.code.as_str()))
+            .map(|u| UserRow {
+                role: u.role.label_nl().to_string(),
+                email: u.email,
+                name: u.name,
+                municipality: String::new(),
+                provider: u.provider.unwrap_or_default(),
+                active: u.active,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(render(&ProviderPage {
+        layout: Layout::new(title, Some(&admin.0), &csrf.0, &path).with_flash(flash),
+        status: provider
+            .as_ref()
+            .map(|p| p.status.label_nl().to_string())
+            .unwrap_or_default(),
+        suspended: provider
+            .as_ref()
+            .is_some_and(|p| p.status == ProviderStatus::Suspended),
+        provider,
+        form,
+        errors: Errors(errors),
+        users,
+    }))
+}
+
+#[rocket::get("/beheer/aanbieders/nieuw")]
+async fn new_provider(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    csrf: CsrfToken,
+) -> AppResult<RawHtml<String>> {
+    let form = ProviderForm {
+        peppol_scheme: "0106".into(),
+        ..<ProviderForm as Default>::default()
+    };
+    provider_page(db.inner(), &admin, &csrf, None, form, Vec::new(), None).await
+}
+
+type PageResult = AppResult<Result<Redirect, (rocket::http::Status, RawHtml<String>)>>;
+
+#[rocket::post("/beheer/aanbieders", data = "<form>")]
+async fn admit_provider(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    csrf: CsrfToken,
+    form: CsrfForm<ProviderForm>,
+) -> PageResult {
+    let form = form.0;
+    match services::providers::admit(db.inner(), &admin.0, form.input(true)).await {
+        Ok(p) => Ok(Ok(Redirect::to(format!(
+            "/beheer/aanbieders/{}?toegelaten=1",
+            p.code
+        )))),
+        Err(AppError::Validation { errors, .. }) => {
+            let html = provider_page(db.inner(), &admin, &csrf, None, form, errors, None).await?;
+            Ok(Err((rocket::http::Status::UnprocessableEntity, html)))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[rocket::get("/beheer/aanbieders/<code>?<toegelaten>")]
+async fn provider(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    csrf: CsrfToken,
+    code: &str,
+    toegelaten: Option<u8>,
+) -> AppResult<RawHtml<String>> {
+    let p = crate::views::providers::get(db.inner(), code).await?;
+    let flash = toegelaten.map(|_| {
+        format!(
+            "Aanbieder {} is toegelaten. Maak nu de eerste gebruikers aan.",
+            p.name
+        )
+    });
+    let form = ProviderForm::from(p.clone());
+    provider_page(db.inner(), &admin, &csrf, Some(p), form, Vec::new(), flash).await
+}
+
+#[rocket::post("/beheer/aanbieders/<code>", data = "<form>")]
+async fn edit_provider(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    csrf: CsrfToken,
+    code: &str,
+    form: CsrfForm<ProviderForm>,
+) -> PageResult {
+    let form = form.0;
+    match services::providers::update(db.inner(), &admin.0, code, form.input(false)).await {
+        Ok(p) => Ok(Ok(Redirect::to(format!(
+            "/beheer/aanbieders?gewijzigd={}",
+            p.code
+        )))),
+        Err(AppError::Validation { errors, .. }) => {
+            let p = crate::views::providers::get(db.inner(), code).await?;
+            let form = ProviderForm {
+                code: p.code.clone(),
+                ..form
+            };
+            let html =
+                provider_page(db.inner(), &admin, &csrf, Some(p), form, errors, None).await?;
+            Ok(Err((rocket::http::Status::UnprocessableEntity, html)))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "provider_status.html")]
+struct StatusPage {
+    layout: Layout,
+    code: String,
+    name: String,
+    /// `suspended` or `active`: the status the button sets.
+    to: &'static str,
+    suspend: bool,
+    explanation: &'static str,
+}
+
+/// The confirmation step before suspending or reactivating: says what happens, and the
+/// change is made only by the form on this page.
+#[rocket::get("/beheer/aanbieders/<code>/status")]
+async fn confirm_status(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    csrf: CsrfToken,
+    code: &str,
+) -> AppResult<RawHtml<String>> {
+    let p = crate::views::providers::get(db.inner(), code).await?;
+    let suspend = p.status == ProviderStatus::Active;
+    let title = if suspend {
+        format!("{} schorsen?", p.name)
+    } else {
+        format!("{} weer toelaten?", p.name)
+    };
+    Ok(render(&StatusPage {
+        layout: Layout::new(title, Some(&admin.0), &csrf.0, "/beheer/aanbieders"),
+        code: p.code,
+        name: p.name,
+        to: if suspend { "suspended" } else { "active" },
+        suspend,
+        explanation: if suspend {
+            SUSPEND_EXPLANATION
+        } else {
+            REACTIVATE_EXPLANATION
+        },
+    }))
+}
+
+#[derive(FromForm)]
+pub struct StatusForm {
+    status: String,
+}
+
+#[rocket::post("/beheer/aanbieders/<code>/status", data = "<form>")]
+async fn set_status(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    code: &str,
+    form: CsrfForm<StatusForm>,
+) -> AppResult<Redirect> {
+    let status = ProviderStatus::parse(&form.0.status).map_err(|m| AppError::field("status", m))?;
+    let p = services::providers::set_status(db.inner(), &admin.0, code, status).await?;
+    Ok(Redirect::to(format!(
+        "/beheer/aanbieders?gewijzigd={}",
+        p.code
+    )))
+}
+
 pub fn routes() -> Vec<Route> {
-    rocket::routes![users, add_user]
+    rocket::routes![
+        users,
+        add_user,
+        providers,
+        new_provider,
+        admit_provider,
+        provider,
+        edit_provider,
+        confirm_status,
+        set_status
+    ]
 }

@@ -25,6 +25,7 @@ use crate::views::contracts::{self as views, Contract};
 pub struct Row {
     id: String,
     municipality: String,
+    provider: String,
     name: String,
     period: String,
     status: String,
@@ -67,6 +68,7 @@ async fn list_page(
             budget: money_text(c.budget.ceiling),
             id: c.id,
             municipality: c.municipality,
+            provider: c.provider_name,
             name: c.name,
         })
         .collect();
@@ -176,6 +178,8 @@ pub struct ContractView {
     id: String,
     name: String,
     municipality: String,
+    /// "Werkpad Brabant B.V. (WERKPAD)".
+    provider: String,
     period: String,
     status: String,
     is_draft: bool,
@@ -255,6 +259,7 @@ fn page_view(v: Contract, municipality_name: Option<String>) -> ContractView {
             .map(|r| money_text(Some(r)))
             .unwrap_or_else(|| "geen plafond".into()),
         lines: v.lines.iter().map(line_row).collect(),
+        provider: format!("{} ({})", v.provider_name, v.provider),
         id: v.id,
         name: v.name,
     }
@@ -313,12 +318,12 @@ async fn render_contract(
     line: LineEcho,
 ) -> AppResult<RawHtml<String>> {
     let municipality_name = views::municipality_name(db, &c.municipality).await?;
-    let view = page_view(c, municipality_name);
     let products = if editable {
-        views::product_choices(db).await?
+        views::product_choices(db, &c.provider).await?
     } else {
         Vec::new()
     };
+    let view = page_view(c, municipality_name);
     let path = if editable {
         "/prijzen/contracten"
     } else {

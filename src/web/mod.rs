@@ -95,6 +95,11 @@ fn navigation(role: Role) -> Vec<(&'static str, &'static str, &'static str)> {
                 "Gebruikers toevoegen en hun rol en gemeente bekijken.",
             ));
             items.push((
+                "/beheer/aanbieders",
+                "Aanbieders",
+                "Aanbieders toelaten, hun gegevens wijzigen, en ze schorsen of weer toelaten.",
+            ));
+            items.push((
                 "/inzicht",
                 "Inzicht",
                 "Budgetten, uitgaven, resultaten en omzet tegen het jaarplan, per gemeente of voor alle gemeenten, met grafieken en CSV-downloads.",

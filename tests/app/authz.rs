@@ -108,6 +108,28 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("GET", "/api/v1/municipalities/<code>", AnyUser, ANY),
     ("GET", "/api/v1/products", AnyUser, ANY),
     ("GET", "/api/v1/products/<code>", AnyUser, ANY),
+    ("GET", "/api/v1/providers", AnyUser, ANY),
+    ("GET", "/api/v1/providers/<code>", AnyUser, ANY),
+    // Providers: admitted, edited and suspended by the administrator.
+    ("POST", "/api/v1/providers", Roles(&[ADM]), ANY),
+    ("PATCH", "/api/v1/providers/<code>", Roles(&[ADM]), ANY),
+    ("GET", "/beheer/aanbieders", Roles(&[ADM]), ANY),
+    ("GET", "/beheer/aanbieders/nieuw", Roles(&[ADM]), ANY),
+    ("POST", "/beheer/aanbieders", Roles(&[ADM]), ANY),
+    ("GET", "/beheer/aanbieders/<code>", Roles(&[ADM]), ANY),
+    ("POST", "/beheer/aanbieders/<code>", Roles(&[ADM]), ANY),
+    (
+        "GET",
+        "/beheer/aanbieders/<code>/status",
+        Roles(&[ADM]),
+        ANY,
+    ),
+    (
+        "POST",
+        "/beheer/aanbieders/<code>/status",
+        Roles(&[ADM]),
+        ANY,
+    ),
     // Catalogue: pricing.
     ("POST", "/api/v1/products", Roles(&[PRI]), ANY),
     ("PATCH", "/api/v1/products/<code>", Roles(&[PRI]), ANY),
@@ -142,7 +164,7 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     // Contracts: read by pricing, finance and the municipality's casemanagers; written by pricing.
     ("GET", "/api/v1/contracts", Roles(&[PRI, FIN, CM]), ANY),
     ("GET", "/api/v1/contracts/<id>", Roles(&[PRI, FIN, CM]), OWN),
-    ("POST", "/api/v1/contracts", Roles(&[PRI]), ANY),
+    ("POST", "/api/v1/contracts", Roles(&[PRI, ADM]), ANY),
     ("PATCH", "/api/v1/contracts/<id>", Roles(&[PRI]), OWN),
     (
         "PUT",
@@ -368,6 +390,7 @@ impl Records {
                 ("trajectory-lines", "<id>") => self.lines[0].as_str(),
                 ("invoices", "<id>") => self.invoice.as_str(),
                 ("municipalities", "<code>") => "GM0757",
+                ("providers" | "aanbieders", "<code>") => "WSD",
                 ("products" | "producten", "<code>") | ("lines", "<product_code>") => PRODUCT,
                 _ => return Err(format!("no record to put in {segment} after /{before}/")),
             };

@@ -627,3 +627,314 @@ async fn listing_contracts_takes_as_many_statements_for_50_as_for_5() {
     );
     assert!(counted[1].len() <= 12, "{:#?}", counted[1]);
 }
+
+/// Werkpad admitted, with a pricing user of its own and one product of its own (a copy
+/// of DIAG-AANZET as WP-DIAGNOSE, inserted directly: the catalogue files are not needed).
+async fn werkpad_with_pricing(app: &TestApp) -> As {
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+    crate::providers::admit_werkpad(app).await;
+    let mut product = plusmarkt::entities::product::Entity::find_by_id("DIAG-AANZET")
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a demo product");
+    product.code = "WP-DIAGNOSE".into();
+    product.name = "Diagnose bij Werkpad".into();
+    product.provider_code = "WERKPAD".into();
+    let mut row = product.into_active_model();
+    row = row.reset_all();
+    row.insert(&app.db).await.unwrap();
+    crate::providers::provider_user(app, "prijzen@werkpad.example", "pricing", "WERKPAD").await
+}
+
+async fn new_contract(app: &TestApp, who: &As, body: serde_json::Value) -> crate::harness::Reply {
+    app.post_json(who, "/api/v1/contracts", &body).await
+}
+
+async fn put_line(app: &TestApp, who: &As, id: &str, code: &str) -> crate::harness::Reply {
+    app.send_json(
+        Method::Put,
+        who,
+        &format!("/api/v1/contracts/{id}/lines/{code}"),
+        r#"{"price": "900.00"}"#,
+        &[],
+    )
+    .await
+}
+
+#[rocket::async_test]
+async fn a_municipality_contracts_two_providers_in_one_year_but_one_provider_once() {
+    let app = TestApp::new().await;
+    let werkpad = werkpad_with_pricing(&app).await;
+    let wsd = app.login_as(PRICING).await;
+    let year =
+        json!({"municipality": "GM0757", "valid_from": "2030-01-01", "valid_to": "2030-12-31"});
+    let first = new_contract(&app, &wsd, year.clone()).await;
+    assert_eq!(first.status, Status::Created, "{}", first.body);
+    assert_eq!(first.json()["provider"], "WSD");
+    let second = new_contract(&app, &werkpad, year.clone()).await;
+    assert_eq!(second.status, Status::Created, "{}", second.body);
+    assert_eq!(second.json()["provider"], "WERKPAD");
+    assert_eq!(second.json()["municipality"], "GM0757");
+
+    let count = || async {
+        plusmarkt::store::contracts::of_municipality(&app.db, "GM0757")
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = count().await;
+    for (who, body) in [
+        (
+            &wsd,
+            json!({"municipality": "GM0757", "valid_from": "2030-07-01", "valid_to": "2031-06-30"}),
+        ),
+        (&werkpad, year.clone()),
+    ] {
+        let refused = new_contract(&app, who, body).await;
+        assert_eq!(
+            refused.status,
+            Status::UnprocessableEntity,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.json()["errors"][0]["field"], "valid_from");
+        assert!(
+            refused.body.contains("dezelfde gemeente en aanbieder"),
+            "{}",
+            refused.body
+        );
+    }
+    assert_eq!(count().await, before);
+
+    // Moving Werkpad's draft is checked against Werkpad's contracts only.
+    let id = second.json()["id"].as_str().unwrap().to_string();
+    let moved = app
+        .send_json(
+            Method::Patch,
+            &werkpad,
+            &format!("/api/v1/contracts/{id}"),
+            r#"{"valid_from": "2030-02-01"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(moved.status, Status::Ok, "{}", moved.body);
+
+    // A pricing user cannot make a contract for another provider.
+    let mut other = year.clone();
+    other["provider"] = json!("WSD");
+    other["valid_from"] = json!("2031-01-01");
+    other["valid_to"] = json!("2031-12-31");
+    let refused = new_contract(&app, &werkpad, other).await;
+    assert_eq!(
+        refused.status,
+        Status::UnprocessableEntity,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.json()["errors"][0]["field"], "provider");
+}
+
+#[rocket::async_test]
+async fn an_administrator_names_the_provider_of_a_new_contract() {
+    let app = TestApp::new().await;
+    crate::providers::admit_werkpad(&app).await;
+    let admin = app.login_as(ADMIN).await;
+    let body =
+        json!({"municipality": "GM0820", "valid_from": "2030-01-01", "valid_to": "2030-12-31"});
+    let before = plusmarkt::store::contracts::of_municipality(&app.db, "GM0820")
+        .await
+        .unwrap()
+        .len();
+    for provider in [None, Some("NIEMAND"), Some("")] {
+        let mut b = body.clone();
+        if let Some(p) = provider {
+            b["provider"] = json!(p);
+        }
+        let refused = new_contract(&app, &admin, b).await;
+        assert_eq!(
+            refused.status,
+            Status::UnprocessableEntity,
+            "{provider:?}: {}",
+            refused.body
+        );
+        assert_eq!(refused.json()["errors"][0]["field"], "provider");
+    }
+    assert_eq!(
+        plusmarkt::store::contracts::of_municipality(&app.db, "GM0820")
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
+    let mut named = body.clone();
+    named["provider"] = json!("WERKPAD");
+    let created = new_contract(&app, &admin, named).await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    assert_eq!(created.json()["provider"], "WERKPAD");
+    // Other roles still may not.
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    assert_eq!(
+        new_contract(&app, &cm, body).await.status,
+        Status::Forbidden
+    );
+}
+
+#[rocket::async_test]
+async fn a_contract_line_holds_only_products_of_the_contracts_provider() {
+    let app = TestApp::new().await;
+    let werkpad = werkpad_with_pricing(&app).await;
+    let wsd = app.login_as(PRICING).await;
+    let year =
+        json!({"municipality": "GM0757", "valid_from": "2030-01-01", "valid_to": "2030-12-31"});
+    let wp_id = new_contract(&app, &werkpad, year.clone()).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wsd_id = new_contract(&app, &wsd, year).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let refused = put_line(&app, &werkpad, &wp_id, "DIAG-AANZET").await;
+    assert_eq!(
+        refused.status,
+        Status::UnprocessableEntity,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.json()["errors"][0]["field"], "product_code");
+    assert!(
+        refused.body.contains("WSD") && refused.body.contains("Werkpad Brabant B.V."),
+        "{}",
+        refused.body
+    );
+    let refused = put_line(&app, &wsd, &wsd_id, "WP-DIAGNOSE").await;
+    assert_eq!(
+        refused.status,
+        Status::UnprocessableEntity,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.json()["errors"][0]["field"], "product_code");
+    for id in [&wp_id, &wsd_id] {
+        assert!(plusmarkt::store::contracts::lines(&app.db, id)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    let ok = put_line(&app, &werkpad, &wp_id, "WP-DIAGNOSE").await;
+    assert_eq!(ok.status, Status::Ok, "{}", ok.body);
+    assert_eq!(
+        put_line(&app, &wsd, &wsd_id, "DIAG-AANZET").await.status,
+        Status::Ok
+    );
+
+    // The pricing page of Werkpad's contract shows the provider and offers only its products.
+    let page = app
+        .get(&werkpad, &format!("/prijzen/contracten/{wp_id}"))
+        .await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.body.contains("Werkpad Brabant B.V. (WERKPAD)"));
+    assert!(
+        page.body.contains(r#"value="WP-DIAGNOSE""#),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(r#"value="DIAG-AANZET""#));
+}
+
+#[rocket::async_test]
+async fn werkpads_pricing_sees_and_changes_only_werkpads_contracts() {
+    let app = TestApp::new().await;
+    let werkpad = werkpad_with_pricing(&app).await;
+    let wsd = app.login_as(PRICING).await;
+    let wsd_id = contract_2030(&app, &wsd).await;
+    let wp = new_contract(
+        &app,
+        &werkpad,
+        json!({"municipality": "GM0757", "valid_from": "2030-01-01", "valid_to": "2030-12-31"}),
+    )
+    .await;
+    let wp_id = wp.json()["id"].as_str().unwrap().to_string();
+
+    let listed = app.all_items(&werkpad, "/api/v1/contracts").await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["id"], wp_id.as_str());
+    let page = app.get(&werkpad, "/prijzen/contracten").await;
+    assert!(page.body.contains("Werkpad Brabant B.V."));
+    assert!(!page.body.contains(&wsd_id));
+    // And WSD's pricing does not see Werkpad's.
+    assert!(app
+        .all_items(&wsd, "/api/v1/contracts")
+        .await
+        .iter()
+        .all(|c| c["provider"] == "WSD" && c["id"] != wp_id.as_str()));
+
+    let all_before = plusmarkt::store::contracts::of_municipality(&app.db, "GM0757")
+        .await
+        .unwrap();
+    let version_before = all_before.iter().find(|c| c.id == wsd_id).unwrap().version;
+    let path = format!("/api/v1/contracts/{wsd_id}");
+    assert_eq!(app.get(&werkpad, &path).await.status, Status::NotFound);
+    let patch = app
+        .send_json(
+            Method::Patch,
+            &werkpad,
+            &path,
+            r#"{"name": "Van Werkpad"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(patch.status, Status::NotFound);
+    assert_eq!(
+        put_line(&app, &werkpad, &wsd_id, "WP-DIAGNOSE")
+            .await
+            .status,
+        Status::NotFound
+    );
+    let delete = app
+        .send_json(
+            Method::Delete,
+            &werkpad,
+            &format!("{path}/lines/REI-WERKFIT"),
+            "{}",
+            &[],
+        )
+        .await;
+    assert_eq!(delete.status, Status::NotFound, "{}", delete.body);
+    let copy = app
+        .post_json(
+            &werkpad,
+            &format!("{path}/copy"),
+            &json!({"indexation_percent": "2.5"}),
+        )
+        .await;
+    assert_eq!(copy.status, Status::NotFound, "{}", copy.body);
+    assert_eq!(
+        app.get(&werkpad, &format!("/prijzen/contracten/{wsd_id}"))
+            .await
+            .status,
+        Status::NotFound
+    );
+    let after = plusmarkt::store::contracts::of_municipality(&app.db, "GM0757")
+        .await
+        .unwrap();
+    assert_eq!(
+        after.iter().find(|c| c.id == wsd_id).unwrap().version,
+        version_before
+    );
+    assert_eq!(after.len(), all_before.len(), "no copy made");
+
+    // Copying its own contract keeps the provider.
+    let own_copy = app
+        .post_json(
+            &werkpad,
+            &format!("/api/v1/contracts/{wp_id}/copy"),
+            &json!({"indexation_percent": "2.5"}),
+        )
+        .await;
+    assert_eq!(own_copy.status, Status::Created, "{}", own_copy.body);
+    assert_eq!(own_copy.json()["provider"], "WERKPAD");
+}

@@ -19,6 +19,7 @@ mod layering;
 mod mail;
 mod ordering;
 mod properties;
+mod providers;
 mod registration;
 mod renditions;
 mod server_log;
