@@ -10,7 +10,6 @@ use super::idempotency::IdempotencyKey;
 use super::pagination::Page;
 use super::{ApiJson, JsonBody};
 use crate::auth::{Finance, FinanceReader, Principal};
-use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::invoice::InvoiceMove;
 use crate::domain::period::Period;
@@ -198,13 +197,13 @@ pub async fn create_run(
         &body.1,
         || async move {
             if preview {
-                let bills = invoicing::compute(db, period).await?;
+                let bills = invoicing::compute(db, &principal, None, period).await?;
                 Ok((
                     Status::Ok,
                     serde_json::to_value(run_result(period, true, &bills, &[])).unwrap_or_default(),
                 ))
             } else {
-                let outcome = invoicing::run(db, &principal, period).await?;
+                let outcome = invoicing::run(db, &principal, None, period).await?;
                 let made: Vec<(String, String)> = outcome
                     .invoices
                     .iter()
@@ -432,11 +431,10 @@ impl<'r> rocket::response::Responder<'r, 'static> for Download {
 
 async fn document(
     db: &DatabaseConnection,
-    config: &Config,
     principal: &Principal,
     id: &str,
 ) -> AppResult<crate::export::document::InvoiceDocument> {
-    invoice_documents::document(db, config, principal, id).await
+    invoice_documents::document(db, principal, id).await
 }
 
 /// The PDF of a final invoice or credit note.
@@ -446,11 +444,10 @@ async fn document(
 #[rocket::get("/api/v1/invoices/<id>/pdf")]
 pub async fn pdf(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     reader: FinanceReader,
     id: &str,
 ) -> AppResult<Download> {
-    let doc = document(db.inner(), config.inner(), &reader.0, id).await?;
+    let doc = document(db.inner(), &reader.0, id).await?;
     let bytes = crate::export::pdf::render(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Download {
         content_type: ContentType::PDF,
@@ -466,11 +463,10 @@ pub async fn pdf(
 #[rocket::get("/api/v1/invoices/<id>/ubl")]
 pub async fn ubl(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     reader: FinanceReader,
     id: &str,
 ) -> AppResult<Download> {
-    let doc = document(db.inner(), config.inner(), &reader.0, id).await?;
+    let doc = document(db.inner(), &reader.0, id).await?;
     let xml = crate::export::ubl::render(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Download {
         // application/xml as documented (Rocket's XML is text/xml).
@@ -486,11 +482,10 @@ pub async fn ubl(
 #[rocket::get("/api/v1/invoices/<id>/csv")]
 pub async fn csv(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     reader: FinanceReader,
     id: &str,
 ) -> AppResult<Download> {
-    let doc = document(db.inner(), config.inner(), &reader.0, id).await?;
+    let doc = document(db.inner(), &reader.0, id).await?;
     let text = crate::export::csv::render_invoices(&[&doc])
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Download {
@@ -506,18 +501,12 @@ pub async fn csv(
 #[rocket::get("/api/v1/invoices.csv?<period>")]
 pub async fn period_csv(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     reader: FinanceReader,
     period: &str,
 ) -> AppResult<Download> {
     let period = Period::parse(period).map_err(|e| AppError::field("period", e.to_string()))?;
-    let docs = invoice_documents::period_documents(
-        db.inner(),
-        config.inner(),
-        &reader.0,
-        &period.to_string(),
-    )
-    .await?;
+    let docs =
+        invoice_documents::period_documents(db.inner(), &reader.0, &period.to_string()).await?;
     let refs: Vec<&crate::export::document::InvoiceDocument> = docs.iter().collect();
     let text = crate::export::csv::render_invoices(&refs)
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -570,13 +559,11 @@ pub async fn finalise(
 #[rocket::post("/api/v1/invoices/<id>/send")]
 pub async fn send(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     finance: Finance,
     key: IdempotencyKey,
     id: &str,
 ) -> AppResult<ApiJson<Value>> {
     let db = db.inner();
-    let config = config.inner();
     idempotent(
         db,
         &finance.0,
@@ -584,7 +571,7 @@ pub async fn send(
         &format!("POST /api/v1/invoices/{id}/send"),
         "",
         || async {
-            let inv = invoice_documents::send(db, config, &finance.0, id).await?;
+            let inv = invoice_documents::send(db, &finance.0, id).await?;
             moved(invoice_views::detail_of(db, inv).await?)
         },
     )

@@ -13,7 +13,6 @@ use super::format::{date, euro};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Finance, FinanceReader, Principal};
-use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::invoice::{InvoiceMove, InvoiceStatus};
 use crate::domain::money::Money;
@@ -70,7 +69,7 @@ async fn run_page(
             return Ok((Status::UnprocessableEntity, render(&page)));
         }
     };
-    let bills = invoicing::compute(db.inner(), period).await?;
+    let bills = invoicing::compute(db.inner(), &finance.0, None, period).await?;
     let (mut net, mut vat, mut total) = (Money::ZERO, Money::ZERO, Money::ZERO);
     for b in bills.iter().filter(|b| b.lines > 0) {
         let (_, t) = b.totals();
@@ -122,7 +121,7 @@ async fn run(
 ) -> AppResult<Redirect> {
     let period = Period::parse(form.0.period.trim())
         .map_err(|e| AppError::field("period", e.to_string()))?;
-    invoicing::run(db.inner(), &finance.0, period).await?;
+    invoicing::run(db.inner(), &finance.0, None, period).await?;
     Ok(Redirect::to(format!(
         "/facturen?status=draft&periode={period}&run=1"
     )))
@@ -472,13 +471,12 @@ async fn discard(
 #[rocket::post("/facturen/<id>/versturen", data = "<_form>")]
 async fn send(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     finance: Finance,
     csrf: CsrfToken,
     id: &str,
     _form: CsrfForm<Empty>,
 ) -> PageResult {
-    let result = invoice_documents::send(db.inner(), config.inner(), &finance.0, id)
+    let result = invoice_documents::send(db.inner(), &finance.0, id)
         .await
         .map(|_| format!("/facturen/{id}?gedaan=verstuurd"));
     outcome(db.inner(), &finance.0, &csrf, id, result).await
