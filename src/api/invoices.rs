@@ -107,6 +107,8 @@ pub struct ReviewView {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct RunResult {
     pub period: String,
+    /// Code of the provider whose books the run is for: the finance user's own.
+    pub provider: String,
     pub preview: bool,
     pub invoices: Vec<RunInvoice>,
     /// Not billed, with the reason; never dropped silently.
@@ -117,6 +119,7 @@ pub struct RunResult {
 
 pub fn run_result(
     period: Period,
+    provider: &str,
     preview: bool,
     bills: &[invoicing::MunicipalityBill],
     // (municipality code, draft invoice id) of the invoices the run made.
@@ -124,6 +127,7 @@ pub fn run_result(
 ) -> RunResult {
     RunResult {
         period: period.to_string(),
+        provider: provider.to_string(),
         preview,
         invoices: bills
             .iter()
@@ -196,14 +200,16 @@ pub async fn create_run(
         "POST /api/v1/invoice-runs",
         &body.1,
         || async move {
+            let provider = invoicing::billing_provider(db, &principal, None).await?;
             if preview {
-                let bills = invoicing::compute(db, &principal, None, period).await?;
+                let bills = invoicing::compute(db, &principal, Some(&provider), period).await?;
                 Ok((
                     Status::Ok,
-                    serde_json::to_value(run_result(period, true, &bills, &[])).unwrap_or_default(),
+                    serde_json::to_value(run_result(period, &provider, true, &bills, &[]))
+                        .unwrap_or_default(),
                 ))
             } else {
-                let outcome = invoicing::run(db, &principal, None, period).await?;
+                let outcome = invoicing::run(db, &principal, Some(&provider), period).await?;
                 let made: Vec<(String, String)> = outcome
                     .invoices
                     .iter()
@@ -211,7 +217,13 @@ pub async fn create_run(
                     .collect();
                 Ok((
                     Status::Created,
-                    serde_json::to_value(run_result(period, false, &outcome.bills, &made))
+                    serde_json::to_value(run_result(
+                        period,
+                        &outcome.provider,
+                        false,
+                        &outcome.bills,
+                        &made,
+                    ))
                         .unwrap_or_default(),
                 ))
             }
@@ -258,6 +270,8 @@ pub struct Invoice {
     pub kind: String,
     pub number: Option<String>,
     pub municipality: String,
+    /// Code of the provider that sells (the seller on the invoice), e.g. `WSD`.
+    pub provider: String,
     pub period: String,
     pub status: String,
     pub issue_date: Option<String>,
@@ -326,6 +340,7 @@ pub fn invoice_json(detail: InvoiceDetail) -> Invoice {
         kind: inv.kind.as_str().into(),
         number: inv.number,
         municipality: inv.municipality_code,
+        provider: inv.provider,
         period: inv.period,
         status: inv.status.as_str().into(),
         credits_invoice_id: inv.credits_invoice_id,
