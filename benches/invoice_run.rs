@@ -222,9 +222,15 @@ async fn child(kind: &str, url: &str, period: Period) {
             written = 0;
         }
         "preview" => {
-            let bills = plusmarkt::services::invoicing::compute(&db, period)
-                .await
-                .expect("compute");
+            let principal = plusmarkt::auth::Principal::system("bench");
+            let bills = plusmarkt::services::invoicing::compute(
+                &db,
+                &principal,
+                Some(plusmarkt::domain::provider::WSD),
+                period,
+            )
+            .await
+            .expect("compute");
             items = bills.iter().map(|b| b.lines).sum();
             held = bills.iter().map(|b| b.held.len()).sum();
             written = 0;
@@ -234,9 +240,14 @@ async fn child(kind: &str, url: &str, period: Period) {
         }
         "run" => {
             let principal = plusmarkt::auth::Principal::system("bench");
-            let outcome = plusmarkt::services::invoicing::run(&db, &principal, period)
-                .await
-                .expect("run");
+            let outcome = plusmarkt::services::invoicing::run(
+                &db,
+                &principal,
+                Some(plusmarkt::domain::provider::WSD),
+                period,
+            )
+            .await
+            .expect("run");
             items = outcome.bills.iter().map(|b| b.lines).sum();
             held = outcome.bills.iter().map(|b| b.held.len()).sum();
             written = outcome.lines_created;

@@ -42,31 +42,26 @@ struct RawSettings {
     log_format: Option<String>,
 }
 
-/// Who invoices: WSD's legal details on every invoice. The defaults are demo values.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// WSD's legal details as configured (`PLUSMARKT_SELLER_*`). The seller on an invoice is
+/// the invoice's provider row; these settings only seed WSD's row at start
+/// (`services::sellers::apply_configured_seller`). A field that is not set (`None`) leaves
+/// the row's value alone.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Seller {
-    pub name: String,
-    pub street: String,
-    pub postcode: String,
-    pub city: String,
-    pub kvk: String,
-    pub vat_id: String,
-    pub iban: String,
-    pub email: String,
+    pub name: Option<String>,
+    pub street: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    pub kvk: Option<String>,
+    pub vat_id: Option<String>,
+    pub iban: Option<String>,
+    pub email: Option<String>,
 }
 
-impl Default for Seller {
-    fn default() -> Seller {
-        Seller {
-            name: "WSD (demo)".into(),
-            street: "Rietveldenweg 10".into(),
-            postcode: "5281 RN".into(),
-            city: "Boxtel".into(),
-            kvk: "17091234".into(),
-            vat_id: "NL001234567B01".into(),
-            iban: "NL91ABNA0417164300".into(),
-            email: "facturen@wsd.example".into(),
-        }
+impl Seller {
+    /// Whether no seller key is set at all.
+    pub fn is_empty(&self) -> bool {
+        *self == Seller::default()
     }
 }
 
@@ -293,16 +288,17 @@ impl Config {
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("catalogue")),
             seller: {
-                let d = Seller::default();
+                // An empty value counts as not set.
+                let set = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
                 Seller {
-                    name: raw.seller_name.clone().unwrap_or(d.name),
-                    street: raw.seller_street.clone().unwrap_or(d.street),
-                    postcode: raw.seller_postcode.clone().unwrap_or(d.postcode),
-                    city: raw.seller_city.clone().unwrap_or(d.city),
-                    kvk: raw.seller_kvk.clone().unwrap_or(d.kvk),
-                    vat_id: raw.seller_vat_id.clone().unwrap_or(d.vat_id),
-                    iban: raw.seller_iban.clone().unwrap_or(d.iban),
-                    email: raw.seller_email.clone().unwrap_or(d.email),
+                    name: set(&raw.seller_name),
+                    street: set(&raw.seller_street),
+                    postcode: set(&raw.seller_postcode),
+                    city: set(&raw.seller_city),
+                    kvk: set(&raw.seller_kvk),
+                    vat_id: set(&raw.seller_vat_id),
+                    iban: set(&raw.seller_iban),
+                    email: set(&raw.seller_email),
                 }
             },
             log,

@@ -55,6 +55,15 @@ pub async fn prepare_database(
         .await
         .map_err(|e| format!("database {}: {e}", redact_url(&config.database_url)))?;
     store::db::migrate(&db).await?;
+    // The seller on invoices is the provider row; configured seller keys seed WSD's.
+    store::providers::apply_seller_settings(&db, &config.seller)
+        .await
+        .map_err(|e| {
+            describe_error(
+                "verkopergegevens (PLUSMARKT_SELLER_*) toepassen mislukt",
+                &e,
+            )
+        })?;
     let catalogue_imported = services::catalogue::ensure_imported(&db, &config.catalogue_dir)
         .await
         .map_err(|e| {

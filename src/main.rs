@@ -114,12 +114,18 @@ enum InvoiceCommand {
         /// YYYY-MM
         #[arg(long)]
         period: String,
+        /// The provider whose books are run (its code; WSD when left out).
+        #[arg(long)]
+        provider: Option<String>,
     },
-    /// Save one draft invoice per municipality for the period.
+    /// Save one draft invoice per municipality for the period, for one provider.
     Run {
         /// YYYY-MM
         #[arg(long)]
         period: String,
+        /// The provider whose books are run (its code; WSD when left out).
+        #[arg(long)]
+        provider: Option<String>,
     },
 }
 
@@ -319,25 +325,30 @@ async fn invoice(config: Config, command: InvoiceCommand) -> Result<(), String> 
     use plusmarkt::domain::period::Period;
     use plusmarkt::services::invoicing;
     let (db, _) = plusmarkt::prepare_database(&config).await?;
-    let (period, preview) = match &command {
-        InvoiceCommand::Preview { period } => (period, true),
-        InvoiceCommand::Run { period } => (period, false),
+    let (period, provider, preview) = match &command {
+        InvoiceCommand::Preview { period, provider } => (period, provider, true),
+        InvoiceCommand::Run { period, provider } => (period, provider, false),
     };
+    let provider = provider
+        .as_deref()
+        .unwrap_or(plusmarkt::domain::provider::WSD);
     let period = Period::parse(period).map_err(|e| e.to_string())?;
     let principal = Principal::system("cli");
     let (bills, invoices) = if preview {
         (
-            invoicing::compute(&db, period).await.map_err(describe)?,
+            invoicing::compute(&db, &principal, Some(provider), period)
+                .await
+                .map_err(describe)?,
             Vec::new(),
         )
     } else {
-        let outcome = invoicing::run(&db, &principal, period)
+        let outcome = invoicing::run(&db, &principal, Some(provider), period)
             .await
             .map_err(describe)?;
         (outcome.bills, outcome.invoices)
     };
     println!(
-        "{} {period}",
+        "{} {period} {provider}",
         if preview {
             "Voorbeeld factuurrun"
         } else {

@@ -10,7 +10,6 @@ use super::idempotency::IdempotencyKey;
 use super::pagination::Page;
 use super::{ApiJson, JsonBody};
 use crate::auth::{Finance, FinanceReader, Principal};
-use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::invoice::InvoiceMove;
 use crate::domain::period::Period;
@@ -108,6 +107,8 @@ pub struct ReviewView {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct RunResult {
     pub period: String,
+    /// Code of the provider whose books the run is for: the finance user's own.
+    pub provider: String,
     pub preview: bool,
     pub invoices: Vec<RunInvoice>,
     /// Not billed, with the reason; never dropped silently.
@@ -118,6 +119,7 @@ pub struct RunResult {
 
 pub fn run_result(
     period: Period,
+    provider: &str,
     preview: bool,
     bills: &[invoicing::MunicipalityBill],
     // (municipality code, draft invoice id) of the invoices the run made.
@@ -125,6 +127,7 @@ pub fn run_result(
 ) -> RunResult {
     RunResult {
         period: period.to_string(),
+        provider: provider.to_string(),
         preview,
         invoices: bills
             .iter()
@@ -197,14 +200,16 @@ pub async fn create_run(
         "POST /api/v1/invoice-runs",
         &body.1,
         || async move {
+            let provider = invoicing::billing_provider(db, &principal, None).await?;
             if preview {
-                let bills = invoicing::compute(db, period).await?;
+                let bills = invoicing::compute(db, &principal, Some(&provider), period).await?;
                 Ok((
                     Status::Ok,
-                    serde_json::to_value(run_result(period, true, &bills, &[])).unwrap_or_default(),
+                    serde_json::to_value(run_result(period, &provider, true, &bills, &[]))
+                        .unwrap_or_default(),
                 ))
             } else {
-                let outcome = invoicing::run(db, &principal, period).await?;
+                let outcome = invoicing::run(db, &principal, Some(&provider), period).await?;
                 let made: Vec<(String, String)> = outcome
                     .invoices
                     .iter()
@@ -212,8 +217,14 @@ pub async fn create_run(
                     .collect();
                 Ok((
                     Status::Created,
-                    serde_json::to_value(run_result(period, false, &outcome.bills, &made))
-                        .unwrap_or_default(),
+                    serde_json::to_value(run_result(
+                        period,
+                        &outcome.provider,
+                        false,
+                        &outcome.bills,
+                        &made,
+                    ))
+                    .unwrap_or_default(),
                 ))
             }
         },
@@ -259,6 +270,8 @@ pub struct Invoice {
     pub kind: String,
     pub number: Option<String>,
     pub municipality: String,
+    /// Code of the provider that sells (the seller on the invoice), e.g. `WSD`.
+    pub provider: String,
     pub period: String,
     pub status: String,
     pub issue_date: Option<String>,
@@ -327,6 +340,7 @@ pub fn invoice_json(detail: InvoiceDetail) -> Invoice {
         kind: inv.kind.as_str().into(),
         number: inv.number,
         municipality: inv.municipality_code,
+        provider: inv.provider,
         period: inv.period,
         status: inv.status.as_str().into(),
         credits_invoice_id: inv.credits_invoice_id,
@@ -432,11 +446,10 @@ impl<'r> rocket::response::Responder<'r, 'static> for Download {
 
 async fn document(
     db: &DatabaseConnection,
-    config: &Config,
     principal: &Principal,
     id: &str,
 ) -> AppResult<crate::export::document::InvoiceDocument> {
-    invoice_documents::document(db, config, principal, id).await
+    invoice_documents::document(db, principal, id).await
 }
 
 /// The PDF of a final invoice or credit note.
@@ -446,11 +459,10 @@ async fn document(
 #[rocket::get("/api/v1/invoices/<id>/pdf")]
 pub async fn pdf(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     reader: FinanceReader,
     id: &str,
 ) -> AppResult<Download> {
-    let doc = document(db.inner(), config.inner(), &reader.0, id).await?;
+    let doc = document(db.inner(), &reader.0, id).await?;
     let bytes = crate::export::pdf::render(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Download {
         content_type: ContentType::PDF,
@@ -466,11 +478,10 @@ pub async fn pdf(
 #[rocket::get("/api/v1/invoices/<id>/ubl")]
 pub async fn ubl(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     reader: FinanceReader,
     id: &str,
 ) -> AppResult<Download> {
-    let doc = document(db.inner(), config.inner(), &reader.0, id).await?;
+    let doc = document(db.inner(), &reader.0, id).await?;
     let xml = crate::export::ubl::render(&doc).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Download {
         // application/xml as documented (Rocket's XML is text/xml).
@@ -486,11 +497,10 @@ pub async fn ubl(
 #[rocket::get("/api/v1/invoices/<id>/csv")]
 pub async fn csv(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     reader: FinanceReader,
     id: &str,
 ) -> AppResult<Download> {
-    let doc = document(db.inner(), config.inner(), &reader.0, id).await?;
+    let doc = document(db.inner(), &reader.0, id).await?;
     let text = crate::export::csv::render_invoices(&[&doc])
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Download {
@@ -506,18 +516,12 @@ pub async fn csv(
 #[rocket::get("/api/v1/invoices.csv?<period>")]
 pub async fn period_csv(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     reader: FinanceReader,
     period: &str,
 ) -> AppResult<Download> {
     let period = Period::parse(period).map_err(|e| AppError::field("period", e.to_string()))?;
-    let docs = invoice_documents::period_documents(
-        db.inner(),
-        config.inner(),
-        &reader.0,
-        &period.to_string(),
-    )
-    .await?;
+    let docs =
+        invoice_documents::period_documents(db.inner(), &reader.0, &period.to_string()).await?;
     let refs: Vec<&crate::export::document::InvoiceDocument> = docs.iter().collect();
     let text = crate::export::csv::render_invoices(&refs)
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -570,13 +574,11 @@ pub async fn finalise(
 #[rocket::post("/api/v1/invoices/<id>/send")]
 pub async fn send(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     finance: Finance,
     key: IdempotencyKey,
     id: &str,
 ) -> AppResult<ApiJson<Value>> {
     let db = db.inner();
-    let config = config.inner();
     idempotent(
         db,
         &finance.0,
@@ -584,7 +586,7 @@ pub async fn send(
         &format!("POST /api/v1/invoices/{id}/send"),
         "",
         || async {
-            let inv = invoice_documents::send(db, config, &finance.0, id).await?;
+            let inv = invoice_documents::send(db, &finance.0, id).await?;
             moved(invoice_views::detail_of(db, inv).await?)
         },
     )

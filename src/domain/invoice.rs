@@ -151,9 +151,45 @@ impl InvoiceStatus {
     }
 }
 
-/// An invoice number: `YYYY-NNNNNN`.
-pub fn invoice_number(year: i32, sequence: i64) -> String {
-    format!("{year}-{sequence:06}")
+/// The name of the gapless counter a provider's invoice numbers of a year come from.
+pub fn invoice_counter(provider: &str, year: i32) -> String {
+    format!("invoice-{provider}-{year}")
+}
+
+/// An invoice number, numbered per provider per year. WSD's keep the format they always
+/// had, `YYYY-NNNNNN` (numbers already issued never change); any other provider's carry
+/// its code, `{CODE}-YYYY-NNNNNN`, since invoice numbers are unique across plusmarkt.
+pub fn invoice_number(provider: &str, year: i32, sequence: i64) -> String {
+    if provider == crate::domain::provider::WSD {
+        format!("{year}-{sequence:06}")
+    } else {
+        format!("{provider}-{year}-{sequence:06}")
+    }
+}
+
+/// The provider, year and sequence of an invoice number made by `invoice_number`; `None`
+/// for anything else.
+pub fn parse_invoice_number(number: &str) -> Option<(String, i32, i64)> {
+    let mut parts = number.rsplitn(3, '-');
+    let sequence = parts.next()?;
+    let year = parts.next()?;
+    let provider = parts.next().unwrap_or(crate::domain::provider::WSD);
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || sequence.len() < 6 || !sequence.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // A number of another provider names it; WSD's never do.
+    if provider == crate::domain::provider::WSD && number.starts_with("WSD-") {
+        return None;
+    }
+    if crate::domain::provider::parse_code(provider).ok()? != provider {
+        return None;
+    }
+    Some((
+        provider.to_string(),
+        year.parse().ok()?,
+        sequence.parse().ok()?,
+    ))
 }
 
 #[cfg(test)]
@@ -179,11 +215,45 @@ mod tests {
         ] {
             assert!(from.apply(m).is_err(), "{from:?} {m:?}");
         }
-        assert_eq!(invoice_number(2026, 42), "2026-000042");
+        assert_eq!(invoice_number("WSD", 2026, 42), "2026-000042");
         assert_eq!(
             Paid.apply(Send).unwrap_err().to_string(),
             "een betaald factuur kan niet verzonden worden"
         );
+    }
+
+    #[test]
+    fn numbers_run_per_provider_and_wsd_keeps_its_format() {
+        assert_eq!(invoice_number("WSD", 2026, 1), "2026-000001");
+        assert_eq!(invoice_number("WERKPAD", 2026, 1), "WERKPAD-2026-000001");
+        assert_eq!(
+            invoice_number("WERKPAD", 2027, 1_234_567),
+            "WERKPAD-2027-1234567"
+        );
+        assert_eq!(invoice_counter("WSD", 2026), "invoice-WSD-2026");
+        assert_eq!(invoice_counter("WERKPAD", 2026), "invoice-WERKPAD-2026");
+        for (provider, year, sequence) in [
+            ("WSD", 2026, 1),
+            ("WERKPAD", 2026, 42),
+            ("A1", 1999, 999_999),
+        ] {
+            assert_eq!(
+                parse_invoice_number(&invoice_number(provider, year, sequence)),
+                Some((provider.to_string(), year, sequence))
+            );
+        }
+        for bad in [
+            "",
+            "2026",
+            "2026-12",
+            "WSD-2026-000001",
+            "werkpad-2026-000001",
+            "X-Y-2026-000001",
+            "2026-00001a",
+            "26-000001",
+        ] {
+            assert_eq!(parse_invoice_number(bad), None, "{bad}");
+        }
     }
 
     #[test]

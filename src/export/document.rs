@@ -18,7 +18,7 @@ pub enum DocumentKind {
     CreditNote,
 }
 
-/// Seller (the provider, WSD) or buyer (a municipality).
+/// Seller (the invoice's provider) or buyer (a municipality).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Party {
     pub name: String,
@@ -34,6 +34,9 @@ pub struct Party {
     /// VAT identifier with country prefix, e.g. `"NL001234567B01"`.
     pub vat_id: Option<String>,
     pub email: Option<String>,
+    /// Peppol endpoint as (scheme, id), e.g. `("0106", "17123456")`. Without one, the UBL
+    /// uses the legal entity id as the endpoint (OIN, scheme 0190, else KvK, 0106).
+    pub peppol: Option<(String, String)>,
 }
 
 /// One invoice line: one billable item of one trajectory.
@@ -244,6 +247,15 @@ fn check_party(prefix: &str, p: &Party) -> Result<(), ExportError> {
         if let Some(v) = value {
             require_text(&format!("{prefix}.{name}"), v)?;
         }
+    }
+    if let Some((scheme, id)) = &p.peppol {
+        if scheme.len() != 4 || !scheme.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(
+                format!("{prefix}.peppol"),
+                "the scheme must be a 4-digit ICD code such as 0106",
+            ));
+        }
+        require_text(&format!("{prefix}.peppol"), id)?;
     }
     Ok(())
 }
@@ -548,6 +560,7 @@ mod samples {
             oin: None,
             vat_id: Some("NL001234567B01".into()),
             email: Some("debiteuren@wsd.example".into()),
+            peppol: Some(("0106".into(), "17123456".into())),
         }
     }
 
@@ -562,6 +575,7 @@ mod samples {
             oin: Some("00000001001234567000".into()),
             vat_id: Some("NL001234568B01".into()),
             email: Some("facturen@boxtel.example".into()),
+            peppol: None,
         }
     }
 
@@ -576,6 +590,7 @@ mod samples {
             oin: None,
             vat_id: None,
             email: None,
+            peppol: None,
         }
     }
 
@@ -894,12 +909,63 @@ mod samples {
         finish(doc)
     }
 
+    /// An invoice of a second provider (Werkpad, made-up identifiers): its own identity as
+    /// seller (KvK, VAT number, Peppol endpoint, IBAN without a BIC) and its own number
+    /// series.
+    fn other_provider() -> InvoiceDocument {
+        let mut doc = base("WERKPAD-2026-000001", boxtel(), "GM0757");
+        doc.seller = Party {
+            name: "Werkpad Brabant B.V.".into(),
+            street: "Stationsplein 4".into(),
+            postcode: "5211 AP".into(),
+            city: "'s-Hertogenbosch".into(),
+            country: "NL".into(),
+            kvk: Some("87654321".into()),
+            oin: None,
+            vat_id: Some("NL864321987B01".into()),
+            email: Some("facturen@werkpad.example".into()),
+            peppol: Some(("0106".into(), "87654321".into())),
+        };
+        doc.seller_iban = "NL02RABO0123456789".into();
+        doc.seller_bic = None;
+        doc.lines = vec![
+            line(
+                1,
+                "WP-JOBCOACH",
+                "Jobcoaching Werkpad",
+                "Uren december",
+                "T2026-000301",
+                "M. J.",
+                (d(2026, 12, 1), d(2026, 12, 31)),
+                Decimal::new(75, 1),
+                "uur",
+                money(8200),
+                false,
+            ),
+            line(
+                2,
+                "WP-DIAGNOSE",
+                "Diagnose arbeidsvermogen",
+                "Mijlpaal afronding",
+                "T2026-000302",
+                "A. K.",
+                (d(2026, 12, 18), d(2026, 12, 18)),
+                Decimal::ONE,
+                "traject",
+                money(145000),
+                true,
+            ),
+        ];
+        finish(doc)
+    }
+
     pub(super) fn all() -> Vec<(&'static str, InvoiceDocument)> {
         vec![
             ("invoice-mixed", mixed()),
             ("invoice-exempt-only", exempt_only()),
             ("creditnote-one-line", credit_note()),
             ("invoice-long", long()),
+            ("invoice-other-provider", other_provider()),
         ]
     }
 }

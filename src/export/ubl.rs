@@ -2,8 +2,9 @@
 //! as Dutch public buyers receive e-invoices.
 //!
 //! What goes where (EN 16931 business terms in brackets):
-//! - seller: EndpointID and PartyLegalEntity/CompanyID with its KvK number, scheme 0106
-//!   (BT-34, BT-30, NL-R-003); VAT id in PartyTaxScheme (BT-31), required for S and E lines;
+//! - seller (the invoice's provider): EndpointID its Peppol id (BT-34; its KvK number,
+//!   scheme 0106, when it names none) and PartyLegalEntity/CompanyID its KvK number, scheme
+//!   0106 (BT-30, NL-R-003); VAT id in PartyTaxScheme (BT-31), required for S and E lines;
 //! - buyer: EndpointID and legal entity id with its OIN (scheme 0190) or else its KvK (0106)
 //!   (BT-49, BT-47, NL-R-005);
 //! - payment: PaymentMeans 58 (SEPA credit transfer) to the seller's IBAN with the document
@@ -213,9 +214,19 @@ impl Xml {
         self.close(root)
     }
 
+    /// A party; `scheme` and `id` are its legal entity id, which is also its endpoint
+    /// unless the party names its Peppol endpoint.
     fn party(&mut self, p: &Party, scheme: &str, id: &str) -> R {
+        let (endpoint_scheme, endpoint_id) = match &p.peppol {
+            Some((s, i)) => (s.as_str(), i.as_str()),
+            None => (scheme, id),
+        };
         self.el("cac:Party", |x| {
-            x.text_attrs("cbc:EndpointID", &[("schemeID", scheme)], id)?;
+            x.text_attrs(
+                "cbc:EndpointID",
+                &[("schemeID", endpoint_scheme)],
+                endpoint_id,
+            )?;
             x.el("cac:PartyName", |x| x.text("cbc:Name", &p.name))?;
             x.el("cac:PostalAddress", |x| {
                 x.text("cbc:StreetName", &p.street)?;
@@ -499,6 +510,39 @@ mod tests {
         let xml = render(&sample("invoice-exempt-only")).unwrap();
         assert!(xml.contains("<cbc:EndpointID schemeID=\"0106\">16037685</cbc:EndpointID>"));
         assert!(xml.contains("<cbc:CompanyID schemeID=\"0106\">16037685</cbc:CompanyID>"));
+    }
+
+    #[test]
+    fn the_seller_is_the_invoices_provider() {
+        let doc = sample("invoice-other-provider");
+        let xml = render(&doc).unwrap();
+        let supplier = xml
+            .split("<cac:AccountingSupplierParty>")
+            .nth(1)
+            .and_then(|rest| rest.split("</cac:AccountingSupplierParty>").next())
+            .unwrap();
+        for needle in [
+            "<cbc:EndpointID schemeID=\"0106\">87654321</cbc:EndpointID>",
+            "<cbc:Name>Werkpad Brabant B.V.</cbc:Name>",
+            "<cbc:CompanyID>NL864321987B01</cbc:CompanyID>",
+            "<cbc:CompanyID schemeID=\"0106\">87654321</cbc:CompanyID>",
+        ] {
+            assert!(supplier.contains(needle), "missing {needle}\n{supplier}");
+        }
+        assert!(!supplier.contains("17123456"));
+        assert!(xml.contains("<cbc:ID>NL02RABO0123456789</cbc:ID>"));
+        assert!(xml.contains("<cbc:PaymentID>WERKPAD-2026-000001</cbc:PaymentID>"));
+        // A Peppol endpoint other than the KvK number goes in EndpointID only.
+        let mut other = doc.clone();
+        other.seller.peppol = Some(("0088".into(), "8712345678901".into()));
+        let xml = render(&other).unwrap();
+        assert!(xml.contains("<cbc:EndpointID schemeID=\"0088\">8712345678901</cbc:EndpointID>"));
+        assert!(xml.contains("<cbc:CompanyID schemeID=\"0106\">87654321</cbc:CompanyID>"));
+        other.seller.peppol = Some(("x".into(), "1".into()));
+        assert!(matches!(
+            render(&other),
+            Err(ExportError::InvalidDocument { .. })
+        ));
     }
 
     #[test]

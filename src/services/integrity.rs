@@ -232,19 +232,11 @@ async fn double_billing<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Splits `YYYY-NNNNNN` into year and sequence.
-fn parse_number(number: &str) -> Option<(i32, i64)> {
-    let (year, sequence) = number.split_once('-')?;
-    if year.len() != 4
-        || sequence.len() < 6
-        || !year
-            .bytes()
-            .chain(sequence.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    Some((year.parse().ok()?, sequence.parse().ok()?))
+/// Splits `YYYY-NNNNNN` (WSD) or `CODE-YYYY-NNNNNN` into the series (provider and year)
+/// and the sequence.
+fn parse_number(number: &str) -> Option<((String, i32), i64)> {
+    crate::domain::invoice::parse_invoice_number(number)
+        .map(|(provider, year, sequence)| ((provider, year), sequence))
 }
 
 /// Ranges of the missing numbers, shortened: "3, 5-7".
@@ -273,13 +265,14 @@ fn ranges(missing: &[i64]) -> String {
     parts.join(", ")
 }
 
-/// Numbers per year: 1..max, each once, and the counter at max.
+/// Numbers per provider per year: 1..max, each once, and the counter at max.
 async fn numbering<C: ConnectionTrait>(
     db: &C,
     invoices: &[invoice::Model],
     findings: &mut Vec<Finding>,
 ) -> AppResult<()> {
-    let mut per_year: BTreeMap<i32, BTreeMap<i64, Vec<&invoice::Model>>> = BTreeMap::new();
+    let mut per_year: BTreeMap<(String, i32), BTreeMap<i64, Vec<&invoice::Model>>> =
+        BTreeMap::new();
     for inv in invoices {
         let draft = inv.status == InvoiceStatus::Draft;
         match (&inv.number, draft) {
@@ -318,7 +311,7 @@ async fn numbering<C: ConnectionTrait>(
                     findings,
                     Check::Numbering,
                     format!(
-                        "{} heeft een nummer dat niet de vorm JJJJ-NNNNNN heeft",
+                        "{} heeft een nummer dat niet de vorm JJJJ-NNNNNN of CODE-JJJJ-NNNNNN heeft",
                         name_of(inv)
                     ),
                 ),
@@ -332,18 +325,32 @@ async fn numbering<C: ConnectionTrait>(
             "SELECT name, value FROM counters WHERE name LIKE 'invoice-%'",
         ))
         .await?;
-    let mut counters: BTreeMap<i32, i64> = BTreeMap::new();
+    let mut counters: BTreeMap<(String, i32), i64> = BTreeMap::new();
     for row in counter_rows {
         let name: String = row.try_get("", "name")?;
         let value: i64 = row.try_get("", "value")?;
-        if let Some(year) = name.rsplit('-').next().and_then(|y| y.parse::<i32>().ok()) {
-            *counters.entry(year).or_default() += value;
+        // `invoice-{PROVIDER}-{year}`
+        let series = name
+            .strip_prefix("invoice-")
+            .and_then(|rest| rest.rsplit_once('-'))
+            .and_then(|(provider, y)| Some((provider.to_string(), y.parse::<i32>().ok()?)));
+        if let Some(series) = series {
+            *counters.entry(series).or_default() += value;
         }
     }
-    let years: std::collections::BTreeSet<i32> =
-        per_year.keys().chain(counters.keys()).copied().collect();
-    for year in years {
-        let numbers = per_year.remove(&year).unwrap_or_default();
+    let series: std::collections::BTreeSet<(String, i32)> =
+        per_year.keys().chain(counters.keys()).cloned().collect();
+    for key in series {
+        let numbers = per_year.remove(&key).unwrap_or_default();
+        let (provider, year) = &key;
+        let number =
+            |sequence: i64| crate::domain::invoice::invoice_number(provider, *year, sequence);
+        // WSD's series is named by its year alone, as before there were providers.
+        let series_name = if provider == crate::domain::provider::WSD {
+            year.to_string()
+        } else {
+            format!("{provider} {year}")
+        };
         let max = numbers.keys().next_back().copied().unwrap_or(0);
         for (sequence, holders) in &numbers {
             if holders.len() > 1 {
@@ -351,7 +358,8 @@ async fn numbering<C: ConnectionTrait>(
                     findings,
                     Check::Numbering,
                     format!(
-                        "nummer {year}-{sequence:06} is {} keer uitgegeven",
+                        "nummer {} is {} keer uitgegeven",
+                        number(*sequence),
                         holders.len()
                     ),
                 );
@@ -360,7 +368,10 @@ async fn numbering<C: ConnectionTrait>(
                 found(
                     findings,
                     Check::Numbering,
-                    format!("nummer {year}-{sequence:06} ligt buiten de reeks (die begint bij 1)"),
+                    format!(
+                        "nummer {} ligt buiten de reeks (die begint bij 1)",
+                        number(*sequence)
+                    ),
                 );
             }
         }
@@ -370,23 +381,23 @@ async fn numbering<C: ConnectionTrait>(
                 findings,
                 Check::Numbering,
                 format!(
-                    "de nummering van {year} heeft gaten: {} ontbreekt (hoogste nummer {max})",
+                    "de nummering van {series_name} heeft gaten: {} ontbreekt (hoogste nummer {max})",
                     ranges(&missing)
                 ),
             );
         }
-        let counter = counters.get(&year).copied().unwrap_or(0);
+        let counter = counters.get(&key).copied().unwrap_or(0);
         if counter != max {
             found(
                 findings,
                 Check::Numbering,
                 if counter > max {
                     format!(
-                        "de teller van {year} staat op {counter}, maar het hoogste nummer is {max}: uitgegeven nummers ontbreken"
+                        "de teller van {series_name} staat op {counter}, maar het hoogste nummer is {max}: uitgegeven nummers ontbreken"
                     )
                 } else {
                     format!(
-                        "de teller van {year} staat op {counter}, maar nummer {max} bestaat al: het volgende nummer wordt dubbel uitgegeven"
+                        "de teller van {series_name} staat op {counter}, maar nummer {max} bestaat al: het volgende nummer wordt dubbel uitgegeven"
                     )
                 },
             );
@@ -586,8 +597,13 @@ mod tests {
 
     #[test]
     fn numbers_and_ranges() {
-        assert_eq!(parse_number("2026-000012"), Some((2026, 12)));
-        assert_eq!(parse_number("2026-1234567"), Some((2026, 1_234_567)));
+        let wsd = |year| ("WSD".to_string(), year);
+        assert_eq!(parse_number("2026-000012"), Some((wsd(2026), 12)));
+        assert_eq!(parse_number("2026-1234567"), Some((wsd(2026), 1_234_567)));
+        assert_eq!(
+            parse_number("WERKPAD-2026-000003"),
+            Some((("WERKPAD".to_string(), 2026), 3))
+        );
         for bad in [
             "2026-12",
             "26-000012",

@@ -3,12 +3,11 @@
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
-use crate::config::Config;
 use crate::domain::invoice::{InvoiceKind, InvoiceMove};
 use crate::domain::money::Money;
 use crate::domain::principal::Principal;
 use crate::domain::vat::{vat_breakdown, VatCategory};
-use crate::entities::invoice;
+use crate::entities::{invoice, provider};
 use crate::error::{AppError, AppResult};
 use crate::export::document::{DocumentKind, DocumentLine, InvoiceDocument, Party, VatLine};
 use crate::store;
@@ -17,10 +16,19 @@ fn cents(value: i64) -> Decimal {
     Money::from_cents(value).amount()
 }
 
-/// Builds the document of a final invoice or credit note.
+/// The seller of a provider's invoices: its provider row (name, address, KvK, VAT number,
+/// Peppol endpoint, invoice mailbox, IBAN).
+async fn seller_of<C: ConnectionTrait>(db: &C, provider: &str) -> AppResult<provider::Model> {
+    store::providers::get(db, provider).await?.ok_or_else(|| {
+        AppError::Internal(format!(
+            "de aanbieder {provider} van deze factuur bestaat niet"
+        ))
+    })
+}
+
+/// Builds the document of a final invoice or credit note, with its provider as seller.
 pub async fn document_for<C: ConnectionTrait>(
     db: &C,
-    config: &Config,
     inv: &invoice::Model,
 ) -> AppResult<InvoiceDocument> {
     let (Some(number), Some(issue_date), Some(due_date)) =
@@ -109,7 +117,7 @@ pub async fn document_for<C: ConnectionTrait>(
             .clone()
             .unwrap_or_else(|| number.clone()),
     };
-    let seller = &config.seller;
+    let seller = seller_of(db, &inv.provider_code).await?;
     Ok(InvoiceDocument {
         kind: match inv.kind {
             InvoiceKind::CreditNote => DocumentKind::CreditNote,
@@ -128,8 +136,9 @@ pub async fn document_for<C: ConnectionTrait>(
             country: "NL".into(),
             kvk: Some(seller.kvk.clone()),
             oin: None,
-            vat_id: Some(seller.vat_id.clone()),
-            email: Some(seller.email.clone()),
+            vat_id: Some(seller.vat_number.clone()),
+            email: Some(seller.invoice_email.clone()),
+            peppol: Some((seller.peppol_scheme.clone(), seller.peppol_id.clone())),
         },
         seller_iban: seller.iban.clone(),
         seller_bic: None,
@@ -144,6 +153,7 @@ pub async fn document_for<C: ConnectionTrait>(
             oin: municipality.oin.clone(),
             vat_id: None,
             email: Some(municipality.finance_email.clone()),
+            peppol: None,
         },
         lines: doc_lines,
         vat,
@@ -159,18 +169,16 @@ pub async fn document_for<C: ConnectionTrait>(
 /// The document of one invoice or credit note the reader may see.
 pub async fn document(
     db: &DatabaseConnection,
-    config: &Config,
     principal: &Principal,
     id: &str,
 ) -> AppResult<InvoiceDocument> {
     let inv = store::invoices::get(db, principal, id).await?;
-    document_for(db, config, &inv).await
+    document_for(db, &inv).await
 }
 
 /// The documents of a period's numbered invoices and credit notes, by number.
 pub async fn period_documents(
     db: &DatabaseConnection,
-    config: &Config,
     principal: &Principal,
     period: &str,
 ) -> AppResult<Vec<InvoiceDocument>> {
@@ -181,7 +189,7 @@ pub async fn period_documents(
     let mut docs = Vec::new();
     for inv in store::invoices::list(db, principal, &filter, 100_000).await? {
         if inv.number.is_some() {
-            docs.push(document_for(db, config, &inv).await?);
+            docs.push(document_for(db, &inv).await?);
         }
     }
     docs.sort_by(|a, b| a.number.cmp(&b.number));
@@ -201,13 +209,12 @@ pub fn renditions(doc: &InvoiceDocument) -> AppResult<(Vec<u8>, String)> {
 /// attached, through the outbox, and records it as sent, in one transaction.
 pub async fn send(
     db: &DatabaseConnection,
-    config: &Config,
     principal: &Principal,
     id: &str,
 ) -> AppResult<invoice::Model> {
     let txn = store::db::begin_write(db).await?;
     let inv = store::invoices::get(&txn, principal, id).await?;
-    let doc = document_for(&txn, config, &inv).await?;
+    let doc = document_for(&txn, &inv).await?;
     let (pdf, ubl) = renditions(&doc)?;
     let after =
         crate::services::invoicing::mark_in(&txn, principal, &inv, InvoiceMove::Send).await?;
@@ -217,7 +224,7 @@ pub async fn send(
         &crate::mail::messages::InvoiceFacts {
             credit_note: inv.kind == crate::domain::invoice::InvoiceKind::CreditNote,
             number: &doc.number,
-            seller: &config.seller.name,
+            seller: &doc.seller.name,
             period: &doc.period,
             total: &total,
         },

@@ -22,7 +22,9 @@ use crate::domain::billing::{
 };
 use crate::domain::catalogue::ProductSpec;
 use crate::domain::clock::Clock;
-use crate::domain::invoice::{invoice_number, InvoiceKind, InvoiceMove, InvoiceStatus};
+use crate::domain::invoice::{
+    invoice_counter, invoice_number, InvoiceKind, InvoiceMove, InvoiceStatus,
+};
 use crate::domain::money::Money;
 use crate::domain::period::Period;
 use crate::domain::principal::Principal;
@@ -216,6 +218,7 @@ pub fn billing_input(
 /// The live claims: what is billed per billable key (draft or final, not credited).
 async fn billed_records<C: ConnectionTrait>(
     db: &C,
+    provider: &str,
     municipality: &str,
 ) -> AppResult<Vec<BilledRecord>> {
     let backend = db.get_database_backend();
@@ -226,9 +229,10 @@ async fn billed_records<C: ConnectionTrait>(
                 backend,
                 "SELECT c.billable_key AS billable_key, l.net_cents AS net_cents FROM billing_claims c \
                  JOIN invoice_lines l ON l.id = c.invoice_line_id \
-                 JOIN invoices i ON i.id = l.invoice_id WHERE i.municipality_code = $1",
+                 JOIN invoices i ON i.id = l.invoice_id \
+                 WHERE i.municipality_code = $1 AND i.provider_code = $2",
             ),
-            [municipality.into()],
+            [municipality.into(), provider.into()],
         ))
         .await?;
     rows.into_iter()
@@ -241,17 +245,59 @@ async fn billed_records<C: ConnectionTrait>(
         .collect()
 }
 
-/// Computes what each municipality should be billed up to the end of `period`, minus
-/// what live claims already hold. Writes nothing. One municipality at a time: its items
-/// are summed and dropped before the next is loaded.
+/// The provider whose books a run or preview is for. A finance user bound to a provider
+/// runs that provider's and no other (naming another is refused); an unbound one runs
+/// nothing. An administrator or the system names the provider. The provider must exist.
+pub async fn billing_provider<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    named: Option<&str>,
+) -> AppResult<String> {
+    let named = named.map(str::trim).filter(|p| !p.is_empty());
+    let code = match (principal.provider_scope(), named) {
+        (Some(""), _) => {
+            return Err(AppError::Forbidden(
+                "uw account hoort bij geen aanbieder en kan dus niet factureren".into(),
+            ))
+        }
+        (Some(own), Some(other)) if own != other => {
+            return Err(AppError::field(
+                "provider",
+                "u factureert alleen voor de eigen aanbieder",
+            ))
+        }
+        (Some(own), _) => own.to_string(),
+        (None, Some(code)) => code.to_string(),
+        (None, None) => {
+            return Err(AppError::field(
+                "provider",
+                "noem de aanbieder waarvoor gefactureerd wordt",
+            ))
+        }
+    };
+    match store::providers::get(db, &code).await? {
+        Some(p) => Ok(p.code),
+        None => Err(AppError::field(
+            "provider",
+            format!("onbekende aanbieder {}", crate::domain::money::echo(&code)),
+        )),
+    }
+}
+
+/// Computes what each municipality should be billed by `provider` up to the end of
+/// `period`, minus what live claims already hold. Writes nothing. One municipality at a
+/// time: its items are summed and dropped before the next is loaded.
 pub async fn compute<C: ConnectionTrait>(
     db: &C,
+    principal: &Principal,
+    provider: Option<&str>,
     period: Period,
 ) -> AppResult<Vec<MunicipalityBill>> {
+    let provider = billing_provider(db, principal, provider).await?;
     let catalogue = catalogue(db).await?;
     let mut bills = Vec::new();
     for m in store::municipalities::list(db).await? {
-        if let Some(computed) = compute_municipality(db, period, &catalogue, m).await? {
+        if let Some(computed) = compute_municipality(db, &provider, period, &catalogue, m).await? {
             bills.push(computed.bill);
         }
     }
@@ -293,26 +339,34 @@ fn live_statuses() -> String {
     )
 }
 
-/// Loads what billing a municipality needs: one query per table, each joining from the
-/// municipality's trajectories (idx_trajectories_municipality_status), then down the
-/// indexes on trajectory_lines.trajectory_id and the registrations' trajectory_line_id.
+/// Loads what billing a municipality needs from one provider: one query per table, each
+/// joining from the municipality's trajectories of that provider
+/// (idx_trajectories_municipality_status), then down the indexes on
+/// trajectory_lines.trajectory_id and the registrations' trajectory_line_id. Another
+/// provider's trajectories are filtered out in SQL, so its items are never even loaded.
 async fn load_registrations<C: ConnectionTrait>(
     db: &C,
+    provider: &str,
     municipality: &str,
 ) -> AppResult<Registrations> {
     let live = live_statuses();
     let backend = db.get_database_backend();
     let by_municipality = |sql: &str| {
-        Statement::from_sql_and_values(backend, placeholder(backend, sql), [municipality.into()])
+        Statement::from_sql_and_values(
+            backend,
+            placeholder(backend, sql),
+            [municipality.into(), provider.into()],
+        )
     };
     let trajectories = trajectory::Entity::find()
         .filter(trajectory::Column::MunicipalityCode.eq(municipality))
+        .filter(trajectory::Column::ProviderCode.eq(provider))
         .all(db)
         .await?;
     let lines = trajectory_line::Entity::find()
         .from_raw_sql(by_municipality(&format!(
             "SELECT l.* FROM trajectories t JOIN trajectory_lines l ON l.trajectory_id = t.id \
-             WHERE t.municipality_code = $1 AND l.status IN {live}"
+             WHERE t.municipality_code = $1 AND t.provider_code = $2 AND l.status IN {live}"
         )))
         .all(db)
         .await?;
@@ -323,7 +377,7 @@ async fn load_registrations<C: ConnectionTrait>(
         "SELECT e.id, e.trajectory_line_id, e.kind, e.date, e.milestone, e.corrects_id \
          FROM trajectories t JOIN trajectory_lines l ON l.trajectory_id = t.id \
          JOIN line_events e ON e.trajectory_line_id = l.id \
-         WHERE t.municipality_code = $1 AND l.status IN {live}"
+         WHERE t.municipality_code = $1 AND t.provider_code = $2 AND l.status IN {live}"
     )))
     .all(db)
     .await?
@@ -338,7 +392,7 @@ async fn load_registrations<C: ConnectionTrait>(
         "SELECT d.id, d.trajectory_line_id, d.period, d.quantity_thousandths, d.corrects_id \
          FROM trajectories t JOIN trajectory_lines l ON l.trajectory_id = t.id \
          JOIN deliveries d ON d.trajectory_line_id = l.id \
-         WHERE t.municipality_code = $1 AND l.status IN {live}"
+         WHERE t.municipality_code = $1 AND t.provider_code = $2 AND l.status IN {live}"
     )))
     .all(db)
     .await?
@@ -350,7 +404,8 @@ async fn load_registrations<C: ConnectionTrait>(
     }
     let clients = ClientName::find_by_statement(by_municipality(
         "SELECT c.id, c.name FROM clients c WHERE c.id IN \
-         (SELECT t.client_id FROM trajectories t WHERE t.municipality_code = $1)",
+         (SELECT t.client_id FROM trajectories t \
+         WHERE t.municipality_code = $1 AND t.provider_code = $2)",
     ))
     .all(db)
     .await?
@@ -373,6 +428,7 @@ async fn load_registrations<C: ConnectionTrait>(
 /// nothing to bill, hold or review.
 async fn compute_municipality<C: ConnectionTrait>(
     db: &C,
+    provider: &str,
     period: Period,
     catalogue: &HashMap<String, Arc<ProductSpec>>,
     m: municipality::Model,
@@ -383,7 +439,7 @@ async fn compute_municipality<C: ConnectionTrait>(
         events,
         deliveries,
         clients,
-    } = load_registrations(db, &m.code).await?;
+    } = load_registrations(db, provider, &m.code).await?;
     if trajectories.is_empty() {
         return Ok(None);
     }
@@ -416,7 +472,7 @@ async fn compute_municipality<C: ConnectionTrait>(
         held.extend(result.held.into_iter().map(|h| (Arc::clone(&ctx), h)));
         contexts.insert(ctx.line.id.clone(), ctx);
     }
-    let billed = billed_records(db, &m.code).await?;
+    let billed = billed_records(db, provider, &m.code).await?;
     let settlement = settle(expected, &billed);
     let items: Vec<(Arc<LineContext>, BillableItem)> = settlement
         .to_bill
@@ -451,6 +507,8 @@ async fn compute_municipality<C: ConnectionTrait>(
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
     pub run_id: String,
+    /// The provider whose books the run wrote.
+    pub provider: String,
     pub invoices: Vec<DraftWritten>,
     pub lines_created: usize,
     pub bills: Vec<MunicipalityBill>,
@@ -512,15 +570,19 @@ async fn refresh_totals(
     Ok((t.net, t.vat, t.total))
 }
 
-/// Runs a period: one draft per municipality (lines added to its open draft of that
-/// period, if any). Only one run at a time: the run's first write takes the run lock row,
-/// so a second run waits and then finds nothing new to bill. Municipalities are computed
-/// and written one at a time, so memory stays that of the largest one.
+/// Runs a period for one provider (`billing_provider`): one draft per municipality
+/// (lines added to the provider's open draft of that municipality and period, if any),
+/// holding only that provider's items. Only one run at a time, for all providers
+/// together: the run's first write takes the one run lock row, so a second run waits and
+/// then finds nothing new to bill. Municipalities are computed and written one at a time,
+/// so memory stays that of the largest one.
 pub async fn run(
     db: &DatabaseConnection,
     principal: &Principal,
+    provider: Option<&str>,
     period: Period,
 ) -> AppResult<RunOutcome> {
+    let provider = billing_provider(db, principal, provider).await?;
     let txn = store::db::begin_write(db).await?;
     let run_id = new_id();
     let backend = txn.get_database_backend();
@@ -539,13 +601,14 @@ pub async fn run(
     let mut lines_created = 0;
     for m in store::municipalities::list(&txn).await? {
         let Some(ComputedBill { bill, items }) =
-            compute_municipality(&txn, period, &catalogue, m).await?
+            compute_municipality(&txn, &provider, period, &catalogue, m).await?
         else {
             continue;
         };
         if !items.is_empty() {
             lines_created += items.len();
-            let draft = write_draft(&txn, principal, &run_id, period, &bill, items).await?;
+            let draft =
+                write_draft(&txn, principal, &provider, &run_id, period, &bill, items).await?;
             invoices.push(DraftWritten {
                 id: draft.id,
                 municipality_code: draft.municipality_code,
@@ -565,29 +628,32 @@ pub async fn run(
             invoices_created: i32::try_from(invoices.len()).unwrap_or(i32::MAX),
             lines_created: i32::try_from(lines_created).unwrap_or(i32::MAX),
             items_held: i32::try_from(held).unwrap_or(i32::MAX),
-            provider_code: crate::domain::provider::WSD.to_string(),
+            provider_code: provider.clone(),
         },
     ))
     .exec_without_returning(&txn)
     .await?;
-    store::audit::append(&txn, principal, "invoice_run.run", "invoice_run", &run_id, None, Some(json!({"period": period.to_string(), "invoices": invoices.len(), "lines": lines_created, "held": held}))).await?;
+    store::audit::append(&txn, principal, "invoice_run.run", "invoice_run", &run_id, None, Some(json!({"provider": provider, "period": period.to_string(), "invoices": invoices.len(), "lines": lines_created, "held": held}))).await?;
     txn.commit().await?;
     Ok(RunOutcome {
         run_id,
+        provider,
         invoices,
         lines_created,
         bills,
     })
 }
 
-/// The open draft of a municipality for a period, or a new one.
+/// The provider's open draft for a municipality and period, or a new one.
 async fn open_draft(
     txn: &DatabaseTransaction,
+    provider: &str,
     municipality: &str,
     period: Period,
     run_id: &str,
 ) -> AppResult<invoice::Model> {
     let existing = invoice::Entity::find()
+        .filter(invoice::Column::ProviderCode.eq(provider))
         .filter(invoice::Column::MunicipalityCode.eq(municipality))
         .filter(invoice::Column::Period.eq(period.to_string()))
         .filter(invoice::Column::Status.eq(InvoiceStatus::Draft))
@@ -618,7 +684,7 @@ async fn open_draft(
         finalised_at: None,
         sent_at: None,
         paid_at: None,
-        provider_code: crate::domain::provider::WSD.to_string(),
+        provider_code: provider.to_string(),
     };
     invoice::Entity::insert(invoice::ActiveModel::from(draft.clone()))
         .exec_without_returning(txn)
@@ -631,12 +697,13 @@ async fn open_draft(
 async fn write_draft(
     txn: &DatabaseTransaction,
     principal: &Principal,
+    provider: &str,
     run_id: &str,
     period: Period,
     bill: &MunicipalityBill,
     mut items: Vec<(Arc<LineContext>, BillableItem)>,
 ) -> AppResult<invoice::Model> {
-    let draft = open_draft(txn, &bill.municipality.code, period, run_id).await?;
+    let draft = open_draft(txn, provider, &bill.municipality.code, period, run_id).await?;
     let existing = store::invoices::net_by_vat(txn, &draft.id).await?;
     items.sort_by(|a, b| {
         (
@@ -679,7 +746,7 @@ async fn write_draft(
         "invoice",
         &draft.id,
         None,
-        Some(json!({"municipality": draft.municipality_code, "period": draft.period, "lines_added": added, "net": t.net.to_string(), "vat": t.vat.to_string(), "total": t.total.to_string()})),
+        Some(json!({"provider": draft.provider_code, "municipality": draft.municipality_code, "period": draft.period, "lines_added": added, "net": t.net.to_string(), "vat": t.vat.to_string(), "total": t.total.to_string()})),
     )
     .await?;
     invoice::Entity::find_by_id(draft.id.clone())
@@ -699,10 +766,15 @@ pub fn content_hash(inv: &invoice::Model, lines: &[invoice_line::Model]) -> Stri
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
-async fn take_number(txn: &DatabaseTransaction, issue: NaiveDate) -> AppResult<String> {
+/// The next number of the provider's gapless series of the issue year.
+async fn take_number(
+    txn: &DatabaseTransaction,
+    provider: &str,
+    issue: NaiveDate,
+) -> AppResult<String> {
     let year = chrono::Datelike::year(&issue);
-    let sequence = store::counters::next(txn, &format!("invoice-WSD-{year}")).await?;
-    Ok(invoice_number(year, sequence))
+    let sequence = store::counters::next(txn, &invoice_counter(provider, year)).await?;
+    Ok(invoice_number(provider, year, sequence))
 }
 
 /// Finalises a draft: its number from the gapless counter of the issue year, issue and due
@@ -726,7 +798,7 @@ pub async fn finalise(
         .await?
         .ok_or(AppError::NotFound)?;
     let issue = clock.today();
-    let number = take_number(&txn, issue).await?;
+    let number = take_number(&txn, &inv.provider_code, issue).await?;
     let due = issue + chrono::Duration::days(i64::from(municipality.payment_term_days));
     let mut after = invoice::Model {
         number: Some(number),
@@ -906,7 +978,7 @@ pub async fn credit(
         .await?
         .ok_or(AppError::NotFound)?;
     let issue = clock.today();
-    let number = take_number(&txn, issue).await?;
+    let number = take_number(&txn, &inv.provider_code, issue).await?;
     let note = invoice::Model {
         id: new_id(),
         kind: InvoiceKind::CreditNote,

@@ -27,6 +27,8 @@ pub struct Invoice {
     /// None while a draft.
     pub number: Option<String>,
     pub municipality_code: String,
+    /// Code of the provider that sells: the seller on the invoice.
+    pub provider: String,
     pub period: String,
     pub status: InvoiceStatus,
     pub issue_date: Option<NaiveDate>,
@@ -48,6 +50,7 @@ impl From<invoice::Model> for Invoice {
             kind: i.kind,
             number: i.number,
             municipality_code: i.municipality_code,
+            provider: i.provider_code,
             period: i.period,
             status: i.status,
             issue_date: i.issue_date,
@@ -208,7 +211,8 @@ pub async fn detail_of(db: &DatabaseConnection, inv: invoice::Model) -> AppResul
 }
 
 /// What the invoice page needs beyond the detail: which lines credit notes already
-/// reverse, the number of the invoice a credit note cites, and the municipality's name.
+/// reverse, the number of the invoice a credit note cites, and the names of the
+/// municipality and the provider.
 #[derive(Debug, Clone)]
 pub struct InvoicePage {
     pub detail: InvoiceDetail,
@@ -217,6 +221,7 @@ pub struct InvoicePage {
     /// A credit note's invoice number (when the reader may see that invoice).
     pub cites: Option<String>,
     pub municipality_name: String,
+    pub provider_name: String,
 }
 
 pub async fn page(
@@ -242,10 +247,24 @@ pub async fn page(
         .await?
         .map(|m| m.name)
         .unwrap_or_default();
+    let provider_name = store::providers::get(db, &detail.invoice.provider)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_else(|| detail.invoice.provider.clone());
     Ok(InvoicePage {
         detail,
         credited_lines,
         cites,
         municipality_name,
+        provider_name,
     })
+}
+
+/// Every provider's name by code (a handful of rows), for lists of invoices.
+pub async fn provider_names(db: &DatabaseConnection) -> AppResult<HashMap<String, String>> {
+    Ok(store::providers::list(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect())
 }

@@ -13,7 +13,6 @@ use super::format::{date, euro};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Finance, FinanceReader, Principal};
-use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::invoice::{InvoiceMove, InvoiceStatus};
 use crate::domain::money::Money;
@@ -28,6 +27,8 @@ use crate::views::invoices::InvoiceLine;
 #[template(path = "finance_run.html")]
 struct RunPage {
     layout: Layout,
+    /// The name of the provider whose books the finance user runs.
+    provider: String,
     period: String,
     shown: bool,
     rows: Vec<(String, usize, String, String, String)>,
@@ -48,8 +49,13 @@ async fn run_page(
     periode: Option<String>,
 ) -> AppResult<(Status, RawHtml<String>)> {
     let default = Period::of(clock.today()).prev().to_string();
+    let provider = invoicing::billing_provider(db.inner(), &finance.0, None).await?;
     let mut page = RunPage {
         layout: Layout::new("Factuurrun", Some(&finance.0), &csrf.0, "/financien"),
+        provider: views::invoices::provider_names(db.inner())
+            .await?
+            .remove(&provider)
+            .unwrap_or(provider.clone()),
         period: periode.clone().unwrap_or(default),
         shown: false,
         rows: Vec::new(),
@@ -70,7 +76,7 @@ async fn run_page(
             return Ok((Status::UnprocessableEntity, render(&page)));
         }
     };
-    let bills = invoicing::compute(db.inner(), period).await?;
+    let bills = invoicing::compute(db.inner(), &finance.0, Some(&provider), period).await?;
     let (mut net, mut vat, mut total) = (Money::ZERO, Money::ZERO, Money::ZERO);
     for b in bills.iter().filter(|b| b.lines > 0) {
         let (_, t) = b.totals();
@@ -105,7 +111,7 @@ async fn run_page(
     page.total_net = euro(net);
     page.total_vat = euro(vat);
     page.total = euro(total);
-    page.layout.title = format!("Factuurrun {period}");
+    page.layout.title = format!("Factuurrun {period} {}", page.provider);
     Ok((Status::Ok, render(&page)))
 }
 
@@ -122,7 +128,7 @@ async fn run(
 ) -> AppResult<Redirect> {
     let period = Period::parse(form.0.period.trim())
         .map_err(|e| AppError::field("period", e.to_string()))?;
-    invoicing::run(db.inner(), &finance.0, period).await?;
+    invoicing::run(db.inner(), &finance.0, None, period).await?;
     Ok(Redirect::to(format!(
         "/facturen?status=draft&periode={period}&run=1"
     )))
@@ -133,6 +139,8 @@ pub struct InvoiceRow {
     number: String,
     kind: String,
     municipality: String,
+    /// The seller's name.
+    provider: String,
     period: String,
     status: String,
     issue_date: String,
@@ -172,6 +180,7 @@ async fn list(
             .await?
             .into_iter()
             .collect();
+    let providers = views::invoices::provider_names(db.inner()).await?;
     let mut invoices = views::invoices::list(db.inner(), &reader.0, &filter, 1000).await?;
     invoices.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
     for i in invoices {
@@ -182,6 +191,10 @@ async fn list(
                 .get(&i.municipality_code)
                 .cloned()
                 .unwrap_or(i.municipality_code.clone()),
+            provider: providers
+                .get(&i.provider)
+                .cloned()
+                .unwrap_or(i.provider.clone()),
             period: i.period.clone(),
             status: i.status.label_nl().into(),
             issue_date: i.issue_date.map(date).unwrap_or_default(),
@@ -229,6 +242,7 @@ pub struct InvoiceView {
     number: String,
     has_number: bool,
     municipality: String,
+    provider: String,
     period: String,
     status: String,
     is_draft: bool,
@@ -278,6 +292,7 @@ async fn invoice_page(
         number: inv.number.clone().unwrap_or_else(|| "(concept)".into()),
         has_number: inv.number.is_some(),
         municipality: found.municipality_name.clone(),
+        provider: found.provider_name.clone(),
         period: Period::parse(&inv.period)
             .map(|p| p.label_nl())
             .unwrap_or(inv.period.clone()),
@@ -472,13 +487,12 @@ async fn discard(
 #[rocket::post("/facturen/<id>/versturen", data = "<_form>")]
 async fn send(
     db: &State<DatabaseConnection>,
-    config: &State<Config>,
     finance: Finance,
     csrf: CsrfToken,
     id: &str,
     _form: CsrfForm<Empty>,
 ) -> PageResult {
-    let result = invoice_documents::send(db.inner(), config.inner(), &finance.0, id)
+    let result = invoice_documents::send(db.inner(), &finance.0, id)
         .await
         .map(|_| format!("/facturen/{id}?gedaan=verstuurd"));
     outcome(db.inner(), &finance.0, &csrf, id, result).await
