@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
         super::trajectories::add_event, super::trajectories::add_delivery, super::trajectories::extend,
         super::invoices::create_run, super::invoices::list, super::invoices::get, super::invoices::pdf, super::invoices::ubl, super::invoices::csv, super::invoices::period_csv,
         super::invoices::finalise, super::invoices::send, super::invoices::paid, super::invoices::discard, super::invoices::credit,
-        super::reports::get),
+        super::reports::get, super::offers::list),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&Security, &CommonResponses)
 )]
