@@ -108,6 +108,7 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("GET", "/api/v1/municipalities/<code>", AnyUser, ANY),
     ("GET", "/api/v1/products", AnyUser, ANY),
     ("GET", "/api/v1/products/<code>", AnyUser, ANY),
+    ("GET", "/api/v1/offers", AnyUser, OWN),
     // Catalogue: pricing.
     ("POST", "/api/v1/products", Roles(&[PRI]), ANY),
     ("PATCH", "/api/v1/products/<code>", Roles(&[PRI]), ANY),
