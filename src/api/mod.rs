@@ -22,6 +22,7 @@ pub mod idempotency;
 pub mod invoices;
 pub mod me;
 pub mod municipalities;
+pub mod offers;
 pub mod openapi;
 pub mod pagination;
 pub mod products;
@@ -209,5 +210,6 @@ pub fn routes() -> Vec<Route> {
     routes.extend(trajectories::extension_routes());
     routes.extend(invoices::routes());
     routes.extend(reports::routes());
+    routes.extend(offers::routes());
     routes
 }

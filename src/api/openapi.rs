@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
         super::invoices::create_run, super::invoices::list, super::invoices::get, super::invoices::pdf, super::invoices::ubl, super::invoices::csv, super::invoices::period_csv,
         super::invoices::finalise, super::invoices::send, super::invoices::paid, super::invoices::discard, super::invoices::credit,
         super::reports::get,
-        super::providers::list, super::providers::get, super::providers::create, super::providers::patch),
+        super::providers::list, super::providers::get, super::providers::create, super::providers::patch, super::offers::list),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&Security, &CommonResponses)
 )]

@@ -197,6 +197,8 @@ pub struct Trajectory {
     pub number: String,
     pub status: String,
     pub municipality: String,
+    /// The provider (code) who delivers every line.
+    pub provider: String,
     pub client_id: String,
     pub contract_id: String,
     pub buyer_reference: String,
@@ -213,6 +215,7 @@ impl From<TrajectoryView> for Trajectory {
             number: t.number,
             status: t.status.as_str().into(),
             municipality: t.municipality_code,
+            provider: t.provider_code,
             client_id: t.client_id,
             contract_id: t.contract_id,
             buyer_reference: t.buyer_reference,

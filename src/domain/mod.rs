@@ -11,6 +11,7 @@ pub mod ids;
 pub mod input;
 pub mod invoice;
 pub mod money;
+pub mod offers;
 pub mod outbox;
 pub mod period;
 pub mod pricing;

@@ -339,6 +339,9 @@ pub struct PlacedOrder {
     pub number: String,
     pub status: String,
     pub municipality: String,
+    /// The provider who delivers every line (absent in answers stored before providers).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub provider: String,
     pub client_id: String,
     pub buyer_reference: String,
     pub lines: Vec<PlacedLine>,
@@ -352,6 +355,7 @@ impl From<&Placed> for PlacedOrder {
             number: t.number.clone(),
             status: t.status.as_str().to_string(),
             municipality: t.municipality_code.clone(),
+            provider: t.provider_code.clone(),
             client_id: t.client_id.clone(),
             buyer_reference: t.buyer_reference.clone(),
             lines: placed
@@ -391,19 +395,38 @@ impl Placement {
     }
 }
 
-/// The stored answer as JSON: keys in sorted order, as it has always been stored.
-fn stored_body(order: &PlacedOrder) -> AppResult<String> {
-    serde_json::to_value(order)
+/// The stored answer as JSON: keys in sorted order, as it has always been stored; one
+/// order as an object (the API), a cart as an array of them (the web).
+fn stored_body(split: Split, orders: &[PlacedOrder]) -> AppResult<String> {
+    let value = match (split, orders) {
+        (Split::OneProvider, [order]) => serde_json::to_value(order),
+        _ => serde_json::to_value(orders),
+    };
+    value
         .map(|v| v.to_string())
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn from_stored(stored: StoredResponse) -> AppResult<PlacedOrder> {
-    serde_json::from_str(&stored.body).map_err(|e| AppError::Internal(e.to_string()))
+fn from_stored(split: Split, stored: StoredResponse) -> AppResult<Vec<PlacedOrder>> {
+    let parsed = match split {
+        Split::OneProvider => serde_json::from_str(&stored.body).map(|o| vec![o]),
+        Split::PerProvider => serde_json::from_str(&stored.body),
+    };
+    parsed.map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// Places an order (see `place_once`). Two identical requests at once on PostgreSQL: the
-/// loser's insert of the key fails; it gets the winner's answer.
+/// How the lines of an order that come from several providers are taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Split {
+    /// One trajectory: lines of two providers are refused (the API).
+    OneProvider,
+    /// One trajectory per provider, all in one transaction (the web cart).
+    PerProvider,
+}
+
+/// Places an order (see `place_once`): one trajectory, all its lines one provider's. Two
+/// identical requests at once on PostgreSQL: the loser's insert of the key fails; it gets
+/// the winner's answer.
 pub async fn place_order(
     db: &DatabaseConnection,
     config: &Config,
@@ -411,7 +434,65 @@ pub async fn place_order(
     order: OrderInput,
     idempotency: Option<Idempotency>,
 ) -> AppResult<Placement> {
-    match place_once(db, config, principal, order, idempotency.as_ref()).await {
+    let (mut orders, replayed) = place_split(
+        db,
+        config,
+        principal,
+        order,
+        idempotency,
+        Split::OneProvider,
+    )
+    .await?;
+    let order = orders
+        .pop()
+        .ok_or_else(|| AppError::Internal("een bestelling zonder traject".into()))?;
+    Ok(if replayed {
+        Placement::Replayed(order)
+    } else {
+        Placement::New(order)
+    })
+}
+
+/// A placed cart: one order per provider, in the order the providers first appear in the
+/// cart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CartPlacement {
+    pub orders: Vec<PlacedOrder>,
+    /// The answer an earlier request with the same key got (nothing changed this time).
+    pub replayed: bool,
+}
+
+/// Places a cart that may hold several providers' products: one trajectory per provider,
+/// each announced to that provider's intake mailbox, all in one transaction (a failure in
+/// any part places nothing).
+pub async fn place_cart(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    order: OrderInput,
+    idempotency: Option<Idempotency>,
+) -> AppResult<CartPlacement> {
+    let (orders, replayed) = place_split(
+        db,
+        config,
+        principal,
+        order,
+        idempotency,
+        Split::PerProvider,
+    )
+    .await?;
+    Ok(CartPlacement { orders, replayed })
+}
+
+async fn place_split(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    order: OrderInput,
+    idempotency: Option<Idempotency>,
+    split: Split,
+) -> AppResult<(Vec<PlacedOrder>, bool)> {
+    match place_once(db, config, principal, order, idempotency.as_ref(), split).await {
         Err(AppError::Database(e)) => {
             let Some(idem) = &idempotency else {
                 return Err(AppError::Database(e));
@@ -419,7 +500,7 @@ pub async fn place_order(
             match store::idempotency::lookup(db, &principal.user_id, &idem.key, &idem.request_hash)
                 .await?
             {
-                Some(stored) => Ok(Placement::Replayed(from_stored(stored)?)),
+                Some(stored) => Ok((from_stored(split, stored)?, true)),
                 None => Err(AppError::Database(e)),
             }
         }
@@ -427,23 +508,86 @@ pub async fn place_order(
     }
 }
 
+/// "A", "A en B", "A, B en C".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} en {last}", rest.join(", ")),
+    }
+}
+
+/// The priced lines by provider (the provider of the contract each is priced under), in
+/// the order the providers first appear; a 422 for lines of two providers in one order
+/// (`OneProvider`) and for a suspended provider's lines.
+fn by_provider(
+    resolved: Vec<PricedLine>,
+    providers: &HashMap<String, crate::entities::provider::Model>,
+    split: Split,
+) -> AppResult<Vec<(String, Vec<PricedLine>)>> {
+    let mut groups: Vec<(String, Vec<PricedLine>)> = Vec::new();
+    for line in resolved {
+        let provider = line.2.contract.provider_code.clone();
+        match groups.iter_mut().find(|(p, _)| *p == provider) {
+            Some((_, lines)) => lines.push(line),
+            None => groups.push((provider, vec![line])),
+        }
+    }
+    if split == Split::OneProvider && groups.len() > 1 {
+        let codes: Vec<String> = groups.iter().map(|(p, _)| p.clone()).collect();
+        return Err(AppError::field(
+            "lines",
+            format!(
+                "één bestelling gaat naar één aanbieder: {} zitten in dezelfde bestelling; bestel per aanbieder apart",
+                and_list(&codes)
+            ),
+        ));
+    }
+    let mut errors = Vec::new();
+    for (code, lines) in &groups {
+        let suspended = providers
+            .get(code)
+            .is_none_or(|p| p.status == crate::domain::provider::ProviderStatus::Suspended);
+        if suspended {
+            let name = providers
+                .get(code)
+                .map_or(code.as_str(), |p| p.name.as_str());
+            for (i, line, _) in lines {
+                errors.push(FieldError::new(
+                    format!("lines[{i}].product_code"),
+                    format!(
+                        "{}: aanbieder {name} ({code}) is geschorst en neemt geen nieuwe bestellingen aan",
+                        line.product_code
+                    ),
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(refuse(errors));
+    }
+    Ok(groups)
+}
+
 /// Places an order in one transaction: every line contracted on its start date (price
-/// locked from the contract), volume caps and the budget ceiling respected counting all
-/// that is already committed, the intake mailbox told, the change audited, and the answer
-/// stored under the idempotency key.
+/// locked from the contract of the product's provider), one trajectory per provider
+/// (`split`), volume caps and the budget ceiling of each contract respected counting all
+/// that is already committed, each provider's intake mailbox told, the change audited,
+/// and the answer stored under the idempotency key.
 async fn place_once(
     db: &DatabaseConnection,
     config: &Config,
     principal: &Principal,
     order: OrderInput,
     idempotency: Option<&Idempotency>,
-) -> AppResult<Placement> {
+    split: Split,
+) -> AppResult<(Vec<PlacedOrder>, bool)> {
     let (municipality, buyer_reference) = check_order_shape(principal, &order)?;
     let early = read_before_turn(db, principal, &municipality, &order).await?;
 
     let txn = store::db::begin_write(db).await?;
-    if let Some(answer) = earlier_answer(&txn, principal, idempotency).await? {
-        return Ok(Placement::Replayed(answer));
+    if let Some(answer) = earlier_answer(&txn, principal, idempotency, split).await? {
+        return Ok((answer, true));
     }
     let resolutions = if store::catalogue::generation(&txn).await? == early.generation {
         early.resolutions
@@ -451,39 +595,52 @@ async fn place_once(
         resolve_lines(&txn, &municipality, &order.lines).await?
     };
     let resolved = priced_lines(&order.lines, resolutions)?;
-    let contract_id = one_contract(&resolved)?;
-    // The contract as it is once its row is taken: orders against it queue up here.
-    let contract = store::contracts::lock(&txn, principal, &contract_id).await?;
-    let planned = planned_lines(&resolved, contract.valid_to)?;
-    check_caps_and_ceiling(&txn, &contract, &planned).await?;
+    let providers: HashMap<String, crate::entities::provider::Model> = store::providers::list(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.code.clone(), p))
+        .collect();
+    let mut answers = Vec::new();
+    for (provider, resolved) in by_provider(resolved, &providers, split)? {
+        let contract_id = one_contract(&resolved)?;
+        // The contract as it is once its row is taken: orders against it queue up here.
+        let contract = store::contracts::lock(&txn, principal, &contract_id).await?;
+        let planned = planned_lines(&resolved, contract.valid_to)?;
+        check_caps_and_ceiling(&txn, &contract, &planned).await?;
 
-    let placed = insert_trajectory(
-        &txn,
-        principal,
-        NewTrajectory {
-            municipality: &municipality,
-            client_id: &early.client_id,
-            contract_id: &contract.id,
-            provider: &contract.provider_code,
-            buyer_reference,
-        },
-        &planned,
-        config.clock.today(),
-    )
-    .await?;
-    // The names the intake e-mail shows, as resolved for this order.
-    let names = MailNames {
-        municipality: early.municipality_name,
-        products: planned
-            .iter()
-            .map(|(_, line, _, product, _)| (line.product_code.clone(), product.spec.name.clone()))
-            .collect(),
-    };
-    audit_and_tell_intake(&txn, config, principal, &placed, &names).await?;
-    let answer = PlacedOrder::from(&placed);
-    remember_answer(&txn, principal, idempotency, &answer).await?;
+        let placed = insert_trajectory(
+            &txn,
+            principal,
+            NewTrajectory {
+                municipality: &municipality,
+                client_id: &early.client_id,
+                contract_id: &contract.id,
+                provider: &contract.provider_code,
+                buyer_reference: buyer_reference.clone(),
+            },
+            &planned,
+            config.clock.today(),
+        )
+        .await?;
+        // The names the intake e-mail shows, as resolved for this order.
+        let names = MailNames {
+            municipality: early.municipality_name.clone(),
+            products: planned
+                .iter()
+                .map(|(_, line, _, product, _)| {
+                    (line.product_code.clone(), product.spec.name.clone())
+                })
+                .collect(),
+        };
+        let intake = providers
+            .get(&provider)
+            .map_or(config.intake_email.as_str(), |p| p.intake_email.as_str());
+        audit_and_tell_intake(&txn, config, principal, &placed, &names, intake).await?;
+        answers.push(PlacedOrder::from(&placed));
+    }
+    remember_answer(&txn, principal, idempotency, split, &answers).await?;
     txn.commit().await?;
-    Ok(Placement::New(answer))
+    Ok((answers, false))
 }
 
 /// A line of an order with its contract line and price.
@@ -568,13 +725,14 @@ async fn earlier_answer(
     txn: &DatabaseTransaction,
     principal: &Principal,
     idempotency: Option<&Idempotency>,
-) -> AppResult<Option<PlacedOrder>> {
+    split: Split,
+) -> AppResult<Option<Vec<PlacedOrder>>> {
     let Some(idem) = idempotency else {
         return Ok(None);
     };
     store::idempotency::lookup(txn, &principal.user_id, &idem.key, &idem.request_hash)
         .await?
-        .map(from_stored)
+        .map(|stored| from_stored(split, stored))
         .transpose()
 }
 
@@ -787,6 +945,7 @@ async fn audit_and_tell_intake(
     principal: &Principal,
     placed: &Placed,
     names: &MailNames,
+    intake_email: &str,
 ) -> AppResult<()> {
     store::audit::append(
         txn,
@@ -812,7 +971,7 @@ async fn audit_and_tell_intake(
         txn,
         config,
         TrajectoryNews::New,
-        &config.intake_email,
+        intake_email,
         &placed.trajectory,
         &placed.lines,
         None,
@@ -827,14 +986,15 @@ async fn remember_answer(
     txn: &DatabaseTransaction,
     principal: &Principal,
     idempotency: Option<&Idempotency>,
-    answer: &PlacedOrder,
+    split: Split,
+    answers: &[PlacedOrder],
 ) -> AppResult<()> {
     let Some(idem) = idempotency else {
         return Ok(());
     };
     let response = StoredResponse {
         status: 201,
-        body: stored_body(answer)?,
+        body: stored_body(split, answers)?,
     };
     store::idempotency::record(
         txn,
@@ -1322,11 +1482,15 @@ pub async fn extend_line(
         Some(view(&after)),
     )
     .await?;
+    // The provider's intake mailbox, as for a new trajectory.
+    let intake = store::providers::get(&txn, &t.provider_code)
+        .await?
+        .map_or_else(|| config.intake_email.clone(), |p| p.intake_email);
     notify(
         &txn,
         config,
         TrajectoryNews::Changed,
-        &config.intake_email,
+        &intake,
         &t,
         std::slice::from_ref(&after),
         Some("Een regel is verlengd."),

@@ -185,7 +185,7 @@ pub async fn resolve<C: ConnectionTrait>(
         return Ok(Err(NotOrderable::NotContracted));
     };
     let product_active = product.spec.status == crate::domain::catalogue::ProductStatus::Active;
-    let covering = covering_contract(db, municipality, date).await?;
+    let covering = covering_contract(db, municipality, product_code, date).await?;
     let terms = covering.as_ref().map(terms_of).transpose()?;
     let line = match &covering {
         Some(c) => {
@@ -219,42 +219,74 @@ pub async fn resolve<C: ConnectionTrait>(
     }
 }
 
-/// The municipality's contract that covers the date (contracts of one municipality do
-/// not overlap).
+/// The municipality's contract with the product's provider that covers the date (the
+/// contracts of one municipality with one provider do not overlap): one statement, the
+/// product's provider read in a subquery.
 async fn covering_contract<C: ConnectionTrait>(
     db: &C,
     municipality: &str,
+    product_code: &str,
     date: NaiveDate,
 ) -> AppResult<Option<contract::Model>> {
+    let provider_of_product = Query::select()
+        .column(product::Column::ProviderCode)
+        .from(product::Entity)
+        .and_where(product::Column::Code.eq(product_code))
+        .to_owned();
     Ok(contract::Entity::find()
         .filter(contract::Column::MunicipalityCode.eq(municipality))
+        .filter(contract::Column::ProviderCode.in_subquery(provider_of_product))
         .filter(contract::Column::ValidFrom.lte(date))
         .filter(contract::Column::ValidTo.gte(date))
         .one(db)
         .await?)
 }
 
-/// A municipality's contract terms on one date for every product at once: what
-/// [`resolve`] reads for one product, read in three queries for the whole catalogue.
+/// Who sells a contracted product and in which service type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductOwner {
+    pub provider: String,
+    pub service: Option<String>,
+}
+
+/// A municipality's contract terms on one date for every product at once, across all its
+/// contracts (one per provider): what [`resolve`] reads for one product, read in four
+/// queries for the whole catalogue. The price of a product comes from the contract of the
+/// product's own provider.
 #[derive(Debug, Clone)]
 pub struct ContractedTerms {
     date: NaiveDate,
-    contract: Option<ContractTerms>,
-    /// The covering contract's lines by product code.
-    lines: BTreeMap<String, LineTerms>,
+    /// The covering contracts' terms by provider code.
+    contracts: BTreeMap<String, ContractTerms>,
+    /// The covering contracts' lines by (provider code, product code).
+    lines: BTreeMap<(String, String), LineTerms>,
+    /// The products the lines name, with their provider and service type.
+    products: BTreeMap<String, ProductOwner>,
 }
 
 impl ContractedTerms {
     /// The agreed price of a product on the date, as `contract_price` gives it, or none
     /// when it cannot be ordered then.
     pub fn price(&self, product_code: &str, product_active: bool) -> Option<Money> {
+        let owner = self.products.get(product_code)?;
         resolve_price(
             product_active,
-            self.contract.as_ref(),
-            self.lines.get(product_code),
+            self.contracts.get(&owner.provider),
+            self.lines
+                .get(&(owner.provider.clone(), product_code.to_string())),
             self.date,
         )
         .ok()
+    }
+
+    /// The provider and service type of a product named by one of the contracts.
+    pub fn owner(&self, product_code: &str) -> Option<&ProductOwner> {
+        self.products.get(product_code)
+    }
+
+    /// The providers the municipality has a contract with that covers the date.
+    pub fn providers(&self) -> impl Iterator<Item = &str> {
+        self.contracts.keys().map(String::as_str)
     }
 }
 
@@ -266,8 +298,8 @@ pub fn check_scope(principal: &Principal, municipality: &str) -> AppResult<()> {
     }
 }
 
-/// The contract terms of `municipality` on `date`. A principal scoped to another
-/// municipality gets not found.
+/// The contract terms of `municipality` on `date`, over all its contracts covering the
+/// date. A principal scoped to another municipality gets not found.
 pub async fn contracted_terms<C: ConnectionTrait>(
     db: &C,
     principal: &Principal,
@@ -277,36 +309,65 @@ pub async fn contracted_terms<C: ConnectionTrait>(
     check_scope(principal, municipality)?;
     let mut terms = ContractedTerms {
         date,
-        contract: None,
+        contracts: BTreeMap::new(),
         lines: BTreeMap::new(),
+        products: BTreeMap::new(),
     };
-    let Some(covering) = covering_contract(db, municipality, date).await? else {
-        return Ok(terms);
-    };
-    terms.contract = Some(terms_of(&covering)?);
-    let lines = lines(db, &covering.id).await?;
-    let mut prices: BTreeMap<String, Vec<(NaiveDate, Money)>> = BTreeMap::new();
-    for p in contract_line_price::Entity::find()
-        .filter(
-            contract_line_price::Column::ContractLineId.is_in(lines.iter().map(|l| l.id.clone())),
-        )
-        .order_by_asc(contract_line_price::Column::ContractLineId)
-        .order_by_asc(contract_line_price::Column::EffectiveFrom)
+    let covering = contract::Entity::find()
+        .filter(contract::Column::MunicipalityCode.eq(municipality))
+        .filter(contract::Column::ValidFrom.lte(date))
+        .filter(contract::Column::ValidTo.gte(date))
+        .order_by_asc(contract::Column::ProviderCode)
+        .order_by_asc(contract::Column::ValidFrom)
         .all(db)
-        .await?
-    {
-        prices
-            .entry(p.contract_line_id)
-            .or_default()
-            .push((p.effective_from, Money::from_cents(p.price_cents)));
+        .await?;
+    if covering.is_empty() {
+        return Ok(terms);
+    }
+    // A provider's first covering contract counts (they do not overlap).
+    let mut provider_of_contract: HashMap<String, String> = HashMap::new();
+    for c in &covering {
+        if !terms.contracts.contains_key(&c.provider_code) {
+            terms
+                .contracts
+                .insert(c.provider_code.clone(), terms_of(c)?);
+            provider_of_contract.insert(c.id.clone(), c.provider_code.clone());
+        }
+    }
+    let contract_ids: Vec<String> = provider_of_contract.keys().cloned().collect();
+    let lines = lines_of(db, &contract_ids).await?;
+    let line_ids: Vec<String> = lines.iter().map(|l| l.id.clone()).collect();
+    let mut prices = prices_of(db, &line_ids).await?;
+    let mut codes: Vec<String> = lines.iter().map(|l| l.product_code.clone()).collect();
+    codes.sort();
+    codes.dedup();
+    for chunk in codes.chunks(CHUNK) {
+        for p in product::Entity::find()
+            .filter(product::Column::Code.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            terms.products.insert(
+                p.code,
+                ProductOwner {
+                    provider: p.provider_code,
+                    service: p.service_code,
+                },
+            );
+        }
     }
     for line in lines {
+        let Some(provider) = provider_of_contract.get(&line.contract_id) else {
+            continue;
+        };
         let line_terms = LineTerms {
             valid_from: line.valid_from,
             valid_to: line.valid_to,
             prices: prices.remove(&line.id).unwrap_or_default(),
         };
-        terms.lines.insert(line.product_code, line_terms);
+        terms
+            .lines
+            .insert((provider.clone(), line.product_code), line_terms);
     }
     Ok(terms)
 }
@@ -324,23 +385,23 @@ pub async fn contract_price<C: ConnectionTrait>(
         .map(|r| r.price))
 }
 
-/// Whether any contract of the municipality ever named the product.
+/// Whether any contract of the municipality ever named the product: one statement.
 pub async fn ever_contracted<C: ConnectionTrait>(
     db: &C,
     municipality: &str,
     product_code: &str,
 ) -> AppResult<bool> {
-    for c in of_municipality(db, municipality).await? {
-        let found = contract_line::Entity::find()
-            .filter(contract_line::Column::ContractId.eq(c.id))
-            .filter(contract_line::Column::ProductCode.eq(product_code))
-            .one(db)
-            .await?;
-        if found.is_some() {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let of_municipality = Query::select()
+        .column(contract::Column::Id)
+        .from(contract::Entity)
+        .and_where(contract::Column::MunicipalityCode.eq(municipality))
+        .to_owned();
+    Ok(contract_line::Entity::find()
+        .filter(contract_line::Column::ProductCode.eq(product_code))
+        .filter(contract_line::Column::ContractId.in_subquery(of_municipality))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// Lists with more ids than this are queried in parts.

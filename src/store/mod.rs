@@ -11,6 +11,7 @@ pub mod db;
 pub mod idempotency;
 pub mod invoices;
 pub mod municipalities;
+pub mod offers;
 pub mod providers;
 pub mod reports;
 pub mod scope;

@@ -10,6 +10,7 @@ pub mod contracts;
 pub mod health;
 pub mod invoices;
 pub mod municipalities;
+pub mod offers;
 pub mod products;
 pub mod providers;
 pub mod reports;

@@ -90,6 +90,8 @@ pub struct TrajectoryView {
     pub municipality_code: String,
     /// `None` when the municipality is unknown.
     pub municipality_name: Option<String>,
+    /// The provider who delivers every line.
+    pub provider_code: String,
     pub client_id: String,
     /// `None` when the principal may not see the client.
     pub client: Option<ClientRef>,
@@ -256,6 +258,7 @@ async fn assemble<C: ConnectionTrait>(
             number: t.number,
             status: t.status,
             municipality_code: t.municipality_code,
+            provider_code: t.provider_code,
             client_id: t.client_id,
             contract_id: t.contract_id,
             buyer_reference: t.buyer_reference,

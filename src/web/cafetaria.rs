@@ -528,16 +528,17 @@ async fn place(
         Idempotency::for_request(&form.idempotency_key, "POST /bestellen", &form.canonical());
     let result = match form.draft().parse() {
         Ok(order) => {
-            ordering::place_order(db.inner(), config.inner(), &cm.0, order, Some(idempotency)).await
+            ordering::place_cart(db.inner(), config.inner(), &cm.0, order, Some(idempotency)).await
         }
         Err(e) => Err(e),
     };
     match result {
-        // A form sent twice shows the trajectory the first one ordered.
-        Ok(placement) => Ok(Ok(Redirect::to(format!(
-            "/trajecten/{}?besteld=ja",
-            placement.order().id
-        )))),
+        // A form sent twice shows what the first one ordered: the trajectory, or the
+        // list when the cart became one trajectory per provider.
+        Ok(placement) => Ok(Ok(Redirect::to(match placement.orders.as_slice() {
+            [one] => format!("/trajecten/{}?besteld=ja", one.id),
+            _ => "/trajecten?besteld=ja".to_string(),
+        }))),
         Err(AppError::Validation { mut errors, .. }) => {
             if errors.iter().any(|e| e.field == "Idempotency-Key") {
                 // The form was sent before with other content: this is a new order.

@@ -130,6 +130,7 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
         Roles(&[ADM]),
         ANY,
     ),
+    ("GET", "/api/v1/offers", AnyUser, OWN),
     // Catalogue: pricing.
     ("POST", "/api/v1/products", Roles(&[PRI]), ANY),
     ("PATCH", "/api/v1/products/<code>", Roles(&[PRI]), ANY),

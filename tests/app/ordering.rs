@@ -602,3 +602,185 @@ async fn trajectories_page_with_a_cursor_without_gaps_or_repeats() {
         Status::UnprocessableEntity
     );
 }
+
+// ---- several providers ------------------------------------------------------------------
+
+async fn trajectories_in_db(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    plusmarkt::entities::trajectory::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn outbox_rows(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    plusmarkt::entities::outbox::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+fn mixed(client: &str) -> Value {
+    json!({"client_id": client, "buyer_reference": "KM-MIX", "lines": [
+        {"product_code": "REI-WERKFIT", "start_date": "2030-03-01"},
+        {"product_code": "WP-JOBCOACH", "start_date": "2030-03-01", "quantity": "10", "frequency": "total"}
+    ]})
+}
+
+#[rocket::async_test]
+async fn an_api_order_mixing_two_providers_is_refused_naming_both_and_writes_nothing() {
+    let app = crate::offers::app_2030().await;
+    crate::offers::two_providers(&app, None).await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let client = register(&app, &cm, BSN_A, "J. de Vries").await;
+    let (trajectories, mails) = (trajectories_in_db(&app).await, outbox_rows(&app).await);
+    let reply = app
+        .post_json(&cm, "/api/v1/trajectories", &mixed(&client))
+        .await;
+    assert_eq!(reply.status, Status::UnprocessableEntity, "{}", reply.body);
+    assert!(reply.body.contains("\"lines\""), "{}", reply.body);
+    assert!(
+        reply.body.contains("WSD") && reply.body.contains("WERKPAD"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(trajectories_in_db(&app).await, trajectories);
+    assert_eq!(outbox_rows(&app).await, mails);
+
+    // One provider's products: one trajectory of that provider, told to its intake.
+    let reply = app
+        .post_json(
+            &cm,
+            "/api/v1/trajectories",
+            &json!({"client_id": client, "buyer_reference": "KM-WP", "lines": [
+            {"product_code": "WP-WERKFIT", "start_date": "2030-03-01"}]}),
+        )
+        .await;
+    assert_eq!(reply.status, Status::Created, "{}", reply.body);
+    assert_eq!(reply.json()["provider"], "WERKPAD");
+    assert_eq!(reply.json()["lines"][0]["unit_price"], "3000.00");
+    let id = reply.json()["id"].as_str().unwrap().to_string();
+    let shown = app.get(&cm, &format!("/api/v1/trajectories/{id}")).await;
+    assert_eq!(shown.json()["provider"], "WERKPAD", "{}", shown.body);
+    let mails = app.emails().await;
+    assert!(
+        mails.iter().any(|m| m.to == crate::offers::WERKPAD_INTAKE),
+        "{:?}",
+        mails.iter().map(|m| &m.to).collect::<Vec<_>>()
+    );
+}
+
+#[rocket::async_test]
+async fn ordering_from_a_suspended_provider_is_refused_naming_it() {
+    use plusmarkt::domain::provider::ProviderStatus;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = crate::offers::app_2030().await;
+    crate::offers::two_providers(&app, None).await;
+    plusmarkt::entities::provider::Entity::update_many()
+        .col_expr(
+            plusmarkt::entities::provider::Column::Status,
+            Expr::value(ProviderStatus::Suspended),
+        )
+        .filter(plusmarkt::entities::provider::Column::Code.eq("WERKPAD"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let client = register(&app, &cm, BSN_A, "J. de Vries").await;
+    let before = trajectories_in_db(&app).await;
+    let reply = app
+        .post_json(
+            &cm,
+            "/api/v1/trajectories",
+            &json!({"client_id": client, "buyer_reference": "KM-WP", "lines": [
+            {"product_code": "WP-WERKFIT", "start_date": "2030-03-01"}]}),
+        )
+        .await;
+    assert_eq!(reply.status, Status::UnprocessableEntity, "{}", reply.body);
+    assert!(
+        reply.body.contains("Werkpad Brabant B.V."),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body.contains("lines[0].product_code"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(trajectories_in_db(&app).await, before);
+    // Its offers are gone from the list.
+    let offers = app.get(&cm, "/api/v1/offers").await;
+    assert!(!offers.body.contains("WP-WERKFIT"), "{}", offers.body);
+}
+
+fn cart<'a>(client: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("idempotency_key", key),
+        ("client_id", client),
+        ("buyer_reference", "KM-CART"),
+        ("lines[0].product_code", "REI-WERKFIT"),
+        ("lines[0].start_date", "2030-03-01"),
+        ("lines[1].product_code", "WP-WERKFIT"),
+        ("lines[1].start_date", "2030-03-01"),
+    ]
+}
+
+#[rocket::async_test]
+async fn a_web_cart_of_two_providers_places_one_trajectory_each_mailed_to_each_intake() {
+    let app = crate::offers::app_2030().await;
+    crate::offers::two_providers(&app, None).await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let client = register(&app, &cm, BSN_A, "J. de Vries").await;
+    let before = trajectories_in_db(&app).await;
+    app.emails().await;
+    let reply = app
+        .post_form(&cm, "/bestellen", &cart(&client, "web-cart-0001"))
+        .await;
+    assert_eq!(reply.status, Status::SeeOther, "{}", reply.body);
+    assert_eq!(trajectories_in_db(&app).await, before + 2);
+    // Sent again: the same two, nothing new.
+    let again = app
+        .post_form(&cm, "/bestellen", &cart(&client, "web-cart-0001"))
+        .await;
+    assert_eq!(again.status, Status::SeeOther, "{}", again.body);
+    assert_eq!(trajectories_in_db(&app).await, before + 2);
+
+    let listed = app.all_items(&cm, "/api/v1/trajectories").await;
+    let mut providers: Vec<String> = listed
+        .iter()
+        .filter(|t| t["buyer_reference"] == "KM-CART")
+        .map(|t| t["provider"].as_str().unwrap().to_string())
+        .collect();
+    providers.sort();
+    assert_eq!(providers, ["WERKPAD", "WSD"]);
+    let mails = app.emails().await;
+    let mut intake: Vec<&str> = mails
+        .iter()
+        .filter(|m| m.to.starts_with("intake@"))
+        .map(|m| m.to.as_str())
+        .collect();
+    intake.sort();
+    assert_eq!(intake, ["intake@werkpad.example", "intake@wsd.example"]);
+}
+
+#[rocket::async_test]
+async fn a_failing_second_part_of_a_cart_rolls_back_the_first() {
+    let app = crate::offers::app_2030().await;
+    // Werkpad's contract has a ceiling of 100.00: its Werkfit (3000.00) does not fit.
+    crate::offers::two_providers(&app, Some(10_000)).await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let client = register(&app, &cm, BSN_A, "J. de Vries").await;
+    let (trajectories, mails) = (trajectories_in_db(&app).await, outbox_rows(&app).await);
+    let reply = app
+        .post_form(&cm, "/bestellen", &cart(&client, "web-cart-0002"))
+        .await;
+    assert_eq!(reply.status, Status::UnprocessableEntity, "{}", reply.body);
+    assert_eq!(
+        trajectories_in_db(&app).await,
+        trajectories,
+        "nothing placed"
+    );
+    assert_eq!(outbox_rows(&app).await, mails, "nobody told");
+}
