@@ -83,24 +83,30 @@ fn apply(
             "de code van een aanbieder verandert niet",
         ));
     }
-    let required: [(&'static str, &Option<String>, &mut String); 5] = [
-        ("name", &input.name, &mut base.name),
-        ("kvk", &input.kvk, &mut base.kvk),
-        ("vat_number", &input.vat_number, &mut base.vat_number),
-        ("iban", &input.iban, &mut base.iban),
-        ("intake_email", &input.intake_email, &mut base.intake_email),
+    type Parse = fn(&str) -> Result<String, rules::FieldError>;
+    let required: [(&'static str, &Option<String>, &mut String, Parse); 5] = [
+        ("name", &input.name, &mut base.name, |t| {
+            rules::parse_text("name", t)
+        }),
+        ("kvk", &input.kvk, &mut base.kvk, rules::parse_kvk),
+        (
+            "vat_number",
+            &input.vat_number,
+            &mut base.vat_number,
+            rules::parse_vat_number,
+        ),
+        ("iban", &input.iban, &mut base.iban, rules::parse_iban),
+        (
+            "intake_email",
+            &input.intake_email,
+            &mut base.intake_email,
+            |t| rules::parse_email("intake_email", t),
+        ),
     ];
-    for (field, given, target) in required {
+    for (field, given, target, parse) in required {
         match given {
             Some(text) => {
-                let parsed = match field {
-                    "name" => rules::parse_text("name", text),
-                    "kvk" => rules::parse_kvk(text),
-                    "vat_number" => rules::parse_vat_number(text),
-                    "iban" => rules::parse_iban(text),
-                    _ => rules::parse_email("intake_email", text),
-                };
-                if let Some(value) = keep(parsed, errors) {
+                if let Some(value) = keep(parse(text), errors) {
                     *target = value;
                 }
             }
@@ -290,4 +296,93 @@ pub async fn set_status(
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty() -> provider::Model {
+        provider::Model {
+            code: String::new(),
+            name: String::new(),
+            kvk: String::new(),
+            vat_number: String::new(),
+            peppol_scheme: String::new(),
+            peppol_id: String::new(),
+            iban: String::new(),
+            intake_email: String::new(),
+            invoice_email: String::new(),
+            street: String::new(),
+            postcode: String::new(),
+            city: String::new(),
+            status: ProviderStatus::Active,
+            demo_identifiers: false,
+            created_at: now(),
+            updated_at: now(),
+        }
+    }
+
+    fn werkpad() -> ProviderInput {
+        ProviderInput {
+            code: Some("WERKPAD".into()),
+            name: Some("Werkpad Brabant B.V.".into()),
+            kvk: Some("12345678".into()),
+            vat_number: Some("nl123456789b01".into()),
+            iban: Some("NL91 ABNA 0417 1643 00".into()),
+            intake_email: Some("Intake@Werkpad.example".into()),
+            ..ProviderInput::default()
+        }
+    }
+
+    #[test]
+    fn an_admission_without_peppol_id_or_invoice_address_takes_the_kvk_and_intake() {
+        let mut p = empty();
+        let mut errors = Vec::new();
+        apply(&mut p, &werkpad(), true, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            (p.peppol_scheme.as_str(), p.peppol_id.as_str()),
+            ("0106", "12345678")
+        );
+        assert_eq!(p.invoice_email, p.intake_email);
+        assert_eq!(p.iban, "NL91ABNA0417164300");
+        assert_eq!(p.vat_number, "NL123456789B01");
+    }
+
+    #[test]
+    fn an_edit_changes_only_what_is_given_and_never_the_code() {
+        let mut p = empty();
+        apply(&mut p, &werkpad(), true, &mut Vec::new());
+        let before = p.clone();
+        let mut errors = Vec::new();
+        let edit = ProviderInput {
+            city: Some("Tilburg".into()),
+            status: Some("suspended".into()),
+            ..ProviderInput::default()
+        };
+        apply(&mut p, &edit, false, &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(p.city, "Tilburg");
+        assert_eq!(p.status, ProviderStatus::Suspended);
+        assert_eq!(p.kvk, before.kvk);
+        let rename = ProviderInput {
+            code: Some("ANDERS".into()),
+            ..ProviderInput::default()
+        };
+        apply(&mut p, &rename, false, &mut errors);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "code");
+        assert_eq!(p.code, "WERKPAD");
+    }
+
+    #[test]
+    fn a_new_provider_cannot_start_suspended() {
+        let mut input = werkpad();
+        input.status = Some("suspended".into());
+        let mut errors = Vec::new();
+        apply(&mut empty(), &input, true, &mut errors);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "status");
+    }
 }

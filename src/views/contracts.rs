@@ -116,6 +116,42 @@ pub async fn current<C: ConnectionTrait>(
     covering(db, principal, municipality, today, today).await
 }
 
+/// The principal-scoped contracts of the same municipality whose period overlaps the
+/// given contract's (with other providers), as (id, "name (provider)"), by start date.
+pub async fn alongside<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    contract: &Contract,
+) -> AppResult<Vec<(String, String)>> {
+    let others: Vec<contract::Model> =
+        store::contracts::list(db, principal, Some(&contract.municipality), None)
+            .await?
+            .into_iter()
+            .filter(|c| {
+                c.id != contract.id
+                    && crate::domain::contract::periods_overlap(
+                        (c.valid_from, c.valid_to),
+                        (contract.valid_from, contract.valid_to),
+                    )
+            })
+            .collect();
+    if others.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: HashMap<String, String> = store::providers::list(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect();
+    Ok(others
+        .into_iter()
+        .map(|c| {
+            let provider = names.get(&c.provider_code).unwrap_or(&c.provider_code);
+            (c.id, format!("{} ({provider})", c.name))
+        })
+        .collect())
+}
+
 /// Every municipality as (code, name), for the new-contract form.
 pub async fn municipality_choices<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(String, String)>> {
     Ok(store::municipalities::list(db)

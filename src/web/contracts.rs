@@ -203,6 +203,9 @@ struct ContractPage {
     errors: Errors,
     /// What was typed into the line form, shown again when it is refused.
     line: LineEcho,
+    /// The municipality's other contracts in the same period (with other providers), as
+    /// (link, label).
+    others: Vec<(String, String)>,
 }
 
 /// The line form as sent, so a refused form keeps what was typed.
@@ -318,6 +321,16 @@ async fn render_contract(
     line: LineEcho,
 ) -> AppResult<RawHtml<String>> {
     let municipality_name = views::municipality_name(db, &c.municipality).await?;
+    let link = if editable {
+        "/prijzen/contracten"
+    } else {
+        "/contracten"
+    };
+    let others = views::alongside(db, who, &c)
+        .await?
+        .into_iter()
+        .map(|(id, label)| (format!("{link}/{id}"), label))
+        .collect();
     let products = if editable {
         views::product_choices(db, &c.provider).await?
     } else {
@@ -336,6 +349,7 @@ async fn render_contract(
         products,
         errors: Errors(errors),
         line,
+        others,
     }))
 }
 

@@ -720,6 +720,18 @@ async fn a_municipality_contracts_two_providers_in_one_year_but_one_provider_onc
         .await;
     assert_eq!(moved.status, Status::Ok, "{}", moved.body);
 
+    // The casemanager sees both contracts of the year, each linking to the other.
+    let wsd_id = first.json()["id"].as_str().unwrap().to_string();
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let page = app.get(&cm, &format!("/contracten/{wsd_id}")).await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    assert!(
+        page.body.contains(&format!("/contracten/{id}")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("(Werkpad Brabant B.V.)"));
+
     // A pricing user cannot make a contract for another provider.
     let mut other = year.clone();
     other["provider"] = json!("WSD");
