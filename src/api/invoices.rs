@@ -224,7 +224,7 @@ pub async fn create_run(
                         &outcome.bills,
                         &made,
                     ))
-                        .unwrap_or_default(),
+                    .unwrap_or_default(),
                 ))
             }
         },

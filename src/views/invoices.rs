@@ -261,9 +261,7 @@ pub async fn page(
 }
 
 /// Every provider's name by code (a handful of rows), for lists of invoices.
-pub async fn provider_names(
-    db: &DatabaseConnection,
-) -> AppResult<HashMap<String, String>> {
+pub async fn provider_names(db: &DatabaseConnection) -> AppResult<HashMap<String, String>> {
     Ok(store::providers::list(db)
         .await?
         .into_iter()
