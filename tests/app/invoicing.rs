@@ -1280,3 +1280,67 @@ async fn a_run_bills_the_named_or_own_provider_only() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].provider_code, "WERKPAD");
 }
+
+#[rocket::async_test]
+async fn configured_seller_keys_seed_wsds_row_and_the_invoice_shows_it() {
+    let app = TestApp::with_config(|c| {
+        c.seller.name = Some("Werkvoorzieningsschap De Dommel".into());
+        c.seller.kvk = Some("17654321".into());
+        c.seller.iban = Some("NL44 RABO 0123 4567 89".into());
+    })
+    .await;
+    let wsd = plusmarkt::store::providers::get(&app.db, "WSD")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(wsd.name, "Werkvoorzieningsschap De Dommel");
+    assert_eq!(wsd.kvk, "17654321");
+    // The Peppol id was the KvK number and follows it.
+    assert_eq!(
+        (wsd.peppol_scheme.as_str(), wsd.peppol_id.as_str()),
+        ("0106", "17654321")
+    );
+    assert_eq!(wsd.iban, "NL44RABO0123456789");
+    // Keys that are not set leave the row alone.
+    assert_eq!(wsd.vat_number, "NL001234567B01");
+    assert_eq!(wsd.city, "Boxtel");
+    // Applying the same settings again changes nothing.
+    let mut seller = plusmarkt::config::Seller {
+        name: Some("Werkvoorzieningsschap De Dommel".into()),
+        ..Default::default()
+    };
+    assert!(
+        !plusmarkt::store::providers::apply_seller_settings(&app.db, &seller)
+            .await
+            .unwrap()
+    );
+    // A wrong value is refused, naming its key, and nothing is written.
+    seller.name = Some("Iets anders".into());
+    seller.iban = Some("NL00RABO0123456789".into());
+    let e = plusmarkt::store::providers::apply_seller_settings(&app.db, &seller)
+        .await
+        .unwrap_err();
+    let fields: Vec<String> = e.field_errors().iter().map(|f| f.field.clone()).collect();
+    assert_eq!(fields, vec!["PLUSMARKT_SELLER_IBAN"]);
+    let after = plusmarkt::store::providers::get(&app.db, "WSD")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, wsd);
+
+    // The invoice's seller is the row.
+    worked_example(&app).await;
+    let id = run(&app, &format!("{}-03", last_year()), false).await["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let finance = app.login_as(FINANCE).await;
+    finalise(&app, &finance, &id).await;
+    let ubl = app
+        .get(&finance, &format!("/api/v1/invoices/{id}/ubl"))
+        .await
+        .body;
+    assert!(ubl.contains("<cbc:Name>Werkvoorzieningsschap De Dommel</cbc:Name>"));
+    assert!(ubl.contains("<cbc:EndpointID schemeID=\"0106\">17654321</cbc:EndpointID>"));
+    assert!(ubl.contains("<cbc:ID>NL44RABO0123456789</cbc:ID>"));
+}
