@@ -416,6 +416,25 @@ mod tests {
     }
 
     #[test]
+    fn seller_keys_that_are_not_set_stay_none() {
+        let base = Figment::new()
+            .merge(Serialized::global("database_url", "sqlite::memory:"))
+            .merge(Serialized::global("secret_key", "x".repeat(44)))
+            .merge(Serialized::global("bsn_key", "ab".repeat(32)));
+        let unset = Config::from_figment(base.clone()).unwrap();
+        assert!(unset.seller.is_empty());
+        let set = Config::from_figment(
+            base.merge(Serialized::global("seller_name", "WSD Boxtel"))
+                .merge(Serialized::global("seller_kvk", "  ")),
+        )
+        .unwrap();
+        assert_eq!(set.seller.name.as_deref(), Some("WSD Boxtel"));
+        // An empty value counts as not set.
+        assert_eq!(set.seller.kvk, None);
+        assert!(!set.seller.is_empty());
+    }
+
+    #[test]
     fn log_settings_name_the_setting_when_wrong() {
         let default = LogSettings::parse(None, None).unwrap();
         assert_eq!(default, LogSettings::default());

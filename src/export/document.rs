@@ -926,7 +926,7 @@ mod samples {
             email: Some("facturen@werkpad.example".into()),
             peppol: Some(("0106".into(), "87654321".into())),
         };
-        doc.seller_iban = "NL02RABO0123456789".into();
+        doc.seller_iban = "NL44RABO0123456789".into();
         doc.seller_bic = None;
         doc.lines = vec![
             line(

@@ -530,7 +530,7 @@ mod tests {
             assert!(supplier.contains(needle), "missing {needle}\n{supplier}");
         }
         assert!(!supplier.contains("17123456"));
-        assert!(xml.contains("<cbc:ID>NL02RABO0123456789</cbc:ID>"));
+        assert!(xml.contains("<cbc:ID>NL44RABO0123456789</cbc:ID>"));
         assert!(xml.contains("<cbc:PaymentID>WERKPAD-2026-000001</cbc:PaymentID>"));
         // A Peppol endpoint other than the KvK number goes in EndpointID only.
         let mut other = doc.clone();

@@ -4,8 +4,9 @@
 //!
 //! - no billable item billed twice: no billable key on two invoice lines that are not
 //!   credited, every claim on the line that bills it, every billed line with its claim;
-//! - invoice numbers (invoices and credit notes together) gapless per year: 1..max with no
-//!   gap and no duplicate, and the counter at the highest number;
+//! - invoice numbers (invoices and credit notes together) gapless per provider per year
+//!   (`domain::invoice::invoice_number`): 1..max with no gap and no duplicate, and the
+//!   provider's counter of the year at the highest number;
 //! - every invoice's net, VAT and total equal to its lines;
 //! - every final invoice unchanged since finalisation (its content hash);
 //! - the outbox consistent with the changes that wrote it: valid states, and the e-mail of

@@ -1,7 +1,9 @@
 //! Settlement on product price. Billable items are computed (domain::billing) from order
 //! lines and registrations, what live claims already hold is subtracted, and only the
-//! difference is billed. A run saves one draft per municipality; finalising numbers it
-//! from a gapless counter; a credit note reverses lines and releases their claims.
+//! difference is billed. Each provider keeps its own books: a run bills one provider's
+//! trajectories and saves one draft per municipality for that provider; finalising numbers
+//! it from the provider's gapless counter of the year; a credit note reverses lines,
+//! releases their claims and is numbered in the credited invoice's provider's series.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

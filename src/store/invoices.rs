@@ -1,5 +1,6 @@
-//! Invoices, scoped: finance sees all; a casemanager sees their municipality's invoices
-//! once final; other roles none.
+//! Invoices, scoped: finance sees its own provider's (of every municipality); a
+//! casemanager sees their municipality's invoices, of every provider, once final; other
+//! roles none.
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,

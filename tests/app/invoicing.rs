@@ -773,3 +773,574 @@ async fn pdf_bytes(app: &TestApp, who: &As, id: &str) -> Vec<u8> {
         .await
         .unwrap_or_default()
 }
+
+/// The second provider's users: pricing, finance and staff, bound to Werkpad.
+pub const WERKPAD_PRICING: &str = "prijzen@werkpad.example";
+pub const WERKPAD_FINANCE: &str = "financien@werkpad.example";
+pub const WERKPAD_STAFF: &str = "consulent@werkpad.example";
+/// Werkpad's made-up identity: its KvK number is also its Peppol id (scheme 0106).
+pub const WERKPAD_KVK: &str = "87654321";
+pub const WERKPAD_IBAN: &str = "NL44RABO0123456789";
+
+async fn sql(app: &TestApp, statement: &str) {
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(statement)
+        .await
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+}
+
+/// Admits a second provider, Werkpad Brabant B.V., with its own KvK, VAT number, IBAN and
+/// Peppol id, its users, and one product of its own (`WP-JOBCOACH`, hours, made from WSD's
+/// jobcoaching product) in the catalogue.
+pub async fn admit_werkpad(app: &TestApp) {
+    use plusmarkt::domain::provider::{parse_iban, parse_kvk, parse_vat_number};
+    use plusmarkt::entities::{price_version, product, product_milestone, product_target_group};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    // The identity is one an admin could have entered.
+    assert_eq!(parse_iban(WERKPAD_IBAN).unwrap(), WERKPAD_IBAN);
+    assert_eq!(parse_kvk(WERKPAD_KVK).unwrap(), WERKPAD_KVK);
+    assert_eq!(
+        parse_vat_number("NL864321987B01").unwrap(),
+        "NL864321987B01"
+    );
+    sql(
+        app,
+        &format!(
+            "INSERT INTO providers (code, name, kvk, vat_number, peppol_scheme, peppol_id, iban, \
+             intake_email, invoice_email, street, postcode, city, status, demo_identifiers, \
+             created_at, updated_at) VALUES ('WERKPAD', 'Werkpad Brabant B.V.', '{WERKPAD_KVK}', \
+             'NL864321987B01', '0106', '{WERKPAD_KVK}', '{WERKPAD_IBAN}', 'intake@werkpad.example', \
+             'facturen@werkpad.example', 'Stationsplein 4', '5211 AP', '''s-Hertogenbosch', \
+             'active', TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ),
+    )
+    .await;
+    let admin = plusmarkt::domain::principal::Principal::system("test");
+    for (email, role) in [
+        (WERKPAD_PRICING, "pricing"),
+        (WERKPAD_FINANCE, "finance"),
+        (WERKPAD_STAFF, "provider_staff"),
+    ] {
+        plusmarkt::services::users::add_user(
+            &app.db, &admin, email, "Werkpad", role, None, PASSWORD,
+        )
+        .await
+        .unwrap();
+        sql(
+            app,
+            &format!("UPDATE users SET provider_code = 'WERKPAD' WHERE email = '{email}'"),
+        )
+        .await;
+    }
+    // Werkpad's product: WSD's jobcoaching by the hour under another code and provider.
+    let source = "JOBCOACH-UUR";
+    let code = "WP-JOBCOACH";
+    let p = product::Entity::find_by_id(source.to_string())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    product::Entity::insert(product::ActiveModel::from(product::Model {
+        code: code.into(),
+        name: "Jobcoaching Werkpad".into(),
+        provider_code: "WERKPAD".into(),
+        ..p
+    }))
+    .exec_without_returning(&app.db)
+    .await
+    .unwrap();
+    for v in price_version::Entity::find()
+        .filter(price_version::Column::ProductCode.eq(source))
+        .all(&app.db)
+        .await
+        .unwrap()
+    {
+        price_version::Entity::insert(price_version::ActiveModel::from(price_version::Model {
+            product_code: code.into(),
+            ..v
+        }))
+        .exec_without_returning(&app.db)
+        .await
+        .unwrap();
+    }
+    for g in product_target_group::Entity::find()
+        .filter(product_target_group::Column::ProductCode.eq(source))
+        .all(&app.db)
+        .await
+        .unwrap()
+    {
+        product_target_group::Entity::insert(product_target_group::ActiveModel::from(
+            product_target_group::Model {
+                product_code: code.into(),
+                ..g
+            },
+        ))
+        .exec_without_returning(&app.db)
+        .await
+        .unwrap();
+    }
+    assert!(product_milestone::Entity::find()
+        .filter(product_milestone::Column::ProductCode.eq(source))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .is_empty());
+    sql(
+        app,
+        "UPDATE catalogue_generation SET value = value + 1 WHERE id = 1",
+    )
+    .await;
+}
+
+/// Werkpad's contract with Boxtel for the year before last (jobcoaching at 82.00 an hour;
+/// a year of its own, since on this branch a municipality's contracts may not overlap even
+/// across providers), a trajectory ordered from it, accepted and started by Werkpad's
+/// staff, and 7.5 hours delivered in February: 615.00 to bill in any later period.
+/// Returns the trajectory id.
+pub async fn werkpad_in_boxtel(app: &TestApp) -> String {
+    let y = last_year() - 1;
+    let pricing = app.login_as(WERKPAD_PRICING).await;
+    let created = app
+        .post_json(&pricing, "/api/v1/contracts", &json!({"municipality": "GM0757", "valid_from": format!("{y}-01-01"), "valid_to": format!("{y}-12-31")}))
+        .await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    let contract = created.json()["id"].as_str().unwrap().to_string();
+    let r = app
+        .send_json(
+            Method::Put,
+            &pricing,
+            &format!("/api/v1/contracts/{contract}/lines/WP-JOBCOACH"),
+            r#"{"price": "82.00"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, Status::Ok, "{}", r.body);
+    let r = app
+        .send_json(
+            Method::Patch,
+            &pricing,
+            &format!("/api/v1/contracts/{contract}"),
+            r#"{"status":"active"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, Status::Ok, "{}", r.body);
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let client = crate::ordering::register(app, &cm, "999990020", "M. Jansen").await;
+    let placed = app
+        .post_json(
+            &cm,
+            "/api/v1/trajectories",
+            &json!({"client_id": client, "buyer_reference": "KM-WP-1", "lines": [
+                {"product_code": "WP-JOBCOACH", "start_date": format!("{y}-01-05"), "quantity": "40", "frequency": "total"}
+            ]}),
+        )
+        .await;
+    assert_eq!(placed.status, Status::Created, "{}", placed.body);
+    let t = placed.json();
+    let id = t["id"].as_str().unwrap().to_string();
+    let line = t["lines"][0]["id"].as_str().unwrap().to_string();
+    let staff = app.login_as(WERKPAD_STAFF).await;
+    let r = app
+        .post_json(
+            &staff,
+            &format!("/api/v1/trajectories/{id}/accept"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, Status::Ok, "{}", r.body);
+    let r = app
+        .post_json(
+            &staff,
+            &format!("/api/v1/trajectory-lines/{line}/events"),
+            &json!({"kind": "start", "date": format!("{y}-01-05")}),
+        )
+        .await;
+    assert_eq!(r.status, Status::Created, "{}", r.body);
+    let r = app
+        .post_json(
+            &staff,
+            &format!("/api/v1/trajectory-lines/{line}/deliveries"),
+            &json!({"period": format!("{y}-02"), "quantity": "7.5"}),
+        )
+        .await;
+    assert_eq!(r.status, Status::Created, "{}", r.body);
+    id
+}
+
+async fn run_as(app: &TestApp, who: &str, period: &str, preview: bool) -> Value {
+    let finance = app.login_as(who).await;
+    let r = app
+        .post_json(
+            &finance,
+            "/api/v1/invoice-runs",
+            &json!({"period": period, "preview": preview}),
+        )
+        .await;
+    assert!(
+        r.status == Status::Ok || r.status == Status::Created,
+        "{}",
+        r.body
+    );
+    r.json()
+}
+
+async fn finalise(app: &TestApp, who: &As, id: &str) -> Value {
+    let r = app
+        .send_json(
+            Method::Post,
+            who,
+            &format!("/api/v1/invoices/{id}/finalise"),
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, Status::Ok, "{}", r.body);
+    r.json()
+}
+
+fn product_codes(invoice: &Value) -> Vec<String> {
+    invoice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["product_code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[rocket::async_test]
+async fn two_providers_keep_their_own_books() {
+    let app = TestApp::new().await;
+    worked_example(&app).await;
+    admit_werkpad(&app).await;
+    werkpad_in_boxtel(&app).await;
+    let y = last_year();
+    let period = format!("{y}-03");
+    let year = chrono::Datelike::year(&chrono::Local::now().date_naive());
+
+    // Each provider's preview holds only its own items.
+    let wsd_preview = run_as(&app, FINANCE, &period, true).await;
+    assert_eq!(wsd_preview["provider"], "WSD");
+    assert_eq!(wsd_preview["invoices"][0]["net"], "6567.79");
+    let wp_preview = run_as(&app, WERKPAD_FINANCE, &period, true).await;
+    assert_eq!(wp_preview["provider"], "WERKPAD");
+    assert_eq!(wp_preview["invoices"].as_array().unwrap().len(), 1);
+    assert_eq!(wp_preview["invoices"][0]["municipality"], "GM0757");
+    assert_eq!(wp_preview["invoices"][0]["lines"], 1);
+    assert_eq!(wp_preview["invoices"][0]["net"], "615.00");
+
+    // Werkpad runs first: WSD's items stay unbilled, and WSD's run then bills all of them.
+    let wp_run = run_as(&app, WERKPAD_FINANCE, &period, false).await;
+    assert_eq!(wp_run["provider"], "WERKPAD");
+    let wp_id = wp_run["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wsd_run = run_as(&app, FINANCE, &period, false).await;
+    assert_eq!(wsd_run["invoices"].as_array().unwrap().len(), 1);
+    assert_eq!(wsd_run["invoices"][0]["net"], "6567.79");
+    let wsd_id = wsd_run["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(
+        wp_id, wsd_id,
+        "one invoice per provider, municipality and period"
+    );
+    // Nothing is left for either, and neither finds the other's items to review.
+    for who in [FINANCE, WERKPAD_FINANCE] {
+        let again = run_as(&app, who, &period, false).await;
+        assert!(again["invoices"].as_array().unwrap().is_empty(), "{again}");
+        assert!(again["to_review"].as_array().unwrap().is_empty(), "{again}");
+    }
+
+    let wsd = app.login_as(FINANCE).await;
+    let wp = app.login_as(WERKPAD_FINANCE).await;
+    // Independent numbering: each provider's first number of the year.
+    let wp_final = finalise(&app, &wp, &wp_id).await;
+    assert_eq!(wp_final["number"], format!("WERKPAD-{year}-000001"));
+    assert_eq!(wp_final["provider"], "WERKPAD");
+    assert_eq!(product_codes(&wp_final), vec!["WP-JOBCOACH"]);
+    assert_eq!(wp_final["total"], "615.00");
+    let wsd_final = finalise(&app, &wsd, &wsd_id).await;
+    assert_eq!(wsd_final["number"], format!("{year}-000001"));
+    assert_eq!(wsd_final["provider"], "WSD");
+    assert_eq!(wsd_final["lines"].as_array().unwrap().len(), 7);
+    assert!(!product_codes(&wsd_final).contains(&"WP-JOBCOACH".to_string()));
+
+    // Neither provider's finance sees the other's invoice: 404, and not in any list.
+    for (who, other) in [(&wsd, &wp_id), (&wp, &wsd_id)] {
+        for path in [
+            format!("/api/v1/invoices/{other}"),
+            format!("/api/v1/invoices/{other}/ubl"),
+            format!("/api/v1/invoices/{other}/pdf"),
+        ] {
+            assert_eq!(app.get(who, &path).await.status, Status::NotFound, "{path}");
+        }
+        let r = app
+            .send_json(
+                Method::Post,
+                who,
+                &format!("/api/v1/invoices/{other}/credit"),
+                r#"{"reason": "niet van ons"}"#,
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, Status::NotFound, "{}", r.body);
+        let page = app.get(who, &format!("/facturen/{other}")).await;
+        assert_eq!(page.status, Status::NotFound);
+    }
+    let wsd_list = app.all_items(&wsd, "/api/v1/invoices").await;
+    assert_eq!(wsd_list.len(), 1);
+    assert_eq!(wsd_list[0]["id"], wsd_id.as_str());
+    assert_eq!(wsd_list[0]["provider"], "WSD");
+    let wp_list = app.all_items(&wp, "/api/v1/invoices").await;
+    assert_eq!(wp_list.len(), 1);
+    assert_eq!(wp_list[0]["id"], wp_id.as_str());
+    let csv = app
+        .get(&wsd, &format!("/api/v1/invoices.csv?period={period}"))
+        .await;
+    assert!(!csv.body.contains("WERKPAD-"), "{}", csv.body);
+    // The finance pages: the list shows only the own invoices with the seller's name.
+    let page = app.get(&wp, "/facturen").await;
+    assert!(page.body.contains(&format!("WERKPAD-{year}-000001")));
+    assert!(page.body.contains("Werkpad Brabant B.V."));
+    assert!(
+        !page.body.contains(&format!(">{year}-000001<")),
+        "{}",
+        page.body
+    );
+    let run_page = app.get(&wp, "/financien").await;
+    assert!(run_page.body.contains("Factuurrun Werkpad Brabant B.V."));
+    // The municipality sees both providers' final invoices, each naming its seller.
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let mut seen: Vec<String> = app
+        .all_items(&cm, "/api/v1/invoices")
+        .await
+        .iter()
+        .map(|i| i["provider"].as_str().unwrap().to_string())
+        .collect();
+    seen.sort();
+    assert_eq!(seen, vec!["WERKPAD", "WSD"]);
+
+    // The UBL names Werkpad as the seller: endpoint, legal entity, VAT number and IBAN.
+    let ubl = app.get(&wp, &format!("/api/v1/invoices/{wp_id}/ubl")).await;
+    assert_eq!(ubl.status, Status::Ok);
+    let supplier = ubl
+        .body
+        .split("<cac:AccountingSupplierParty>")
+        .nth(1)
+        .and_then(|rest| rest.split("</cac:AccountingSupplierParty>").next())
+        .unwrap()
+        .to_string();
+    for needle in [
+        format!("<cbc:EndpointID schemeID=\"0106\">{WERKPAD_KVK}</cbc:EndpointID>"),
+        format!("<cbc:CompanyID schemeID=\"0106\">{WERKPAD_KVK}</cbc:CompanyID>"),
+        "<cbc:CompanyID>NL864321987B01</cbc:CompanyID>".to_string(),
+        "<cbc:Name>Werkpad Brabant B.V.</cbc:Name>".to_string(),
+    ] {
+        assert!(supplier.contains(&needle), "missing {needle}\n{supplier}");
+    }
+    assert!(
+        !supplier.contains("17091234"),
+        "WSD's KvK on Werkpad's invoice"
+    );
+    assert!(ubl
+        .body
+        .contains(&format!("<cbc:ID>{WERKPAD_IBAN}</cbc:ID>")));
+    let wsd_ubl = app
+        .get(&wsd, &format!("/api/v1/invoices/{wsd_id}/ubl"))
+        .await
+        .body;
+    assert!(wsd_ubl.contains("<cbc:EndpointID schemeID=\"0106\">17091234</cbc:EndpointID>"));
+    assert!(wsd_ubl.contains("<cbc:ID>NL91ABNA0417164300</cbc:ID>"));
+    // Both real documents go with the samples to the official validator.
+    let dir = crate::renditions::einvoice_dir();
+    for (name, xml) in [
+        ("app-werkpad-invoice", &ubl.body),
+        ("app-wsd-invoice", &wsd_ubl),
+    ] {
+        let file = dir.join(format!("{name}.xml"));
+        std::fs::write(&file, xml).unwrap();
+        if crate::renditions::validation_wanted() {
+            for cen in ["latest", "peppol"] {
+                let (code, text) = crate::renditions::validate(&file, cen);
+                assert_eq!(
+                    code,
+                    Some(0),
+                    "{} under --cen {cen}:\n{text}",
+                    file.display()
+                );
+            }
+        }
+    }
+    // The PDF's letterhead is Werkpad's.
+    let pdf = pdf_bytes(&app, &wp, &wp_id).await;
+    assert!(pdf.starts_with(b"%PDF"));
+
+    // A credit note takes the number series of the credited invoice's provider.
+    let credit = app
+        .post_json(
+            &wp,
+            &format!("/api/v1/invoices/{wp_id}/credit"),
+            &json!({"reason": "uren dubbel geregistreerd"}),
+        )
+        .await;
+    assert_eq!(credit.status, Status::Created, "{}", credit.body);
+    assert_eq!(credit.json()["number"], format!("WERKPAD-{year}-000002"));
+    assert_eq!(credit.json()["provider"], "WERKPAD");
+    // WSD's series went on undisturbed; the books add up per provider and year.
+    let rebill = run_as(&app, WERKPAD_FINANCE, &period, false).await;
+    assert_eq!(rebill["invoices"][0]["net"], "615.00");
+    let findings = plusmarkt::services::integrity::check(&app.db)
+        .await
+        .unwrap();
+    assert!(findings.is_empty(), "{findings:?}");
+    let runs: Vec<String> = {
+        use sea_orm::EntityTrait;
+        plusmarkt::entities::invoice_run::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.provider_code)
+            .collect()
+    };
+    assert_eq!(runs.iter().filter(|p| *p == "WERKPAD").count(), 3);
+    assert_eq!(runs.iter().filter(|p| *p == "WSD").count(), 2);
+}
+
+#[rocket::async_test]
+async fn a_run_bills_the_named_or_own_provider_only() {
+    use plusmarkt::domain::period::Period;
+    use plusmarkt::domain::principal::Principal;
+    use plusmarkt::domain::role::Role;
+    use plusmarkt::services::invoicing::{billing_provider, run as run_period};
+    let app = TestApp::new().await;
+    worked_example(&app).await;
+    admit_werkpad(&app).await;
+    werkpad_in_boxtel(&app).await;
+    let period = Period::parse(&format!("{}-03", last_year())).unwrap();
+    let system = Principal::system("test");
+    let field = |e: plusmarkt::error::AppError| {
+        e.field_errors()
+            .iter()
+            .map(|f| f.field.clone())
+            .collect::<Vec<_>>()
+    };
+    // The system names the provider; without one, or an unknown one, 422 on `provider`.
+    for named in [None, Some("NIEMAND"), Some("")] {
+        let e = billing_provider(&app.db, &system, named).await.unwrap_err();
+        assert_eq!(field(e), vec!["provider"], "{named:?}");
+    }
+    // A bound finance user runs their own provider; naming another is refused.
+    let werkpad_finance = Principal {
+        role: Role::Finance,
+        provider: Some("WERKPAD".into()),
+        ..Principal::system("werkpad")
+    };
+    assert_eq!(
+        billing_provider(&app.db, &werkpad_finance, None)
+            .await
+            .unwrap(),
+        "WERKPAD"
+    );
+    let e = billing_provider(&app.db, &werkpad_finance, Some("WSD"))
+        .await
+        .unwrap_err();
+    assert_eq!(field(e), vec!["provider"]);
+    // An unbound finance user bills nothing.
+    let unbound = Principal {
+        provider: None,
+        ..werkpad_finance.clone()
+    };
+    assert!(billing_provider(&app.db, &unbound, None).await.is_err());
+    // A refused run writes nothing.
+    assert!(run_period(&app.db, &system, None, period).await.is_err());
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(
+        plusmarkt::entities::invoice::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+    // The system's run of Werkpad writes Werkpad's invoice only.
+    let outcome = run_period(&app.db, &system, Some("WERKPAD"), period)
+        .await
+        .unwrap();
+    assert_eq!(outcome.provider, "WERKPAD");
+    assert_eq!(outcome.invoices.len(), 1);
+    assert_eq!(outcome.lines_created, 1);
+    let stored = plusmarkt::entities::invoice::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].provider_code, "WERKPAD");
+}
+
+#[rocket::async_test]
+async fn configured_seller_keys_seed_wsds_row_and_the_invoice_shows_it() {
+    let app = TestApp::with_config(|c| {
+        c.seller.name = Some("Werkvoorzieningsschap De Dommel".into());
+        c.seller.kvk = Some("17654321".into());
+        c.seller.iban = Some("NL44 RABO 0123 4567 89".into());
+    })
+    .await;
+    let wsd = plusmarkt::store::providers::get(&app.db, "WSD")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(wsd.name, "Werkvoorzieningsschap De Dommel");
+    assert_eq!(wsd.kvk, "17654321");
+    // The Peppol id was the KvK number and follows it.
+    assert_eq!(
+        (wsd.peppol_scheme.as_str(), wsd.peppol_id.as_str()),
+        ("0106", "17654321")
+    );
+    assert_eq!(wsd.iban, "NL44RABO0123456789");
+    // Keys that are not set leave the row alone.
+    assert_eq!(wsd.vat_number, "NL001234567B01");
+    assert_eq!(wsd.city, "Boxtel");
+    // Applying the same settings again changes nothing.
+    let mut seller = plusmarkt::config::Seller {
+        name: Some("Werkvoorzieningsschap De Dommel".into()),
+        ..Default::default()
+    };
+    assert!(
+        !plusmarkt::store::providers::apply_seller_settings(&app.db, &seller)
+            .await
+            .unwrap()
+    );
+    // A wrong value is refused, naming its key, and nothing is written.
+    seller.name = Some("Iets anders".into());
+    seller.iban = Some("NL00RABO0123456789".into());
+    let e = plusmarkt::store::providers::apply_seller_settings(&app.db, &seller)
+        .await
+        .unwrap_err();
+    let fields: Vec<String> = e.field_errors().iter().map(|f| f.field.clone()).collect();
+    assert_eq!(fields, vec!["PLUSMARKT_SELLER_IBAN"]);
+    let after = plusmarkt::store::providers::get(&app.db, "WSD")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, wsd);
+
+    // The invoice's seller is the row.
+    worked_example(&app).await;
+    let id = run(&app, &format!("{}-03", last_year()), false).await["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let finance = app.login_as(FINANCE).await;
+    finalise(&app, &finance, &id).await;
+    let ubl = app
+        .get(&finance, &format!("/api/v1/invoices/{id}/ubl"))
+        .await
+        .body;
+    assert!(ubl.contains("<cbc:Name>Werkvoorzieningsschap De Dommel</cbc:Name>"));
+    assert!(ubl.contains("<cbc:EndpointID schemeID=\"0106\">17654321</cbc:EndpointID>"));
+    assert!(ubl.contains("<cbc:ID>NL44RABO0123456789</cbc:ID>"));
+}

@@ -35,7 +35,7 @@ fn created(dir: PathBuf) -> PathBuf {
 }
 
 /// The folder for the UBL files: `PLUSMARKT_EINVOICE_OUT`, else a fixed folder under `tmp_base`.
-fn einvoice_dir() -> PathBuf {
+pub fn einvoice_dir() -> PathBuf {
     let dir = match std::env::var_os("PLUSMARKT_EINVOICE_OUT") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => tmp_base().join("plusmarkt-einvoice-out"),
@@ -43,7 +43,7 @@ fn einvoice_dir() -> PathBuf {
     created(dir)
 }
 
-fn validation_wanted() -> bool {
+pub fn validation_wanted() -> bool {
     std::env::var("EINVOICE_VALIDATE").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
@@ -62,7 +62,7 @@ fn validator() -> PathBuf {
 static VALIDATOR: Mutex<()> = Mutex::new(());
 
 /// Runs the validator on one file under one EN 16931 rule set: (exit code, stdout + stderr).
-fn validate(file: &Path, cen: &str) -> (Option<i32>, String) {
+pub fn validate(file: &Path, cen: &str) -> (Option<i32>, String) {
     let _one_at_a_time = VALIDATOR.lock().unwrap_or_else(|e| e.into_inner());
     let out = Command::new(validator())
         .args(["--cen", cen])
