@@ -1,6 +1,7 @@
 //! HTTP under load from a separate client process (`wrk`) on loopback, against the real
 //! server binary on a copy of the scale-1 SQLite database: `/health` (the ceiling), the
-//! casemanager's product list, a trajectory page and order placement, at 1, 16 and 64
+//! casemanager's product list, the offers (API and cafetaria page, 50 providers × 30
+//! products), a trajectory page and order placement, at 1, 16 and 64
 //! connections. Needs `wrk` on the PATH (`apt-get install -y wrk`).
 //!
 //! `cargo bench --bench http_load [-- --seconds 10] [--only products,order]`
@@ -151,6 +152,7 @@ async fn main() {
         .await
         .expect("price");
     }
+    marketplace(&db, &products[0].code, from, to, created).await;
     let product = products
         .iter()
         .find(|p| p.unit == "traject")
@@ -236,6 +238,8 @@ async fn main() {
     }
     for path in [
         "/api/v1/products".to_string(),
+        "/api/v1/offers".to_string(),
+        "/cafetaria".to_string(),
         format!("/api/v1/trajectories/{trajectory_id}"),
     ] {
         let r = ureq::get(&format!("{base}{path}"))
@@ -268,6 +272,9 @@ async fn main() {
             None,
             None,
         ),
+        // 50 providers × 30 products contracted by Boxtel, side by side.
+        ("offers", format!("{base}/api/v1/offers"), None, None),
+        ("offers_page", format!("{base}/cafetaria"), None, None),
         (
             "trajectory",
             format!("{base}/api/v1/trajectories/{trajectory_id}"),
@@ -311,6 +318,115 @@ async fn main() {
     common::drop_database(Backend::Sqlite, "http_s1").await;
     let _ = std::fs::remove_file(script);
     let _ = std::fs::remove_dir_all(common::data_dir().join("mail"));
+}
+
+/// Providers on the marketplace besides WSD, and products per provider, all contracted by
+/// the benchmark's municipality for the year.
+const PROVIDERS: usize = 50;
+const PRODUCTS_PER_PROVIDER: usize = 30;
+
+/// 50 providers with 30 products each (copies of `like`), each provider under its own
+/// contract with the municipality for the year.
+async fn marketplace(
+    db: &sea_orm::DatabaseConnection,
+    like: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    created: chrono::DateTime<Utc>,
+) {
+    use plusmarkt::entities::{product, provider};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let template = plusmarkt::store::catalogue::get(db, like)
+        .await
+        .expect("read product")
+        .expect("product");
+    for p in 0..PROVIDERS {
+        let code = format!("BP{p:02}");
+        provider::Entity::insert(provider::ActiveModel::from(provider::Model {
+            code: code.clone(),
+            name: format!("Benchaanbieder {p:02} B.V."),
+            kvk: format!("9{p:07}"),
+            vat_number: format!("NL9{p:08}B01"),
+            peppol_scheme: "0106".into(),
+            peppol_id: format!("9{p:07}"),
+            iban: "NL91ABNA0417164300".into(),
+            intake_email: format!("intake@bp{p:02}.example"),
+            invoice_email: format!("facturen@bp{p:02}.example"),
+            street: "Markt 1".into(),
+            postcode: "5281 AA".into(),
+            city: "Boxtel".into(),
+            status: plusmarkt::domain::provider::ProviderStatus::Active,
+            demo_identifiers: true,
+            created_at: created,
+            updated_at: created,
+        }))
+        .exec_without_returning(db)
+        .await
+        .expect("provider");
+        let contract_id = uuid::Uuid::new_v4().to_string();
+        contract::Entity::insert(contract::ActiveModel::from(contract::Model {
+            id: contract_id.clone(),
+            municipality_code: MUNICIPALITY.into(),
+            name: format!("Bench {code}"),
+            valid_from: from,
+            valid_to: to,
+            status: plusmarkt::domain::contract::ContractStatus::Active,
+            budget_ceiling_cents: None,
+            version: 1,
+            lock_seq: 0,
+            created_at: created,
+            activated_at: Some(created),
+            provider_code: code.clone(),
+        }))
+        .exec_without_returning(db)
+        .await
+        .expect("contract");
+        for n in 0..PRODUCTS_PER_PROVIDER {
+            let mut spec = template.spec.clone();
+            let product_code = format!("{code}-X{n:02}");
+            spec.code = plusmarkt::domain::ids::ProductCode::parse(&product_code).expect("code");
+            spec.name = format!("{} {n:02} van {code}", spec.name);
+            plusmarkt::store::catalogue::save_product(db, &spec, None)
+                .await
+                .expect("product");
+            let id = uuid::Uuid::new_v4().to_string();
+            contract_line::Entity::insert(contract_line::ActiveModel::from(contract_line::Model {
+                id: id.clone(),
+                contract_id: contract_id.clone(),
+                product_code,
+                volume_cap_thousandths: None,
+                valid_from: from,
+                valid_to: to,
+                created_at: created,
+            }))
+            .exec_without_returning(db)
+            .await
+            .expect("line");
+            contract_line_price::Entity::insert(contract_line_price::ActiveModel::from(
+                contract_line_price::Model {
+                    contract_line_id: id,
+                    effective_from: from,
+                    price_cents: 10_000 + (p * 37 + n * 11) as i64,
+                    created_at: created,
+                    created_by: "bench".into(),
+                },
+            ))
+            .exec_without_returning(db)
+            .await
+            .expect("price");
+        }
+        product::Entity::update_many()
+            .col_expr(product::Column::ProviderCode, Expr::value(code.clone()))
+            .col_expr(
+                product::Column::ServiceCode,
+                Expr::value(format!("dienst-{}", p % 12)),
+            )
+            .filter(product::Column::Code.starts_with(format!("{code}-")))
+            .exec(db)
+            .await
+            .expect("provider of products");
+    }
 }
 
 fn which_wrk() {

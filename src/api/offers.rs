@@ -115,6 +115,7 @@ pub async fn list(
     let filter = OfferFilter {
         service: service.map(str::to_string),
         target_group: target_group.map(str::to_string),
+        domain: None,
         text: q.map(str::to_string),
         sort,
     };

@@ -21,6 +21,8 @@ pub struct OfferFilter {
     /// A service type code; only its products.
     pub service: Option<String>,
     pub target_group: Option<String>,
+    /// A catalogue domain (the web page's older filter).
+    pub domain: Option<String>,
     /// Text in the product's code, name, summary, goal or description, or the provider's name.
     pub text: Option<String>,
     pub sort: Sort,
@@ -33,6 +35,8 @@ pub struct Offer {
     pub product_name: String,
     pub summary: String,
     pub goal: String,
+    pub output: String,
+    pub domain: String,
     pub provider_code: String,
     pub provider_name: String,
     pub service: Option<String>,
@@ -128,6 +132,9 @@ pub async fn offers<C: ConnectionTrait>(
         if wanted(&filter.service).is_some_and(|s| owner.service.as_deref() != Some(s)) {
             continue;
         }
+        if wanted(&filter.domain).is_some_and(|d| spec.domain != d) {
+            continue;
+        }
         if wanted(&filter.target_group).is_some_and(|g| !spec.target_groups.iter().any(|t| t == g))
         {
             continue;
@@ -152,6 +159,8 @@ pub async fn offers<C: ConnectionTrait>(
             product_name: spec.name.clone(),
             summary: spec.summary.clone(),
             goal: spec.goal.clone(),
+            output: spec.output.clone(),
+            domain: spec.domain.clone(),
             provider_code: provider.code.clone(),
             provider_name: provider.name.clone(),
             service: owner.service.clone(),

@@ -1,5 +1,6 @@
-//! The casemanager's cafetaria: the contracted products with their agreed price, and the
-//! order form that turns one or more of them into a trajectory for a client.
+//! The casemanager's cafetaria: the offers of every contracted provider side by side, at
+//! the agreed price, with how each has gone so far; and the order form that turns one or
+//! more of them into a trajectory per provider for a client.
 
 use std::collections::BTreeMap;
 
@@ -22,13 +23,15 @@ use crate::domain::billing::{Unit, Variant};
 use crate::domain::bsn::mask_last4;
 use crate::domain::catalogue::DOMAINS;
 use crate::domain::clock::Clock;
+use crate::domain::offers::{Indicators, Sort};
 use crate::domain::period::parse_date;
 use crate::domain::trajectory::Frequency;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::ordering::{self, Idempotency, OrderDraft, OrderLineDraft};
 use crate::views::catalogue_cache::CatalogueCache;
 use crate::views::contracts::covering;
-use crate::views::products::{self as product_queries, ProductFilter};
+use crate::views::offers::{self as offer_views, OfferFilter};
+use crate::views::products as product_queries;
 
 /// "per uur", "per dagdeel", …
 pub fn per_unit(unit: Unit) -> String {
@@ -94,9 +97,11 @@ async fn budget_on(
 
 // ---- the cafetaria ----------------------------------------------------------------------
 
-pub struct ProductCard {
+/// One offer as the page shows it.
+pub struct OfferCard {
     code: String,
     name: String,
+    provider: String,
     summary: String,
     goal: String,
     output: String,
@@ -105,6 +110,50 @@ pub struct ProductCard {
     duration_weeks: u32,
     unit: String,
     price: String,
+    list_price: Option<String>,
+    /// (what, figure or none when too few trajectories)
+    indicators: Vec<(&'static str, Option<String>)>,
+}
+
+impl OfferCard {
+    /// Whether no figure can be shown at all.
+    fn no_figures(&self) -> bool {
+        self.indicators.iter().all(|(_, v)| v.is_none())
+    }
+}
+
+/// The offers of one service type, side by side.
+pub struct ServiceGroup {
+    id: String,
+    name: String,
+    offers: Vec<OfferCard>,
+}
+
+/// The indicators in Dutch: counts, a percentage, days and weeks.
+fn indicator_lines(i: &Indicators) -> Vec<(&'static str, Option<String>)> {
+    let number = |d: rust_decimal::Decimal| d.normalize().to_string().replace('.', ",");
+    vec![
+        ("Gestart", i.started.map(|n| n.to_string())),
+        ("Afgerond", i.completed.map(|n| n.to_string())),
+        (
+            "Doel bereikt",
+            i.goal_reached_share.map(|s| {
+                format!(
+                    "{} %",
+                    number((s * rust_decimal::Decimal::ONE_HUNDRED).round())
+                )
+            }),
+        ),
+        (
+            "Wachttijd tot start (mediaan)",
+            i.median_days_to_start
+                .map(|d| format!("{} dagen", number(d))),
+        ),
+        (
+            "Duur (mediaan)",
+            i.median_weeks.map(|w| format!("{} weken", number(w))),
+        ),
+    ]
 }
 
 #[derive(Template)]
@@ -116,18 +165,23 @@ struct CafetariaPage {
     is_today: bool,
     budget: Option<BudgetView>,
     domains: Vec<&'static str>,
+    services: Vec<(String, String)>,
     target_groups: Vec<(String, String)>,
+    sorts: Vec<(&'static str, &'static str)>,
     filter_q: String,
     filter_domain: String,
+    filter_service: String,
     filter_group: String,
+    filter_sort: String,
     clients: Vec<(String, String)>,
     client: String,
-    products: Vec<ProductCard>,
+    count: usize,
+    groups: Vec<ServiceGroup>,
     errors: Errors,
 }
 
 #[allow(clippy::too_many_arguments)]
-#[rocket::get("/cafetaria?<q>&<domain>&<target_group>&<op>&<client>")]
+#[rocket::get("/cafetaria?<q>&<domain>&<service>&<target_group>&<sort>&<op>&<client>")]
 async fn cafetaria(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
@@ -136,7 +190,9 @@ async fn cafetaria(
     csrf: CsrfToken,
     q: Option<String>,
     domain: Option<String>,
+    service: Option<String>,
     target_group: Option<String>,
+    sort: Option<String>,
     op: Option<String>,
     client: Option<String>,
 ) -> AppResult<(Status, RawHtml<String>)> {
@@ -148,24 +204,32 @@ async fn cafetaria(
             .unwrap_or_else(|_| clock.today()),
         None => clock.today(),
     };
-    let filter = ProductFilter {
-        domain: domain.clone(),
+    let sort = Sort::parse(sort.as_deref().unwrap_or_default())
+        .map_err(|e| errors.push(FieldError::new("sort", e)))
+        .unwrap_or_default();
+    let filter = OfferFilter {
+        service: service.clone(),
         target_group: target_group.clone(),
+        domain: domain.clone(),
         text: q.clone(),
-        status: None,
-        contracted_for: None,
-        on,
+        sort,
     };
     let group_names: Vec<(String, String)> = product_queries::target_groups(db).await?;
-    let products = product_queries::search(db, cache.inner(), &cm.0, &filter)
-        .await?
-        .into_iter()
-        .map(|(spec, price)| ProductCard {
-            price: price
-                .map(|p| format!("{} {}", euro(p), per_unit(spec.unit)))
-                .unwrap_or_default(),
-            code: spec.code.as_str().to_string(),
-            target_groups: spec
+    let services = offer_views::services(db).await?;
+    let offers = offer_views::offers(db, cache.inner(), &cm.0, None, &filter, on).await?;
+    let count = offers.items.len();
+    // Offers of the same service side by side; the services in their listed order, the
+    // offers within each in the order asked for (neutral by default).
+    let mut groups: Vec<ServiceGroup> = Vec::new();
+    for offer in offers.items {
+        let key = offer.service.clone().unwrap_or_default();
+        let card = OfferCard {
+            price: format!("{} {}", euro(offer.contract_price), per_unit(offer.unit)),
+            list_price: offer
+                .list_price
+                .map(|p| format!("{} {}", euro(p), per_unit(offer.unit))),
+            code: offer.product_code,
+            target_groups: offer
                 .target_groups
                 .iter()
                 .map(|g| {
@@ -177,15 +241,42 @@ async fn cafetaria(
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
-            name: spec.name,
-            summary: spec.summary,
-            goal: spec.goal,
-            output: spec.output,
-            domain: spec.domain,
-            duration_weeks: spec.duration_weeks,
-            unit: per_unit(spec.unit),
-        })
-        .collect();
+            name: offer.product_name,
+            provider: offer.provider_name,
+            summary: offer.summary,
+            goal: offer.goal,
+            output: offer.output,
+            domain: offer.domain,
+            duration_weeks: offer.duration_weeks,
+            unit: per_unit(offer.unit),
+            indicators: indicator_lines(&offer.indicators),
+        };
+        match groups.iter_mut().find(|g| g.id == key) {
+            Some(group) => group.offers.push(card),
+            None => groups.push(ServiceGroup {
+                name: services
+                    .iter()
+                    .find(|(c, _)| *c == key)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_else(|| {
+                        if key.is_empty() {
+                            "Overige producten".to_string()
+                        } else {
+                            key.clone()
+                        }
+                    }),
+                id: key,
+                offers: vec![card],
+            }),
+        }
+    }
+    let position = |id: &str| {
+        services
+            .iter()
+            .position(|(c, _)| c == id)
+            .unwrap_or(usize::MAX)
+    };
+    groups.sort_by_key(|g| position(&g.id));
     let status = if errors.is_empty() {
         Status::Ok
     } else {
@@ -198,14 +289,22 @@ async fn cafetaria(
         is_today: on == clock.today(),
         budget: budget_on(db, &cm.0, on, clock.today()).await?,
         domains: DOMAINS.to_vec(),
+        services,
         target_groups: group_names,
+        sorts: Sort::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label_nl()))
+            .collect(),
         filter_q: q.unwrap_or_default(),
         filter_domain: domain.unwrap_or_default(),
+        filter_service: service.unwrap_or_default(),
         filter_group: target_group.unwrap_or_default(),
+        filter_sort: sort.as_str().to_string(),
         clients: client_options(db, &cm.0).await?,
         // Only one of the casemanager's own clients is preselected; another id is dropped.
         client: own_client(db, &cm.0, client).await?,
-        products,
+        count,
+        groups,
         errors: Errors(errors),
     };
     Ok((status, render(&page)))

@@ -376,3 +376,40 @@ async fn the_offers_view_takes_as_many_statements_for_30_offers_as_for_3() {
     );
     assert!(counted[1].len() <= 16, "{:#?}", counted[1]);
 }
+
+#[rocket::async_test]
+async fn the_cafetaria_page_shows_the_offers_of_one_service_side_by_side() {
+    let app = app_2030().await;
+    two_providers(&app, None).await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    crate::ordering::register(&app, &cm, crate::ordering::BSN_A, "J. de Vries").await;
+    let page = app
+        .get(&cm, "/cafetaria?service=jobcoaching&sort=price")
+        .await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    assert!(page.body.contains("Aanbieder: Werkpad Brabant B.V."));
+    assert!(page.body.contains("Aanbieder: WSD"));
+    assert!(page.body.contains("€ 80,00 per uur"), "{}", page.body);
+    assert!(page.body.contains(
+        "De volgorde is willekeurig en wisselt per dag; plusmarkt rangschikt aanbieders niet."
+    ));
+    assert!(page.body.contains("te weinig trajecten om iets te zeggen"));
+    assert!(page.body.contains("name=\"product\" value=\"WP-JOBCOACH\""));
+    assert!(page.body.contains("class=\"order-bar\""));
+    assert!(page.body.contains("<option value=\"price\" selected>"));
+    // In the order the API gives for the same sort (by price).
+    let api = codes(&items(
+        &app.get(&cm, "/api/v1/offers?service=jobcoaching&sort=price")
+            .await,
+    ));
+    let positions: Vec<usize> = api
+        .iter()
+        .map(|c| page.body.find(&format!("id=\"p-{c}\"")).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{api:?}");
+    // Only the service asked for.
+    assert!(!page.body.contains("WP-WERKFIT"));
+    let bad = app.get(&cm, "/cafetaria?sort=beste").await;
+    assert_eq!(bad.status, Status::UnprocessableEntity);
+    assert!(bad.body.contains("sort-fout"));
+}
