@@ -63,6 +63,7 @@ fn line_json(l: &contract_line::Model, price: Option<Money>) -> Value {
 async fn check_period<C: ConnectionTrait>(
     db: &C,
     municipality: &str,
+    provider: &str,
     from: NaiveDate,
     to: NaiveDate,
     except: Option<&str>,
@@ -74,7 +75,9 @@ async fn check_period<C: ConnectionTrait>(
         ));
     }
     for other in store::contracts::of_municipality(db, municipality).await? {
+        // A municipality may hold contracts with several providers in the same period.
         if Some(other.id.as_str()) != except
+            && other.provider_code == provider
             && periods_overlap((from, to), (other.valid_from, other.valid_to))
         {
             return Err(AppError::field(
@@ -111,7 +114,19 @@ pub async fn create(
                 format!("onbekende gemeente {}", new.municipality),
             )
         })?;
-    check_period(&txn, &municipality.code, new.valid_from, new.valid_to, None).await?;
+    let provider_code = actor
+        .provider
+        .clone()
+        .unwrap_or_else(|| crate::domain::provider::WSD.to_string());
+    check_period(
+        &txn,
+        &municipality.code,
+        &provider_code,
+        new.valid_from,
+        new.valid_to,
+        None,
+    )
+    .await?;
     let model = contract::Model {
         id: new_id(),
         municipality_code: municipality.code.clone(),
@@ -133,10 +148,7 @@ pub async fn create(
         lock_seq: 0,
         created_at: now(),
         activated_at: None,
-        provider_code: actor
-            .provider
-            .clone()
-            .unwrap_or_else(|| crate::domain::provider::WSD.to_string()),
+        provider_code,
     };
     contract::Entity::insert(contract::ActiveModel::from(model.clone()))
         .exec_without_returning(&txn)
@@ -196,6 +208,7 @@ pub async fn update(
         check_period(
             &txn,
             &after.municipality_code,
+            &after.provider_code,
             after.valid_from,
             after.valid_to,
             Some(id),
@@ -534,7 +547,15 @@ pub async fn copy_with_indexation(
     let source = store::contracts::get(&txn, actor, source_id).await?;
     let shift = |d: NaiveDate| d.checked_add_months(chrono::Months::new(12)).unwrap_or(d);
     let (from, to) = (shift(source.valid_from), shift(source.valid_to));
-    check_period(&txn, &source.municipality_code, from, to, None).await?;
+    check_period(
+        &txn,
+        &source.municipality_code,
+        &source.provider_code,
+        from,
+        to,
+        None,
+    )
+    .await?;
     let copy = contract::Model {
         id: new_id(),
         municipality_code: source.municipality_code.clone(),
