@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::etag::{etag, IfMatch};
 use super::pagination::{decode_cursor, limit, page_of, Page};
 use super::{ApiJson, JsonBody, PreparedJson};
-use crate::auth::{CurrentUser, Pricing, SeenGeneration};
+use crate::auth::{CurrentUser, Pricing, ProductCreator, SeenGeneration};
 use crate::domain::catalogue::{At, ProductSpec, RawProduct};
 use crate::domain::clock::Clock;
 use crate::domain::money::Money;
@@ -37,6 +37,10 @@ pub struct PriceView {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Product {
     pub code: String,
+    /// The provider (aanbieder) that sells it, by code.
+    pub provider: String,
+    /// The service type (`GET /api/v1/services`) that makes it comparable.
+    pub service: String,
     pub name: String,
     pub summary: String,
     pub description: String,
@@ -65,6 +69,8 @@ pub struct Product {
 pub fn view(spec: &ProductSpec, on: NaiveDate, contract_price: Option<Money>) -> Product {
     Product {
         code: spec.code.as_str().to_string(),
+        provider: spec.provider.clone(),
+        service: spec.service.clone(),
         name: spec.name.clone(),
         summary: spec.summary.clone(),
         description: spec.description.clone(),
@@ -215,6 +221,11 @@ impl<'r, T: Serialize> rocket::response::Responder<'r, 'static> for WithEtag<T> 
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
     pub code: String,
+    /// The provider, by code: taken from a provider's pricing user; the administrator
+    /// names it.
+    pub provider: Option<String>,
+    /// A service type code (`GET /api/v1/services`).
+    pub service: Option<String>,
     pub name: String,
     pub summary: String,
     pub description: String,
@@ -241,7 +252,9 @@ pub struct PriceInput {
     pub amount: String,
 }
 
-/// Creates a product with its price versions.
+/// Creates a product with its price versions, for the caller's provider (a pricing
+/// user's own; the administrator names `provider`). Product codes are unique across the
+/// marketplace: a code another provider uses answers 422 on `code`.
 #[utoipa::path(post, path = "/api/v1/products", tag = "products", request_body = ProductInput,
     responses((status = 201, body = Product), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]
@@ -249,7 +262,7 @@ pub struct PriceInput {
 pub async fn create(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
-    pricing: Pricing,
+    pricing: ProductCreator,
     body: JsonBody<ProductInput>,
 ) -> AppResult<WithEtag<Product>> {
     let input = body.0;
@@ -261,6 +274,8 @@ pub async fn create(
     }
     let raw = RawProduct {
         code: At::new(input.code),
+        provider: At::new(input.provider.unwrap_or_default()),
+        service: At::new(input.service.unwrap_or_default()),
         name: At::new(input.name),
         summary: At::new(input.summary),
         description: At::new(input.description),
@@ -290,6 +305,7 @@ pub async fn create(
 #[derive(Deserialize, utoipa::ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
+    pub service: Option<String>,
     pub name: Option<String>,
     pub summary: Option<String>,
     pub description: Option<String>,
@@ -314,6 +330,7 @@ pub fn apply_patch(raw: &mut RawProduct, patch: ProductPatch) {
             field.value = v;
         }
     };
+    set(&mut raw.service, patch.service);
     set(&mut raw.name, patch.name);
     set(&mut raw.summary, patch.summary);
     set(&mut raw.description, patch.description);
@@ -410,6 +427,35 @@ pub async fn delete(
     Ok(Status::NoContent)
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Service {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// The shared list of service types that make offers of different providers comparable,
+/// in the catalogue's order.
+#[utoipa::path(get, path = "/api/v1/services", tag = "products",
+    responses((status = 200, body = Vec<Service>), (status = 401, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/services")]
+pub async fn services(
+    db: &State<DatabaseConnection>,
+    _user: CurrentUser,
+) -> AppResult<ApiJson<Vec<Service>>> {
+    let services = product_queries::services(db.inner())
+        .await?
+        .into_iter()
+        .map(|(code, name, description)| Service {
+            code,
+            name,
+            description,
+        })
+        .collect();
+    Ok(super::ok(services))
+}
+
 pub fn routes() -> Vec<Route> {
-    rocket::routes![list, get, create, patch, add_price, delete]
+    rocket::routes![list, get, create, patch, add_price, delete, services]
 }

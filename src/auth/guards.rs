@@ -130,6 +130,10 @@ role_guard!(
     /// WSD's pricing staff.
     Pricing, [Role::Pricing]);
 role_guard!(
+    /// Who may add a product: a provider's pricing staff (for their provider) and the
+    /// administrator (naming the provider).
+    ProductCreator, [Role::Pricing, Role::Admin]);
+role_guard!(
     /// WSD's finance department.
     Finance, [Role::Finance]);
 role_guard!(

@@ -7,5 +7,5 @@ pub mod ratelimit;
 pub use crate::domain::principal::Principal;
 pub use guards::{
     Admin, AuditReader, Casemanager, ContractReader, CurrentUser, Finance, FinanceReader,
-    InsightReader, Pricing, ProviderStaff, SeenGeneration,
+    InsightReader, Pricing, ProductCreator, ProviderStaff, SeenGeneration,
 };

@@ -69,6 +69,11 @@ pub struct PriceVersion {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductSpec {
     pub code: ProductCode,
+    /// The provider (aanbieder) that sells it.
+    pub provider: String,
+    /// The shared service type (`services.toml`) that makes it comparable with other
+    /// providers' products.
+    pub service: String,
     pub name: String,
     pub summary: String,
     pub description: String,
@@ -117,6 +122,8 @@ impl<T> At<T> {
 #[derive(Debug, Clone, Default)]
 pub struct RawProduct {
     pub code: At<String>,
+    pub provider: At<String>,
+    pub service: At<String>,
     pub name: At<String>,
     pub summary: At<String>,
     pub description: At<String>,
@@ -170,16 +177,36 @@ fn required_text(
     text.to_string()
 }
 
-/// Validates a product against the rules of the portfolio. `known_target_groups` is the
-/// vocabulary. Every problem is reported, not just the first.
-pub fn validate(
-    raw: &RawProduct,
-    known_target_groups: &BTreeSet<String>,
-) -> Result<ProductSpec, Vec<Finding>> {
+/// The vocabularies a product chooses from: target groups, providers and service types.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub target_groups: BTreeSet<String>,
+    pub providers: BTreeSet<String>,
+    pub services: BTreeSet<String>,
+}
+
+/// Validates a product against the rules of the portfolio and the vocabularies in
+/// `known`. Every problem is reported, not just the first.
+pub fn validate(raw: &RawProduct, known: &Known) -> Result<ProductSpec, Vec<Finding>> {
+    let known_target_groups = &known.target_groups;
     let mut f = Vec::new();
     let code = ProductCode::parse(raw.code.value.trim())
         .map_err(|e| f.push(finding("code", raw.code.line, e.to_string())))
         .ok();
+    let provider = checked_choice(
+        &mut f,
+        "provider",
+        &raw.provider,
+        &known.providers,
+        "aanbieder",
+    );
+    let service = checked_choice(
+        &mut f,
+        "service",
+        &raw.service,
+        &known.services,
+        "diensttype",
+    );
     let name = required_text(&mut f, "name", &raw.name, 120);
     let summary = required_text(&mut f, "summary", &raw.summary, 400);
     let description = required_text(&mut f, "description", &raw.description, 4000);
@@ -203,6 +230,8 @@ pub fn validate(
         {
             Ok(ProductSpec {
                 code,
+                provider,
+                service,
                 name,
                 summary,
                 description,
@@ -222,6 +251,53 @@ pub fn validate(
             })
         }
         _ => Err(f),
+    }
+}
+
+/// One of a known list (providers, service types).
+fn checked_choice(
+    f: &mut Vec<Finding>,
+    field: &str,
+    value: &At<String>,
+    known: &BTreeSet<String>,
+    what: &str,
+) -> String {
+    let text = value.value.trim().to_string();
+    if text.is_empty() {
+        f.push(finding(field, value.line, format!("noem een {what}")));
+    } else if !known.contains(&text) {
+        let list: Vec<&str> = known.iter().map(String::as_str).collect();
+        f.push(finding(
+            field,
+            value.line,
+            format!(
+                "onbekende {what} {}; kies uit {}",
+                super::money::echo(&text),
+                list.join(", ")
+            ),
+        ));
+    }
+    text
+}
+
+/// A service type code: lower case words joined by hyphens (`naar-werk`), at most 40.
+pub fn parse_service_code(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.len() <= 40
+        && text.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && text.as_bytes()[0].is_ascii_lowercase();
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "geen geldige code voor een diensttype: {} (kleine letters en cijfers, woorden gescheiden door -, bijvoorbeeld naar-werk)",
+            super::money::echo(text)
+        ))
     }
 }
 
@@ -485,6 +561,8 @@ pub fn share_from_basis_points(points: i32) -> Decimal {
 #[serde(deny_unknown_fields)]
 struct ProductFile {
     code: toml::Spanned<String>,
+    provider: toml::Spanned<String>,
+    service: toml::Spanned<String>,
     name: toml::Spanned<String>,
     summary: toml::Spanned<String>,
     description: toml::Spanned<String>,
@@ -574,6 +652,8 @@ pub fn parse_product_toml(text: &str) -> Result<RawProduct, Vec<Finding>> {
     }
     Ok(RawProduct {
         code: at(text, &file.code),
+        provider: at(text, &file.provider),
+        service: at(text, &file.service),
         name: at(text, &file.name),
         summary: at(text, &file.summary),
         description: at(text, &file.description),
@@ -628,6 +708,8 @@ pub fn product_to_toml(p: &ProductSpec) -> String {
         out.push('\n');
     };
     line(&mut out, "code", toml_string(p.code.as_str()));
+    line(&mut out, "provider", toml_string(&p.provider));
+    line(&mut out, "service", toml_string(&p.service));
     line(&mut out, "name", toml_string(&p.name));
     line(&mut out, "summary", toml_string(&p.summary));
     line(&mut out, "description", toml_string(&p.description));
@@ -697,6 +779,8 @@ mod tests {
     }
 
     const NAAR_WERK: &str = r#"code = "REI-NAARWERK"
+provider = "WSD"
+service = "naar-werk"
 name = "Naar Werk"
 summary = "Bemiddeling naar werk."
 description = "Een traject."
@@ -733,11 +817,16 @@ valid_from = 2026-01-01
 amount = "4200.00"
 "#;
 
-    fn groups() -> BTreeSet<String> {
-        ["bijstand", "jongeren", "wsw"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn groups() -> Known {
+        Known {
+            target_groups: set(&["bijstand", "jongeren", "wsw"]),
+            providers: set(&["WSD", "WERKPAD"]),
+            services: set(&["naar-werk", "werkfit"]),
+        }
     }
 
     #[test]
@@ -766,37 +855,37 @@ amount = "4200.00"
     #[test]
     fn each_broken_field_is_named_with_its_line() {
         let cases = [
-            ("share = \"30\"", "share = \"35\"", "milestone", 19),
+            ("share = \"30\"", "share = \"35\"", "milestone", 21),
             (
                 "amount = \"4200.00\"",
                 "amount = \"-1.00\"",
                 "price[1].amount",
-                35,
+                37,
             ),
             (
                 "amount = \"4200.00\"",
                 "amount = \"4200.001\"",
                 "price[1].amount",
-                35,
+                37,
             ),
             (
                 "target_groups = [\"bijstand\", \"jongeren\"]",
                 "target_groups = [\"bijstand\", \"ouderen\"]",
                 "target_groups",
-                6,
+                8,
             ),
-            ("unit = \"traject\"", "unit = \"week\"", "unit", 12),
+            ("unit = \"traject\"", "unit = \"week\"", "unit", 14),
             (
                 "domain = \"participatie\"",
                 "domain = \"zorg\"",
                 "domain",
-                5,
+                7,
             ),
             (
                 "vat_exemption_reason = \"Vrijgesteld\"\n",
                 "",
                 "vat_exemption_reason",
-                13,
+                15,
             ),
             (
                 "code = \"REI-NAARWERK\"",
@@ -808,8 +897,16 @@ amount = "4200.00"
                 "valid_from = 2026-01-01",
                 "valid_from = 2024-01-01",
                 "price[1].valid_from",
-                34,
+                36,
             ),
+            ("provider = \"WSD\"", "provider = \"ACME\"", "provider", 2),
+            (
+                "service = \"naar-werk\"",
+                "service = \"kapper\"",
+                "service",
+                3,
+            ),
+            ("service = \"naar-werk\"", "service = \"\"", "service", 3),
         ];
         for (from, to, field, line) in cases {
             let broken = NAAR_WERK.replacen(from, to, 1);
@@ -824,7 +921,7 @@ amount = "4200.00"
     #[test]
     fn syntax_errors_and_unknown_keys_have_a_line() {
         let findings = findings_for(&NAAR_WERK.replacen("goal = ", "goal == ", 1));
-        assert_eq!(findings[0].line, 7, "{findings:?}");
+        assert_eq!(findings[0].line, 9, "{findings:?}");
         let findings = findings_for(&NAAR_WERK.replacen("goal = ", "doel = ", 1));
         assert_eq!(findings[0].field, "toml");
     }
@@ -841,6 +938,36 @@ amount = "4200.00"
             findings.iter().any(|f| f.field == "milestone"),
             "{findings:?}"
         );
+    }
+
+    #[test]
+    fn a_product_file_names_its_provider_and_service() {
+        let findings = findings_for(&NAAR_WERK.replacen("service = \"naar-werk\"\n", "", 1));
+        assert_eq!(findings[0].field, "toml", "{findings:?}");
+        assert!(findings[0].message.contains("service"), "{findings:?}");
+        let spec = validate(&parse_product_toml(NAAR_WERK).unwrap(), &groups()).unwrap();
+        assert_eq!(
+            (spec.provider.as_str(), spec.service.as_str()),
+            ("WSD", "naar-werk")
+        );
+    }
+
+    #[test]
+    fn service_codes_are_lower_case_words() {
+        for good in ["diagnose", "naar-werk", "wmo-begeleiding", "jeugd2"] {
+            assert_eq!(parse_service_code(good).as_deref(), Ok(good));
+        }
+        for bad in [
+            "",
+            "Diagnose",
+            "naar werk",
+            "-werk",
+            "werk-",
+            "naar--werk",
+            "2werk",
+        ] {
+            assert!(parse_service_code(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

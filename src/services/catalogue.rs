@@ -2,7 +2,6 @@
 //! (atomic, idempotent, prices only ever added), export (canonical, byte for byte), and
 //! the edits of products and their prices. Every change is audited.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -12,18 +11,22 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::domain::catalogue::{
-    parse_product_toml, product_to_toml, toml_string, validate, Finding, ProductSpec,
-    ProductStatus, RawProduct,
+    parse_product_toml, parse_service_code, product_to_toml, toml_string, validate, Finding, Known,
+    ProductSpec, ProductStatus, RawProduct,
 };
 use crate::domain::money::Money;
 use crate::domain::principal::Principal;
-use crate::entities::{municipality, target_group};
+use crate::entities::{municipality, provider, service, target_group};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store;
 
 const TARGET_GROUPS_FILE: &str = "target_groups.toml";
 const MUNICIPALITIES_FILE: &str = "municipalities.toml";
 const PRODUCTS_DIR: &str = "products";
+const SERVICES_FILE: &str = "services.toml";
+const PROVIDERS_FILE: &str = "providers.toml";
+const SERVICES_HEADER: &str = "# Diensttypen: de gedeelde woordenlijst die aanbiedingen van verschillende aanbieders vergelijkbaar maakt.\n";
+const PROVIDERS_HEADER: &str = "# Aanbieders: wie op de marktplaats verkoopt. KvK-, btw- en Peppol-nummers zijn demowaarden\n# (demo_identifiers = true), geen echte registraties; e-mailadressen gebruiken .example.\n";
 const TARGET_GROUPS_HEADER: &str =
     "# Doelgroepen: de vaste woordenlijst waaruit producten kiezen.\n";
 const MUNICIPALITIES_HEADER: &str = "# Gemeenten: de negen deelnemers van de GR WSD die plusdiensten afnemen.\n# OIN en KvK-nummer zijn demowaarden (demo_identifiers = true), geen echte registraties.\n";
@@ -64,7 +67,246 @@ fn file_error(file: &Path, line: usize, field: &str, message: impl Into<String>)
 pub struct Catalogue {
     pub target_groups: Vec<target_group::Model>,
     pub municipalities: Vec<municipality::Model>,
+    pub services: Vec<service::Model>,
+    pub providers: Vec<CatalogueProvider>,
     pub products: Vec<ProductSpec>,
+}
+
+/// A provider's identity as the catalogue holds it (its status is the administrator's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogueProvider {
+    pub code: String,
+    pub name: String,
+    pub kvk: String,
+    pub vat_number: String,
+    pub peppol_scheme: String,
+    pub peppol_id: String,
+    pub iban: String,
+    pub intake_email: String,
+    pub invoice_email: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub demo_identifiers: bool,
+}
+
+impl CatalogueProvider {
+    fn of(p: &provider::Model) -> CatalogueProvider {
+        CatalogueProvider {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            kvk: p.kvk.clone(),
+            vat_number: p.vat_number.clone(),
+            peppol_scheme: p.peppol_scheme.clone(),
+            peppol_id: p.peppol_id.clone(),
+            iban: p.iban.clone(),
+            intake_email: p.intake_email.clone(),
+            invoice_email: p.invoice_email.clone(),
+            street: p.street.clone(),
+            postcode: p.postcode.clone(),
+            city: p.city.clone(),
+            demo_identifiers: p.demo_identifiers,
+        }
+    }
+
+    fn to_toml(&self) -> String {
+        let mut out = String::from("\n[[provider]]\n");
+        for (key, value) in [
+            ("code", &self.code),
+            ("name", &self.name),
+            ("kvk", &self.kvk),
+            ("vat_number", &self.vat_number),
+            ("peppol_scheme", &self.peppol_scheme),
+            ("peppol_id", &self.peppol_id),
+            ("iban", &self.iban),
+            ("intake_email", &self.intake_email),
+            ("invoice_email", &self.invoice_email),
+            ("street", &self.street),
+            ("postcode", &self.postcode),
+            ("city", &self.city),
+        ] {
+            out.push_str(&format!("{key} = {}\n", toml_string(value)));
+        }
+        out.push_str(&format!("demo_identifiers = {}\n", self.demo_identifiers));
+        out
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServicesFile {
+    service: Vec<ServiceEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceEntry {
+    code: toml::Spanned<String>,
+    name: toml::Spanned<String>,
+    description: toml::Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProvidersFile {
+    provider: Vec<ProviderEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProviderEntry {
+    code: toml::Spanned<String>,
+    name: toml::Spanned<String>,
+    kvk: toml::Spanned<String>,
+    vat_number: toml::Spanned<String>,
+    peppol_scheme: toml::Spanned<String>,
+    peppol_id: toml::Spanned<String>,
+    iban: toml::Spanned<String>,
+    intake_email: toml::Spanned<String>,
+    invoice_email: toml::Spanned<String>,
+    street: toml::Spanned<String>,
+    postcode: toml::Spanned<String>,
+    city: toml::Spanned<String>,
+    demo_identifiers: bool,
+}
+
+/// Reads `services.toml`: valid codes, each once, with a name and a description.
+fn read_services(path: &Path, errors: &mut Vec<FileError>) -> Vec<service::Model> {
+    let mut services: Vec<service::Model> = Vec::new();
+    let Some((file, text)) = read_toml::<ServicesFile>(path, errors) else {
+        return services;
+    };
+    let line = |offset: usize| crate::domain::catalogue::line_of(&text, offset);
+    for (position, s) in file.service.into_iter().enumerate() {
+        let code_line = line(s.code.span().start);
+        match parse_service_code(s.code.get_ref()) {
+            Err(message) => errors.push(file_error(path, code_line, "code", message)),
+            Ok(code) if services.iter().any(|known| known.code == code) => errors.push(file_error(
+                path,
+                code_line,
+                "code",
+                format!("diensttype {code} komt twee keer voor"),
+            )),
+            Ok(_) => {}
+        }
+        for (field, value, max) in [
+            ("name", &s.name, 120),
+            ("description", &s.description, 1000),
+        ] {
+            let text = value.get_ref().trim();
+            if text.is_empty() || text.chars().count() > max || text.chars().any(char::is_control) {
+                errors.push(file_error(
+                    path,
+                    line(value.span().start),
+                    field,
+                    format!("is verplicht: één regel tekst van hoogstens {max} tekens"),
+                ));
+            }
+        }
+        services.push(service::Model {
+            code: s.code.into_inner(),
+            name: s.name.into_inner().trim().to_string(),
+            description: s.description.into_inner().trim().to_string(),
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+        });
+    }
+    services
+}
+
+/// Reads `providers.toml`, every field checked with the provider's own validators.
+fn read_providers(path: &Path, errors: &mut Vec<FileError>) -> Vec<CatalogueProvider> {
+    use crate::domain::provider as p;
+    let mut providers: Vec<CatalogueProvider> = Vec::new();
+    let Some((file, text)) = read_toml::<ProvidersFile>(path, errors) else {
+        return providers;
+    };
+    let line = |offset: usize| crate::domain::catalogue::line_of(&text, offset);
+    for e in file.provider {
+        let mut check =
+            |value: &toml::Spanned<String>, result: Result<String, p::FieldError>| -> String {
+                match result {
+                    Ok(v) => v,
+                    Err(err) => {
+                        errors.push(file_error(
+                            path,
+                            line(value.span().start),
+                            err.field,
+                            err.message,
+                        ));
+                        value.get_ref().clone()
+                    }
+                }
+            };
+        let code = check(&e.code, p::parse_code(e.code.get_ref()));
+        let name = check(&e.name, p::parse_text("name", e.name.get_ref()));
+        let kvk = check(&e.kvk, p::parse_kvk(e.kvk.get_ref()));
+        let vat_number = check(&e.vat_number, p::parse_vat_number(e.vat_number.get_ref()));
+        let peppol = p::parse_peppol(e.peppol_scheme.get_ref(), e.peppol_id.get_ref());
+        let peppol_scheme = check(
+            &e.peppol_scheme,
+            match &peppol {
+                Err(err) if err.field == "peppol_id.scheme" => Err(p::FieldError {
+                    field: "peppol_scheme",
+                    message: err.message.clone(),
+                }),
+                _ => Ok(e.peppol_scheme.get_ref().trim().to_string()),
+            },
+        );
+        let peppol_id = check(
+            &e.peppol_id,
+            match &peppol {
+                Err(err) if err.field == "peppol_id.id" => Err(p::FieldError {
+                    field: "peppol_id",
+                    message: err.message.clone(),
+                }),
+                _ => Ok(e.peppol_id.get_ref().trim().to_string()),
+            },
+        );
+        let iban = check(&e.iban, p::parse_iban(e.iban.get_ref()));
+        let intake_email = check(
+            &e.intake_email,
+            p::parse_email("intake_email", e.intake_email.get_ref()),
+        );
+        let invoice_email = check(
+            &e.invoice_email,
+            p::parse_email("invoice_email", e.invoice_email.get_ref()),
+        );
+        let street = check(&e.street, p::parse_text("street", e.street.get_ref()));
+        let postcode = check(&e.postcode, p::parse_postcode(e.postcode.get_ref()));
+        let city = check(&e.city, p::parse_text("city", e.city.get_ref()));
+        if providers.iter().any(|known| known.code == code) {
+            errors.push(file_error(
+                path,
+                line(e.code.span().start),
+                "code",
+                format!("aanbieder {code} komt twee keer voor"),
+            ));
+        }
+        if let Some(other) = providers.iter().find(|known| known.kvk == kvk) {
+            errors.push(file_error(
+                path,
+                line(e.kvk.span().start),
+                "kvk",
+                format!("KvK-nummer {kvk} is al van aanbieder {}", other.code),
+            ));
+        }
+        providers.push(CatalogueProvider {
+            code,
+            name,
+            kvk,
+            vat_number,
+            peppol_scheme,
+            peppol_id,
+            iban,
+            intake_email,
+            invoice_email,
+            street,
+            postcode,
+            city,
+            demo_identifiers: e.demo_identifiers,
+        });
+    }
+    providers
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,7 +387,13 @@ pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
             });
         }
     }
-    let known: BTreeSet<String> = target_groups.iter().map(|g| g.code.clone()).collect();
+    let services = read_services(&dir.join(SERVICES_FILE), &mut errors);
+    let providers = read_providers(&dir.join(PROVIDERS_FILE), &mut errors);
+    let known = Known {
+        target_groups: target_groups.iter().map(|g| g.code.clone()).collect(),
+        providers: providers.iter().map(|p| p.code.clone()).collect(),
+        services: services.iter().map(|s| s.code.clone()).collect(),
+    };
 
     let municipalities_path = dir.join(MUNICIPALITIES_FILE);
     let mut municipalities = Vec::new();
@@ -252,6 +500,8 @@ pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
         Ok(Catalogue {
             target_groups,
             municipalities,
+            services,
+            providers,
             products,
         })
     } else {
@@ -283,6 +533,8 @@ impl fmt::Display for ImportReport {
 pub fn spec_json(spec: &ProductSpec) -> Value {
     json!({
         "code": spec.code.as_str(),
+        "provider": spec.provider,
+        "service": spec.service,
         "name": spec.name,
         "summary": spec.summary,
         "description": spec.description,
@@ -337,6 +589,48 @@ async fn import_into<C: ConnectionTrait>(
 ) -> AppResult<ImportReport> {
     for group in &catalogue.target_groups {
         store::catalogue::upsert_target_group(txn, group.clone()).await?;
+    }
+    for s in &catalogue.services {
+        store::catalogue::upsert_service(txn, s.clone()).await?;
+    }
+    for p in &catalogue.providers {
+        let before = store::providers::get(txn, &p.code).await?;
+        if before.as_ref().map(CatalogueProvider::of).as_ref() == Some(p) {
+            continue;
+        }
+        let now = store::now();
+        store::catalogue::upsert_provider_identity(
+            txn,
+            provider::Model {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                kvk: p.kvk.clone(),
+                vat_number: p.vat_number.clone(),
+                peppol_scheme: p.peppol_scheme.clone(),
+                peppol_id: p.peppol_id.clone(),
+                iban: p.iban.clone(),
+                intake_email: p.intake_email.clone(),
+                invoice_email: p.invoice_email.clone(),
+                street: p.street.clone(),
+                postcode: p.postcode.clone(),
+                city: p.city.clone(),
+                status: crate::domain::provider::ProviderStatus::Active,
+                demo_identifiers: p.demo_identifiers,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+        store::audit::append(
+            txn,
+            actor,
+            "provider.import",
+            "provider",
+            &p.code,
+            before.map(|b| json!({"name": b.name, "kvk": b.kvk, "iban": b.iban})),
+            Some(json!({"name": p.name, "kvk": p.kvk, "iban": p.iban})),
+        )
+        .await?;
     }
     for m in &catalogue.municipalities {
         let before = store::municipalities::get(txn, &m.code).await?;
@@ -457,6 +751,22 @@ pub async fn export<C: ConnectionTrait>(db: &C, dir: &Path) -> AppResult<usize> 
         ));
     }
     std::fs::write(dir.join(TARGET_GROUPS_FILE), groups).map_err(io)?;
+    let mut services = String::from(SERVICES_HEADER);
+    for s in store::catalogue::services(db).await? {
+        services.push_str(&format!(
+            "\n[[service]]\ncode = {}\nname = {}\ndescription = {}\n",
+            toml_string(&s.code),
+            toml_string(&s.name),
+            toml_string(&s.description)
+        ));
+    }
+    std::fs::write(dir.join(SERVICES_FILE), services).map_err(io)?;
+    let mut providers = String::from(PROVIDERS_HEADER);
+    // In the order of the file: by code.
+    for p in store::providers::list(db).await? {
+        providers.push_str(&CatalogueProvider::of(&p).to_toml());
+    }
+    std::fs::write(dir.join(PROVIDERS_FILE), providers).map_err(io)?;
     let mut towns = String::from(MUNICIPALITIES_HEADER);
     // In the order of the file: by name.
     for m in store::municipalities::list(db).await? {
@@ -510,23 +820,67 @@ fn findings_to_error(findings: Vec<Finding>) -> AppError {
     )
 }
 
-/// Creates a product (with its first price) from typed input.
+/// The provider a new product is for: a provider's pricing staff create their own
+/// provider's products (naming another is refused); the administrator names one.
+fn provider_of_new_product(actor: &Principal, given: &str) -> AppResult<String> {
+    let given = given.trim();
+    match actor.provider_scope() {
+        Some(own) if given.is_empty() || given == own => Ok(own.to_string()),
+        Some(own) => Err(AppError::field(
+            "provider",
+            format!("u maakt alleen producten van uw eigen aanbieder {own}"),
+        )),
+        None if given.is_empty() => Err(AppError::field(
+            "provider",
+            "noem de aanbieder van het product (bijvoorbeeld WSD)",
+        )),
+        None => Ok(given.to_string()),
+    }
+}
+
+/// A stored product the actor may change: one of their own provider's (the catalogue is
+/// readable by everyone, but another provider's product does not exist for a write).
+async fn own_product<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Principal,
+    code: &str,
+) -> AppResult<store::catalogue::StoredProduct> {
+    let stored = store::catalogue::get(txn, code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match actor.provider_scope() {
+        Some(own) if own != stored.spec.provider => Err(AppError::NotFound),
+        _ => Ok(stored),
+    }
+}
+
+/// Creates a product (with its first price) from typed input. Product codes are unique
+/// across the marketplace.
 pub async fn create_product(
     db: &DatabaseConnection,
     actor: &Principal,
     raw: &RawProduct,
 ) -> AppResult<ProductSpec> {
+    let mut raw = raw.clone();
+    raw.provider.value = provider_of_new_product(actor, &raw.provider.value)?;
     let txn = store::db::begin_write(db).await?;
-    let known = store::catalogue::target_group_codes(&txn).await?;
-    let spec = validate(raw, &known).map_err(findings_to_error)?;
-    if store::catalogue::get(&txn, spec.code.as_str())
-        .await?
-        .is_some()
-    {
-        return Err(AppError::field(
-            "code",
-            format!("er is al een product met code {}", spec.code.as_str()),
-        ));
+    let known = store::catalogue::known(&txn).await?;
+    let spec = validate(&raw, &known).map_err(findings_to_error)?;
+    if let Some(existing) = store::catalogue::get(&txn, spec.code.as_str()).await? {
+        let message = if existing.spec.provider == spec.provider {
+            format!("er is al een product met code {}", spec.code.as_str())
+        } else {
+            let owner = store::providers::get(&txn, &existing.spec.provider)
+                .await?
+                .map(|p| p.name)
+                .unwrap_or_else(|| existing.spec.provider.clone());
+            format!(
+                "code {} is al in gebruik bij aanbieder {owner} ({}); productcodes zijn uniek op de marktplaats",
+                spec.code.as_str(),
+                existing.spec.provider
+            )
+        };
+        return Err(AppError::field("code", message));
     }
     store::catalogue::save_product(&txn, &spec, None).await?;
     for price in &spec.prices {
@@ -563,15 +917,15 @@ pub async fn update_product(
     if_match: Option<i32>,
 ) -> AppResult<(ProductSpec, i32)> {
     let txn = store::db::begin_write(db).await?;
-    let stored = store::catalogue::get(&txn, code)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let stored = own_product(&txn, actor, code).await?;
     if if_match.is_some_and(|v| v != stored.version) {
         return Err(AppError::PreconditionFailed);
     }
     let mut raw = raw_of(&stored.spec);
     edit(&mut raw);
     raw.code.value = code.to_string();
+    // A product stays with its provider.
+    raw.provider.value = stored.spec.provider.clone();
     raw.prices = stored
         .spec
         .prices
@@ -583,7 +937,7 @@ pub async fn update_product(
             )
         })
         .collect();
-    let known = store::catalogue::target_group_codes(&txn).await?;
+    let known = store::catalogue::known(&txn).await?;
     let spec = validate(&raw, &known).map_err(findings_to_error)?;
     let version = store::catalogue::save_product(&txn, &spec, Some(stored.version)).await?;
     store::audit::append(
@@ -616,9 +970,7 @@ pub async fn add_price(
         ));
     }
     let txn = store::db::begin_write(db).await?;
-    let stored = store::catalogue::get(&txn, code)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let stored = own_product(&txn, actor, code).await?;
     if stored
         .spec
         .prices
@@ -675,9 +1027,7 @@ pub async fn retire(
 /// Deletes a product that no contract or order refers to.
 pub async fn delete(db: &DatabaseConnection, actor: &Principal, code: &str) -> AppResult<()> {
     let txn = store::db::begin_write(db).await?;
-    let stored = store::catalogue::get(&txn, code)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let stored = own_product(&txn, actor, code).await?;
     if store::catalogue::in_use(&txn, code).await? {
         return Err(AppError::Conflict(format!("{code} wordt gebruikt in contracten of bestellingen en kan alleen vervallen, niet verwijderd worden")));
     }
@@ -701,6 +1051,8 @@ pub fn raw_of(spec: &ProductSpec) -> RawProduct {
     use crate::domain::catalogue::At;
     RawProduct {
         code: At::new(spec.code.as_str().to_string()),
+        provider: At::new(spec.provider.clone()),
+        service: At::new(spec.service.clone()),
         name: At::new(spec.name.clone()),
         summary: At::new(spec.summary.clone()),
         description: At::new(spec.description.clone()),

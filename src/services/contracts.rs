@@ -78,6 +78,7 @@ async fn check_period<C: ConnectionTrait>(
         ));
     }
     for other in store::contracts::of_municipality(db, municipality).await? {
+        // A municipality may hold contracts with several providers in the same period.
         if Some(other.id.as_str()) != except
             && other.provider_code == provider
             && periods_overlap((from, to), (other.valid_from, other.valid_to))

@@ -1,5 +1,6 @@
-//! First start on an empty database: the municipalities from the catalogue, and one demo
-//! user per role, whose logins are printed once.
+//! First start on an empty database: the municipalities from the catalogue, demo
+//! contracts with both demo providers (WSD and the fictional Werkpad Brabant B.V.), and
+//! demo users per role and provider, whose logins are printed once.
 
 use sea_orm::DatabaseConnection;
 
@@ -14,33 +15,76 @@ use crate::store;
 /// before real use.
 pub const DEMO_PASSWORD: &str = "plusmarkt-demo-2026";
 
-/// The demo accounts: e-mail, name, role, municipality.
-pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
-    ("beheer@wsd.example", "Bea Beheer", Role::Admin, None),
-    ("prijzen@wsd.example", "Pieter Prijs", Role::Pricing, None),
+/// The fictional second provider of the demo (catalogue/providers.toml).
+pub const WERKPAD: &str = "WERKPAD";
+
+/// A demo account: e-mail, name, role, municipality, provider.
+pub type DemoUser = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// The demo accounts.
+pub const DEMO_USERS: &[DemoUser] = &[
+    ("beheer@wsd.example", "Bea Beheer", Role::Admin, None, None),
+    (
+        "prijzen@wsd.example",
+        "Pieter Prijs",
+        Role::Pricing,
+        None,
+        Some(crate::domain::provider::WSD),
+    ),
     (
         "financien@wsd.example",
         "Fatima Financiën",
         Role::Finance,
         None,
+        Some(crate::domain::provider::WSD),
     ),
     (
         "consulent@wsd.example",
         "Carla Consulent",
         Role::ProviderStaff,
         None,
+        Some(crate::domain::provider::WSD),
+    ),
+    (
+        "prijzen@werkpad.example",
+        "Wim Werkpad",
+        Role::Pricing,
+        None,
+        Some(WERKPAD),
+    ),
+    (
+        "financien@werkpad.example",
+        "Fleur van den Berg",
+        Role::Finance,
+        None,
+        Some(WERKPAD),
+    ),
+    (
+        "consulent@werkpad.example",
+        "Chantal Coenen",
+        Role::ProviderStaff,
+        None,
+        Some(WERKPAD),
     ),
     (
         "casemanager@boxtel.example",
         "Kees Klantmanager",
         Role::Casemanager,
         Some("GM0757"),
+        None,
     ),
     (
         "casemanager@vught.example",
         "Vera Verhoeven",
         Role::Casemanager,
         Some("GM0865"),
+        None,
     ),
 ];
 
@@ -51,7 +95,7 @@ pub async fn ensure_demo_users(db: &DatabaseConnection) -> AppResult<bool> {
     }
     let txn = store::db::begin_write(db).await?;
     let system = Principal::system("demo");
-    for (email, name, role, municipality) in DEMO_USERS {
+    for (email, name, role, municipality, provider) in DEMO_USERS {
         store::users::create(
             &txn,
             &system,
@@ -60,9 +104,7 @@ pub async fn ensure_demo_users(db: &DatabaseConnection) -> AppResult<bool> {
                 name: (*name).to_string(),
                 role: *role,
                 municipality: municipality.map(str::to_string),
-                provider: role
-                    .needs_provider()
-                    .then(|| crate::domain::provider::WSD.to_string()),
+                provider: provider.map(str::to_string),
                 password_hash: hash_password(DEMO_PASSWORD)?,
             },
         )
@@ -77,12 +119,15 @@ pub fn demo_logins_text() -> String {
     let mut text = String::from("Demo-accounts (wachtwoord voor allemaal: ");
     text.push_str(DEMO_PASSWORD);
     text.push_str(")\n");
-    for (email, _, role, municipality) in DEMO_USERS {
+    for (email, _, role, municipality, provider) in DEMO_USERS {
         text.push_str(&format!(
             "  {:<30} {}{}\n",
             email,
             role.label_nl(),
-            municipality.map(|m| format!(" ({m})")).unwrap_or_default()
+            municipality
+                .or(*provider)
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default()
         ));
     }
     text
@@ -147,7 +192,11 @@ pub async fn ensure_demo_contracts(
     ) else {
         return Ok(false);
     };
-    let products = store::catalogue::all(db).await?;
+    let all_products = store::catalogue::all(db).await?;
+    let products: Vec<_> = all_products
+        .iter()
+        .filter(|p| p.spec.provider == crate::domain::provider::WSD)
+        .collect();
     for m in store::municipalities::list(db).await? {
         let budget = match m.code.as_str() {
             "GM0757" => Some(Money::from_cents(12_000_000)),
@@ -221,5 +270,101 @@ pub async fn ensure_demo_contracts(
         )
         .await?;
     }
+    ensure_werkpad_contracts(db, &all_products, from, to).await?;
     Ok(true)
+}
+
+/// The municipalities that contract Werkpad in the demo, and the Werkpad products each
+/// buys (at list price). Boxtel and Meierijstad buy the whole range, Vught a part.
+const WERKPAD_CONTRACTS: &[(&str, &[&str])] = &[
+    ("GM0757", &[]),
+    ("GM1948", &[]),
+    (
+        "GM0865",
+        &[
+            "WP-DIAGNOSE",
+            "WP-JOBCOACH-UUR",
+            "WP-WERKFIT",
+            "WP-DAGBESTEDING-DAGDEEL",
+        ],
+    ),
+];
+
+/// Werkpad's contracts for the current year, made by a Werkpad pricing principal (a
+/// contract is between one municipality and one provider). Nothing when the catalogue
+/// has no Werkpad products or the municipality is unknown.
+async fn ensure_werkpad_contracts(
+    db: &DatabaseConnection,
+    products: &[store::catalogue::StoredProduct],
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> AppResult<()> {
+    use crate::domain::catalogue::ProductStatus;
+    use crate::domain::contract::ContractStatus;
+    use crate::services::contracts::{self, ContractPatch, LineInput, NewContract};
+
+    let werkpad = Principal {
+        role: Role::Pricing,
+        provider: Some(WERKPAD.to_string()),
+        ..Principal::system("demo")
+    };
+    let offered: Vec<_> = products
+        .iter()
+        .filter(|p| p.spec.provider == WERKPAD && p.spec.status == ProductStatus::Active)
+        .collect();
+    if offered.is_empty() {
+        return Ok(());
+    }
+    for (municipality, chosen) in WERKPAD_CONTRACTS {
+        if store::municipalities::get(db, municipality)
+            .await?
+            .is_none()
+        {
+            continue;
+        }
+        let contract = contracts::create(
+            db,
+            &werkpad,
+            NewContract {
+                municipality: (*municipality).to_string(),
+                name: None,
+                valid_from: from,
+                valid_to: to,
+                budget_ceiling: None,
+            },
+        )
+        .await?;
+        for p in &offered {
+            let code = p.spec.code.as_str();
+            if !chosen.is_empty() && !chosen.contains(&code) {
+                continue;
+            }
+            let Some(price) = p.spec.price_on(from) else {
+                continue;
+            };
+            contracts::put_line(
+                db,
+                &werkpad,
+                &contract.id,
+                code,
+                LineInput {
+                    price: Some(price),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+        contracts::update(
+            db,
+            &werkpad,
+            &contract.id,
+            ContractPatch {
+                status: Some(ContractStatus::Active),
+                ..Default::default()
+            },
+            None,
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -13,12 +13,13 @@ use sea_orm::{
 use super::now;
 use crate::domain::billing::MilestoneShare;
 use crate::domain::catalogue::{
-    share_from_basis_points, share_to_basis_points, PriceVersion, ProductSpec,
+    share_from_basis_points, share_to_basis_points, Known, PriceVersion, ProductSpec,
 };
 use crate::domain::ids::ProductCode;
 use crate::domain::money::Money;
 use crate::entities::{
-    price_version, product, product_milestone, product_target_group, target_group,
+    price_version, product, product_milestone, product_target_group, provider, service,
+    target_group,
 };
 use crate::error::{AppError, AppResult};
 
@@ -42,6 +43,9 @@ fn assemble(
     let code = row.code.clone();
     let spec = ProductSpec {
         code: ProductCode::parse(&row.code).map_err(|e| corrupt(&code, &e.to_string()))?,
+        provider: row.provider_code,
+        // A product made before service types existed has none yet; editing it asks for one.
+        service: row.service_code.unwrap_or_default(),
         name: row.name,
         summary: row.summary,
         description: row.description,
@@ -202,6 +206,78 @@ pub async fn target_group_codes<C: ConnectionTrait>(db: &C) -> AppResult<BTreeSe
         .collect())
 }
 
+/// The service types, in the catalogue's order.
+pub async fn services<C: ConnectionTrait>(db: &C) -> AppResult<Vec<service::Model>> {
+    Ok(service::Entity::find()
+        .order_by_asc(service::Column::Position)
+        .order_by_asc(service::Column::Code)
+        .all(db)
+        .await?)
+}
+
+/// The vocabularies a product is validated against: target groups, providers, services.
+pub async fn known<C: ConnectionTrait>(db: &C) -> AppResult<Known> {
+    Ok(Known {
+        target_groups: target_group_codes(db).await?,
+        providers: provider::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| p.code)
+            .collect(),
+        services: services(db).await?.into_iter().map(|s| s.code).collect(),
+    })
+}
+
+pub async fn upsert_service<C: ConnectionTrait>(db: &C, model: service::Model) -> AppResult<()> {
+    use sea_orm::sea_query::OnConflict;
+    service::Entity::insert(service::ActiveModel::from(model))
+        .on_conflict(
+            OnConflict::column(service::Column::Code)
+                .update_columns([
+                    service::Column::Name,
+                    service::Column::Description,
+                    service::Column::Position,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Writes a provider's identity from the catalogue: a new provider is admitted active;
+/// an existing one keeps its status and creation time.
+pub async fn upsert_provider_identity<C: ConnectionTrait>(
+    db: &C,
+    model: provider::Model,
+) -> AppResult<()> {
+    use sea_orm::sea_query::OnConflict;
+    provider::Entity::insert(provider::ActiveModel::from(model))
+        .on_conflict(
+            OnConflict::column(provider::Column::Code)
+                .update_columns([
+                    provider::Column::Name,
+                    provider::Column::Kvk,
+                    provider::Column::VatNumber,
+                    provider::Column::PeppolScheme,
+                    provider::Column::PeppolId,
+                    provider::Column::Iban,
+                    provider::Column::IntakeEmail,
+                    provider::Column::InvoiceEmail,
+                    provider::Column::Street,
+                    provider::Column::Postcode,
+                    provider::Column::City,
+                    provider::Column::DemoIdentifiers,
+                    provider::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn upsert_target_group<C: ConnectionTrait>(
     db: &C,
     model: target_group::Model,
@@ -248,11 +324,8 @@ pub async fn save_product<C: ConnectionTrait>(
         status: spec.status,
         version,
         updated_at: now(),
-        provider_code: existing
-            .as_ref()
-            .map(|row| row.provider_code.clone())
-            .unwrap_or_else(|| crate::domain::provider::WSD.to_string()),
-        service_code: existing.as_ref().and_then(|row| row.service_code.clone()),
+        provider_code: spec.provider.clone(),
+        service_code: Some(spec.service.clone()).filter(|s| !s.is_empty()),
     };
     if let Some(existing) = existing {
         // Conditional on the version read: a concurrent writer makes this match nothing.

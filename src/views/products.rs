@@ -154,3 +154,12 @@ pub async fn target_groups(db: &DatabaseConnection) -> AppResult<Vec<(String, St
         .map(|g| (g.code, g.name))
         .collect())
 }
+
+/// The service types as (code, name, description), in the catalogue's order.
+pub async fn services(db: &DatabaseConnection) -> AppResult<Vec<(String, String, String)>> {
+    Ok(store::catalogue::services(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.code, s.name, s.description))
+        .collect())
+}

@@ -24,6 +24,7 @@ use crate::views::products::{self as product_queries, ProductFilter};
 pub struct ProductRow {
     code: String,
     name: String,
+    service: String,
     domain: String,
     unit: String,
     price: String,
@@ -65,10 +66,15 @@ async fn products(
         contracted_for: None,
         on: clock.today(),
     };
+    let services = product_queries::services(db.inner()).await?;
+    // The editor lists the pricing user's own provider's products (the public catalogue
+    // shows everyone's).
     let rows = product_queries::search(db.inner(), cache.inner(), &pricing.0, &filter)
         .await?
         .into_iter()
+        .filter(|(spec, _)| is_own(&pricing, spec))
         .map(|(spec, _)| ProductRow {
+            service: service_name(&services, &spec.service),
             price: spec
                 .price_on(clock.today())
                 .map(euro)
@@ -101,6 +107,8 @@ async fn products(
 
 pub struct ProductView {
     code: String,
+    provider: String,
+    service: String,
     name: String,
     summary: String,
     description: String,
@@ -145,6 +153,26 @@ struct ProductPage {
     form_amount: String,
 }
 
+/// Whether the product belongs to the pricing user's provider.
+fn is_own(pricing: &Pricing, spec: &ProductSpec) -> bool {
+    pricing
+        .0
+        .provider_scope()
+        .is_none_or(|own| own == spec.provider)
+}
+
+/// A service type's name, or its code when unknown ("geen" when the product has none).
+fn service_name(services: &[(String, String, String)], code: &str) -> String {
+    if code.is_empty() {
+        return "geen".into();
+    }
+    services
+        .iter()
+        .find(|(c, _, _)| c == code)
+        .map(|(_, name, _)| name.clone())
+        .unwrap_or_else(|| code.to_string())
+}
+
 fn describe_vat(spec: &ProductSpec) -> String {
     match &spec.vat_exemption_reason {
         Some(reason) => format!("vrijgesteld ({reason})"),
@@ -157,6 +185,7 @@ pub fn product_view(
     spec: &ProductSpec,
     version: i32,
     group_names: &[(String, String)],
+    services: &[(String, String, String)],
 ) -> ProductView {
     let groups: Vec<String> = spec
         .target_groups
@@ -171,6 +200,8 @@ pub fn product_view(
         .collect();
     ProductView {
         code: spec.code.as_str().to_string(),
+        provider: spec.provider.clone(),
+        service: service_name(services, &spec.service),
         name: spec.name.clone(),
         summary: spec.summary.clone(),
         description: spec.description.clone(),
@@ -209,8 +240,10 @@ async fn product_page(
 ) -> AppResult<RawHtml<String>> {
     let stored = product_queries::product(db, code)
         .await?
+        .filter(|stored| is_own(pricing, &stored.spec))
         .ok_or(AppError::NotFound)?;
     let group_names: Vec<(String, String)> = product_queries::target_groups(db).await?;
+    let services = product_queries::services(db).await?;
     let current = stored
         .spec
         .prices
@@ -253,7 +286,7 @@ async fn product_page(
             "/prijzen/producten",
         )
         .with_flash(flash),
-        p: product_view(&stored.spec, stored.version, &group_names),
+        p: product_view(&stored.spec, stored.version, &group_names, &services),
         prices,
         audit,
         errors: Errors(errors),
@@ -387,6 +420,8 @@ async fn retire(
 #[derive(FromForm, Default)]
 pub struct EditForm {
     version: i32,
+    /// Absent on a form of before service types: the product keeps its service.
+    service: Option<String>,
     name: String,
     summary: String,
     description: String,
@@ -410,6 +445,7 @@ struct EditPage {
     version: i32,
     f: EditForm,
     domains: Vec<&'static str>,
+    services: Vec<(String, String)>,
     groups: Vec<(String, String, bool)>,
     is_traject: bool,
     milestones: Vec<(usize, String, String)>,
@@ -426,10 +462,17 @@ async fn edit_page(
 ) -> AppResult<RawHtml<String>> {
     let stored = product_queries::product(db, code)
         .await?
+        .filter(|stored| is_own(pricing, &stored.spec))
         .ok_or(AppError::NotFound)?;
     let spec = &stored.spec;
+    let services = product_queries::services(db)
+        .await?
+        .into_iter()
+        .map(|(code, name, _)| (code, name))
+        .collect();
     let f = form.unwrap_or_else(|| EditForm {
         version: stored.version,
+        service: Some(spec.service.clone()),
         name: spec.name.clone(),
         summary: spec.summary.clone(),
         description: spec.description.clone(),
@@ -482,6 +525,7 @@ async fn edit_page(
         is_traject: spec.unit == crate::domain::billing::Unit::Traject,
         f,
         domains: DOMAINS.to_vec(),
+        services,
         groups,
         milestones,
         errors,
@@ -520,6 +564,9 @@ async fn save(
         &pricing.0,
         code,
         |raw| {
+            if let Some(service) = &form.service {
+                raw.service.value = service.clone();
+            }
             raw.name.value = form.name.clone();
             raw.summary.value = form.summary.clone();
             raw.description.value = form.description.clone();

@@ -224,7 +224,7 @@ async fn an_import_with_one_bad_file_changes_nothing() {
 
 fn new_product() -> serde_json::Value {
     json!({
-        "code": "TEST-TRAJECT", "name": "Testtraject", "summary": "Kort.", "description": "Lang.",
+        "code": "TEST-TRAJECT", "service": "werkfit", "name": "Testtraject", "summary": "Kort.", "description": "Lang.",
         "domain": "participatie", "target_groups": ["jongeren"], "goal": "Doel.", "output": "Resultaat.",
         "proof": "Bewijs.", "duration_weeks": 12, "variant": "output", "unit": "traject",
         "vat_category": "exempt", "vat_exemption_reason": "Vrijgesteld",
@@ -851,4 +851,608 @@ async fn amounts_are_read_the_dutch_way_too() {
             ("2031-03-01", "1234.50")
         ]
     );
+}
+
+// ---- the marketplace: providers, service types, products per provider ----------------
+
+const WERKPAD_PRICING: &str = "prijzen@werkpad.example";
+
+fn read_shipped() -> plusmarkt::services::catalogue::Catalogue {
+    plusmarkt::services::catalogue::read_catalogue(&shipped()).unwrap_or_else(|errors| {
+        panic!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
+
+fn edit_file(dir: &Path, file: &str, from: &str, to: &str) -> PathBuf {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    path
+}
+
+fn line_in(path: &Path, needle: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not in {}", path.display()))
+        + 1
+}
+
+#[test]
+fn every_product_has_a_provider_and_a_shared_service_and_werkpad_competes_with_wsd() {
+    let catalogue = read_shipped();
+    assert!((10..=20).contains(&catalogue.services.len()));
+    let providers: Vec<&str> = catalogue
+        .providers
+        .iter()
+        .map(|p| p.code.as_str())
+        .collect();
+    assert_eq!(providers, ["WERKPAD", "WSD"]);
+    let services_of = |provider: &str| -> std::collections::BTreeSet<String> {
+        catalogue
+            .products
+            .iter()
+            .filter(|p| p.provider == provider)
+            .map(|p| p.service.clone())
+            .collect()
+    };
+    let wsd = catalogue
+        .products
+        .iter()
+        .filter(|p| p.provider == "WSD")
+        .count();
+    assert_eq!(wsd, 30);
+    let werkpad: Vec<_> = catalogue
+        .products
+        .iter()
+        .filter(|p| p.provider == "WERKPAD")
+        .collect();
+    assert!((6..=10).contains(&werkpad.len()), "{}", werkpad.len());
+    assert!(werkpad.iter().all(|p| p.code.as_str().starts_with("WP-")));
+    let shared: Vec<String> = services_of("WERKPAD")
+        .intersection(&services_of("WSD"))
+        .cloned()
+        .collect();
+    assert!(shared.len() >= 3, "{shared:?}");
+    // At a different price than WSD's product of the same service.
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let price = |code: &str| {
+        catalogue
+            .products
+            .iter()
+            .find(|p| p.code.as_str() == code)
+            .and_then(|p| p.price_on(today))
+            .unwrap()
+    };
+    assert_ne!(price("WP-JOBCOACH-UUR"), price("JOBCOACH-UUR"));
+    assert_ne!(price("WP-WERKFIT"), price("REI-WERKFIT"));
+    let werkpad_provider = &catalogue.providers[0];
+    assert_eq!(werkpad_provider.name, "Werkpad Brabant B.V.");
+    assert!(werkpad_provider.demo_identifiers);
+    assert_eq!(werkpad_provider.peppol_id, werkpad_provider.kvk);
+    // WSD's entry is the identity the migration inserted.
+    let wsd_provider = &catalogue.providers[1];
+    assert_eq!(
+        (
+            wsd_provider.kvk.as_str(),
+            wsd_provider.iban.as_str(),
+            wsd_provider.vat_number.as_str()
+        ),
+        ("17091234", "NL91ABNA0417164300", "NL001234567B01")
+    );
+}
+
+#[test]
+fn broken_services_providers_and_product_references_fail_with_file_line_and_field() {
+    let dir = temp_dir("market-broken");
+    copy_dir(&shipped(), &dir);
+    let services = edit_file(
+        &dir,
+        "services.toml",
+        "code = \"planregie\"",
+        "code = \"Plan Regie\"",
+    );
+    edit_file(
+        &dir,
+        "services.toml",
+        "code = \"jeugd\"",
+        "code = \"diagnose\"",
+    );
+    edit_file(
+        &dir,
+        "services.toml",
+        "name = \"Detachering\"",
+        "name = \"\"",
+    );
+    let providers = edit_file(
+        &dir,
+        "providers.toml",
+        "iban = \"NL44RABO0123456789\"",
+        "iban = \"NL45RABO0123456789\"",
+    );
+    edit_file(
+        &dir,
+        "providers.toml",
+        "kvk = \"87654321\"",
+        "kvk = \"8765432\"",
+    );
+    edit_file(
+        &dir,
+        "providers.toml",
+        "postcode = \"5281 RN\"",
+        "postcode = \"528 RN\"",
+    );
+    edit_file(
+        &dir,
+        "providers.toml",
+        "intake_email = \"intake@wsd.example\"",
+        "intake_email = \"intake\"",
+    );
+    let product_service = edit_file(
+        &dir,
+        "products/WP-WERKFIT.toml",
+        "service = \"werkfit\"",
+        "service = \"kapper\"",
+    );
+    let product_provider = edit_file(
+        &dir,
+        "products/JOBCOACH-UUR.toml",
+        "provider = \"WSD\"",
+        "provider = \"ACME\"",
+    );
+    let errors = plusmarkt::services::catalogue::read_catalogue(&dir).unwrap_err();
+    let rendered: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    let expect = |path: &Path, needle: &str, field: &str| {
+        let prefix = format!("{}:{}: {field}:", path.display(), line_in(path, needle));
+        assert!(
+            rendered.iter().any(|r| r.starts_with(&prefix)),
+            "expected {prefix} in {rendered:#?}"
+        );
+    };
+    expect(&services, "code = \"Plan Regie\"", "code");
+    // The second "diagnose" is the duplicate: the line of the last one.
+    let text = std::fs::read_to_string(&services).unwrap();
+    let second = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("code = \"diagnose\""))
+        .map(|(i, _)| i + 1)
+        .nth(1)
+        .unwrap();
+    assert!(
+        rendered
+            .iter()
+            .any(|r| r.starts_with(&format!("{}:{second}: code:", services.display()))),
+        "{rendered:#?}"
+    );
+    expect(&services, "name = \"\"", "name");
+    expect(&providers, "NL45RABO", "iban");
+    expect(&providers, "kvk = \"8765432\"", "kvk");
+    expect(&providers, "528 RN", "postcode");
+    expect(&providers, "intake_email = \"intake\"", "intake_email");
+    expect(&product_service, "service = \"kapper\"", "service");
+    expect(&product_provider, "provider = \"ACME\"", "provider");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[rocket::async_test]
+async fn import_writes_providers_and_services_and_export_gives_them_back() {
+    let app = TestApp::new().await;
+    let werkpad = plusmarkt::store::providers::get(&app.db, "WERKPAD")
+        .await
+        .unwrap()
+        .expect("Werkpad imported");
+    assert_eq!(werkpad.name, "Werkpad Brabant B.V.");
+    assert_eq!(werkpad.intake_email, "intake@werkpad.example");
+    assert_eq!(
+        werkpad.status,
+        plusmarkt::domain::provider::ProviderStatus::Active
+    );
+    let stored = plusmarkt::store::catalogue::get(&app.db, "WP-DIAGNOSE")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.spec.provider.as_str(), stored.spec.service.as_str()),
+        ("WERKPAD", "diagnose")
+    );
+    // A changed provider identity and service name are imported, and exported as written.
+    let dir = temp_dir("market-roundtrip");
+    copy_dir(&shipped(), &dir);
+    edit_file(
+        &dir,
+        "providers.toml",
+        "street = \"Ambachtsweg 14\"",
+        "street = \"Ambachtsweg 16\"",
+    );
+    edit_file(
+        &dir,
+        "services.toml",
+        "name = \"Planregie\"",
+        "name = \"Planregie en casusregie\"",
+    );
+    edit_file(
+        &dir,
+        "products/WP-WERKFIT.toml",
+        "service = \"werkfit\"",
+        "service = \"naar-werk\"",
+    );
+    let system = plusmarkt::auth::Principal::system("test");
+    let report = plusmarkt::services::catalogue::import(&app.db, &system, &dir)
+        .await
+        .unwrap();
+    assert_eq!(report.products_updated, 1, "{report}");
+    let out = temp_dir("market-export");
+    plusmarkt::services::catalogue::export(&app.db, &out)
+        .await
+        .unwrap();
+    for file in toml_files(&dir) {
+        let a = std::fs::read(dir.join(&file)).unwrap();
+        let b = std::fs::read(out.join(&file)).unwrap();
+        assert!(a == b, "{} differs after export", file.display());
+    }
+    std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_dir_all(out).ok();
+}
+
+#[rocket::async_test]
+async fn products_carry_provider_and_service_and_service_types_are_listed() {
+    let app = TestApp::new().await;
+    let casemanager = app.login_as(CASEMANAGER_BOXTEL).await;
+    let services = app.get(&casemanager, "/api/v1/services").await;
+    assert_eq!(services.status, Status::Ok, "{}", services.body);
+    let services = services.json();
+    let list = services.as_array().unwrap();
+    assert!((10..=20).contains(&list.len()));
+    assert_eq!(list[0]["code"], "diagnose");
+    assert!(!list[0]["name"].as_str().unwrap().is_empty());
+    assert!(!list[0]["description"].as_str().unwrap().is_empty());
+    assert_eq!(
+        app.get(&As::Anonymous, "/api/v1/services").await.status,
+        Status::Unauthorized
+    );
+    let pricing = app.login_as(WERKPAD_PRICING).await;
+    let wsd = app
+        .get(&pricing, "/api/v1/products/JOBCOACH-UUR")
+        .await
+        .json();
+    assert_eq!(
+        (wsd["provider"].as_str(), wsd["service"].as_str()),
+        (Some("WSD"), Some("jobcoaching"))
+    );
+    let own = app
+        .get(&pricing, "/api/v1/products/WP-JOBCOACH-UUR")
+        .await
+        .json();
+    assert_eq!(
+        (own["provider"].as_str(), own["service"].as_str()),
+        (Some("WERKPAD"), Some("jobcoaching"))
+    );
+    let page = app.get(&pricing, "/api/v1/products?limit=500").await.json();
+    let items = page["items"].as_array().unwrap();
+    assert!(items.iter().any(|p| p["provider"] == "WERKPAD"));
+    assert!(items
+        .iter()
+        .all(|p| p["service"].as_str().is_some_and(|s| !s.is_empty())));
+    let spec = app.get(&As::Anonymous, "/api/v1/openapi.json").await;
+    assert!(
+        spec.body.contains("/api/v1/services"),
+        "services in the OpenAPI document"
+    );
+}
+
+#[rocket::async_test]
+async fn a_provider_changes_only_its_own_products_and_reads_everyone_s() {
+    let app = TestApp::new().await;
+    let werkpad = app.login_as(WERKPAD_PRICING).await;
+    let wsd = app.login_as(PRICING).await;
+    assert_eq!(
+        app.get(&werkpad, "/api/v1/products/JOBCOACH-UUR")
+            .await
+            .status,
+        Status::Ok
+    );
+    let before = plusmarkt::store::catalogue::get(&app.db, "JOBCOACH-UUR")
+        .await
+        .unwrap()
+        .unwrap();
+    let patched = app
+        .send_json(
+            Method::Patch,
+            &werkpad,
+            "/api/v1/products/JOBCOACH-UUR",
+            r#"{"name": "Overgenomen"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(patched.status, Status::NotFound, "{}", patched.body);
+    let priced = app
+        .post_json(
+            &werkpad,
+            "/api/v1/products/JOBCOACH-UUR/prices",
+            &json!({"valid_from": "2031-01-01", "amount": "1.00"}),
+        )
+        .await;
+    assert_eq!(priced.status, Status::NotFound, "{}", priced.body);
+    let deleted = app
+        .send_json(
+            Method::Delete,
+            &werkpad,
+            "/api/v1/products/JOBCOACH-UUR",
+            "",
+            &[],
+        )
+        .await;
+    assert_eq!(deleted.status, Status::NotFound, "{}", deleted.body);
+    let retired = app
+        .post_form(
+            &werkpad,
+            "/prijzen/producten/JOBCOACH-UUR/vervallen",
+            &[("version", &before.version.to_string())],
+        )
+        .await;
+    assert_eq!(retired.status, Status::NotFound);
+    assert_eq!(
+        app.get(&werkpad, "/prijzen/producten/JOBCOACH-UUR")
+            .await
+            .status,
+        Status::NotFound
+    );
+    assert_eq!(
+        app.get(&werkpad, "/prijzen/producten/JOBCOACH-UUR/bewerken")
+            .await
+            .status,
+        Status::NotFound
+    );
+    let after = plusmarkt::store::catalogue::get(&app.db, "JOBCOACH-UUR")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.version, before.version);
+    assert_eq!(after.spec, before.spec);
+    // The other way round too, and each may change its own.
+    let other = app
+        .send_json(
+            Method::Patch,
+            &wsd,
+            "/api/v1/products/WP-DIAGNOSE",
+            r#"{"name": "Overgenomen"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(other.status, Status::NotFound);
+    let own = app
+        .send_json(
+            Method::Patch,
+            &werkpad,
+            "/api/v1/products/WP-DIAGNOSE",
+            r#"{"name": "Startdiagnose", "service": "werkfit"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(own.status, Status::Ok, "{}", own.body);
+    assert_eq!(
+        (
+            own.json()["provider"].as_str(),
+            own.json()["service"].as_str()
+        ),
+        (Some("WERKPAD"), Some("werkfit"))
+    );
+    let unknown = app
+        .send_json(
+            Method::Patch,
+            &werkpad,
+            "/api/v1/products/WP-DIAGNOSE",
+            r#"{"service": "kapper"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(unknown.status, Status::UnprocessableEntity);
+    assert_eq!(unknown.json()["errors"][0]["field"], "service");
+    // The pricing page lists the provider's own products, with their service type.
+    let list = app.get(&werkpad, "/prijzen/producten").await;
+    assert_eq!(list.status, Status::Ok);
+    assert!(list.body.contains("WP-JOBCOACH-UUR") && list.body.contains("Dagbesteding"));
+    assert!(
+        !list.body.contains("/prijzen/producten/JOBCOACH-UUR\""),
+        "WSD's product is not in Werkpad's editor"
+    );
+    let page = app
+        .get(&werkpad, "/prijzen/producten/WP-JOBCOACH-UUR")
+        .await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.body.contains("Jobcoaching") && page.body.contains("WERKPAD"));
+}
+
+#[rocket::async_test]
+async fn a_new_product_belongs_to_the_caller_s_provider_or_the_one_the_admin_names() {
+    let app = TestApp::new().await;
+    let werkpad = app.login_as(WERKPAD_PRICING).await;
+    let admin = app.login_as(ADMIN).await;
+    let count = || async {
+        plusmarkt::store::catalogue::all(&app.db)
+            .await
+            .unwrap()
+            .len()
+    };
+    let before = count().await;
+    let field_of = |reply: &Reply| -> Vec<String> {
+        reply.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // A code another provider uses: 422 on code, naming that provider.
+    let mut taken = new_product();
+    taken["code"] = json!("JOBCOACH-UUR");
+    let reply = app.post_json(&werkpad, "/api/v1/products", &taken).await;
+    assert_eq!(reply.status, Status::UnprocessableEntity, "{}", reply.body);
+    assert_eq!(field_of(&reply), ["code"]);
+    assert!(reply.body.contains("WSD"), "{}", reply.body);
+    // No service, an unknown service, another provider named by a pricing user.
+    for (change, field) in [
+        (json!({"service": null}), "service"),
+        (json!({"service": "kapper"}), "service"),
+        (json!({"provider": "WSD"}), "provider"),
+    ] {
+        let mut body = new_product();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let reply = app.post_json(&werkpad, "/api/v1/products", &body).await;
+        assert_eq!(
+            reply.status,
+            Status::UnprocessableEntity,
+            "{change}: {}",
+            reply.body
+        );
+        assert!(
+            field_of(&reply).iter().any(|f| f == field),
+            "{change}: {}",
+            reply.body
+        );
+    }
+    // The administrator must name a known provider.
+    for provider in [None, Some("ACME")] {
+        let mut body = new_product();
+        if let Some(p) = provider {
+            body["provider"] = json!(p);
+        }
+        let reply = app.post_json(&admin, "/api/v1/products", &body).await;
+        assert_eq!(
+            reply.status,
+            Status::UnprocessableEntity,
+            "{provider:?}: {}",
+            reply.body
+        );
+        assert_eq!(field_of(&reply), ["provider"], "{provider:?}");
+    }
+    assert_eq!(count().await, before, "nothing written");
+    let created = app
+        .post_json(&werkpad, "/api/v1/products", &new_product())
+        .await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    assert_eq!(created.json()["provider"], "WERKPAD");
+    let mut by_admin = new_product();
+    by_admin["code"] = json!("TEST-ADMIN");
+    by_admin["provider"] = json!("WSD");
+    let created = app.post_json(&admin, "/api/v1/products", &by_admin).await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    assert_eq!(created.json()["provider"], "WSD");
+    let stored = plusmarkt::store::catalogue::get(&app.db, "TEST-TRAJECT")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.spec.provider.as_str(), stored.spec.service.as_str()),
+        ("WERKPAD", "werkfit")
+    );
+}
+
+#[rocket::async_test]
+async fn the_demo_has_two_providers_competing_in_shared_services_for_three_municipalities() {
+    use plusmarkt::domain::contract::ContractStatus;
+    let app = TestApp::new().await;
+    let providers = plusmarkt::store::providers::list(&app.db).await.unwrap();
+    assert_eq!(
+        providers
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect::<Vec<_>>(),
+        ["WERKPAD", "WSD"]
+    );
+    let werkpad_pricing = plusmarkt::auth::Principal {
+        role: plusmarkt::domain::role::Role::Pricing,
+        provider: Some("WERKPAD".into()),
+        ..plusmarkt::auth::Principal::system("test")
+    };
+    let contracts = plusmarkt::store::contracts::list(&app.db, &werkpad_pricing, None, None)
+        .await
+        .unwrap();
+    let active: Vec<_> = contracts
+        .iter()
+        .filter(|c| c.status == ContractStatus::Active)
+        .collect();
+    let municipalities: std::collections::BTreeSet<&str> = active
+        .iter()
+        .map(|c| c.municipality_code.as_str())
+        .collect();
+    assert!(municipalities.len() >= 3, "{municipalities:?}");
+    let products = plusmarkt::store::catalogue::all(&app.db).await.unwrap();
+    let service_of = |code: &str| {
+        products
+            .iter()
+            .find(|p| p.spec.code.as_str() == code)
+            .map(|p| (p.spec.provider.clone(), p.spec.service.clone()))
+            .unwrap()
+    };
+    let wsd_services: std::collections::BTreeSet<String> = products
+        .iter()
+        .filter(|p| p.spec.provider == "WSD")
+        .map(|p| p.spec.service.clone())
+        .collect();
+    let mut contracted_services = std::collections::BTreeSet::new();
+    for c in &active {
+        assert_eq!(c.provider_code, "WERKPAD");
+        for line in plusmarkt::store::contracts::lines(&app.db, &c.id)
+            .await
+            .unwrap()
+        {
+            let (provider, service) = service_of(&line.product_code);
+            assert_eq!(provider, "WERKPAD", "{}", line.product_code);
+            if wsd_services.contains(&service) {
+                contracted_services.insert(service);
+            }
+        }
+    }
+    assert!(contracted_services.len() >= 3, "{contracted_services:?}");
+    // WSD's contracts hold only WSD's products.
+    let wsd_pricing = plusmarkt::auth::Principal {
+        provider: Some("WSD".into()),
+        ..werkpad_pricing.clone()
+    };
+    for c in plusmarkt::store::contracts::list(&app.db, &wsd_pricing, None, None)
+        .await
+        .unwrap()
+    {
+        for line in plusmarkt::store::contracts::lines(&app.db, &c.id)
+            .await
+            .unwrap()
+        {
+            assert_eq!(
+                service_of(&line.product_code).0,
+                "WSD",
+                "{}",
+                line.product_code
+            );
+        }
+    }
+    // Werkpad's users are bound to Werkpad and listed with the logins.
+    for email in [
+        "prijzen@werkpad.example",
+        "financien@werkpad.example",
+        "consulent@werkpad.example",
+    ] {
+        let user = plusmarkt::store::users::find_by_email(&app.db, email)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(user.provider_code.as_deref(), Some("WERKPAD"), "{email}");
+        assert!(plusmarkt::services::demo::demo_logins_text().contains(email));
+    }
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    assert!(readme.contains("prijzen@werkpad.example"));
 }

@@ -638,13 +638,13 @@ async fn werkpad_with_pricing(app: &TestApp) -> As {
         .await
         .unwrap()
         .expect("a demo product");
-    product.code = "WP-DIAGNOSE".into();
+    product.code = "ZW-DIAGNOSE".into();
     product.name = "Diagnose bij Werkpad".into();
-    product.provider_code = "WERKPAD".into();
+    product.provider_code = "ZUIDWERK".into();
     let mut row = product.into_active_model();
     row = row.reset_all();
     row.insert(&app.db).await.unwrap();
-    crate::providers::provider_user(app, "prijzen@werkpad.example", "pricing", "WERKPAD").await
+    crate::providers::provider_user(app, "prijzen@zuidwerk.example", "pricing", "ZUIDWERK").await
 }
 
 async fn new_contract(app: &TestApp, who: &As, body: serde_json::Value) -> crate::harness::Reply {
@@ -674,7 +674,7 @@ async fn a_municipality_contracts_two_providers_in_one_year_but_one_provider_onc
     assert_eq!(first.json()["provider"], "WSD");
     let second = new_contract(&app, &werkpad, year.clone()).await;
     assert_eq!(second.status, Status::Created, "{}", second.body);
-    assert_eq!(second.json()["provider"], "WERKPAD");
+    assert_eq!(second.json()["provider"], "ZUIDWERK");
     assert_eq!(second.json()["municipality"], "GM0757");
 
     let count = || async {
@@ -730,7 +730,7 @@ async fn a_municipality_contracts_two_providers_in_one_year_but_one_provider_onc
         "{}",
         page.body
     );
-    assert!(page.body.contains("(Werkpad Brabant B.V.)"));
+    assert!(page.body.contains("(Zuidwerk B.V.)"));
 
     // A pricing user cannot make a contract for another provider.
     let mut other = year.clone();
@@ -780,10 +780,10 @@ async fn an_administrator_names_the_provider_of_a_new_contract() {
         before
     );
     let mut named = body.clone();
-    named["provider"] = json!("WERKPAD");
+    named["provider"] = json!("ZUIDWERK");
     let created = new_contract(&app, &admin, named).await;
     assert_eq!(created.status, Status::Created, "{}", created.body);
-    assert_eq!(created.json()["provider"], "WERKPAD");
+    assert_eq!(created.json()["provider"], "ZUIDWERK");
     // Other roles still may not.
     let cm = app.login_as(CASEMANAGER_BOXTEL).await;
     assert_eq!(
@@ -817,11 +817,11 @@ async fn a_contract_line_holds_only_products_of_the_contracts_provider() {
     );
     assert_eq!(refused.json()["errors"][0]["field"], "product_code");
     assert!(
-        refused.body.contains("WSD") && refused.body.contains("Werkpad Brabant B.V."),
+        refused.body.contains("WSD") && refused.body.contains("Zuidwerk B.V."),
         "{}",
         refused.body
     );
-    let refused = put_line(&app, &wsd, &wsd_id, "WP-DIAGNOSE").await;
+    let refused = put_line(&app, &wsd, &wsd_id, "ZW-DIAGNOSE").await;
     assert_eq!(
         refused.status,
         Status::UnprocessableEntity,
@@ -836,7 +836,7 @@ async fn a_contract_line_holds_only_products_of_the_contracts_provider() {
             .is_empty());
     }
 
-    let ok = put_line(&app, &werkpad, &wp_id, "WP-DIAGNOSE").await;
+    let ok = put_line(&app, &werkpad, &wp_id, "ZW-DIAGNOSE").await;
     assert_eq!(ok.status, Status::Ok, "{}", ok.body);
     assert_eq!(
         put_line(&app, &wsd, &wsd_id, "DIAG-AANZET").await.status,
@@ -848,9 +848,9 @@ async fn a_contract_line_holds_only_products_of_the_contracts_provider() {
         .get(&werkpad, &format!("/prijzen/contracten/{wp_id}"))
         .await;
     assert_eq!(page.status, Status::Ok);
-    assert!(page.body.contains("Werkpad Brabant B.V. (WERKPAD)"));
+    assert!(page.body.contains("Zuidwerk B.V. (ZUIDWERK)"));
     assert!(
-        page.body.contains(r#"value="WP-DIAGNOSE""#),
+        page.body.contains(r#"value="ZW-DIAGNOSE""#),
         "{}",
         page.body
     );
@@ -875,7 +875,7 @@ async fn werkpads_pricing_sees_and_changes_only_werkpads_contracts() {
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0]["id"], wp_id.as_str());
     let page = app.get(&werkpad, "/prijzen/contracten").await;
-    assert!(page.body.contains("Werkpad Brabant B.V."));
+    assert!(page.body.contains("Zuidwerk B.V."));
     assert!(!page.body.contains(&wsd_id));
     // And WSD's pricing does not see Werkpad's.
     assert!(app
@@ -901,7 +901,7 @@ async fn werkpads_pricing_sees_and_changes_only_werkpads_contracts() {
         .await;
     assert_eq!(patch.status, Status::NotFound);
     assert_eq!(
-        put_line(&app, &werkpad, &wsd_id, "WP-DIAGNOSE")
+        put_line(&app, &werkpad, &wsd_id, "ZW-DIAGNOSE")
             .await
             .status,
         Status::NotFound
@@ -948,5 +948,5 @@ async fn werkpads_pricing_sees_and_changes_only_werkpads_contracts() {
         )
         .await;
     assert_eq!(own_copy.status, Status::Created, "{}", own_copy.body);
-    assert_eq!(own_copy.json()["provider"], "WERKPAD");
+    assert_eq!(own_copy.json()["provider"], "ZUIDWERK");
 }

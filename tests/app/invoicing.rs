@@ -812,7 +812,7 @@ pub async fn admit_werkpad(app: &TestApp) {
              created_at, updated_at) VALUES ('WERKPAD', 'Werkpad Brabant B.V.', '{WERKPAD_KVK}', \
              'NL864321987B01', '0106', '{WERKPAD_KVK}', '{WERKPAD_IBAN}', 'intake@werkpad.example', \
              'facturen@werkpad.example', 'Stationsplein 4', '5211 AP', '''s-Hertogenbosch', \
-             'active', TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+             'active', TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING"
         ),
     )
     .await;
@@ -822,11 +822,25 @@ pub async fn admit_werkpad(app: &TestApp) {
         (WERKPAD_FINANCE, "finance"),
         (WERKPAD_STAFF, "provider_staff"),
     ] {
-        plusmarkt::services::users::add_user(
-            &app.db, &admin, email, "Werkpad", role, None, PASSWORD,
-        )
-        .await
-        .unwrap();
+        // The demo already has Werkpad's users; a database without them gets them here.
+        if plusmarkt::store::users::find_by_email(&app.db, email)
+            .await
+            .unwrap()
+            .is_none()
+        {
+            plusmarkt::services::users::add_user(
+                &app.db,
+                &admin,
+                email,
+                "Werkpad",
+                role,
+                None,
+                Some("WERKPAD".into()),
+                PASSWORD,
+            )
+            .await
+            .unwrap();
+        }
         sql(
             app,
             &format!("UPDATE users SET provider_code = 'WERKPAD' WHERE email = '{email}'"),

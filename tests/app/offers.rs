@@ -14,8 +14,8 @@ use plusmarkt::domain::contract::ContractStatus;
 use plusmarkt::domain::provider::ProviderStatus;
 use plusmarkt::entities::{contract, contract_line, contract_line_price, product, provider};
 
-pub const WERKPAD: &str = "WERKPAD";
-pub const WERKPAD_INTAKE: &str = "intake@werkpad.example";
+pub const WERKPAD: &str = "ZUIDWERK";
+pub const WERKPAD_INTAKE: &str = "intake@zuidwerk.example";
 
 pub fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -26,19 +26,19 @@ pub async fn app_2030() -> TestApp {
     TestApp::on_date(d(2030, 6, 15)).await
 }
 
-/// Admits the provider Werkpad Brabant B.V., directly in the store.
+/// Admits the provider Zuidwerk B.V., directly in the store.
 pub async fn admit_werkpad(app: &TestApp, status: ProviderStatus) {
     let now = chrono::Utc::now();
     provider::ActiveModel::from(provider::Model {
         code: WERKPAD.into(),
-        name: "Werkpad Brabant B.V.".into(),
+        name: "Zuidwerk B.V.".into(),
         kvk: "90000017".into(),
         vat_number: "NL900000017B01".into(),
         peppol_scheme: "0106".into(),
         peppol_id: "90000017".into(),
         iban: "NL91ABNA0417164300".into(),
         intake_email: WERKPAD_INTAKE.into(),
-        invoice_email: "facturen@werkpad.example".into(),
+        invoice_email: "facturen@zuidwerk.example".into(),
         street: "Markt 1".into(),
         postcode: "5281 AA".into(),
         city: "Boxtel".into(),
@@ -139,14 +139,14 @@ pub async fn two_providers(app: &TestApp, werkpad_ceiling_cents: Option<i64>) {
     admit_werkpad(app, ProviderStatus::Active).await;
     classify(app, "JOBCOACH-UUR", "WSD", "jobcoaching").await;
     classify(app, "REI-WERKFIT", "WSD", "werkfit").await;
-    product_of(app, "JOBCOACH-UUR", "WP-JOBCOACH", WERKPAD, "jobcoaching").await;
-    product_of(app, "REI-WERKFIT", "WP-WERKFIT", WERKPAD, "werkfit").await;
+    product_of(app, "JOBCOACH-UUR", "ZW-JOBCOACH", WERKPAD, "jobcoaching").await;
+    product_of(app, "REI-WERKFIT", "ZW-WERKFIT", WERKPAD, "werkfit").await;
     contract_with(
         app,
         "GM0757",
         WERKPAD,
         werkpad_ceiling_cents,
-        &[("WP-JOBCOACH", 8000), ("WP-WERKFIT", 300000)],
+        &[("ZW-JOBCOACH", 8000), ("ZW-WERKFIT", 300000)],
     )
     .await;
 }
@@ -172,7 +172,7 @@ async fn both_providers_offers_show_side_by_side_with_their_contract_prices() {
     let offers = items(&reply);
     let mut found = codes(&offers);
     found.sort();
-    assert_eq!(found, ["JOBCOACH-UUR", "WP-JOBCOACH"]);
+    assert_eq!(found, ["JOBCOACH-UUR", "ZW-JOBCOACH"]);
     let of = |code: &str| offers.iter().find(|o| o["product_code"] == code).unwrap();
     assert_eq!(of("JOBCOACH-UUR")["provider"]["code"], "WSD");
     // WSD's price is its own contract's, as the product list gives it.
@@ -182,24 +182,21 @@ async fn both_providers_offers_show_side_by_side_with_their_contract_prices() {
         wsd.json()["contract_price"]
     );
     assert_ne!(of("JOBCOACH-UUR")["contract_price"], "80.00");
-    assert_eq!(of("WP-JOBCOACH")["provider"]["code"], WERKPAD);
-    assert_eq!(
-        of("WP-JOBCOACH")["provider"]["name"],
-        "Werkpad Brabant B.V."
-    );
-    assert_eq!(of("WP-JOBCOACH")["contract_price"], "80.00");
-    assert_eq!(of("WP-JOBCOACH")["service"], "jobcoaching");
-    assert!(of("WP-JOBCOACH").get("list_price").is_some());
+    assert_eq!(of("ZW-JOBCOACH")["provider"]["code"], WERKPAD);
+    assert_eq!(of("ZW-JOBCOACH")["provider"]["name"], "Zuidwerk B.V.");
+    assert_eq!(of("ZW-JOBCOACH")["contract_price"], "80.00");
+    assert_eq!(of("ZW-JOBCOACH")["service"], "jobcoaching");
+    assert!(of("ZW-JOBCOACH").get("list_price").is_some());
     assert_eq!(reply.json()["sort"], "neutral");
 
     // Without a service: every contracted product of both providers.
     let all = items(&app.get(&cm, "/api/v1/offers").await);
     let all = codes(&all);
-    for code in ["REI-WERKFIT", "WP-WERKFIT", "JOBCOACH-UUR", "WP-JOBCOACH"] {
+    for code in ["REI-WERKFIT", "ZW-WERKFIT", "JOBCOACH-UUR", "ZW-JOBCOACH"] {
         assert!(all.contains(&code.to_string()), "{code} in {all:?}");
     }
     // Text finds the provider's name too.
-    let werkpad = codes(&items(&app.get(&cm, "/api/v1/offers?q=werkpad").await));
+    let werkpad = codes(&items(&app.get(&cm, "/api/v1/offers?q=zuidwerk").await));
     assert_eq!(werkpad.len(), 2, "{werkpad:?}");
 }
 
@@ -332,7 +329,7 @@ async fn indicators_stay_null_below_five_trajectories_and_show_from_five() {
     let reply = app.get(&cm, "/api/v1/offers?service=werkfit").await;
     let wp = items(&reply)
         .into_iter()
-        .find(|o| o["product_code"] == "WP-WERKFIT")
+        .find(|o| o["product_code"] == "ZW-WERKFIT")
         .unwrap();
     assert!(wp["indicators"]["started"].is_null());
 }
@@ -346,7 +343,7 @@ async fn the_offers_view_takes_as_many_statements_for_30_offers_as_for_3() {
     for (municipality, count) in [("GM0823", 3), ("GM0848", 30)] {
         let mut lines = Vec::new();
         for i in 0..count {
-            let code = format!("WP-{municipality}-{i:02}");
+            let code = format!("ZW-{municipality}-{i:02}");
             product_of(&app, "REI-WERKFIT", &code, WERKPAD, "werkfit").await;
             lines.push(code);
         }
@@ -387,14 +384,14 @@ async fn the_cafetaria_page_shows_the_offers_of_one_service_side_by_side() {
         .get(&cm, "/cafetaria?service=jobcoaching&sort=price")
         .await;
     assert_eq!(page.status, Status::Ok, "{}", page.body);
-    assert!(page.body.contains("Aanbieder: Werkpad Brabant B.V."));
+    assert!(page.body.contains("Aanbieder: Zuidwerk B.V."));
     assert!(page.body.contains("Aanbieder: WSD"));
     assert!(page.body.contains("€ 80,00 per uur"), "{}", page.body);
     assert!(page.body.contains(
         "De volgorde is willekeurig en wisselt per dag; plusmarkt rangschikt aanbieders niet."
     ));
     assert!(page.body.contains("te weinig trajecten om iets te zeggen"));
-    assert!(page.body.contains("name=\"product\" value=\"WP-JOBCOACH\""));
+    assert!(page.body.contains("name=\"product\" value=\"ZW-JOBCOACH\""));
     assert!(page.body.contains("class=\"order-bar\""));
     assert!(page.body.contains("<option value=\"price\" selected>"));
     // In the order the API gives for the same sort (by price).
@@ -408,7 +405,7 @@ async fn the_cafetaria_page_shows_the_offers_of_one_service_side_by_side() {
         .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{api:?}");
     // Only the service asked for.
-    assert!(!page.body.contains("WP-WERKFIT"));
+    assert!(!page.body.contains("ZW-WERKFIT"));
     let bad = app.get(&cm, "/cafetaria?sort=beste").await;
     assert_eq!(bad.status, Status::UnprocessableEntity);
     assert!(bad.body.contains("sort-fout"));

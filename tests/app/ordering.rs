@@ -624,7 +624,7 @@ async fn outbox_rows(app: &TestApp) -> u64 {
 fn mixed(client: &str) -> Value {
     json!({"client_id": client, "buyer_reference": "KM-MIX", "lines": [
         {"product_code": "REI-WERKFIT", "start_date": "2030-03-01"},
-        {"product_code": "WP-JOBCOACH", "start_date": "2030-03-01", "quantity": "10", "frequency": "total"}
+        {"product_code": "ZW-JOBCOACH", "start_date": "2030-03-01", "quantity": "10", "frequency": "total"}
     ]})
 }
 
@@ -641,7 +641,7 @@ async fn an_api_order_mixing_two_providers_is_refused_naming_both_and_writes_not
     assert_eq!(reply.status, Status::UnprocessableEntity, "{}", reply.body);
     assert!(reply.body.contains("\"lines\""), "{}", reply.body);
     assert!(
-        reply.body.contains("WSD") && reply.body.contains("WERKPAD"),
+        reply.body.contains("WSD") && reply.body.contains("ZUIDWERK"),
         "{}",
         reply.body
     );
@@ -654,15 +654,15 @@ async fn an_api_order_mixing_two_providers_is_refused_naming_both_and_writes_not
             &cm,
             "/api/v1/trajectories",
             &json!({"client_id": client, "buyer_reference": "KM-WP", "lines": [
-            {"product_code": "WP-WERKFIT", "start_date": "2030-03-01"}]}),
+            {"product_code": "ZW-WERKFIT", "start_date": "2030-03-01"}]}),
         )
         .await;
     assert_eq!(reply.status, Status::Created, "{}", reply.body);
-    assert_eq!(reply.json()["provider"], "WERKPAD");
+    assert_eq!(reply.json()["provider"], "ZUIDWERK");
     assert_eq!(reply.json()["lines"][0]["unit_price"], "3000.00");
     let id = reply.json()["id"].as_str().unwrap().to_string();
     let shown = app.get(&cm, &format!("/api/v1/trajectories/{id}")).await;
-    assert_eq!(shown.json()["provider"], "WERKPAD", "{}", shown.body);
+    assert_eq!(shown.json()["provider"], "ZUIDWERK", "{}", shown.body);
     let mails = app.emails().await;
     assert!(
         mails.iter().any(|m| m.to == crate::offers::WERKPAD_INTAKE),
@@ -683,7 +683,7 @@ async fn ordering_from_a_suspended_provider_is_refused_naming_it() {
             plusmarkt::entities::provider::Column::Status,
             Expr::value(ProviderStatus::Suspended),
         )
-        .filter(plusmarkt::entities::provider::Column::Code.eq("WERKPAD"))
+        .filter(plusmarkt::entities::provider::Column::Code.eq("ZUIDWERK"))
         .exec(&app.db)
         .await
         .unwrap();
@@ -695,15 +695,11 @@ async fn ordering_from_a_suspended_provider_is_refused_naming_it() {
             &cm,
             "/api/v1/trajectories",
             &json!({"client_id": client, "buyer_reference": "KM-WP", "lines": [
-            {"product_code": "WP-WERKFIT", "start_date": "2030-03-01"}]}),
+            {"product_code": "ZW-WERKFIT", "start_date": "2030-03-01"}]}),
         )
         .await;
     assert_eq!(reply.status, Status::UnprocessableEntity, "{}", reply.body);
-    assert!(
-        reply.body.contains("Werkpad Brabant B.V."),
-        "{}",
-        reply.body
-    );
+    assert!(reply.body.contains("Zuidwerk B.V."), "{}", reply.body);
     assert!(
         reply.body.contains("lines[0].product_code"),
         "{}",
@@ -712,7 +708,7 @@ async fn ordering_from_a_suspended_provider_is_refused_naming_it() {
     assert_eq!(trajectories_in_db(&app).await, before);
     // Its offers are gone from the list.
     let offers = app.get(&cm, "/api/v1/offers").await;
-    assert!(!offers.body.contains("WP-WERKFIT"), "{}", offers.body);
+    assert!(!offers.body.contains("ZW-WERKFIT"), "{}", offers.body);
 }
 
 fn cart<'a>(client: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -722,7 +718,7 @@ fn cart<'a>(client: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
         ("buyer_reference", "KM-CART"),
         ("lines[0].product_code", "REI-WERKFIT"),
         ("lines[0].start_date", "2030-03-01"),
-        ("lines[1].product_code", "WP-WERKFIT"),
+        ("lines[1].product_code", "ZW-WERKFIT"),
         ("lines[1].start_date", "2030-03-01"),
     ]
 }
@@ -754,7 +750,7 @@ async fn a_web_cart_of_two_providers_places_one_trajectory_each_mailed_to_each_i
         .map(|t| t["provider"].as_str().unwrap().to_string())
         .collect();
     providers.sort();
-    assert_eq!(providers, ["WERKPAD", "WSD"]);
+    assert_eq!(providers, ["ZUIDWERK", "WSD"]);
     let mails = app.emails().await;
     let mut intake: Vec<&str> = mails
         .iter()
@@ -762,7 +758,7 @@ async fn a_web_cart_of_two_providers_places_one_trajectory_each_mailed_to_each_i
         .map(|m| m.to.as_str())
         .collect();
     intake.sort();
-    assert_eq!(intake, ["intake@werkpad.example", "intake@wsd.example"]);
+    assert_eq!(intake, ["intake@zuidwerk.example", "intake@wsd.example"]);
 }
 
 #[rocket::async_test]

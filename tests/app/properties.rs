@@ -250,22 +250,25 @@ proptest! {
     }
 }
 
-fn known_target_groups() -> BTreeSet<String> {
-    [
-        "bijstand",
-        "nugger",
-        "jongeren",
-        "wsw",
-        "beschut",
-        "lks",
-        "statushouder",
-        "wmo",
-        "jeugd",
-        "werkgever",
-    ]
-    .into_iter()
-    .map(str::to_string)
-    .collect()
+fn known_target_groups() -> plusmarkt::domain::catalogue::Known {
+    let set =
+        |items: &[&str]| -> BTreeSet<String> { items.iter().map(|s| s.to_string()).collect() };
+    plusmarkt::domain::catalogue::Known {
+        target_groups: set(&[
+            "bijstand",
+            "nugger",
+            "jongeren",
+            "wsw",
+            "beschut",
+            "lks",
+            "statushouder",
+            "wmo",
+            "jeugd",
+            "werkgever",
+        ]),
+        providers: set(&["WSD"]),
+        services: set(&["werkfit"]),
+    }
 }
 
 fn real_product_file() -> String {

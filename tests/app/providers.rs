@@ -9,9 +9,9 @@ use crate::harness::*;
 
 /// Werkpad as the API example admits it.
 pub fn werkpad() -> Value {
-    json!({"code": "WERKPAD", "name": "Werkpad Brabant B.V.", "kvk": "12345678",
+    json!({"code": "ZUIDWERK", "name": "Zuidwerk B.V.", "kvk": "12345678",
         "vat_number": "NL123456789B01", "peppol_id": {"scheme": "0106", "id": "12345678"},
-        "iban": "NL91ABNA0417164300", "intake_email": "intake@werkpad.example"})
+        "iban": "NL91ABNA0417164300", "intake_email": "intake@zuidwerk.example"})
 }
 
 /// Admits Werkpad as the administrator.
@@ -58,11 +58,11 @@ async fn an_admitted_provider_is_listed_with_its_seller_identity_and_audited() {
     let reply = app.post_json(&admin, "/api/v1/providers", &werkpad()).await;
     assert_eq!(reply.status, Status::Created, "{}", reply.body);
     let p = reply.json();
-    assert_eq!(p["code"], "WERKPAD");
+    assert_eq!(p["code"], "ZUIDWERK");
     assert_eq!(p["status"], "active");
     assert_eq!(p["peppol_id"], json!({"scheme": "0106", "id": "12345678"}));
     // The invoice address defaults to the intake address.
-    assert_eq!(p["invoice_email"], "intake@werkpad.example");
+    assert_eq!(p["invoice_email"], "intake@zuidwerk.example");
     assert_eq!(provider_rows(&app).await, before + 1);
 
     // Any signed-in user sees the list and the provider.
@@ -75,8 +75,8 @@ async fn an_admitted_provider_is_listed_with_its_seller_identity_and_audited() {
         .iter()
         .map(|p| p["code"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(codes, ["WERKPAD", "WSD"]);
-    let one = app.get(&cm, "/api/v1/providers/WERKPAD").await;
+    assert_eq!(codes, ["ZUIDWERK", "WSD"]);
+    let one = app.get(&cm, "/api/v1/providers/ZUIDWERK").await;
     assert_eq!(one.status, Status::Ok);
     assert_eq!(one.json()["iban"], "NL91ABNA0417164300");
     assert_eq!(one.json()["vat_number"], "NL123456789B01");
@@ -87,7 +87,7 @@ async fn an_admitted_provider_is_listed_with_its_seller_identity_and_audited() {
 
     let audited = plusmarkt::entities::audit_event::Entity::find()
         .filter(plusmarkt::entities::audit_event::Column::Action.eq("provider.create"))
-        .filter(plusmarkt::entities::audit_event::Column::EntityId.eq("WERKPAD"))
+        .filter(plusmarkt::entities::audit_event::Column::EntityId.eq("ZUIDWERK"))
         .count(&app.db)
         .await
         .unwrap();
@@ -109,15 +109,11 @@ async fn a_duplicate_code_or_kvk_number_is_422_on_that_field_and_writes_nothing(
     assert_eq!(fields(&reply), ["code"]);
 
     let mut same_kvk = werkpad();
-    same_kvk["code"] = json!("WERKPAD2");
+    same_kvk["code"] = json!("ZUIDWERK2");
     let reply = app.post_json(&admin, "/api/v1/providers", &same_kvk).await;
     assert_eq!(reply.status, Status::UnprocessableEntity, "{}", reply.body);
     assert_eq!(fields(&reply), ["kvk"]);
-    assert!(
-        reply.body.contains("Werkpad Brabant B.V."),
-        "{}",
-        reply.body
-    );
+    assert!(reply.body.contains("Zuidwerk B.V."), "{}", reply.body);
 
     // Taking another provider's KvK number on an edit is refused too.
     let wsd_kvk = app.get(&admin, "/api/v1/providers/WSD").await.json()["kvk"].clone();
@@ -125,7 +121,7 @@ async fn a_duplicate_code_or_kvk_number_is_422_on_that_field_and_writes_nothing(
         .send_json(
             Method::Patch,
             &admin,
-            "/api/v1/providers/WERKPAD",
+            "/api/v1/providers/ZUIDWERK",
             &json!({"kvk": wsd_kvk}).to_string(),
             &[],
         )
@@ -135,7 +131,7 @@ async fn a_duplicate_code_or_kvk_number_is_422_on_that_field_and_writes_nothing(
 
     assert_eq!(provider_rows(&app).await, before);
     assert_eq!(
-        app.get(&admin, "/api/v1/providers/WERKPAD").await.json()["kvk"],
+        app.get(&admin, "/api/v1/providers/ZUIDWERK").await.json()["kvk"],
         "12345678"
     );
 }
@@ -193,22 +189,22 @@ async fn only_the_administrator_admits_and_suspends() {
         .send_json(
             Method::Patch,
             &admin,
-            "/api/v1/providers/WERKPAD",
+            "/api/v1/providers/ZUIDWERK",
             r#"{"status": "suspended"}"#,
             &[],
         )
         .await;
     assert_eq!(reply.status, Status::Ok, "{}", reply.body);
-    let shown = app.get(&pricing, "/api/v1/providers/WERKPAD").await.json();
+    let shown = app.get(&pricing, "/api/v1/providers/ZUIDWERK").await.json();
     assert_eq!(shown["status"], "suspended");
-    assert_eq!(shown["name"], "Werkpad Brabant B.V.", "the rest unchanged");
+    assert_eq!(shown["name"], "Zuidwerk B.V.", "the rest unchanged");
 
     // The code never changes; an unknown status or provider is refused.
     let reply = app
         .send_json(
             Method::Patch,
             &admin,
-            "/api/v1/providers/WERKPAD",
+            "/api/v1/providers/ZUIDWERK",
             r#"{"code": "ANDERS"}"#,
             &[],
         )
@@ -219,7 +215,7 @@ async fn only_the_administrator_admits_and_suspends() {
         .send_json(
             Method::Patch,
             &admin,
-            "/api/v1/providers/WERKPAD",
+            "/api/v1/providers/ZUIDWERK",
             r#"{"status": "gesloten"}"#,
             &[],
         )
@@ -239,7 +235,7 @@ async fn only_the_administrator_admits_and_suspends() {
         .send_json(
             Method::Patch,
             &admin,
-            "/api/v1/providers/WERKPAD",
+            "/api/v1/providers/ZUIDWERK",
             r#"{"status": "active", "city": "Tilburg", "postcode": "5038ab"}"#,
             &[],
         )
@@ -257,19 +253,19 @@ async fn provider_roles_are_created_only_with_a_known_provider() {
     let users_before = plusmarkt::store::users::count(&app.db).await.unwrap();
     for (body, field) in [
         (
-            json!({"email": "p1@werkpad.example", "name": "P", "role": "pricing", "password": PASSWORD}),
+            json!({"email": "p1@zuidwerk.example", "name": "P", "role": "pricing", "password": PASSWORD}),
             "provider",
         ),
         (
-            json!({"email": "p2@werkpad.example", "name": "P", "role": "finance", "provider": "NIEMAND", "password": PASSWORD}),
+            json!({"email": "p2@zuidwerk.example", "name": "P", "role": "finance", "provider": "NIEMAND", "password": PASSWORD}),
             "provider",
         ),
         (
-            json!({"email": "p3@werkpad.example", "name": "P", "role": "provider_staff", "provider": "", "password": PASSWORD}),
+            json!({"email": "p3@zuidwerk.example", "name": "P", "role": "provider_staff", "provider": "", "password": PASSWORD}),
             "provider",
         ),
         (
-            json!({"email": "p4@werkpad.example", "name": "P", "role": "casemanager", "municipality": "GM0757", "provider": "WERKPAD", "password": PASSWORD}),
+            json!({"email": "p4@zuidwerk.example", "name": "P", "role": "casemanager", "municipality": "GM0757", "provider": "ZUIDWERK", "password": PASSWORD}),
             "provider",
         ),
     ] {
@@ -287,19 +283,19 @@ async fn provider_roles_are_created_only_with_a_known_provider() {
         users_before
     );
 
-    let werkpad = provider_user(&app, "prijzen@werkpad.example", "pricing", "WERKPAD").await;
+    let werkpad = provider_user(&app, "prijzen@zuidwerk.example", "pricing", "ZUIDWERK").await;
     let me = app.get(&werkpad, "/api/v1/me").await.json();
-    assert_eq!(me["provider"], "WERKPAD");
+    assert_eq!(me["provider"], "ZUIDWERK");
     assert_eq!(me["role"], "pricing");
     let users = app.get(&admin, "/api/v1/users").await.json();
     let listed = users["items"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|u| u["email"] == "prijzen@werkpad.example")
+        .find(|u| u["email"] == "prijzen@zuidwerk.example")
         .cloned()
         .unwrap();
-    assert_eq!(listed["provider"], "WERKPAD");
+    assert_eq!(listed["provider"], "ZUIDWERK");
     // The demo's WSD pricing user is WSD's.
     let wsd = app.login_as(PRICING).await;
     assert_eq!(app.get(&wsd, "/api/v1/me").await.json()["provider"], "WSD");
@@ -309,14 +305,14 @@ async fn provider_roles_are_created_only_with_a_known_provider() {
 async fn a_provider_user_logs_in_with_the_password_set_by_the_administrator() {
     let app = TestApp::new().await;
     admit_werkpad(&app).await;
-    provider_user(&app, "financien@werkpad.example", "finance", "WERKPAD").await;
+    provider_user(&app, "financien@zuidwerk.example", "finance", "ZUIDWERK").await;
     let reply = app
         .post_form_raw(
             &As::Anonymous,
             "/login",
             &[
                 ("csrf_token", "t"),
-                ("email", "financien@werkpad.example"),
+                ("email", "financien@zuidwerk.example"),
                 ("password", PASSWORD),
             ],
             Some("t"),
@@ -339,14 +335,14 @@ async fn the_administrator_admits_edits_and_suspends_in_the_pages_after_a_confir
 
     let before = provider_rows(&app).await;
     let mut fields = vec![
-        ("code", "WERKPAD"),
-        ("name", "Werkpad Brabant B.V."),
+        ("code", "ZUIDWERK"),
+        ("name", "Zuidwerk B.V."),
         ("kvk", "1234"),
         ("vat_number", "NL123456789B01"),
         ("peppol_scheme", "0106"),
         ("peppol_id", ""),
         ("iban", "NL91ABNA0417164301"),
-        ("intake_email", "intake@werkpad.example"),
+        ("intake_email", "intake@zuidwerk.example"),
         ("invoice_email", ""),
         ("street", "Stationsstraat 1"),
         ("postcode", "5038 AB"),
@@ -377,20 +373,20 @@ async fn the_administrator_admits_edits_and_suspends_in_the_pages_after_a_confir
     assert_eq!(admitted.status, Status::SeeOther, "{}", admitted.body);
     assert_eq!(
         admitted.header("Location"),
-        Some("/beheer/aanbieders/WERKPAD?toegelaten=1")
+        Some("/beheer/aanbieders/ZUIDWERK?toegelaten=1")
     );
     let page = app
-        .get(&admin, "/beheer/aanbieders/WERKPAD?toegelaten=1")
+        .get(&admin, "/beheer/aanbieders/ZUIDWERK?toegelaten=1")
         .await;
     assert_eq!(page.status, Status::Ok);
     assert!(page.body.contains("Maak nu de eerste gebruikers aan"));
-    assert!(page.body.contains("/beheer/gebruikers?aanbieder=WERKPAD"));
+    assert!(page.body.contains("/beheer/gebruikers?aanbieder=ZUIDWERK"));
     // The user form offers the provider, preselected from the provider's page.
     let users = app
-        .get(&admin, "/beheer/gebruikers?aanbieder=WERKPAD")
+        .get(&admin, "/beheer/gebruikers?aanbieder=ZUIDWERK")
         .await;
     assert!(
-        users.body.contains(r#"<option value="WERKPAD" selected>"#),
+        users.body.contains(r#"<option value="ZUIDWERK" selected>"#),
         "{}",
         users.body
     );
@@ -399,11 +395,11 @@ async fn the_administrator_admits_edits_and_suspends_in_the_pages_after_a_confir
             &admin,
             "/beheer/gebruikers",
             &[
-                ("email", "zorg@werkpad.example"),
+                ("email", "zorg@zuidwerk.example"),
                 ("name", "Zorg"),
                 ("role", "provider_staff"),
                 ("municipality", ""),
-                ("provider", "WERKPAD"),
+                ("provider", "ZUIDWERK"),
                 ("password", PASSWORD),
             ],
         )
@@ -414,7 +410,7 @@ async fn the_administrator_admits_edits_and_suspends_in_the_pages_after_a_confir
             &admin,
             "/beheer/gebruikers",
             &[
-                ("email", "los@werkpad.example"),
+                ("email", "los@zuidwerk.example"),
                 ("name", "Los"),
                 ("role", "pricing"),
                 ("municipality", ""),
@@ -435,33 +431,33 @@ async fn the_administrator_admits_edits_and_suspends_in_the_pages_after_a_confir
     edit.retain(|(k, _)| *k != "city");
     edit.push(("city", "Breda"));
     let edited = app
-        .post_form(&admin, "/beheer/aanbieders/WERKPAD", &edit)
+        .post_form(&admin, "/beheer/aanbieders/ZUIDWERK", &edit)
         .await;
     assert_eq!(edited.status, Status::SeeOther, "{}", edited.body);
     assert_eq!(
-        app.get(&admin, "/api/v1/providers/WERKPAD").await.json()["city"],
+        app.get(&admin, "/api/v1/providers/ZUIDWERK").await.json()["city"],
         "Breda"
     );
 
     // Suspending: the confirmation page says what happens and changes nothing.
-    let confirm = app.get(&admin, "/beheer/aanbieders/WERKPAD/status").await;
+    let confirm = app.get(&admin, "/beheer/aanbieders/ZUIDWERK/status").await;
     assert_eq!(confirm.status, Status::Ok);
     assert!(confirm.body.contains("Een geschorste aanbieder houdt zijn lopende trajecten en facturen, maar krijgt geen nieuwe bestellingen."));
     assert!(confirm.body.contains(r#"name="status" value="suspended""#));
     assert_eq!(
-        app.get(&admin, "/api/v1/providers/WERKPAD").await.json()["status"],
+        app.get(&admin, "/api/v1/providers/ZUIDWERK").await.json()["status"],
         "active"
     );
     let done = app
         .post_form(
             &admin,
-            "/beheer/aanbieders/WERKPAD/status",
+            "/beheer/aanbieders/ZUIDWERK/status",
             &[("status", "suspended")],
         )
         .await;
     assert_eq!(done.status, Status::SeeOther, "{}", done.body);
     assert_eq!(
-        app.get(&admin, "/api/v1/providers/WERKPAD").await.json()["status"],
+        app.get(&admin, "/api/v1/providers/ZUIDWERK").await.json()["status"],
         "suspended"
     );
     assert!(app
@@ -470,6 +466,6 @@ async fn the_administrator_admits_edits_and_suspends_in_the_pages_after_a_confir
         .body
         .contains("geschorst"));
     // And back: the confirmation now offers reactivation.
-    let confirm = app.get(&admin, "/beheer/aanbieders/WERKPAD/status").await;
+    let confirm = app.get(&admin, "/beheer/aanbieders/ZUIDWERK/status").await;
     assert!(confirm.body.contains(r#"name="status" value="active""#));
 }
