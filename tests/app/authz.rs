@@ -108,8 +108,9 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("GET", "/api/v1/municipalities/<code>", AnyUser, ANY),
     ("GET", "/api/v1/products", AnyUser, ANY),
     ("GET", "/api/v1/products/<code>", AnyUser, ANY),
-    // Catalogue: pricing.
-    ("POST", "/api/v1/products", Roles(&[PRI]), ANY),
+    ("GET", "/api/v1/services", AnyUser, ANY),
+    // Catalogue: pricing (for their provider); the administrator adds a product naming one.
+    ("POST", "/api/v1/products", Roles(&[PRI, ADM]), ANY),
     ("PATCH", "/api/v1/products/<code>", Roles(&[PRI]), ANY),
     ("POST", "/api/v1/products/<code>/prices", Roles(&[PRI]), ANY),
     ("DELETE", "/api/v1/products/<code>", Roles(&[PRI]), ANY),
