@@ -131,8 +131,9 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
         ANY,
     ),
     ("GET", "/api/v1/offers", AnyUser, OWN),
-    // Catalogue: pricing.
-    ("POST", "/api/v1/products", Roles(&[PRI]), ANY),
+    ("GET", "/api/v1/services", AnyUser, ANY),
+    // Catalogue: pricing (for their provider); the administrator adds a product naming one.
+    ("POST", "/api/v1/products", Roles(&[PRI, ADM]), ANY),
     ("PATCH", "/api/v1/products/<code>", Roles(&[PRI]), ANY),
     ("POST", "/api/v1/products/<code>/prices", Roles(&[PRI]), ANY),
     ("DELETE", "/api/v1/products/<code>", Roles(&[PRI]), ANY),
