@@ -55,15 +55,6 @@ pub async fn prepare_database(
         .await
         .map_err(|e| format!("database {}: {e}", redact_url(&config.database_url)))?;
     store::db::migrate(&db).await?;
-    // The seller on invoices is the provider row; configured seller keys seed WSD's.
-    store::providers::apply_seller_settings(&db, &config.seller)
-        .await
-        .map_err(|e| {
-            describe_error(
-                "verkopergegevens (PLUSMARKT_SELLER_*) toepassen mislukt",
-                &e,
-            )
-        })?;
     let catalogue_imported = services::catalogue::ensure_imported(&db, &config.catalogue_dir)
         .await
         .map_err(|e| {
@@ -72,6 +63,16 @@ pub async fn prepare_database(
                     "catalogus {} importeren mislukt",
                     config.catalogue_dir.display()
                 ),
+                &e,
+            )
+        })?;
+    // The seller on invoices is the provider row; configured seller keys seed WSD's,
+    // after the catalogue (whose providers file names WSD too), so that configuration wins.
+    store::providers::apply_seller_settings(&db, &config.seller)
+        .await
+        .map_err(|e| {
+            describe_error(
+                "verkopergegevens (PLUSMARKT_SELLER_*) toepassen mislukt",
                 &e,
             )
         })?;

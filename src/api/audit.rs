@@ -36,7 +36,7 @@ pub struct AuditEvent {
 #[rocket::get("/api/v1/audit-events?<entity>&<since>&<limit>&<cursor>")]
 pub async fn list(
     db: &State<DatabaseConnection>,
-    _reader: AuditReader,
+    reader: AuditReader,
     entity: Option<&str>,
     since: Option<&str>,
     limit: Vec<&str>,
@@ -63,7 +63,15 @@ pub async fn list(
         ),
         None => None,
     };
-    let rows = views::audit::list(db.inner(), entity, since.as_deref(), after, limit + 1).await?;
+    let rows = views::audit::list(
+        db.inner(),
+        &reader.0,
+        entity,
+        since.as_deref(),
+        after,
+        limit + 1,
+    )
+    .await?;
     let page = page_of(rows, limit, |e| e.seq.to_string());
     Ok(ok(Page {
         next_cursor: page.next_cursor,

@@ -164,14 +164,27 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> AppResult<Vec<Finding>> {
 }
 
 /// Events for the audit API, oldest first, after a sequence number.
+///
+/// Scoped: a provider's finance reads only what their own provider's users did (the
+/// actor is a user's e-mail, or "e-mail (token label)"); the platform administrator reads
+/// every event.
 pub async fn list<C: ConnectionTrait>(
     db: &C,
+    principal: &Principal,
     entity: Option<&str>,
     since: Option<&str>,
     after_seq: i64,
     limit: u64,
 ) -> AppResult<Vec<audit_event::Model>> {
     let mut query = audit_event::Entity::find().filter(audit_event::Column::Seq.gt(after_seq));
+    if let Some(own) = principal.provider_scope() {
+        query = query.filter(sea_orm::sea_query::Expr::cust_with_values(
+            "EXISTS (SELECT 1 FROM users u WHERE u.provider_code = $1 AND \
+             (audit_events.actor = u.email OR \
+              substr(audit_events.actor, 1, length(u.email) + 8) = u.email || ' (token '))",
+            [own],
+        ));
+    }
     if let Some(entity) = entity {
         query = query.filter(audit_event::Column::Entity.eq(entity));
     }

@@ -42,16 +42,19 @@ impl From<audit_event::Model> for AuditEntry {
 /// an instant (RFC 3339 text) on; one query.
 pub async fn list(
     db: &DatabaseConnection,
+    principal: &crate::domain::principal::Principal,
     entity: Option<&str>,
     since: Option<&str>,
     after_seq: i64,
     limit: u64,
 ) -> AppResult<Vec<AuditEntry>> {
-    Ok(store::audit::list(db, entity, since, after_seq, limit)
-        .await?
-        .into_iter()
-        .map(AuditEntry::from)
-        .collect())
+    Ok(
+        store::audit::list(db, principal, entity, since, after_seq, limit)
+            .await?
+            .into_iter()
+            .map(AuditEntry::from)
+            .collect(),
+    )
 }
 
 /// The events of one record, newest first.

@@ -65,6 +65,7 @@ principals=(
   "wsd_staff:consulent@wsd.example"
   "casemanager_boxtel:casemanager@boxtel.example"
   "casemanager_vught:casemanager@vught.example"
+  "finance_werkpad:financien@werkpad.example"
 )
 
 for entry in "${principals[@]}"; do

@@ -801,8 +801,8 @@ pub async fn admit_werkpad(app: &TestApp) {
     assert_eq!(parse_iban(WERKPAD_IBAN).unwrap(), WERKPAD_IBAN);
     assert_eq!(parse_kvk(WERKPAD_KVK).unwrap(), WERKPAD_KVK);
     assert_eq!(
-        parse_vat_number("NL864321987B01").unwrap(),
-        "NL864321987B01"
+        parse_vat_number("NL876543210B01").unwrap(),
+        "NL876543210B01"
     );
     sql(
         app,
@@ -810,7 +810,7 @@ pub async fn admit_werkpad(app: &TestApp) {
             "INSERT INTO providers (code, name, kvk, vat_number, peppol_scheme, peppol_id, iban, \
              intake_email, invoice_email, street, postcode, city, status, demo_identifiers, \
              created_at, updated_at) VALUES ('WERKPAD', 'Werkpad Brabant B.V.', '{WERKPAD_KVK}', \
-             'NL864321987B01', '0106', '{WERKPAD_KVK}', '{WERKPAD_IBAN}', 'intake@werkpad.example', \
+             'NL876543210B01', '0106', '{WERKPAD_KVK}', '{WERKPAD_IBAN}', 'intake@werkpad.example', \
              'facturen@werkpad.example', 'Stationsplein 4', '5211 AP', '''s-Hertogenbosch', \
              'active', TRUE, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING"
         ),
@@ -1151,7 +1151,7 @@ async fn two_providers_keep_their_own_books() {
     for needle in [
         format!("<cbc:EndpointID schemeID=\"0106\">{WERKPAD_KVK}</cbc:EndpointID>"),
         format!("<cbc:CompanyID schemeID=\"0106\">{WERKPAD_KVK}</cbc:CompanyID>"),
-        "<cbc:CompanyID>NL864321987B01</cbc:CompanyID>".to_string(),
+        "<cbc:CompanyID>NL876543210B01</cbc:CompanyID>".to_string(),
         "<cbc:Name>Werkpad Brabant B.V.</cbc:Name>".to_string(),
     ] {
         assert!(supplier.contains(&needle), "missing {needle}\n{supplier}");

@@ -172,7 +172,8 @@ async fn both_providers_offers_show_side_by_side_with_their_contract_prices() {
     let offers = items(&reply);
     let mut found = codes(&offers);
     found.sort();
-    assert_eq!(found, ["JOBCOACH-UUR", "ZW-JOBCOACH"]);
+    // WSD's and this test's provider, beside the demo's Werkpad (also contracted by Boxtel).
+    assert_eq!(found, ["JOBCOACH-UUR", "WP-JOBCOACH-UUR", "ZW-JOBCOACH"]);
     let of = |code: &str| offers.iter().find(|o| o["product_code"] == code).unwrap();
     assert_eq!(of("JOBCOACH-UUR")["provider"]["code"], "WSD");
     // WSD's price is its own contract's, as the product list gives it.

@@ -750,7 +750,7 @@ async fn a_web_cart_of_two_providers_places_one_trajectory_each_mailed_to_each_i
         .map(|t| t["provider"].as_str().unwrap().to_string())
         .collect();
     providers.sort();
-    assert_eq!(providers, ["ZUIDWERK", "WSD"]);
+    assert_eq!(providers, ["WSD", "ZUIDWERK"]);
     let mails = app.emails().await;
     let mut intake: Vec<&str> = mails
         .iter()
@@ -758,7 +758,7 @@ async fn a_web_cart_of_two_providers_places_one_trajectory_each_mailed_to_each_i
         .map(|m| m.to.as_str())
         .collect();
     intake.sort();
-    assert_eq!(intake, ["intake@zuidwerk.example", "intake@wsd.example"]);
+    assert_eq!(intake, ["intake@wsd.example", "intake@zuidwerk.example"]);
 }
 
 #[rocket::async_test]

@@ -75,7 +75,8 @@ async fn an_admitted_provider_is_listed_with_its_seller_identity_and_audited() {
         .iter()
         .map(|p| p["code"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(codes, ["ZUIDWERK", "WSD"]);
+    // The demo's two providers and the one admitted here, by code.
+    assert_eq!(codes, ["WERKPAD", "WSD", "ZUIDWERK"]);
     let one = app.get(&cm, "/api/v1/providers/ZUIDWERK").await;
     assert_eq!(one.status, Status::Ok);
     assert_eq!(one.json()["iban"], "NL91ABNA0417164300");
@@ -102,7 +103,7 @@ async fn a_duplicate_code_or_kvk_number_is_422_on_that_field_and_writes_nothing(
     let before = provider_rows(&app).await;
 
     let mut same_code = werkpad();
-    same_code["kvk"] = json!("87654321");
+    same_code["kvk"] = json!("11223344");
     let reply = app.post_json(&admin, "/api/v1/providers", &same_code).await;
     assert_eq!(reply.status, Status::UnprocessableEntity, "{}", reply.body);
     assert!(reply.is_problem());
