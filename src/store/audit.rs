@@ -178,12 +178,19 @@ pub async fn list<C: ConnectionTrait>(
 ) -> AppResult<Vec<audit_event::Model>> {
     let mut query = audit_event::Entity::find().filter(audit_event::Column::Seq.gt(after_seq));
     if let Some(own) = principal.provider_scope() {
-        query = query.filter(sea_orm::sea_query::Expr::cust_with_values(
-            "EXISTS (SELECT 1 FROM users u WHERE u.provider_code = $1 AND \
-             (audit_events.actor = u.email OR \
-              substr(audit_events.actor, 1, length(u.email) + 8) = u.email || ' (token '))",
-            [own],
-        ));
+        use crate::entities::user;
+        use sea_orm::sea_query::{Expr, Query};
+        // The actor is the e-mail, or "e-mail (token label)" for an API token.
+        let by_own_user = Query::select()
+            .expr(Expr::val(1))
+            .from(user::Entity)
+            .and_where(user::Column::ProviderCode.eq(own))
+            .and_where(Expr::cust(
+                "(audit_events.actor = users.email OR \
+                 substr(audit_events.actor, 1, length(users.email) + 8) = users.email || ' (token ')",
+            ))
+            .to_owned();
+        query = query.filter(Expr::exists(by_own_user));
     }
     if let Some(entity) = entity {
         query = query.filter(audit_event::Column::Entity.eq(entity));

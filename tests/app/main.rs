@@ -17,6 +17,7 @@ mod integrity;
 mod invoicing;
 mod layering;
 mod mail;
+mod marketplace;
 mod offers;
 mod ordering;
 mod properties;
