@@ -220,7 +220,7 @@ fn plan(today: NaiveDate) -> Vec<Planned> {
             });
         }
     }
-    out.sort_by(|a, b| (a.ordered_on, a.product).cmp(&(b.ordered_on, b.product)));
+    out.sort_by_key(|t| (t.ordered_on, t.product));
     out
 }
 
@@ -302,11 +302,9 @@ pub async fn ensure_demo_history(db: &DatabaseConnection, config: &Config) -> Ap
         if !available.get(t.product).copied().unwrap_or(false) {
             continue;
         }
-        let (Some(h), Some(bsn), Some(casemanager)) = (
-            HISTORY.get(t.product),
-            bsns.get(n),
-            orderers.get(t.orderer),
-        ) else {
+        let (Some(h), Some(bsn), Some(casemanager)) =
+            (HISTORY.get(t.product), bsns.get(n), orderers.get(t.orderer))
+        else {
             continue;
         };
         let provider = staff
@@ -479,12 +477,12 @@ mod tests {
         let months: std::collections::BTreeSet<u32> =
             planned.iter().map(|t| t.ordered_on.month()).collect();
         assert!(months.len() >= 8, "{months:?}");
-        for p in 0..HISTORY.len() {
+        for (p, h) in HISTORY.iter().enumerate() {
             let ended = planned
                 .iter()
                 .filter(|t| t.product == p && t.end.is_some())
                 .count();
-            assert!(ended >= 5, "{}: {ended}", HISTORY[p].code);
+            assert!(ended >= 5, "{}: {ended}", h.code);
         }
         assert!(planned.iter().any(|t| t.started && t.end.is_none()));
         assert_eq!(planned.iter().filter(|t| t.refusal.is_some()).count(), 2);
@@ -493,7 +491,9 @@ mod tests {
     #[test]
     fn january_has_no_history() {
         assert!(plan(d(2027, 1, 20)).is_empty());
-        assert!(plan(d(2027, 2, 3)).iter().all(|t| t.ordered_on.month() == 1));
+        assert!(plan(d(2027, 2, 3))
+            .iter()
+            .all(|t| t.ordered_on.month() == 1));
     }
 
     #[test]

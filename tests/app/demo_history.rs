@@ -57,7 +57,11 @@ async fn a_first_start_with_history_shows_indicators_of_both_providers() {
                 "median_days_to_start",
                 "median_weeks",
             ] {
-                assert!(!i[figure].is_null(), "{figure} of {}: {i}", o["product_code"]);
+                assert!(
+                    !i[figure].is_null(),
+                    "{figure} of {}: {i}",
+                    o["product_code"]
+                );
             }
             assert!(i["started"].as_u64().unwrap() >= 5, "{i}");
         }
