@@ -29,6 +29,7 @@ struct RawSettings {
     intake_email: Option<String>,
     catalogue_dir: Option<PathBuf>,
     demo: Option<bool>,
+    demo_history: Option<bool>,
     public_url: Option<String>,
     seller_name: Option<String>,
     seller_street: Option<String>,
@@ -153,6 +154,10 @@ pub struct Config {
     pub intake_email: String,
     pub catalogue_dir: PathBuf,
     pub demo: bool,
+    /// With the demo data, also a history of orders and registrations in the months of
+    /// this year before the current one, so that the offer indicators show on first start
+    /// (`PLUSMARKT_DEMO_HISTORY`, default on; off in tests).
+    pub demo_history: bool,
     /// Base of links in e-mails.
     pub public_url: String,
     pub seller: Seller,
@@ -267,6 +272,7 @@ impl Config {
             .unwrap_or_else(|_| "127.0.0.1".to_string());
         Ok(Config {
             demo: raw.demo.unwrap_or(!is_postgres),
+            demo_history: raw.demo_history.unwrap_or(true),
             public_url: raw
                 .public_url
                 .clone()
@@ -323,6 +329,7 @@ impl Config {
             intake_email: "intake@wsd.example".into(),
             catalogue_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalogue"),
             demo: false,
+            demo_history: false,
             public_url: "http://localhost:8000".into(),
             seller: Seller::default(),
             log: LogSettings::default(),

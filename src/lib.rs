@@ -80,9 +80,15 @@ pub async fn prepare_database(
         services::demo::ensure_demo_contracts(&db, &config.clock)
             .await
             .map_err(|e| describe_error("democontracten aanmaken mislukt", &e))?;
-        services::demo::ensure_demo_users(&db)
+        let created = services::demo::ensure_demo_users(&db)
             .await
-            .map_err(|e| format!("demo-accounts aanmaken mislukt: {e}"))?
+            .map_err(|e| format!("demo-accounts aanmaken mislukt: {e}"))?;
+        if config.demo_history {
+            services::demo_history::ensure_demo_history(&db, config)
+                .await
+                .map_err(|e| describe_error("demogeschiedenis aanmaken mislukt", &e))?;
+        }
+        created
     } else {
         false
     };

@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod contracts;
 pub mod cost_scenarios;
 pub mod demo;
+pub mod demo_history;
 pub mod idempotency;
 pub mod integrity;
 pub mod invoice_documents;

@@ -619,7 +619,7 @@ async fn place_once(
                 buyer_reference: buyer_reference.clone(),
             },
             &planned,
-            config.clock.today(),
+            &config.clock,
         )
         .await?;
         // The names the intake e-mail shows, as resolved for this order.
@@ -878,7 +878,7 @@ async fn insert_trajectory(
     principal: &Principal,
     new: NewTrajectory<'_>,
     planned: &[PlannedLine],
-    today: NaiveDate,
+    clock: &Clock,
 ) -> AppResult<Placed> {
     let NewTrajectory {
         municipality,
@@ -887,7 +887,9 @@ async fn insert_trajectory(
         provider,
         buyer_reference,
     } = new;
-    let year = chrono::Datelike::year(&today);
+    let year = chrono::Datelike::year(&clock.today());
+    // The order's moment from the configured clock (a demo history places orders in the past).
+    let placed_at = clock.now();
     let sequence = store::counters::next(txn, &format!("trajectory-{year}")).await?;
     let trajectory = trajectory::Model {
         id: new_id(),
@@ -898,11 +900,11 @@ async fn insert_trajectory(
         buyer_reference,
         status: Status::Requested,
         ordered_by: principal.user_id.clone(),
-        created_at: now(),
+        created_at: placed_at,
         planned_start: None,
         reject_reason: None,
         changed_at: None,
-        updated_at: now(),
+        updated_at: placed_at,
         provider_code: provider.to_string(),
     };
     trajectory::Entity::insert(trajectory::ActiveModel::from(trajectory.clone()))

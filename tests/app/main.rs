@@ -11,6 +11,7 @@ mod casemanager_pages;
 mod catalogue;
 mod contracts;
 mod crash;
+mod demo_history;
 mod foundation;
 mod insight;
 mod integrity;
