@@ -219,9 +219,15 @@ impl TestApp {
         Self::on_url(format!("sqlite://{}?mode=rwc", path.display()), |_| {}).await
     }
 
-    /// The app with its clock pinned to noon (UTC) of `date`: "today" is `date`.
+    /// The app with its clock pinned to noon (UTC) of `date`: "today" is `date`. Seeded
+    /// afresh (not from the PostgreSQL template), so that the demo contracts are those of
+    /// `date`'s year.
     pub async fn on_date(date: chrono::NaiveDate) -> TestApp {
-        Self::with_config(|c| c.clock = plusmarkt::domain::clock::Clock::on_date(date)).await
+        let url = fresh_database_url().await;
+        Self::on_url(url, |c| {
+            c.clock = plusmarkt::domain::clock::Clock::on_date(date)
+        })
+        .await
     }
 
     pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> TestApp {
