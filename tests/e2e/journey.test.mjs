@@ -323,8 +323,12 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     await checkPage(s, 'ons contract', { shot: '14-contract-budget', money: true, dates: true });
     const remaining = cents(await page.locator('tr', { hasText: 'Nog beschikbaar' }).innerText());
     assert.equal(remaining, after, 'the contract page and the cafetaria agree on Nog beschikbaar');
+    // The demo's history has committed part of the budget already: the contract's figures
+    // add up (ceiling = committed + left), and this order is part of what is committed.
     const committed = cents(await page.locator('tr', { hasText: 'Vastgelegd in bestellingen' }).innerText());
-    assert.equal(committed, journey.committed, 'committed equals the drop of the budget');
+    const ceiling = cents(await page.locator('tr', { hasText: 'Budgetplafond' }).innerText());
+    assert.equal(committed + remaining, ceiling, 'ceiling = committed + what is left');
+    assert.ok(committed >= journey.committed, `committed ${committed} holds this order's ${journey.committed}`);
   });
 
   step('the trajectory pages are usable at 375 px', async () => {
