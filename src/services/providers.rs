@@ -178,14 +178,9 @@ fn apply(
     }
 }
 
-/// Admits a provider: active, with the given identity. 422 naming every wrong field, a
-/// code or KvK number already in use included; nothing is written then.
-pub async fn admit(
-    db: &DatabaseConnection,
-    actor: &Principal,
-    input: ProviderInput,
-) -> AppResult<provider::Model> {
-    let mut model = provider::Model {
+/// An active provider with every field empty, for `apply` to fill in.
+fn blank() -> provider::Model {
+    provider::Model {
         code: String::new(),
         name: String::new(),
         kvk: String::new(),
@@ -202,7 +197,17 @@ pub async fn admit(
         demo_identifiers: false,
         created_at: now(),
         updated_at: now(),
-    };
+    }
+}
+
+/// Admits a provider: active, with the given identity. 422 naming every wrong field, a
+/// code or KvK number already in use included; nothing is written then.
+pub async fn admit(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    input: ProviderInput,
+) -> AppResult<provider::Model> {
+    let mut model = blank();
     let mut errors = Vec::new();
     apply(&mut model, &input, true, &mut errors);
     let txn = store::db::begin_write(db).await?;
@@ -303,24 +308,7 @@ mod tests {
     use super::*;
 
     fn empty() -> provider::Model {
-        provider::Model {
-            code: String::new(),
-            name: String::new(),
-            kvk: String::new(),
-            vat_number: String::new(),
-            peppol_scheme: String::new(),
-            peppol_id: String::new(),
-            iban: String::new(),
-            intake_email: String::new(),
-            invoice_email: String::new(),
-            street: String::new(),
-            postcode: String::new(),
-            city: String::new(),
-            status: ProviderStatus::Active,
-            demo_identifiers: false,
-            created_at: now(),
-            updated_at: now(),
-        }
+        blank()
     }
 
     fn werkpad() -> ProviderInput {
