@@ -120,6 +120,11 @@ async fn main() {
         created_at: created,
         activated_at: Some(created),
         provider_code: plusmarkt::domain::provider::WSD.to_string(),
+        settlement: plusmarkt::domain::settlement::SettlementForm::ProductPrice,
+        guaranteed_amount_cents: None,
+        budget_amount_cents: None,
+        advance_schedule: None,
+        refund_unused: false,
     }))
     .exec_without_returning(&db)
     .await
@@ -378,6 +383,11 @@ async fn marketplace(
             created_at: created,
             activated_at: Some(created),
             provider_code: code.clone(),
+            settlement: plusmarkt::domain::settlement::SettlementForm::ProductPrice,
+            guaranteed_amount_cents: None,
+            budget_amount_cents: None,
+            advance_schedule: None,
+            refund_unused: false,
         }))
         .exec_without_returning(db)
         .await

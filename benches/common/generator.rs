@@ -227,6 +227,11 @@ pub async fn generate(db: &DatabaseConnection, scale: usize, year: i32, seed: u6
                     created_at: created,
                     activated_at: Some(created),
                     provider_code: plusmarkt::domain::provider::WSD.to_string(),
+                    settlement: plusmarkt::domain::settlement::SettlementForm::ProductPrice,
+                    guaranteed_amount_cents: None,
+                    budget_amount_cents: None,
+                    advance_schedule: None,
+                    refund_unused: false,
                 }));
             let mut line_of_product: HashMap<&str, String> = HashMap::new();
             for p in &products {

@@ -18,8 +18,12 @@ use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
 use crate::domain::role::Role;
+use crate::domain::settlement::{AdvanceSchedule, Arrangement, SettlementForm};
+use crate::error::FieldError;
 use crate::error::{AppError, AppResult};
-use crate::services::contracts::{self as service, ContractPatch, LineInput, NewContract};
+use crate::services::contracts::{
+    self as service, ContractPatch, LineInput, NewContract, SettlementPatch,
+};
 use crate::views::contracts as views;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -61,7 +65,39 @@ pub struct Contract {
     /// Committed by open and running orders.
     pub budget_committed: String,
     pub budget_remaining: Option<String>,
+    /// `product_price`, `volume_guarantee` or `budget`.
+    pub settlement: String,
+    pub guaranteed_amount: Option<String>,
+    pub budget_amount: Option<String>,
+    /// `monthly` or `quarterly` (budget only).
+    pub advance_schedule: Option<String>,
+    pub refund_unused: bool,
+    /// Where a volume guarantee or budget stands; absent for product price.
+    pub settlement_progress: Option<SettlementProgress>,
     pub lines: Vec<ContractLine>,
+}
+
+/// A settling contract's figures so far (invoices and credit notes, drafts included).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SettlementProgress {
+    /// Volume guarantee: net delivery billed; budget: advances invoiced.
+    pub billed: String,
+    pub guaranteed_amount: Option<String>,
+    pub budget_amount: Option<String>,
+    /// Volume guarantee: the delivery billed; budget: deliveries valued at contract prices.
+    pub delivered_value: String,
+    /// Volume guarantee: the true-up if the contract ended now; budget: advances not used.
+    pub shortfall_or_unused_to_date: String,
+    /// Volume guarantee: true-up billed so far, net of credits.
+    pub true_up_billed: Option<String>,
+    /// Budget: unused budget returned so far.
+    pub returned: Option<String>,
+    /// Budget: the ledger balance (advances − delivered − returned ± manual entries).
+    pub balance: Option<String>,
+    /// The delivery projected to the contract's end, straight-line on the months so far.
+    pub projected_delivery: Option<String>,
+    pub months_elapsed: u32,
+    pub months_total: u32,
 }
 
 impl From<views::ContractLine> for ContractLine {
@@ -102,6 +138,42 @@ impl From<views::Contract> for Contract {
             budget_used: c.budget.invoiced.to_string(),
             budget_committed: c.budget.committed.to_string(),
             budget_remaining: c.budget.remaining().map(|m| m.to_string()),
+            settlement: c.arrangement.form().as_str().to_string(),
+            guaranteed_amount: match c.arrangement {
+                Arrangement::VolumeGuarantee { guaranteed } => Some(guaranteed.to_string()),
+                _ => None,
+            },
+            budget_amount: match c.arrangement {
+                Arrangement::Budget { budget, .. } => Some(budget.to_string()),
+                _ => None,
+            },
+            advance_schedule: match c.arrangement {
+                Arrangement::Budget { schedule, .. } => Some(schedule.as_str().to_string()),
+                _ => None,
+            },
+            refund_unused: matches!(
+                c.arrangement,
+                Arrangement::Budget {
+                    refund_unused: true,
+                    ..
+                }
+            ),
+            settlement_progress: c.progress.map(|p| {
+                let budget = p.form == SettlementForm::Budget;
+                SettlementProgress {
+                    billed: p.billed.to_string(),
+                    guaranteed_amount: (!budget).then(|| p.target.to_string()),
+                    budget_amount: budget.then(|| p.target.to_string()),
+                    delivered_value: p.delivered_value.to_string(),
+                    shortfall_or_unused_to_date: p.shortfall_or_unused.to_string(),
+                    true_up_billed: (!budget).then(|| p.true_up_billed.to_string()),
+                    returned: budget.then(|| p.returned.to_string()),
+                    balance: budget.then(|| p.balance.to_string()),
+                    projected_delivery: p.projected_delivery.map(|m| m.to_string()),
+                    months_elapsed: p.months_elapsed,
+                    months_total: p.months_total,
+                }
+            }),
             lines: c.lines.into_iter().map(ContractLine::from).collect(),
         }
     }
@@ -169,6 +241,68 @@ pub struct NewContractRequest {
     pub valid_from: String,
     pub valid_to: String,
     pub budget_ceiling: Option<String>,
+    /// `product_price` (default), `volume_guarantee` or `budget`.
+    pub settlement: Option<String>,
+    /// `volume_guarantee`: the guaranteed net amount over the period, e.g. "250000.00".
+    pub guaranteed_amount: Option<String>,
+    /// `budget`: the budget for the period, invoiced in advances.
+    pub budget_amount: Option<String>,
+    /// `budget`: `monthly` (default) or `quarterly`.
+    pub advance_schedule: Option<String>,
+    /// `budget`: return what the advances exceed the delivered value by, after the last month.
+    pub refund_unused: Option<bool>,
+}
+
+/// The settlement fields of a request, all errors at once, each on its field.
+fn settlement_fields(
+    settlement: Option<&str>,
+    guaranteed_amount: Option<&str>,
+    budget_amount: Option<&str>,
+    advance_schedule: Option<&str>,
+    refund_unused: Option<bool>,
+) -> AppResult<Option<SettlementPatch>> {
+    if settlement.is_none()
+        && guaranteed_amount.is_none()
+        && budget_amount.is_none()
+        && advance_schedule.is_none()
+        && refund_unused.is_none()
+    {
+        return Ok(None);
+    }
+    let mut errors = Vec::new();
+    let mut patch = SettlementPatch {
+        refund_unused,
+        ..Default::default()
+    };
+    match settlement.map(SettlementForm::parse).transpose() {
+        Ok(form) => patch.form = form,
+        Err(e) => errors.push(FieldError::new("settlement", e)),
+    }
+    for (field, text, slot) in [
+        (
+            "guaranteed_amount",
+            guaranteed_amount,
+            &mut patch.guaranteed_amount,
+        ),
+        ("budget_amount", budget_amount, &mut patch.budget_amount),
+    ] {
+        match text.map(Money::parse_non_negative).transpose() {
+            Ok(m) => *slot = m,
+            Err(e) => errors.push(FieldError::new(field, e.to_string())),
+        }
+    }
+    match advance_schedule.map(AdvanceSchedule::parse).transpose() {
+        Ok(s) => patch.advance_schedule = s,
+        Err(e) => errors.push(FieldError::new("advance_schedule", e)),
+    }
+    if errors.is_empty() {
+        Ok(Some(patch))
+    } else {
+        Err(AppError::validation(
+            "de afrekenvorm van het contract is niet geldig",
+            errors,
+        ))
+    }
 }
 
 fn date_field(field: &str, text: &str) -> AppResult<NaiveDate> {
@@ -230,6 +364,15 @@ pub async fn create(
             .as_deref()
             .map(|b| money_field("budget_ceiling", b))
             .transpose()?,
+        settlement: settlement_fields(
+            r.settlement.as_deref(),
+            r.guaranteed_amount.as_deref(),
+            r.budget_amount.as_deref(),
+            r.advance_schedule.as_deref(),
+            r.refund_unused,
+        )?
+        .map(|p| p.applied_to(Default::default()))
+        .unwrap_or_default(),
     };
     let c = service::create_with_provider(db.inner(), &actor, new, r.provider.as_deref()).await?;
     // An administrator does not read contracts; the answer shows the new contract as
@@ -256,6 +399,12 @@ pub struct ContractPatchRequest {
     pub budget_ceiling: Option<serde_json::Value>,
     /// `active` to activate a draft, `ended` to end an active contract.
     pub status: Option<String>,
+    /// The settlement fields, as on creation; only on a draft (409 once active).
+    pub settlement: Option<String>,
+    pub guaranteed_amount: Option<String>,
+    pub budget_amount: Option<String>,
+    pub advance_schedule: Option<String>,
+    pub refund_unused: Option<bool>,
 }
 
 /// Edits a contract; send `If-Match` with its ETag.
@@ -301,6 +450,13 @@ pub async fn patch(
             .as_deref()
             .map(|s| ContractStatus::parse(s).map_err(|e| AppError::field("status", e)))
             .transpose()?,
+        settlement: settlement_fields(
+            r.settlement.as_deref(),
+            r.guaranteed_amount.as_deref(),
+            r.budget_amount.as_deref(),
+            r.advance_schedule.as_deref(),
+            r.refund_unused,
+        )?,
     };
     service::update(db.inner(), &pricing.0, id, patch, if_match.0).await?;
     shown(db.inner(), &pricing.0, id, Status::Ok, clock.today()).await

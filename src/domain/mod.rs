@@ -20,5 +20,6 @@ pub mod provider;
 pub mod quantity;
 pub mod reports;
 pub mod role;
+pub mod settlement;
 pub mod trajectory;
 pub mod vat;

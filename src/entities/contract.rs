@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::contract::ContractStatus;
+use crate::domain::settlement::{AdvanceSchedule, SettlementForm};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "contracts")]
@@ -20,6 +21,15 @@ pub struct Model {
     pub activated_at: Option<DateTimeUtc>,
     /// The one provider whose products this contract buys.
     pub provider_code: String,
+    /// How the contract settles (`domain::settlement`); fixed once active.
+    pub settlement: SettlementForm,
+    /// `volume_guarantee`: the guaranteed net amount over the contract period.
+    pub guaranteed_amount_cents: Option<i64>,
+    /// `budget`: the budget paid in advances over the contract period.
+    pub budget_amount_cents: Option<i64>,
+    pub advance_schedule: Option<AdvanceSchedule>,
+    /// `budget`: return what the advances exceed the delivered value by.
+    pub refund_unused: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::domain::billing::Unit;
+use crate::domain::settlement::LineKind;
 use crate::domain::vat::VatCategory;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -34,6 +35,11 @@ pub struct Model {
     pub vat_exemption_reason: Option<String>,
     /// On a credit-note line: the invoice line it reverses.
     pub credits_line_id: Option<String>,
+    /// What the line bills: a delivery, or a settlement line (true-up, advance,
+    /// reconciliation) that bills no product.
+    pub kind: LineKind,
+    /// On a settlement line: the contract's settlement terms it was computed under (JSON).
+    pub settlement_terms: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@
 pub mod api_token;
 pub mod audit_event;
 pub mod billing_claim;
+pub mod budget_ledger;
 pub mod client;
 pub mod contract;
 pub mod contract_line;

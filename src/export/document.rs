@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::*;
 
 use crate::domain::bsn::Bsn;
+pub use crate::domain::settlement::LineKind;
 use crate::export::ExportError;
 
 /// Invoice (UBL `Invoice`, type code 380) or credit note (UBL `CreditNote`, type code 381).
@@ -71,6 +72,20 @@ pub struct DocumentLine {
     pub vat_category: String,
     /// 21 for standard, 0 for exempt.
     pub vat_rate: Decimal,
+    /// A delivery, or a settlement line (true-up, advance, reconciliation): those name
+    /// their contract in `trajectory_number` and bill no trajectory.
+    pub kind: LineKind,
+}
+
+impl DocumentLine {
+    /// "Traject T2026-000123" or "Contract Contractspecificatie Boxtel 2026": where the line
+    /// belongs, as the PDF heads its group and the UBL line note says.
+    pub fn belongs_to(&self) -> String {
+        match self.kind {
+            LineKind::Delivery => format!("Traject {}", self.trajectory_number.trim()),
+            _ => format!("Contract {}", self.trajectory_number.trim()),
+        }
+    }
 }
 
 /// One VAT breakdown line: per category and rate, over the sum of its lines.
@@ -630,6 +645,7 @@ mod samples {
             } else {
                 Decimal::from(21)
             },
+            kind: LineKind::Delivery,
         }
     }
 

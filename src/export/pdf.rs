@@ -752,7 +752,7 @@ impl<'a> Layout<'a> {
         // Groups in order of first appearance, lines in document order within a group.
         let mut groups: Vec<(String, Vec<&DocumentLine>)> = Vec::new();
         for l in &doc.lines {
-            let key = clean(&l.trajectory_number);
+            let key = clean(&l.belongs_to());
             match groups.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, v)) => v.push(l),
                 None => groups.push((key, vec![l])),
@@ -767,8 +767,8 @@ impl<'a> Layout<'a> {
                 .map(|l| clean(&l.client_masked))
                 .find(|c| !c.is_empty());
             let heading = match client {
-                Some(c) => format!("Traject {trajectory} · {c}"),
-                None => format!("Traject {trajectory}"),
+                Some(c) => format!("{trajectory} · {c}"),
+                None => trajectory.clone(),
             };
             let reference = lines.iter().find_map(|l| some_text(&l.buyer_reference));
             let first = lines.first().map(|l| self.line_height(l)).unwrap_or(0.0);
@@ -794,7 +794,7 @@ impl<'a> Layout<'a> {
                     y,
                     Style::new(8.0, Face::Regular, GREY),
                     Align::Right,
-                    &format!("Subtotaal {trajectory}"),
+                    &format!("Subtotaal {}", trajectory.trim_start_matches("Traject ")),
                 );
                 self.text(
                     COL_AMOUNT_R - 3.0,

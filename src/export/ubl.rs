@@ -366,7 +366,11 @@ impl Xml {
                     l.vat_rate,
                     None,
                 )?;
-                x.item_property("Traject", &l.trajectory_number)?;
+                let belongs = match l.kind {
+                    crate::domain::settlement::LineKind::Delivery => "Traject",
+                    _ => "Contract",
+                };
+                x.item_property(belongs, &l.trajectory_number)?;
                 x.item_property("Eenheid", &unit_text(&l.unit))
             })?;
             x.el("cac:Price", |x| x.amount("cbc:PriceAmount", l.unit_price))
@@ -390,7 +394,7 @@ fn unit_text(unit: &str) -> String {
 
 /// BT-127: where the line belongs, for the municipality's checks.
 fn line_note(l: &crate::export::DocumentLine) -> String {
-    let mut note = format!("Traject {}", l.trajectory_number.trim());
+    let mut note = l.belongs_to();
     if !l.client_masked.trim().is_empty() {
         note.push_str(&format!(", cliënt {}", l.client_masked.trim()));
     }

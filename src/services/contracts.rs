@@ -14,6 +14,7 @@ use crate::domain::money::Money;
 use crate::domain::pricing::index_price;
 use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
+use crate::domain::settlement::{Arrangement, ArrangementInput, SettlementForm};
 use crate::entities::{contract, contract_line, contract_line_price, product, provider};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::{self, new_id, now};
@@ -26,6 +27,8 @@ pub struct NewContract {
     pub valid_from: NaiveDate,
     pub valid_to: NaiveDate,
     pub budget_ceiling: Option<Money>,
+    /// How the contract settles; product price when nothing is said.
+    pub settlement: ArrangementInput,
 }
 
 /// A line as pricing staff set it: everything optional but the product.
@@ -48,7 +51,81 @@ pub fn contract_json(c: &contract::Model) -> Value {
         "valid_to": c.valid_to,
         "status": c.status,
         "budget_ceiling": c.budget_ceiling_cents.map(|v| Money::from_cents(v).to_string()),
+        "settlement": c.settlement,
+        "guaranteed_amount": c.guaranteed_amount_cents.map(|v| Money::from_cents(v).to_string()),
+        "budget_amount": c.budget_amount_cents.map(|v| Money::from_cents(v).to_string()),
+        "advance_schedule": c.advance_schedule,
+        "refund_unused": c.refund_unused,
     })
+}
+
+use crate::store::contracts::arrangement_input_of;
+pub use crate::store::contracts::{arrangement_input, arrangement_of};
+
+/// All arrangement errors at once, each on its field.
+pub(crate) fn arrangement_error(errors: Vec<(&'static str, String)>) -> AppError {
+    AppError::validation(
+        "de afrekenvorm van het contract is niet geldig",
+        errors
+            .into_iter()
+            .map(|(field, message)| FieldError::new(field, message))
+            .collect(),
+    )
+}
+
+/// Sets the arrangement's columns on a contract row.
+fn set_arrangement(c: &mut contract::Model, arrangement: &Arrangement) {
+    let (guaranteed, budget, schedule, refund) = arrangement.columns();
+    c.settlement = arrangement.form();
+    c.guaranteed_amount_cents = guaranteed;
+    c.budget_amount_cents = budget;
+    c.advance_schedule = schedule;
+    c.refund_unused = refund;
+}
+
+/// A true-up or an advance follows the VAT of the supply it pays for, so a contract on a
+/// volume guarantee or a budget buys products of one VAT category (422 on `field`, naming
+/// the products that differ). `extra` is a product about to be added.
+async fn check_one_vat_category<C: ConnectionTrait>(
+    db: &C,
+    c: &contract::Model,
+    extra: Option<&str>,
+    field: &'static str,
+) -> AppResult<()> {
+    if c.settlement == SettlementForm::ProductPrice {
+        return Ok(());
+    }
+    let mut codes: Vec<String> = store::contracts::lines(db, &c.id)
+        .await?
+        .into_iter()
+        .map(|l| l.product_code)
+        .collect();
+    codes.extend(extra.map(str::to_string));
+    let mut by_category: std::collections::BTreeMap<&'static str, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for code in codes {
+        if let Some(p) = product::Entity::find_by_id(code.clone()).one(db).await? {
+            by_category
+                .entry(p.vat_category.label_nl())
+                .or_default()
+                .push(code);
+        }
+    }
+    if by_category.len() <= 1 {
+        return Ok(());
+    }
+    let listed: Vec<String> = by_category
+        .iter()
+        .map(|(label, codes)| format!("{label}: {}", codes.join(", ")))
+        .collect();
+    Err(AppError::field(
+        field,
+        format!(
+            "een contract met {} koopt producten van één btw-soort, omdat aanvulling en voorschot de btw volgen van de diensten die ze betalen; nu gemengd ({})",
+            c.settlement.label_nl(),
+            listed.join("; ")
+        ),
+    ))
 }
 
 fn line_json(l: &contract_line::Model, price: Option<Money>) -> Value {
@@ -156,6 +233,8 @@ pub async fn create_with_provider(
             "het budgetplafond kan niet negatief zijn",
         ));
     }
+    let arrangement = Arrangement::new(&new.settlement, new.valid_from, new.valid_to)
+        .map_err(arrangement_error)?;
     let txn = store::db::begin_write(db).await?;
     let municipality = store::municipalities::get(&txn, &new.municipality)
         .await?
@@ -175,7 +254,7 @@ pub async fn create_with_provider(
         None,
     )
     .await?;
-    let model = contract::Model {
+    let mut model = contract::Model {
         id: new_id(),
         municipality_code: municipality.code.clone(),
         name: new
@@ -197,7 +276,13 @@ pub async fn create_with_provider(
         created_at: now(),
         activated_at: None,
         provider_code: provider.code.clone(),
+        settlement: SettlementForm::ProductPrice,
+        guaranteed_amount_cents: None,
+        budget_amount_cents: None,
+        advance_schedule: None,
+        refund_unused: false,
     };
+    set_arrangement(&mut model, &arrangement);
     contract::Entity::insert(contract::ActiveModel::from(model.clone()))
         .exec_without_returning(&txn)
         .await?;
@@ -223,6 +308,40 @@ pub struct ContractPatch {
     pub valid_to: Option<NaiveDate>,
     pub budget_ceiling: Option<Option<Money>>,
     pub status: Option<ContractStatus>,
+    /// Settlement fields to change (draft only); the others keep their stored value.
+    pub settlement: Option<SettlementPatch>,
+}
+
+/// The settlement fields a patch names; absent ones keep their stored value. Changing the
+/// form drops the amounts of the old form.
+#[derive(Debug, Clone, Default)]
+pub struct SettlementPatch {
+    pub form: Option<SettlementForm>,
+    pub guaranteed_amount: Option<Money>,
+    pub budget_amount: Option<Money>,
+    pub advance_schedule: Option<crate::domain::settlement::AdvanceSchedule>,
+    pub refund_unused: Option<bool>,
+}
+
+impl SettlementPatch {
+    /// The input after this patch: a new form starts from none of the old amounts.
+    pub fn applied_to(&self, stored: ArrangementInput) -> ArrangementInput {
+        let mut input = match self.form {
+            Some(form) if form != stored.form => ArrangementInput {
+                form,
+                ..Default::default()
+            },
+            _ => stored,
+        };
+        input.guaranteed_amount = self.guaranteed_amount.or(input.guaranteed_amount);
+        input.budget_amount = self.budget_amount.or(input.budget_amount);
+        input.advance_schedule = self.advance_schedule.or(input.advance_schedule);
+        input.refund_unused = self.refund_unused.or(input.refund_unused);
+        if input.form != SettlementForm::Budget && input.refund_unused == Some(false) {
+            input.refund_unused = None;
+        }
+        input
+    }
 }
 
 pub async fn update(
@@ -262,6 +381,27 @@ pub async fn update(
             Some(id),
         )
         .await?;
+    }
+    if let Some(settlement) = &patch.settlement {
+        let wanted = Arrangement::new(
+            &settlement.applied_to(arrangement_input(&before)),
+            after.valid_from,
+            after.valid_to,
+        )
+        .map_err(arrangement_error)?;
+        if wanted != arrangement_of(&before)? {
+            if status != ContractStatus::Draft {
+                return Err(AppError::Conflict(
+                    "de afrekenvorm en haar bedragen liggen vast zodra het contract actief is; maak voor andere afspraken een nieuw contract".into(),
+                ));
+            }
+            set_arrangement(&mut after, &wanted);
+            check_one_vat_category(&txn, &after, None, "settlement").await?;
+        }
+    } else if patch.valid_from.is_some() || patch.valid_to.is_some() {
+        // New dates can make a budget's instalments impossible.
+        Arrangement::new(&arrangement_input(&after), after.valid_from, after.valid_to)
+            .map_err(arrangement_error)?;
     }
     if let Some(ceiling) = patch.budget_ceiling {
         if ceiling.is_some_and(|c| c.is_negative()) {
@@ -401,6 +541,7 @@ pub async fn put_line(
             AppError::field("product_code", format!("onbekend product {product_code}"))
         })?;
     check_product_provider(&txn, &c, product_code).await?;
+    check_one_vat_category(&txn, &c, Some(product_code), "product_code").await?;
     let existing = store::contracts::lines(&txn, id)
         .await?
         .into_iter()
@@ -656,7 +797,17 @@ pub async fn copy_with_indexation(
         created_at: now(),
         activated_at: None,
         provider_code: source.provider_code.clone(),
+        settlement: SettlementForm::ProductPrice,
+        guaranteed_amount_cents: None,
+        budget_amount_cents: None,
+        advance_schedule: None,
+        refund_unused: false,
     };
+    // The copy keeps the settlement form; a guarantee or budget is indexed like the prices.
+    let arrangement = arrangement_of(&source)?.indexed(percent);
+    Arrangement::new(&arrangement_input_of(&arrangement), from, to).map_err(arrangement_error)?;
+    let mut copy = copy;
+    set_arrangement(&mut copy, &arrangement);
     contract::Entity::insert(contract::ActiveModel::from(copy.clone()))
         .exec_without_returning(&txn)
         .await?;

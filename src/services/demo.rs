@@ -212,6 +212,7 @@ pub async fn ensure_demo_contracts(
                 valid_from: from,
                 valid_to: to,
                 budget_ceiling: budget,
+                settlement: Default::default(),
             },
         )
         .await?;
@@ -331,6 +332,7 @@ async fn ensure_werkpad_contracts(
                 valid_from: from,
                 valid_to: to,
                 budget_ceiling: None,
+                settlement: Default::default(),
             },
         )
         .await?;

@@ -70,6 +70,7 @@ pub async fn document_for<C: ConnectionTrait>(
             net: cents(l.net_cents),
             vat_category: category.as_str().to_string(),
             vat_rate: Decimal::from(l.vat_rate),
+            kind: l.kind,
         });
     }
     let vat = vat_breakdown(&pairs)

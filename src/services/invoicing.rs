@@ -37,6 +37,7 @@ use crate::entities::{
     billing_claim, invoice, invoice_line, municipality, trajectory, trajectory_line,
 };
 use crate::error::{AppError, AppResult};
+use crate::services::settlement::{self as settlement, Plan, SettlementLine, Side};
 use crate::store::db::placeholder;
 use crate::store::{self, new_id, now};
 
@@ -63,6 +64,11 @@ pub struct MunicipalityBill {
     pub held: Vec<(Arc<LineContext>, HeldItem)>,
     /// Billed earlier with another amount or no longer expected: finance credits these.
     pub to_review: Vec<(String, String)>,
+    /// True-ups, advances and reconciliations of settling contracts, and the valuation of
+    /// budget deliveries (`services::settlement`). `lines` and `net_by_vat` include the
+    /// lines that go on the invoice; `credit_net_by_vat` holds those on credit notes.
+    pub settlement: Plan,
+    pub credit_net_by_vat: Vec<(VatCategory, Money)>,
 }
 
 impl MunicipalityBill {
@@ -232,7 +238,7 @@ async fn billed_records<C: ConnectionTrait>(
                 "SELECT c.billable_key AS billable_key, l.net_cents AS net_cents FROM billing_claims c \
                  JOIN invoice_lines l ON l.id = c.invoice_line_id \
                  JOIN invoices i ON i.id = l.invoice_id \
-                 WHERE i.municipality_code = $1 AND i.provider_code = $2",
+                 WHERE i.municipality_code = $1 AND i.provider_code = $2 AND l.kind = 'delivery'",
             ),
             [municipality.into(), provider.into()],
         ))
@@ -442,9 +448,16 @@ async fn compute_municipality<C: ConnectionTrait>(
         deliveries,
         clients,
     } = load_registrations(db, provider, &m.code).await?;
-    if trajectories.is_empty() {
+    let settling =
+        store::settlement::contracts_of(db, provider, &m.code, period.last_day()).await?;
+    if trajectories.is_empty() && settling.is_empty() {
         return Ok(None);
     }
+    let budgets: std::collections::HashSet<&str> = settling
+        .iter()
+        .filter(|c| c.settlement == crate::domain::settlement::SettlementForm::Budget)
+        .map(|c| c.id.as_str())
+        .collect();
     let mut expected = Vec::new();
     let mut held = Vec::new();
     let mut contexts: HashMap<String, Arc<LineContext>> = HashMap::new();
@@ -474,32 +487,65 @@ async fn compute_municipality<C: ConnectionTrait>(
         held.extend(result.held.into_iter().map(|h| (Arc::clone(&ctx), h)));
         contexts.insert(ctx.line.id.clone(), ctx);
     }
+    // A budget contract's deliveries are valued, not billed: the value of every item due.
+    let contract_of = |item: &BillableItem| {
+        contexts
+            .get(&item.line_id)
+            .map(|c| c.trajectory.contract_id.as_str())
+    };
+    let mut valued: HashMap<String, Money> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for item in &expected {
+        if let Some(c) = contract_of(item).filter(|c| budgets.contains(c)) {
+            if seen.insert(item.key.as_str()) {
+                *valued.entry(c.to_string()).or_insert(Money::ZERO) += item.amount;
+            }
+        }
+    }
+    drop(seen);
     let billed = billed_records(db, provider, &m.code).await?;
     let settlement = settle(expected, &billed);
     let items: Vec<(Arc<LineContext>, BillableItem)> = settlement
         .to_bill
         .into_iter()
         .filter_map(|item| contexts.get(&item.line_id).map(|c| (Arc::clone(c), item)))
+        .filter(|(ctx, _)| !budgets.contains(ctx.trajectory.contract_id.as_str()))
         .collect();
+    let mut delivery_to_bill: HashMap<String, Money> = HashMap::new();
+    for (ctx, item) in &items {
+        *delivery_to_bill
+            .entry(ctx.trajectory.contract_id.clone())
+            .or_insert(Money::ZERO) += item.amount;
+    }
+    let plan =
+        settlement::plan(db, period, &settling, catalogue, &delivery_to_bill, &valued).await?;
     let mut to_review: Vec<(String, String)> = settlement
         .changed
         .iter()
         .map(|(item, before)| (item.key.clone(), format!("eerder gefactureerd {}, nu {}: crediteer de regel, dan wordt opnieuw gefactureerd", before.format_nl(), item.amount.format_nl())))
         .collect();
     to_review.extend(settlement.no_longer_expected.iter().map(|b| (b.key.clone(), format!("eerder gefactureerd {}, volgens de registraties niet meer verschuldigd: crediteer de regel", b.amount.format_nl()))));
-    if items.is_empty() && held.is_empty() && to_review.is_empty() {
+    if items.is_empty() && held.is_empty() && to_review.is_empty() && plan.is_empty() {
         return Ok(None);
     }
+    let mut invoice_net = net_by_vat(&items);
+    invoice_net.extend(plan.on_invoice().map(|l| (l.vat_category, l.amount)));
+    let credit_net_by_vat = plan
+        .on_credit_notes()
+        .map(|l| (l.vat_category, l.amount))
+        .collect();
     Ok(Some(ComputedBill {
         bill: MunicipalityBill {
             municipality: BillTo {
                 code: m.code,
                 name: m.name,
             },
-            lines: items.len(),
-            net_by_vat: net_by_vat(&items),
+            lines: items.len() + plan.on_invoice().count(),
+            net_by_vat: invoice_net,
             held,
             to_review,
+            settlement: plan,
+            credit_net_by_vat,
         },
         items,
     }))
@@ -547,6 +593,8 @@ fn line_of(
         vat_rate: i32::try_from(ctx.product.vat_category.rate().mantissa()).unwrap_or(0),
         vat_exemption_reason: ctx.product.vat_exemption_reason.clone(),
         credits_line_id: None,
+        kind: crate::domain::settlement::LineKind::Delivery,
+        settlement_terms: None,
     }
 }
 
@@ -607,16 +655,40 @@ pub async fn run(
         else {
             continue;
         };
-        if !items.is_empty() {
-            lines_created += items.len();
-            let draft =
+        let mut written: Vec<(SettlementLine, String)> = Vec::new();
+        let mut this_invoice = None;
+        if bill.lines > 0 {
+            lines_created += bill.lines;
+            let (draft, carried) =
                 write_draft(&txn, principal, &provider, &run_id, period, &bill, items).await?;
+            written.extend(carried);
+            this_invoice = Some(draft.id.clone());
             invoices.push(DraftWritten {
                 id: draft.id,
                 municipality_code: draft.municipality_code,
                 net: Money::from_cents(draft.net_cents),
             });
         }
+        for (note, carried) in write_credit_drafts(
+            &txn,
+            principal,
+            &provider,
+            &run_id,
+            period,
+            &bill,
+            this_invoice.as_deref(),
+        )
+        .await?
+        {
+            lines_created += carried.len();
+            written.extend(carried);
+            invoices.push(DraftWritten {
+                id: note.id,
+                municipality_code: note.municipality_code,
+                net: -Money::from_cents(note.net_cents),
+            });
+        }
+        settlement::write_ledger(&txn, principal, period, &bill.settlement, &written).await?;
         bills.push(bill);
     }
     let held: usize = bills.iter().map(|b| b.held.len()).sum();
@@ -704,7 +776,7 @@ async fn write_draft(
     period: Period,
     bill: &MunicipalityBill,
     mut items: Vec<(Arc<LineContext>, BillableItem)>,
-) -> AppResult<invoice::Model> {
+) -> AppResult<(invoice::Model, Vec<(SettlementLine, String)>)> {
     let draft = open_draft(txn, provider, &bill.municipality.code, period, run_id).await?;
     let existing = store::invoices::net_by_vat(txn, &draft.id).await?;
     items.sort_by(|a, b| {
@@ -722,11 +794,18 @@ async fn write_draft(
             ))
     });
     let start = existing.lines;
-    let lines: Vec<invoice_line::Model> = items
+    let mut lines: Vec<invoice_line::Model> = items
         .iter()
         .enumerate()
         .map(|(i, (ctx, item))| line_of(&draft.id, start + i + 1, ctx, item))
         .collect();
+    // The settlement lines after the deliveries.
+    let mut carried = Vec::new();
+    for l in bill.settlement.on_invoice() {
+        let line = settlement::invoice_line_of(&draft.id, start + lines.len() + 1, l);
+        carried.push((l.clone(), line.id.clone()));
+        lines.push(line);
+    }
     let added = lines.len();
     // The primary key of the claims makes a second bill of an item fail.
     store::invoices::insert_lines_with_claims(txn, lines).await?;
@@ -751,10 +830,109 @@ async fn write_draft(
         Some(json!({"provider": draft.provider_code, "municipality": draft.municipality_code, "period": draft.period, "lines_added": added, "net": t.net.to_string(), "vat": t.vat.to_string(), "total": t.total.to_string()})),
     )
     .await?;
-    invoice::Entity::find_by_id(draft.id.clone())
+    let draft = invoice::Entity::find_by_id(draft.id.clone())
         .one(txn)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    Ok((draft, carried))
+}
+
+/// Writes the credit-note side of a municipality's settlement: one draft credit note per
+/// invoice cited (a thrown-away earlier draft of the same run period and citation is
+/// reused), its period the run's. Lines whose citation cannot be found wait for the next
+/// run.
+async fn write_credit_drafts(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    provider: &str,
+    run_id: &str,
+    period: Period,
+    bill: &MunicipalityBill,
+    this_invoice: Option<&str>,
+) -> AppResult<Vec<(invoice::Model, Vec<(SettlementLine, String)>)>> {
+    let mut by_cited: BTreeMap<String, Vec<&SettlementLine>> = BTreeMap::new();
+    for l in bill.settlement.on_credit_notes() {
+        let Side::CreditNote { cites } = &l.side else {
+            continue;
+        };
+        let cited = match cites.clone().or_else(|| this_invoice.map(str::to_string)) {
+            Some(c) => Some(c),
+            None => store::settlement::latest_invoice_with(txn, &l.contract_id, l.kind).await?,
+        };
+        if let Some(cited) = cited {
+            by_cited.entry(cited).or_default().push(l);
+        }
+    }
+    let mut out = Vec::new();
+    for (cited, lines) in by_cited {
+        let existing = invoice::Entity::find()
+            .filter(invoice::Column::ProviderCode.eq(provider))
+            .filter(invoice::Column::MunicipalityCode.eq(bill.municipality.code.clone()))
+            .filter(invoice::Column::Period.eq(period.to_string()))
+            .filter(invoice::Column::Status.eq(InvoiceStatus::Draft))
+            .filter(invoice::Column::Kind.eq(InvoiceKind::CreditNote))
+            .filter(invoice::Column::CreditsInvoiceId.eq(cited.clone()))
+            .one(txn)
+            .await?;
+        let note = match existing {
+            Some(n) => n,
+            None => {
+                let n = invoice::Model {
+                    id: new_id(),
+                    kind: InvoiceKind::CreditNote,
+                    number: None,
+                    municipality_code: bill.municipality.code.clone(),
+                    period: period.to_string(),
+                    status: InvoiceStatus::Draft,
+                    issue_date: None,
+                    due_date: None,
+                    net_cents: 0,
+                    vat_cents: 0,
+                    total_cents: 0,
+                    credits_invoice_id: Some(cited.clone()),
+                    reason: Some("Verrekening volgens de afrekenvorm van het contract".into()),
+                    content_hash: None,
+                    run_id: Some(run_id.to_string()),
+                    created_at: now(),
+                    updated_at: now(),
+                    finalised_at: None,
+                    sent_at: None,
+                    paid_at: None,
+                    provider_code: provider.to_string(),
+                };
+                invoice::Entity::insert(invoice::ActiveModel::from(n.clone()))
+                    .exec_without_returning(txn)
+                    .await?;
+                n
+            }
+        };
+        let start = store::invoices::lines(txn, &note.id).await?.len();
+        let mut carried = Vec::new();
+        let mut models = Vec::new();
+        for (i, l) in lines.into_iter().enumerate() {
+            let line = settlement::invoice_line_of(&note.id, start + i + 1, l);
+            carried.push((l.clone(), line.id.clone()));
+            models.push(line);
+        }
+        store::invoices::insert_lines_with_claims(txn, models).await?;
+        let (net, vat, total) = refresh_totals(txn, &note.id).await?;
+        store::audit::append(
+            txn,
+            principal,
+            "invoice.draft",
+            "invoice",
+            &note.id,
+            None,
+            Some(json!({"provider": provider, "municipality": note.municipality_code, "period": note.period, "kind": "credit_note", "credits": cited, "lines_added": carried.len(), "net": net.to_string(), "vat": vat.to_string(), "total": total.to_string()})),
+        )
+        .await?;
+        let note = invoice::Entity::find_by_id(note.id.clone())
+            .one(txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        out.push((note, carried));
+    }
+    Ok(out)
 }
 
 /// A hash of everything a final invoice says, to show it never changed.
@@ -796,6 +974,17 @@ pub async fn finalise(
             "een factuur zonder regels kan niet definitief worden".into(),
         ));
     }
+    // A credit note cites its invoice by number (NL-R-001): that invoice comes first.
+    if let Some(cited) = inv.credits_invoice_id.as_deref() {
+        let cited = invoice::Entity::find_by_id(cited.to_string())
+            .one(&txn)
+            .await?;
+        if !cited.as_ref().is_some_and(|c| c.status.is_final()) {
+            return Err(AppError::Conflict(
+                "deze creditnota verwijst naar een factuur die nog een concept is: maak eerst die factuur definitief".into(),
+            ));
+        }
+    }
     let municipality = store::municipalities::get(&txn, &inv.municipality_code)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -835,23 +1024,42 @@ pub async fn discard(db: &DatabaseConnection, principal: &Principal, id: &str) -
     let txn = store::db::begin_write(db).await?;
     let inv = store::invoices::get(&txn, principal, id).await?;
     inv.status.apply(InvoiceMove::Discard)?;
-    let lines = store::invoices::lines(&txn, id).await?;
+    // Draft credit notes of a settlement that cite this draft go with it; the next run
+    // computes them again.
+    for note in store::invoices::credits_of(&txn, id).await? {
+        if note.status == InvoiceStatus::Draft {
+            discard_in(&txn, principal, &note).await?;
+        }
+    }
+    discard_in(&txn, principal, &inv).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes a draft with its lines, their claims and their ledger entries.
+async fn discard_in(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    inv: &invoice::Model,
+) -> AppResult<()> {
+    let id = inv.id.as_str();
+    let lines = store::invoices::lines(txn, id).await?;
     let ids: Vec<String> = lines.iter().map(|l| l.id.clone()).collect();
     for chunk in ids.chunks(500) {
         billing_claim::Entity::delete_many()
             .filter(billing_claim::Column::InvoiceLineId.is_in(chunk.to_vec()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
     }
+    store::settlement::delete_ledger_of_lines(txn, &ids).await?;
     invoice_line::Entity::delete_many()
         .filter(invoice_line::Column::InvoiceId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     invoice::Entity::delete_by_id(id.to_string())
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    store::audit::append(&txn, principal, "invoice.discard", "invoice", id, Some(json!({"municipality": inv.municipality_code, "period": inv.period, "lines": lines.len(), "total": Money::from_cents(inv.total_cents).to_string()})), None).await?;
-    txn.commit().await?;
+    store::audit::append(txn, principal, "invoice.discard", "invoice", id, Some(json!({"kind": inv.kind, "municipality": inv.municipality_code, "period": inv.period, "lines": lines.len(), "total": Money::from_cents(inv.total_cents).to_string()})), None).await?;
     Ok(())
 }
 
@@ -1007,6 +1215,7 @@ pub async fn credit(
     invoice::Entity::insert(invoice::ActiveModel::from(note.clone()))
         .exec_without_returning(&txn)
         .await?;
+    let mut credited = Vec::new();
     for (i, original) in chosen.iter().enumerate() {
         let line = invoice_line::Model {
             id: new_id(),
@@ -1016,6 +1225,7 @@ pub async fn credit(
             credits_line_id: Some(original.id.clone()),
             ..original.clone()
         };
+        credited.push((original.clone(), line.id.clone()));
         invoice_line::Entity::insert(invoice_line::ActiveModel::from(line))
             .exec_without_returning(&txn)
             .await?;
@@ -1024,6 +1234,7 @@ pub async fn credit(
             .exec(&txn)
             .await?;
     }
+    settlement::on_credit(&txn, principal, &inv.period, &credited).await?;
     refresh_totals(&txn, &note.id).await?;
     let mut stored = invoice::Entity::find_by_id(note.id.clone())
         .one(&txn)
@@ -1060,6 +1271,12 @@ pub fn summary(bill: &MunicipalityBill) -> serde_json::Value {
         "net": t.net.to_string(),
         "vat": t.vat.to_string(),
         "total": t.total.to_string(),
+        "settlement": settlement::summary(&bill.settlement),
+        "credit_notes": {
+            "lines": bill.settlement.on_credit_notes().count(),
+            "net": totals(&bill.credit_net_by_vat).1.net.to_string(),
+            "total": totals(&bill.credit_net_by_vat).1.total.to_string(),
+        },
     })
 }
 

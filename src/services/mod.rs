@@ -13,4 +13,5 @@ pub mod ordering;
 pub mod providers;
 pub mod registration;
 pub mod sessions;
+pub mod settlement;
 pub mod users;

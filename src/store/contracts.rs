@@ -14,6 +14,7 @@ use crate::domain::contract::{resolve_price, ContractTerms, LineTerms, NotOrdera
 use crate::domain::money::Money;
 use crate::domain::principal::Principal;
 use crate::domain::role::Role;
+use crate::domain::settlement::{Arrangement, ArrangementInput, SettlementForm};
 use crate::entities::{contract, contract_line, contract_line_price, price_version, product};
 use crate::error::{AppError, AppResult};
 use crate::store::catalogue::StoredProduct;
@@ -138,6 +139,43 @@ pub async fn line_prices<C: ConnectionTrait>(
         .order_by_asc(contract_line_price::Column::EffectiveFrom)
         .all(db)
         .await?)
+}
+
+/// The stored settlement fields of a contract, as input.
+pub fn arrangement_input(c: &contract::Model) -> crate::domain::settlement::ArrangementInput {
+    crate::domain::settlement::ArrangementInput {
+        form: c.settlement,
+        guaranteed_amount: c.guaranteed_amount_cents.map(Money::from_cents),
+        budget_amount: c.budget_amount_cents.map(Money::from_cents),
+        advance_schedule: c.advance_schedule,
+        refund_unused: Some(c.refund_unused),
+    }
+}
+
+/// The input that gives back this arrangement.
+pub fn arrangement_input_of(a: &Arrangement) -> ArrangementInput {
+    let (guaranteed, budget, schedule, refund) = a.columns();
+    crate::domain::settlement::ArrangementInput {
+        form: a.form(),
+        guaranteed_amount: guaranteed.map(Money::from_cents),
+        budget_amount: budget.map(Money::from_cents),
+        advance_schedule: schedule,
+        refund_unused: (a.form() == SettlementForm::Budget).then_some(refund),
+    }
+}
+
+/// The contract's arrangement as stored (validated when it was set).
+pub fn arrangement_of(c: &contract::Model) -> AppResult<crate::domain::settlement::Arrangement> {
+    crate::domain::settlement::Arrangement::new(&arrangement_input(c), c.valid_from, c.valid_to)
+        .map_err(|errors| {
+            AppError::validation(
+                "de afrekenvorm van het contract is niet geldig",
+                errors
+                    .into_iter()
+                    .map(|(field, message)| crate::error::FieldError::new(field, message))
+                    .collect(),
+            )
+        })
 }
 
 pub fn terms_of(c: &contract::Model) -> AppResult<ContractTerms> {
@@ -512,8 +550,8 @@ pub async fn orders_on_lines<C: ConnectionTrait>(
     orders_where(db, "cl.id IN ({ids})", line_ids).await
 }
 
-/// Invoiced per contract: the net of its final invoice lines minus final credit notes
-/// (absent: nothing).
+/// Invoiced per contract: the net of its final delivery lines minus final credit notes
+/// (absent: nothing); true-ups, advances and reconciliations are not orders.
 pub async fn invoiced_by_contract<C: ConnectionTrait>(
     db: &C,
     contract_ids: &[String],
@@ -522,7 +560,8 @@ pub async fn invoiced_by_contract<C: ConnectionTrait>(
         "SELECT l.contract_id AS key, \
          CAST(COALESCE(SUM(CASE WHEN i.kind = '{credit_note}' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS total \
          FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
-         WHERE l.contract_id IN ({{ids}}) AND i.status IN {finals} GROUP BY l.contract_id",
+         WHERE l.contract_id IN ({{ids}}) AND l.kind = 'delivery' AND i.status IN {finals} \
+         GROUP BY l.contract_id",
         credit_note = crate::domain::invoice::InvoiceKind::CreditNote.as_str(),
         finals = super::db::final_invoice_statuses(),
     );

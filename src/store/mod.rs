@@ -16,6 +16,7 @@ pub mod providers;
 pub mod reports;
 pub mod scope;
 pub mod sessions;
+pub mod settlement;
 pub mod tokens;
 pub mod trajectories;
 pub mod users;

@@ -15,6 +15,7 @@ use crate::domain::contract::ContractStatus;
 use crate::domain::money::Money;
 use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
+use crate::domain::settlement::{months_elapsed, Arrangement, LedgerKind, LineKind, Progress};
 use crate::entities::{contract, contract_line};
 use crate::error::{AppError, AppResult};
 use crate::store;
@@ -59,6 +60,9 @@ pub struct Contract {
     pub version: i32,
     pub budget: Budget,
     pub lines: Vec<ContractLine>,
+    /// How the contract settles, and where it stands (not for product price).
+    pub arrangement: Arrangement,
+    pub progress: Option<Progress>,
 }
 
 /// Contracts visible to the principal, filtered by municipality and year.
@@ -233,6 +237,13 @@ async fn assemble<C: ConnectionTrait>(
         .into_iter()
         .map(|p| (p.code, p.name))
         .collect();
+    let settling: Vec<String> = rows
+        .iter()
+        .filter(|c| c.settlement != crate::domain::settlement::SettlementForm::ProductPrice)
+        .map(|c| c.id.clone())
+        .collect();
+    let billed = store::settlement::billed_by_kind(db, &settling, false).await?;
+    let ledger = store::settlement::ledger_sums(db, &settling).await?;
 
     let mut lines_by_contract: HashMap<String, Vec<ContractLine>> = HashMap::new();
     let reference_of: HashMap<&str, NaiveDate> = rows
@@ -259,7 +270,40 @@ async fn assemble<C: ConnectionTrait>(
     }
     rows.into_iter()
         .map(|c| {
+            let arrangement = store::contracts::arrangement_of(&c)?;
+            let months = months_elapsed(c.valid_from, c.valid_to, today);
+            let billed_of = |k: LineKind| {
+                billed
+                    .get(&(c.id.clone(), k))
+                    .copied()
+                    .unwrap_or(Money::ZERO)
+            };
+            let ledger_of = |k: LedgerKind| {
+                ledger
+                    .get(&(c.id.clone(), k))
+                    .copied()
+                    .unwrap_or(Money::ZERO)
+            };
+            let progress = match arrangement {
+                Arrangement::ProductPrice => None,
+                Arrangement::VolumeGuarantee { guaranteed } => Some(Progress::volume_guarantee(
+                    guaranteed,
+                    billed_of(LineKind::Delivery),
+                    billed_of(LineKind::TrueUp),
+                    months,
+                )),
+                Arrangement::Budget { budget, .. } => Some(Progress::budget(
+                    budget,
+                    ledger_of(LedgerKind::Advance),
+                    ledger_of(LedgerKind::DeliveryValued),
+                    ledger_of(LedgerKind::Settlement),
+                    ledger_of(LedgerKind::Manual),
+                    months,
+                )),
+            };
             Ok(Contract {
+                arrangement,
+                progress,
                 status: c.status,
                 budget: Budget {
                     ceiling: c.budget_ceiling_cents.map(Money::from_cents),

@@ -147,6 +147,7 @@ async fn create(
                     valid_from,
                     valid_to,
                     budget_ceiling: budget,
+                    settlement: Default::default(),
                 },
             )
             .await

@@ -100,6 +100,11 @@ pub async fn contract_with(
         created_at: now,
         activated_at: Some(now),
         provider_code: provider.into(),
+        settlement: plusmarkt::domain::settlement::SettlementForm::ProductPrice,
+        guaranteed_amount_cents: None,
+        budget_amount_cents: None,
+        advance_schedule: None,
+        refund_unused: false,
     })
     .insert(&app.db)
     .await
