@@ -379,6 +379,13 @@ async fn invoice(config: Config, command: InvoiceCommand) -> Result<(), String> 
         for (key, reason) in &bill.to_review {
             println!("      te beoordelen: {key}: {reason}");
         }
+        for l in &bill.settlement.lines {
+            let on = match l.side {
+                plusmarkt::services::settlement::Side::Invoice => "factuur",
+                plusmarkt::services::settlement::Side::CreditNote { .. } => "creditnota",
+            };
+            println!("      {on}: {} {}", l.description, l.amount.format_nl());
+        }
     }
     if !preview {
         println!("{} conceptfactu(u)r(en) bijgewerkt", invoices.len());

@@ -86,6 +86,40 @@ pub struct RunInvoice {
     pub invoice_id: Option<String>,
 }
 
+/// A true-up, advance or reconciliation line of a run, on the invoice or a credit note.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RunSettlementLine {
+    pub municipality: String,
+    pub contract: String,
+    /// `true_up`, `advance` or `reconciliation`.
+    pub kind: String,
+    pub description: String,
+    pub amount: String,
+    /// `invoice` or `credit_note`.
+    pub on: String,
+}
+
+/// A credit note a run drafts for a settlement (a true-up reduced by later work, unused
+/// budget returned).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RunCreditNote {
+    pub municipality: String,
+    pub lines: usize,
+    pub net: String,
+    pub vat: String,
+    pub total: String,
+    /// The draft credit notes (not in a preview).
+    pub credit_note_ids: Vec<String>,
+}
+
+/// A change in the delivered value of a budget contract (recorded in its ledger).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RunValuation {
+    pub municipality: String,
+    pub contract: String,
+    pub delivered_value_change: String,
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct HeldView {
     pub municipality: String,
@@ -115,6 +149,11 @@ pub struct RunResult {
     pub held: Vec<HeldView>,
     /// Billed earlier but changed or no longer due: credit these lines.
     pub to_review: Vec<ReviewView>,
+    /// True-ups, advances and reconciliations (their amounts are in the invoices and credit
+    /// notes too).
+    pub settlement: Vec<RunSettlementLine>,
+    pub credit_notes: Vec<RunCreditNote>,
+    pub valuations: Vec<RunValuation>,
 }
 
 pub fn run_result(
@@ -122,9 +161,17 @@ pub fn run_result(
     provider: &str,
     preview: bool,
     bills: &[invoicing::MunicipalityBill],
-    // (municipality code, draft invoice id) of the invoices the run made.
-    invoices: &[(String, String)],
+    // The drafts the run wrote.
+    invoices: &[invoicing::DraftWritten],
 ) -> RunResult {
+    use crate::domain::invoice::InvoiceKind;
+    let drafts_of = |code: &str, kind: InvoiceKind| -> Vec<String> {
+        invoices
+            .iter()
+            .filter(|d| d.municipality_code == code && d.kind == kind)
+            .map(|d| d.id.clone())
+            .collect()
+    };
     RunResult {
         period: period.to_string(),
         provider: provider.to_string(),
@@ -141,10 +188,9 @@ pub fn run_result(
                     net: t.net.to_string(),
                     vat: t.vat.to_string(),
                     total: t.total.to_string(),
-                    invoice_id: invoices
-                        .iter()
-                        .find(|(code, _)| *code == b.municipality.code)
-                        .map(|(_, id)| id.clone()),
+                    invoice_id: drafts_of(&b.municipality.code, InvoiceKind::Invoice)
+                        .into_iter()
+                        .next(),
                 }
             })
             .collect(),
@@ -169,6 +215,48 @@ pub fn run_result(
                     municipality: b.municipality.code.clone(),
                     billable_key: key.clone(),
                     reason: reason.clone(),
+                })
+            })
+            .collect(),
+        settlement: bills
+            .iter()
+            .flat_map(|b| {
+                b.settlement.lines.iter().map(move |l| RunSettlementLine {
+                    municipality: b.municipality.code.clone(),
+                    contract: l.contract_id.clone(),
+                    kind: l.kind.as_str().to_string(),
+                    description: l.description.clone(),
+                    amount: l.amount.to_string(),
+                    on: match l.side {
+                        crate::services::settlement::Side::Invoice => "invoice",
+                        crate::services::settlement::Side::CreditNote { .. } => "credit_note",
+                    }
+                    .to_string(),
+                })
+            })
+            .collect(),
+        credit_notes: bills
+            .iter()
+            .filter(|b| !b.credit_net_by_vat.is_empty())
+            .map(|b| {
+                let (_, t) = crate::domain::vat::totals(&b.credit_net_by_vat);
+                RunCreditNote {
+                    municipality: b.municipality.code.clone(),
+                    lines: b.credit_net_by_vat.len(),
+                    net: t.net.to_string(),
+                    vat: t.vat.to_string(),
+                    total: t.total.to_string(),
+                    credit_note_ids: drafts_of(&b.municipality.code, InvoiceKind::CreditNote),
+                }
+            })
+            .collect(),
+        valuations: bills
+            .iter()
+            .flat_map(|b| {
+                b.settlement.valuations.iter().map(move |v| RunValuation {
+                    municipality: b.municipality.code.clone(),
+                    contract: v.contract_id.clone(),
+                    delivered_value_change: v.change.to_string(),
                 })
             })
             .collect(),
@@ -210,11 +298,6 @@ pub async fn create_run(
                 ))
             } else {
                 let outcome = invoicing::run(db, &principal, Some(&provider), period).await?;
-                let made: Vec<(String, String)> = outcome
-                    .invoices
-                    .iter()
-                    .map(|i| (i.municipality_code.clone(), i.id.clone()))
-                    .collect();
                 Ok((
                     Status::Created,
                     serde_json::to_value(run_result(
@@ -222,7 +305,7 @@ pub async fn create_run(
                         &outcome.provider,
                         false,
                         &outcome.bills,
-                        &made,
+                        &outcome.invoices,
                     ))
                     .unwrap_or_default(),
                 ))
@@ -254,6 +337,12 @@ pub struct InvoiceLine {
     pub vat_rate: String,
     /// On a credit note: the invoice line it reverses.
     pub credits_line_id: Option<String>,
+    /// `delivery`, `true_up`, `advance` or `reconciliation`.
+    pub kind: String,
+    /// On a true-up, advance or reconciliation line: the contract's settlement terms it was
+    /// computed under (`contract`, `settlement`, `valid_from`, `valid_to`, the amounts).
+    #[schema(value_type = Option<Object>)]
+    pub settlement_terms: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -315,6 +404,11 @@ pub fn invoice_json(detail: InvoiceDetail) -> Invoice {
             unit: l.unit.as_str().into(),
             vat_category: l.vat_category.as_str().into(),
             credits_line_id: l.credits_line_id,
+            kind: l.kind.as_str().to_string(),
+            settlement_terms: l
+                .settlement_terms
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok()),
         })
         .collect();
     let credits = detail

@@ -95,8 +95,10 @@ pub struct BillTo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DraftWritten {
     pub id: String,
+    /// An invoice, or a credit note of a settlement.
+    pub kind: InvoiceKind,
     pub municipality_code: String,
-    /// The draft's net amount after the run.
+    /// The draft's net amount after the run (a credit note's as a positive amount).
     pub net: Money,
 }
 
@@ -664,6 +666,7 @@ pub async fn run(
             written.extend(carried);
             this_invoice = Some(draft.id.clone());
             invoices.push(DraftWritten {
+                kind: InvoiceKind::Invoice,
                 id: draft.id,
                 municipality_code: draft.municipality_code,
                 net: Money::from_cents(draft.net_cents),
@@ -683,9 +686,10 @@ pub async fn run(
             lines_created += carried.len();
             written.extend(carried);
             invoices.push(DraftWritten {
+                kind: InvoiceKind::CreditNote,
                 id: note.id,
                 municipality_code: note.municipality_code,
-                net: -Money::from_cents(note.net_cents),
+                net: Money::from_cents(note.net_cents),
             });
         }
         settlement::write_ledger(&txn, principal, period, &bill.settlement, &written).await?;

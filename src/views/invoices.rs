@@ -90,6 +90,10 @@ pub struct InvoiceLine {
     pub vat_exemption_reason: Option<String>,
     /// On a credit note: the invoice line it reverses.
     pub credits_line_id: Option<String>,
+    /// A delivery, or a settlement line (true-up, advance, reconciliation).
+    pub kind: crate::domain::settlement::LineKind,
+    /// On a settlement line: the contract terms it was computed under (JSON).
+    pub settlement_terms: Option<String>,
 }
 
 impl From<invoice_line::Model> for InvoiceLine {
@@ -115,6 +119,8 @@ impl From<invoice_line::Model> for InvoiceLine {
             vat_rate: l.vat_rate,
             vat_exemption_reason: l.vat_exemption_reason,
             credits_line_id: l.credits_line_id,
+            kind: l.kind,
+            settlement_terms: l.settlement_terms,
         }
     }
 }

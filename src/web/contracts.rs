@@ -18,6 +18,9 @@ use crate::domain::input::{parse_percent, Notation};
 use crate::domain::money::Money;
 use crate::domain::period::parse_date;
 use crate::domain::quantity::Quantity;
+use crate::domain::settlement::{
+    AdvanceSchedule, Arrangement, ArrangementInput, Progress, SettlementForm,
+};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::services::contracts::{self as service, ContractPatch, LineInput, NewContract};
 use crate::views::contracts::{self as views, Contract};
@@ -102,6 +105,56 @@ pub struct NewForm {
     valid_from: String,
     valid_to: String,
     budget_ceiling: String,
+    /// `product_price` (when absent), `volume_guarantee` or `budget`.
+    settlement: Option<String>,
+    guaranteed_amount: Option<String>,
+    budget_amount: Option<String>,
+    advance_schedule: Option<String>,
+    refund_unused: bool,
+}
+
+/// The settlement fields of the new-contract form; an amount left empty is no amount, and
+/// only the chosen form's amounts count (the others may still hold what was typed before
+/// the choice changed).
+fn settlement_input(f: &NewForm, errors: &mut Vec<FieldError>) -> ArrangementInput {
+    let form = match f
+        .settlement
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => SettlementForm::ProductPrice,
+        Some(text) => SettlementForm::parse(text).unwrap_or_else(|e| {
+            errors.push(FieldError::new("settlement", e));
+            SettlementForm::ProductPrice
+        }),
+    };
+    let mut amount = |field: &str, text: &Option<String>| {
+        parse_money_input(field, text.as_deref().unwrap_or(""))
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten()
+    };
+    let guaranteed = amount("guaranteed_amount", &f.guaranteed_amount);
+    let budget = amount("budget_amount", &f.budget_amount);
+    match form {
+        SettlementForm::ProductPrice => ArrangementInput::default(),
+        SettlementForm::VolumeGuarantee => ArrangementInput {
+            form,
+            guaranteed_amount: guaranteed,
+            ..Default::default()
+        },
+        SettlementForm::Budget => ArrangementInput {
+            form,
+            budget_amount: budget,
+            advance_schedule: match f.advance_schedule.as_deref() {
+                Some("quarterly") => Some(AdvanceSchedule::Quarterly),
+                _ => Some(AdvanceSchedule::Monthly),
+            },
+            refund_unused: Some(f.refund_unused),
+            ..Default::default()
+        },
+    }
 }
 
 type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
@@ -136,6 +189,7 @@ async fn create(
         .map_err(|e| errors.push(e))
         .ok()
         .flatten();
+    let settlement = settlement_input(&f, &mut errors);
     let result = match (from, to, errors.is_empty()) {
         (Some(valid_from), Some(valid_to), true) => {
             service::create(
@@ -147,7 +201,7 @@ async fn create(
                     valid_from,
                     valid_to,
                     budget_ceiling: budget,
-                    settlement: Default::default(),
+                    settlement,
                 },
             )
             .await
@@ -191,7 +245,86 @@ pub struct ContractView {
     committed: String,
     invoiced: String,
     remaining: String,
+    /// "volumegarantie (transitiearrangement)" and what it means.
+    settlement: String,
+    settlement_explained: String,
+    /// Where a volume guarantee or budget stands: (label, amount) rows; empty for product price.
+    progress: Vec<(String, String)>,
     lines: Vec<LineRow>,
+}
+
+/// The rows of a settling contract's progress, in Dutch.
+fn progress_rows(arrangement: &Arrangement, p: &Progress) -> Vec<(String, String)> {
+    let euro_of = |m: Money| money_text(Some(m));
+    let months = format!(
+        "{} van {} maanden verstreken",
+        p.months_elapsed, p.months_total
+    );
+    let projected = |label: &str| {
+        (
+            format!("{label} (lineair, {months})"),
+            p.projected_delivery
+                .map(euro_of)
+                .unwrap_or_else(|| "nog geen volle maand".into()),
+        )
+    };
+    match *arrangement {
+        Arrangement::ProductPrice => Vec::new(),
+        Arrangement::VolumeGuarantee { guaranteed } => vec![
+            ("Gegarandeerd bedrag".into(), euro_of(guaranteed)),
+            (
+                "Gefactureerd aan leveringen (ook concepten, na creditnota's)".into(),
+                euro_of(p.billed),
+            ),
+            (
+                "Tekort als het contract nu zou aflopen".into(),
+                euro_of(p.shortfall_or_unused),
+            ),
+            (
+                "Aanvulling al gefactureerd".into(),
+                euro_of(p.true_up_billed),
+            ),
+            projected("Verwachte levering tot het einde"),
+            (
+                "Verwachte aanvulling na de laatste maand".into(),
+                p.projected_delivery
+                    .map(|d| euro_of(crate::domain::settlement::true_up_target(guaranteed, d)))
+                    .unwrap_or_else(|| "nog niet te schatten".into()),
+            ),
+        ],
+        Arrangement::Budget {
+            budget,
+            schedule,
+            refund_unused,
+        } => vec![
+            ("Budget".into(), euro_of(budget)),
+            ("Voorschotten".into(), schedule.label_nl().into()),
+            (
+                "Voorschotten gefactureerd (ook concepten)".into(),
+                euro_of(p.billed),
+            ),
+            (
+                "Geleverd, gewaardeerd tegen contractprijzen".into(),
+                euro_of(p.delivered_value),
+            ),
+            ("Nog niet besteed".into(), euro_of(p.shortfall_or_unused)),
+            ("Terugbetaald bij verrekening".into(), euro_of(p.returned)),
+            ("Handmatige boekingen".into(), euro_of(p.manual)),
+            (
+                "Saldo (voorschotten − geleverd − terugbetaald)".into(),
+                euro_of(p.balance),
+            ),
+            projected("Verwachte levering tot het einde"),
+            (
+                "Na de laatste maand".into(),
+                if refund_unused {
+                    "wat niet besteed is, wordt terugbetaald met een creditnota".into()
+                } else {
+                    "wat niet besteed is, wordt niet terugbetaald".into()
+                },
+            ),
+        ],
+    }
 }
 
 #[derive(Template)]
@@ -263,6 +396,13 @@ fn page_view(v: Contract, municipality_name: Option<String>) -> ContractView {
             .map(|r| money_text(Some(r)))
             .unwrap_or_else(|| "geen plafond".into()),
         lines: v.lines.iter().map(line_row).collect(),
+        settlement: v.arrangement.form().label_nl().to_string(),
+        settlement_explained: v.arrangement.form().explain_nl().to_string(),
+        progress: v
+            .progress
+            .as_ref()
+            .map(|p| progress_rows(&v.arrangement, p))
+            .unwrap_or_default(),
         provider: format!("{} ({})", v.provider_name, v.provider),
         id: v.id,
         name: v.name,

@@ -26,6 +26,7 @@ mod providers;
 mod registration;
 mod renditions;
 mod server_log;
+mod settlement;
 mod staff_pages;
 mod trajectory_queries;
 mod two_servers;

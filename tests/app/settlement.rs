@@ -1,0 +1,429 @@
+//! Settlement arrangements (issue 23): a volume guarantee with its true-up and a budget
+//! with advances, each run month by month through a whole past year and checked to the
+//! cent after every run, with late work, hand credits, the fixed form, the yearly copy,
+//! and the e-invoices of a true-up, an advance and a reconciliation credit note.
+
+use rocket::http::{Method, Status};
+use serde_json::{json, Value};
+
+use crate::harness::*;
+use crate::ordering::{register, BSN_A};
+use crate::registration::{delivery, event, last_year};
+
+const VUGHT: &str = "GM0865";
+const BOXTEL: &str = "GM0757";
+
+/// A contract of last year with jobcoaching (87.50 an hour) and Planregie, both exempt,
+/// settled as `settlement`; active.
+async fn settling_contract(app: &TestApp, municipality: &str, settlement: Value) -> String {
+    let y = last_year();
+    let pricing = app.login_as(PRICING).await;
+    let mut body = json!({"municipality": municipality, "valid_from": format!("{y}-01-01"), "valid_to": format!("{y}-12-31")});
+    for (k, v) in settlement.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let created = app.post_json(&pricing, "/api/v1/contracts", &body).await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    for (code, price) in [("JOBCOACH-UUR", "87.50"), ("PLANREGIE-MAAND", "1200.00")] {
+        let r = app
+            .send_json(
+                Method::Put,
+                &pricing,
+                &format!("/api/v1/contracts/{id}/lines/{code}"),
+                &json!({ "price": price }).to_string(),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, Status::Ok, "{}", r.body);
+    }
+    let r = app
+        .send_json(
+            Method::Patch,
+            &pricing,
+            &format!("/api/v1/contracts/{id}"),
+            r#"{"status":"active"}"#,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, Status::Ok, "{}", r.body);
+    id
+}
+
+/// A trajectory of 200 hours of jobcoaching from 5 January, accepted and started; returns
+/// its line id.
+async fn jobcoaching(app: &TestApp, casemanager: &str) -> String {
+    let y = last_year();
+    let cm = app.login_as(casemanager).await;
+    let client = register(app, &cm, BSN_A, "J. de Vries").await;
+    let placed = app
+        .post_json(
+            &cm,
+            "/api/v1/trajectories",
+            &json!({"client_id": client, "buyer_reference": "KM-SETTLE", "lines": [
+                {"product_code": "JOBCOACH-UUR", "start_date": format!("{y}-01-05"), "quantity": "200", "frequency": "total"}
+            ]}),
+        )
+        .await;
+    assert_eq!(placed.status, Status::Created, "{}", placed.body);
+    let t = placed.json();
+    let staff = app.login_as(WSD_STAFF).await;
+    let id = t["id"].as_str().unwrap();
+    let r = app
+        .post_json(
+            &staff,
+            &format!("/api/v1/trajectories/{id}/accept"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, Status::Ok, "{}", r.body);
+    let line = t["lines"][0]["id"].as_str().unwrap().to_string();
+    let r = event(
+        app,
+        &line,
+        json!({"kind": "start", "date": format!("{y}-01-05")}),
+    )
+    .await;
+    assert_eq!(r.status, Status::Created, "{}", r.body);
+    line
+}
+
+async fn hours(app: &TestApp, line: &str, period: &str, quantity: &str) {
+    let r = delivery(app, line, json!({"period": period, "quantity": quantity})).await;
+    assert_eq!(r.status, Status::Created, "{}", r.body);
+}
+
+async fn run(app: &TestApp, period: &str) -> Value {
+    let finance = app.login_as(FINANCE).await;
+    let r = app
+        .post_json(&finance, "/api/v1/invoice-runs", &json!({"period": period}))
+        .await;
+    assert_eq!(r.status, Status::Created, "{}", r.body);
+    r.json()
+}
+
+async fn invoice(app: &TestApp, id: &str) -> Value {
+    let finance = app.login_as(FINANCE).await;
+    let r = app.get(&finance, &format!("/api/v1/invoices/{id}")).await;
+    assert_eq!(r.status, Status::Ok, "{}", r.body);
+    r.json()
+}
+
+async fn finalise(app: &TestApp, id: &str) -> Reply {
+    let finance = app.login_as(FINANCE).await;
+    app.send_json(
+        Method::Post,
+        &finance,
+        &format!("/api/v1/invoices/{id}/finalise"),
+        "",
+        &[],
+    )
+    .await
+}
+
+async fn contract(app: &TestApp, id: &str) -> Value {
+    let pricing = app.login_as(PRICING).await;
+    let r = app.get(&pricing, &format!("/api/v1/contracts/{id}")).await;
+    assert_eq!(r.status, Status::Ok, "{}", r.body);
+    r.json()
+}
+
+fn cents(v: &Value) -> i64 {
+    let text = v.as_str().unwrap_or_else(|| panic!("not an amount: {v}"));
+    let (euros, rest) = text.split_once('.').unwrap_or((text, "00"));
+    let negative = euros.starts_with('-');
+    let value =
+        euros.trim_start_matches('-').parse::<i64>().unwrap() * 100 + rest.parse::<i64>().unwrap();
+    if negative {
+        -value
+    } else {
+        value
+    }
+}
+
+/// Every invoice's totals equal the sum of its lines, and VAT is per category on them.
+fn assert_totals_add_up(inv: &Value) {
+    let lines = inv["lines"].as_array().unwrap();
+    let net: i64 = lines.iter().map(|l| cents(&l["net"])).sum();
+    assert_eq!(cents(&inv["net"]), net, "{inv}");
+    assert_eq!(
+        cents(&inv["total"]),
+        cents(&inv["net"]) + cents(&inv["vat"]),
+        "{inv}"
+    );
+}
+
+fn lines_of_kind<'a>(inv: &'a Value, kind: &str) -> Vec<&'a Value> {
+    inv["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == kind)
+        .collect()
+}
+
+/// The run's draft invoice and credit notes for a municipality.
+fn drafts(outcome: &Value, municipality: &str) -> (Option<String>, Vec<String>) {
+    let invoice = outcome["invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["municipality"] == municipality)
+        .and_then(|i| i["invoice_id"].as_str().map(str::to_string));
+    let notes = outcome["credit_notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["municipality"] == municipality)
+        .flat_map(|c| c["credit_note_ids"].as_array().unwrap().clone())
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    (invoice, notes)
+}
+
+/// The volume-guarantee invariant: billed delivery + true-up = max(guarantee, delivery).
+async fn assert_guarantee_holds(app: &TestApp, contract_id: &str) {
+    let c = contract(app, contract_id).await;
+    let p = &c["settlement_progress"];
+    let delivery = cents(&p["billed"]);
+    let true_up = cents(&p["true_up_billed"]);
+    let guaranteed = cents(&p["guaranteed_amount"]);
+    assert_eq!(delivery + true_up, guaranteed.max(delivery), "{p}");
+}
+
+fn save_einvoice(name: &str, xml: &str) {
+    let file = crate::renditions::einvoice_dir().join(format!("{name}.xml"));
+    std::fs::write(&file, xml).unwrap();
+    if crate::renditions::validation_wanted() {
+        for cen in ["latest", "peppol"] {
+            let (code, text) = crate::renditions::validate(&file, cen);
+            assert_eq!(
+                code,
+                Some(0),
+                "{} under --cen {cen}:\n{text}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[rocket::async_test]
+async fn a_volume_guarantee_year_is_topped_up_once_and_late_work_credits_the_difference() {
+    let app = TestApp::new().await;
+    let y = last_year();
+    let contract_id = settling_contract(
+        &app,
+        BOXTEL,
+        json!({"settlement": "volume_guarantee", "guaranteed_amount": "12000.00"}),
+    )
+    .await;
+    let line = jobcoaching(&app, CASEMANAGER_BOXTEL).await;
+    // 8 hours a month in January to November: 700.00 a month, 7,700.00 in all.
+    for m in 1..=11 {
+        hours(&app, &line, &format!("{y}-{m:02}"), "8").await;
+    }
+    let mut invoices = Vec::new();
+    for m in 1..=12 {
+        let outcome = run(&app, &format!("{y}-{m:02}")).await;
+        let (invoice_id, notes) = drafts(&outcome, BOXTEL);
+        assert!(notes.is_empty(), "month {m}: {outcome}");
+        let id = invoice_id.unwrap_or_else(|| panic!("month {m}: no invoice: {outcome}"));
+        assert_eq!(finalise(&app, &id).await.status, Status::Ok);
+        let inv = invoice(&app, &id).await;
+        assert_totals_add_up(&inv);
+        let true_ups = lines_of_kind(&inv, "true_up");
+        if m < 12 {
+            assert_eq!(cents(&inv["net"]), 70000, "month {m}: {inv}");
+            assert!(
+                true_ups.is_empty(),
+                "no true-up before the last month: {inv}"
+            );
+        } else {
+            // December: no delivery, and the shortfall 12,000.00 − 7,700.00.
+            assert_eq!(true_ups.len(), 1, "{inv}");
+            assert_eq!(true_ups[0]["net"], "4300.00");
+            assert_eq!(
+                true_ups[0]["description"],
+                format!("Aanvulling volumegarantie {y}")
+            );
+            assert_eq!(true_ups[0]["vat_category"], "exempt");
+            assert_eq!(
+                true_ups[0]["settlement_terms"]["guaranteed_amount"],
+                "12000.00"
+            );
+            assert_eq!(cents(&inv["total"]), 430000);
+        }
+        if m == 12 {
+            assert_guarantee_holds(&app, &contract_id).await;
+        } else {
+            let p = contract(&app, &contract_id).await["settlement_progress"].clone();
+            assert_eq!(p["true_up_billed"], "0.00", "{p}");
+            assert_eq!(cents(&p["billed"]), 70000 * m, "{p}");
+        }
+        invoices.push(id);
+    }
+    let finance = app.login_as(FINANCE).await;
+    let december = invoices.last().unwrap().clone();
+    let ubl = app
+        .get(&finance, &format!("/api/v1/invoices/{december}/ubl"))
+        .await;
+    assert_eq!(ubl.status, Status::Ok);
+    assert!(ubl.body.contains("VOLUMEGARANTIE"), "{}", ubl.body);
+    save_einvoice("settlement-true-up-invoice", &ubl.body);
+
+    // A second run of December bills nothing more.
+    let again = run(&app, &format!("{y}-12")).await;
+    assert!(
+        again["settlement"].as_array().unwrap().is_empty(),
+        "{again}"
+    );
+
+    // Four hours of November registered late: the January run bills them and credits
+    // 350.00 of the true-up, citing December's invoice.
+    hours(&app, &line, &format!("{y}-11"), "4").await;
+    let outcome = run(&app, &format!("{}-01", y + 1)).await;
+    let (invoice_id, notes) = drafts(&outcome, BOXTEL);
+    let invoice_id = invoice_id.expect("the late hours are billed");
+    assert_eq!(notes.len(), 1, "{outcome}");
+    let note = invoice(&app, &notes[0]).await;
+    assert_eq!(note["kind"], "credit_note");
+    assert_eq!(lines_of_kind(&note, "true_up")[0]["net"], "350.00");
+    assert_eq!(note["credits_invoice_id"], december.as_str());
+    assert_totals_add_up(&note);
+    // The credit note waits for the invoice it cites when that is still a draft; here it
+    // is final, so both can be finalised.
+    assert_eq!(finalise(&app, &invoice_id).await.status, Status::Ok);
+    assert_eq!(finalise(&app, &notes[0]).await.status, Status::Ok);
+    assert_guarantee_holds(&app, &contract_id).await;
+    let p = contract(&app, &contract_id).await["settlement_progress"].clone();
+    assert_eq!(
+        (p["billed"].as_str(), p["true_up_billed"].as_str()),
+        (Some("8050.00"), Some("3950.00"))
+    );
+    let ubl = app
+        .get(&finance, &format!("/api/v1/invoices/{}/ubl", notes[0]))
+        .await;
+    assert!(ubl.body.contains("<CreditNote"), "{}", ubl.body);
+    save_einvoice("settlement-true-up-credit-note", &ubl.body);
+
+    // Finance credits the late delivery line by hand: the true-up goes up again in the next
+    // run as the delivery is billed again (rebill), and the sum stays the guarantee.
+    let late = invoice(&app, &invoice_id).await;
+    let delivery_line = lines_of_kind(&late, "delivery")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let credit = app
+        .post_json(
+            &finance,
+            &format!("/api/v1/invoices/{invoice_id}/credit"),
+            &json!({"line_ids": [delivery_line], "reason": "verkeerde maand"}),
+        )
+        .await;
+    assert_eq!(credit.status, Status::Created, "{}", credit.body);
+    let outcome = run(&app, &format!("{}-02", y + 1)).await;
+    let (invoice_id, _) = drafts(&outcome, BOXTEL);
+    let feb = invoice(&app, &invoice_id.expect("rebilled")).await;
+    assert_eq!(lines_of_kind(&feb, "delivery").len(), 1);
+    assert!(lines_of_kind(&feb, "true_up").is_empty(), "{feb}");
+    assert_guarantee_holds(&app, &contract_id).await;
+}
+
+#[rocket::async_test]
+async fn a_budget_year_is_invoiced_in_advances_and_unused_budget_is_returned() {
+    let app = TestApp::new().await;
+    let y = last_year();
+    let contract_id = settling_contract(
+        &app,
+        VUGHT,
+        json!({"settlement": "budget", "budget_amount": "12000.00", "advance_schedule": "monthly", "refund_unused": true}),
+    )
+    .await;
+    let line = jobcoaching(&app, CASEMANAGER_VUGHT).await;
+    // 8 hours a month in January to October: valued at 7,000.00, never billed line by line.
+    for m in 1..=10 {
+        hours(&app, &line, &format!("{y}-{m:02}"), "8").await;
+    }
+    let mut december = String::new();
+    let mut first_advance = String::new();
+    let mut advances = 0;
+    for m in 1..=12 {
+        let outcome = run(&app, &format!("{y}-{m:02}")).await;
+        let (invoice_id, notes) = drafts(&outcome, VUGHT);
+        let id = invoice_id.unwrap_or_else(|| panic!("month {m}: {outcome}"));
+        let inv = invoice(&app, &id).await;
+        assert_totals_add_up(&inv);
+        assert!(lines_of_kind(&inv, "delivery").is_empty(), "{inv}");
+        let advance = lines_of_kind(&inv, "advance");
+        assert_eq!(advance.len(), 1, "{inv}");
+        assert_eq!(advance[0]["net"], "1000.00");
+        advances += cents(&advance[0]["net"]);
+        if m == 1 {
+            first_advance = id.clone();
+        }
+        if m == 3 {
+            assert_eq!(advance[0]["description"], format!("Voorschot maart {y}"));
+        }
+        if m < 12 {
+            assert!(notes.is_empty(), "{outcome}");
+            assert_eq!(finalise(&app, &id).await.status, Status::Ok);
+        } else {
+            // December: the last advance and a credit note returning 12,000 − 7,000.
+            assert_eq!(notes.len(), 1, "{outcome}");
+            let note = invoice(&app, &notes[0]).await;
+            let rec = lines_of_kind(&note, "reconciliation");
+            assert_eq!(rec.len(), 1, "{note}");
+            assert_eq!(rec[0]["net"], "5000.00");
+            assert_eq!(rec[0]["description"], format!("Verrekening budget {y}"));
+            assert_eq!(note["period"], format!("{y}-12"));
+            assert_eq!(note["credits_invoice_id"], id.as_str());
+            // The credit note cites December's invoice, which must be final first.
+            assert_eq!(finalise(&app, &notes[0]).await.status, Status::Conflict);
+            assert_eq!(finalise(&app, &id).await.status, Status::Ok);
+            assert_eq!(finalise(&app, &notes[0]).await.status, Status::Ok);
+            december = notes[0].clone();
+        }
+        if m == 6 {
+            // Before the last month the contract shows advances against delivered value.
+            let p = contract(&app, &contract_id).await["settlement_progress"].clone();
+            assert_eq!(p["billed"], "6000.00", "{p}");
+            assert_eq!(p["delivered_value"], "4200.00", "{p}");
+            assert_eq!(p["shortfall_or_unused_to_date"], "1800.00", "{p}");
+            assert_eq!(p["budget_amount"], "12000.00");
+        }
+    }
+    assert_eq!(advances, 1_200_000, "the advances add up to the budget");
+    let finance = app.login_as(FINANCE).await;
+    let ubl = app
+        .get(&finance, &format!("/api/v1/invoices/{december}/ubl"))
+        .await;
+    assert!(ubl.body.contains("<CreditNote"), "{}", ubl.body);
+    assert!(ubl.body.contains("VERREKENING"));
+    save_einvoice("settlement-reconciliation-credit-note", &ubl.body);
+    let pdf = app
+        .get_bytes(&finance, &format!("/api/v1/invoices/{december}/pdf"), &[])
+        .await;
+    assert!(pdf.body.starts_with(b"%PDF"));
+
+    // Late work of November lowers the return: the next run bills 350.00 back.
+    hours(&app, &line, &format!("{y}-11"), "4").await;
+    let outcome = run(&app, &format!("{}-01", y + 1)).await;
+    let (invoice_id, notes) = drafts(&outcome, VUGHT);
+    assert!(notes.is_empty(), "{outcome}");
+    let inv = invoice(&app, &invoice_id.expect("billed back")).await;
+    let rec = lines_of_kind(&inv, "reconciliation");
+    assert_eq!(rec.len(), 1, "{inv}");
+    assert_eq!(rec[0]["net"], "350.00");
+    // advances + reconciliation = min(budget, delivered), and the ledger balances.
+    let p = contract(&app, &contract_id).await["settlement_progress"].clone();
+    assert_eq!(p["delivered_value"], "7350.00", "{p}");
+    assert_eq!(p["returned"], "4650.00", "{p}");
+    assert_eq!(p["balance"], "0.00", "{p}");
+    assert_eq!(cents(&p["billed"]) - cents(&p["returned"]), 735_000);
+
+    let ubl = app
+        .get(&finance, &format!("/api/v1/invoices/{first_advance}/ubl"))
+        .await;
+    assert!(ubl.body.contains("VOORSCHOT"), "{}", ubl.body);
+    save_einvoice("settlement-advance-invoice", &ubl.body);
+}
