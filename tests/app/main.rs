@@ -16,6 +16,7 @@ mod foundation;
 mod insight;
 mod integrity;
 mod invoicing;
+mod json_bodies;
 mod layering;
 mod mail;
 mod marketplace;
