@@ -9,6 +9,7 @@ mod authz;
 mod backup;
 mod casemanager_pages;
 mod catalogue;
+mod config;
 mod contracts;
 mod crash;
 mod demo_history;
