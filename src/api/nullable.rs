@@ -2,7 +2,7 @@
 //! it, a value sets it. serde reads `null` in an `Option<T>` as absent (`None`), so a plain
 //! `Option` cannot tell "keep" from "clear". Put this on the field instead:
 //!
-//! ```ignore
+//! ```text
 //! #[serde(default, deserialize_with = "crate::api::nullable::present")]
 //! pub budget_ceiling: Option<Option<String>>,   // None: keep; Some(None): clear
 //! ```
