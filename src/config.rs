@@ -92,18 +92,21 @@ impl LogSettings {
             Some(filter) => filter.to_string(),
         };
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&filter) {
-            return Err(ConfigError::Invalid(format!(
-                "PLUSMARKT_LOG {filter:?} is geen geldig logfilter ({e}); \
-                 bijvoorbeeld PLUSMARKT_LOG=info of PLUSMARKT_LOG=warn,plusmarkt=debug"
-            )));
+            return Err(setting_error(
+                "PLUSMARKT_LOG",
+                format!("{filter:?} is geen geldig logfilter ({e})"),
+                "bijvoorbeeld PLUSMARKT_LOG=info of PLUSMARKT_LOG=warn,plusmarkt=debug",
+            ));
         }
         let format = match format.map(str::trim) {
             None | Some("") | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(ConfigError::Invalid(format!(
-                    "PLUSMARKT_LOG_FORMAT moet text of json zijn, niet {other:?}"
-                )))
+                return Err(setting_error(
+                    "PLUSMARKT_LOG_FORMAT",
+                    format!("moet text of json zijn, niet {other:?}"),
+                    "bijvoorbeeld PLUSMARKT_LOG_FORMAT=json",
+                ))
             }
         };
         Ok(LogSettings { filter, format })
@@ -152,7 +155,9 @@ pub struct Config {
     pub mail: MailTransportConfig,
     pub mail_from: String,
     pub intake_email: String,
-    pub catalogue_dir: PathBuf,
+    /// The catalogue imported on first start (`PLUSMARKT_CATALOGUE_DIR`); `None`: the one
+    /// embedded in the binary.
+    pub catalogue_dir: Option<PathBuf>,
     pub demo: bool,
     /// With the demo data, also a history of orders and registrations in the months of
     /// this year before the current one, so that the offer indicators show on first start
@@ -168,14 +173,130 @@ pub struct Config {
     pub clock: Clock,
 }
 
+/// A configuration that cannot work. Each names the setting (its environment variable),
+/// says what is wrong and shows a good value.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("configuratie ongeldig: {0}")]
-    Invalid(String),
-    #[error("{0} is verplicht bij PostgreSQL (zie README, Configuratie)")]
-    MissingSecret(&'static str),
+    #[error("configuratie ongeldig: {setting} {problem}; {example}")]
+    Setting {
+        /// The environment variable, e.g. `ROCKET_SECRET_KEY`.
+        setting: String,
+        /// What is wrong, e.g. `is 4 tekens lang`.
+        problem: String,
+        /// A good value or how to make one.
+        example: String,
+    },
     #[error("sleutelbestand {path}: {message}")]
     KeyFile { path: String, message: String },
+}
+
+fn setting_error(
+    setting: impl Into<String>,
+    problem: impl Into<String>,
+    example: impl Into<String>,
+) -> ConfigError {
+    ConfigError::Setting {
+        setting: setting.into(),
+        problem: problem.into(),
+        example: example.into(),
+    }
+}
+
+/// Every setting that can go wrong: its key (in Rocket.toml and figment), its environment
+/// variable, whether its value is secret (never echoed), and a good value.
+const SETTINGS: &[(&str, &str, bool, &str)] = &[
+    ("database_url", "PLUSMARKT_DATABASE_URL", true, DATABASE_URL_EXAMPLE),
+    ("bsn_key", "PLUSMARKT_BSN_KEY", true, BSN_KEY_EXAMPLE),
+    ("smtp_host", "PLUSMARKT_SMTP_HOST", false, "bijvoorbeeld PLUSMARKT_SMTP_HOST=smtp.example.org (zonder smtp://)"),
+    ("smtp_port", "PLUSMARKT_SMTP_PORT", false, "een poortnummer van 1 tot en met 65535, bijvoorbeeld PLUSMARKT_SMTP_PORT=587"),
+    ("smtp_tls", "PLUSMARKT_SMTP_TLS", false, "none, starttls of tls, bijvoorbeeld PLUSMARKT_SMTP_TLS=starttls"),
+    ("smtp_user", "PLUSMARKT_SMTP_USER", false, "tekst, bijvoorbeeld PLUSMARKT_SMTP_USER=plusmarkt"),
+    ("smtp_password", "PLUSMARKT_SMTP_PASSWORD", true, "tekst, bijvoorbeeld PLUSMARKT_SMTP_PASSWORD=geheim"),
+    ("mail_dir", "PLUSMARKT_MAIL_DIR", false, "een map, bijvoorbeeld PLUSMARKT_MAIL_DIR=/var/lib/plusmarkt/mail"),
+    ("mail_from", "PLUSMARKT_MAIL_FROM", false, "bijvoorbeeld PLUSMARKT_MAIL_FROM=plusmarkt@wsd.example of PLUSMARKT_MAIL_FROM='WSD Plusmarkt <plusmarkt@wsd.example>'"),
+    ("intake_email", "PLUSMARKT_INTAKE_EMAIL", false, "bijvoorbeeld PLUSMARKT_INTAKE_EMAIL=intake@wsd.example"),
+    ("catalogue_dir", "PLUSMARKT_CATALOGUE_DIR", false, "een map met products/, services.toml, providers.toml, municipalities.toml en target_groups.toml, bijvoorbeeld PLUSMARKT_CATALOGUE_DIR=/etc/plusmarkt/catalogue; zonder deze instelling gebruikt plusmarkt de ingebouwde catalogus"),
+    ("demo", "PLUSMARKT_DEMO", false, "true of false, bijvoorbeeld PLUSMARKT_DEMO=false"),
+    ("demo_history", "PLUSMARKT_DEMO_HISTORY", false, "true of false, bijvoorbeeld PLUSMARKT_DEMO_HISTORY=false"),
+    ("public_url", "PLUSMARKT_PUBLIC_URL", false, "bijvoorbeeld PLUSMARKT_PUBLIC_URL=https://plusmarkt.wsd.example"),
+    ("seller_name", "PLUSMARKT_SELLER_NAME", false, "bijvoorbeeld PLUSMARKT_SELLER_NAME='WSD Boxtel'"),
+    ("seller_street", "PLUSMARKT_SELLER_STREET", false, "bijvoorbeeld PLUSMARKT_SELLER_STREET='Hambaken 5'"),
+    ("seller_postcode", "PLUSMARKT_SELLER_POSTCODE", false, "bijvoorbeeld PLUSMARKT_SELLER_POSTCODE='5281 RN'"),
+    ("seller_city", "PLUSMARKT_SELLER_CITY", false, "bijvoorbeeld PLUSMARKT_SELLER_CITY=Boxtel"),
+    ("seller_kvk", "PLUSMARKT_SELLER_KVK", false, "8 cijfers, bijvoorbeeld PLUSMARKT_SELLER_KVK=12345678"),
+    ("seller_vat_id", "PLUSMARKT_SELLER_VAT_ID", false, "bijvoorbeeld PLUSMARKT_SELLER_VAT_ID=NL123456789B01"),
+    ("seller_iban", "PLUSMARKT_SELLER_IBAN", false, "bijvoorbeeld PLUSMARKT_SELLER_IBAN=NL91ABNA0417164300"),
+    ("seller_email", "PLUSMARKT_SELLER_EMAIL", false, "bijvoorbeeld PLUSMARKT_SELLER_EMAIL=facturen@wsd.example"),
+    ("log", "PLUSMARKT_LOG", false, "bijvoorbeeld PLUSMARKT_LOG=info of PLUSMARKT_LOG=warn,plusmarkt=debug"),
+    ("log_format", "PLUSMARKT_LOG_FORMAT", false, "text of json, bijvoorbeeld PLUSMARKT_LOG_FORMAT=json"),
+    // Rocket's own keys that plusmarkt relies on.
+    ("secret_key", "ROCKET_SECRET_KEY", true, SECRET_KEY_EXAMPLE),
+    ("port", "ROCKET_PORT", false, "een poortnummer van 0 tot en met 65535, bijvoorbeeld ROCKET_PORT=8000"),
+    ("address", "ROCKET_ADDRESS", false, "een IP-adres, bijvoorbeeld ROCKET_ADDRESS=127.0.0.1 of ROCKET_ADDRESS=0.0.0.0"),
+    ("profile", "ROCKET_PROFILE", false, "bijvoorbeeld ROCKET_PROFILE=release"),
+    ("workers", "ROCKET_WORKERS", false, "een aantal threads, bijvoorbeeld ROCKET_WORKERS=8"),
+    ("max_blocking", "ROCKET_MAX_BLOCKING", false, "een aantal threads, bijvoorbeeld ROCKET_MAX_BLOCKING=512"),
+    ("log_level", "ROCKET_LOG_LEVEL", false, "off, critical, normal of debug, bijvoorbeeld ROCKET_LOG_LEVEL=critical"),
+    ("limits", "ROCKET_LIMITS", false, "groottes per soort body, bijvoorbeeld ROCKET_LIMITS='{json=\"1 MiB\",form=\"64 KiB\"}'"),
+    ("keep_alive", "ROCKET_KEEP_ALIVE", false, "seconden, bijvoorbeeld ROCKET_KEEP_ALIVE=5"),
+    ("ident", "ROCKET_IDENT", false, "tekst of false, bijvoorbeeld ROCKET_IDENT=plusmarkt"),
+    ("ip_header", "ROCKET_IP_HEADER", false, "een kopregel of false, bijvoorbeeld ROCKET_IP_HEADER=X-Real-IP"),
+    ("temp_dir", "ROCKET_TEMP_DIR", false, "een map, bijvoorbeeld ROCKET_TEMP_DIR=/tmp"),
+    ("cli_colors", "ROCKET_CLI_COLORS", false, "true of false, bijvoorbeeld ROCKET_CLI_COLORS=false"),
+    ("shutdown", "ROCKET_SHUTDOWN", false, "bijvoorbeeld ROCKET_SHUTDOWN='{grace=2,mercy=3}'"),
+];
+
+const DATABASE_URL_EXAMPLE: &str = "bijvoorbeeld PLUSMARKT_DATABASE_URL=sqlite://plusmarkt.sqlite \
+     of PLUSMARKT_DATABASE_URL=postgres://plusmarkt:geheim@localhost:5432/plusmarkt";
+const BSN_KEY_EXAMPLE: &str =
+    "64 hexadecimale tekens (32 bytes); maak er een met: openssl rand -hex 32";
+const SECRET_KEY_EXAMPLE: &str =
+    "44 of 88 tekens base64 of 64 hexadecimale tekens; maak er een met: openssl rand -base64 32";
+
+/// The environment variable of a key, and its row in `SETTINGS` when it has one.
+fn setting_of(
+    key: &str,
+) -> (
+    String,
+    Option<&'static (&'static str, &'static str, bool, &'static str)>,
+) {
+    match SETTINGS.iter().find(|(k, ..)| *k == key) {
+        Some(row) => (row.1.to_string(), Some(row)),
+        None => (format!("ROCKET_{}", key.to_uppercase()), None),
+    }
+}
+
+/// A figment error (a value of the wrong type or shape) as a message that names the
+/// setting and shows a good value. Secret values are not repeated.
+fn figment_error(figment: &Figment, error: figment::Error) -> ConfigError {
+    let key = error.path.first().cloned().unwrap_or_default();
+    let (setting, row) = setting_of(&key);
+    let secret = row.is_some_and(|r| r.2);
+    let path = error.path.join(".");
+    let value = (!secret && !path.is_empty())
+        .then(|| figment.find_value(&path).ok())
+        .flatten()
+        .and_then(|v| serde_json::to_string(&v).ok());
+    let mut problem = match value {
+        Some(value) => format!("heeft een ongeldige waarde: {value}"),
+        None => "heeft een ongeldige waarde".to_string(),
+    };
+    if error.path.len() > 1 {
+        problem.push_str(&format!(" (bij {path})"));
+    }
+    if let Some(file) = error
+        .metadata
+        .as_ref()
+        .and_then(|m| m.source.as_ref())
+        .and_then(|s| s.file_path())
+    {
+        problem.push_str(&format!(" (in {})", file.display()));
+    }
+    let example = row.map_or_else(
+        || format!("zie README, Configuratie, en de documentatie van Rocket voor {setting}"),
+        |r| r.3.to_string(),
+    );
+    setting_error(setting, problem, example)
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -192,13 +313,11 @@ impl Config {
     }
 
     pub fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
-        let raw: RawSettings = figment
-            .extract()
-            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        let database_url = raw
-            .database_url
-            .clone()
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let raw: RawSettings = figment.extract().map_err(|e| figment_error(&figment, e))?;
+        let database_url = match &raw.database_url {
+            Some(url) => database_url_with_mode(url)?,
+            None => DEFAULT_DATABASE_URL.to_string(),
+        };
         let sqlite_file = sqlite_file_of(&database_url);
         let is_postgres = database_url.starts_with("postgres");
         let beside_db = sqlite_file
@@ -206,41 +325,31 @@ impl Config {
             .and_then(|f| f.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| PathBuf::from("."));
 
-        // Rocket's own default secret key is a placeholder array, so only a string counts.
-        let configured_secret = figment.extract_inner::<String>("secret_key").ok();
-        let (secret_key, bsn_key_text) = match (&configured_secret, &raw.bsn_key) {
-            (Some(s), Some(b)) => (s.clone(), b.clone()),
-            _ if is_postgres => {
-                if raw.bsn_key.is_none() {
-                    return Err(ConfigError::MissingSecret("PLUSMARKT_BSN_KEY"));
-                }
-                return Err(ConfigError::MissingSecret("ROCKET_SECRET_KEY"));
-            }
-            _ => {
-                let keys = load_or_create_key_file(&beside_db.join("plusmarkt.keys"))?;
-                (
-                    configured_secret.unwrap_or(keys.secret_key),
-                    raw.bsn_key.clone().unwrap_or(keys.bsn_key),
-                )
-            }
-        };
-        let bsn_key = parse_bsn_key(&bsn_key_text)?;
         let log = LogSettings::parse(raw.log.as_deref(), raw.log_format.as_deref())?;
 
         let mail = match &raw.smtp_host {
             Some(host) if !host.trim().is_empty() => {
-                let tls = match raw.smtp_tls.as_deref().unwrap_or("starttls") {
+                let host = host.trim();
+                if host.contains("://") || host.contains(char::is_whitespace) || host.contains('/')
+                {
+                    return Err(invalid("smtp_host", format!("{host:?} is geen hostnaam")));
+                }
+                let tls = match raw.smtp_tls.as_deref().map(str::trim).unwrap_or("starttls") {
                     "none" => SmtpTls::None,
                     "starttls" => SmtpTls::StartTls,
                     "tls" => SmtpTls::Tls,
                     other => {
-                        return Err(ConfigError::Invalid(format!(
-                            "smtp_tls moet none, starttls of tls zijn, niet {other:?}"
-                        )))
+                        return Err(invalid(
+                            "smtp_tls",
+                            format!("moet none, starttls of tls zijn, niet {other:?}"),
+                        ))
                     }
                 };
+                if raw.smtp_port == Some(0) {
+                    return Err(invalid("smtp_port", "mag niet 0 zijn"));
+                }
                 MailTransportConfig::Smtp {
-                    host: host.clone(),
+                    host: host.to_string(),
                     port: raw.smtp_port.unwrap_or(match tls {
                         SmtpTls::Tls => 465,
                         SmtpTls::StartTls => 587,
@@ -257,19 +366,98 @@ impl Config {
                     .unwrap_or_else(|| beside_db.join("mail")),
             ),
         };
-
-        let mut rocket_figment = figment
+        let mail_from = raw
+            .mail_from
             .clone()
-            .merge(Serialized::default("secret_key", &secret_key));
+            .unwrap_or_else(|| "plusmarkt@wsd.example".to_string());
+        if let Err(e) = mail_from.trim().parse::<lettre::message::Mailbox>() {
+            return Err(invalid(
+                "mail_from",
+                format!("{mail_from:?} is geen geldig e-mailadres ({e})"),
+            ));
+        }
+        let intake_email = raw
+            .intake_email
+            .clone()
+            .unwrap_or_else(|| "intake@wsd.example".to_string());
+        if let Err(e) = crate::domain::email::Email::parse(&intake_email) {
+            return Err(invalid("intake_email", e));
+        }
+        if let Some(dir) = &raw.catalogue_dir {
+            if !dir.is_dir() {
+                return Err(invalid(
+                    "catalogue_dir",
+                    format!("{:?} is geen map", dir.display().to_string()),
+                ));
+            }
+        }
+        if let Some(url) = &raw.public_url {
+            let host = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            if host.is_none_or(|h| h.is_empty() || h.starts_with('/') || h.contains(' ')) {
+                return Err(invalid(
+                    "public_url",
+                    format!("{url:?} is geen adres dat begint met https:// of http://"),
+                ));
+            }
+        }
+        let seller = seller_of(&raw)?;
+
+        // Rocket's own default secret key is a placeholder array, so only a string counts.
+        let configured_secret = figment.extract_inner::<String>("secret_key").ok();
+        if let Some(secret) = &configured_secret {
+            check_secret_key(secret, "ROCKET_SECRET_KEY")?;
+        }
+        if let Some(key) = &raw.bsn_key {
+            parse_bsn_key(key, "PLUSMARKT_BSN_KEY")?;
+        }
+
+        let mut rocket_figment = figment.clone();
         // Rocket's request log prints query strings, which could carry a BSN: it stays off
         // unless ROCKET_LOG_LEVEL asks for it. plusmarkt's own access log leaves queries out.
         if std::env::var("ROCKET_LOG_LEVEL").is_err() {
             rocket_figment = rocket_figment.merge(Serialized::global("log_level", "critical"));
         }
-        let port: u16 = figment.extract_inner("port").unwrap_or(8000);
-        let address: String = figment
-            .extract_inner("address")
-            .unwrap_or_else(|_| "127.0.0.1".to_string());
+        // Rocket's own settings, checked now as Rocket will read them (and before a key file
+        // is made), so that a wrong one is named here rather than as "failed to extract
+        // configuration" at launch.
+        let rocket_config = rocket::Config::try_from(&rocket_figment)
+            .map_err(|e| figment_error(&rocket_figment, e))?;
+        let (address, port) = (rocket_config.address, rocket_config.port);
+        let (secret_key, bsn_key_text) = match (&configured_secret, &raw.bsn_key) {
+            (Some(s), Some(b)) => (s.clone(), b.clone()),
+            _ if is_postgres => {
+                let (setting, example) = if raw.bsn_key.is_none() {
+                    ("PLUSMARKT_BSN_KEY", BSN_KEY_EXAMPLE)
+                } else {
+                    ("ROCKET_SECRET_KEY", SECRET_KEY_EXAMPLE)
+                };
+                return Err(setting_error(
+                    setting,
+                    "is verplicht bij PostgreSQL (zie README, Configuratie)",
+                    example,
+                ));
+            }
+            _ => {
+                let key_path = beside_db.join("plusmarkt.keys");
+                let keys = load_or_create_key_file(&key_path)?;
+                let in_file = |key: &str| format!("{key} in {}", key_path.display());
+                if configured_secret.is_none() {
+                    check_secret_key(&keys.secret_key, &in_file("secret_key"))?;
+                }
+                if raw.bsn_key.is_none() {
+                    parse_bsn_key(&keys.bsn_key, &in_file("bsn_key"))?;
+                }
+                (
+                    configured_secret.unwrap_or(keys.secret_key),
+                    raw.bsn_key.clone().unwrap_or(keys.bsn_key),
+                )
+            }
+        };
+        let bsn_key = parse_bsn_key(&bsn_key_text, "PLUSMARKT_BSN_KEY")?;
+
+        let rocket_figment = rocket_figment.merge(Serialized::default("secret_key", &secret_key));
         Ok(Config {
             demo: raw.demo.unwrap_or(!is_postgres),
             demo_history: raw.demo_history.unwrap_or(true),
@@ -281,32 +469,10 @@ impl Config {
             bsn_key,
             secret_key,
             mail,
-            mail_from: raw
-                .mail_from
-                .clone()
-                .unwrap_or_else(|| "plusmarkt@wsd.example".to_string()),
-            intake_email: raw
-                .intake_email
-                .clone()
-                .unwrap_or_else(|| "intake@wsd.example".to_string()),
-            catalogue_dir: raw
-                .catalogue_dir
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("catalogue")),
-            seller: {
-                // An empty value counts as not set.
-                let set = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-                Seller {
-                    name: set(&raw.seller_name),
-                    street: set(&raw.seller_street),
-                    postcode: set(&raw.seller_postcode),
-                    city: set(&raw.seller_city),
-                    kvk: set(&raw.seller_kvk),
-                    vat_id: set(&raw.seller_vat_id),
-                    iban: set(&raw.seller_iban),
-                    email: set(&raw.seller_email),
-                }
-            },
+            mail_from,
+            intake_email,
+            catalogue_dir: raw.catalogue_dir.clone(),
+            seller,
             log,
             rocket_figment,
             clock: Clock::system(),
@@ -327,7 +493,7 @@ impl Config {
             mail: MailTransportConfig::Memory,
             mail_from: "plusmarkt@wsd.example".into(),
             intake_email: "intake@wsd.example".into(),
-            catalogue_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalogue"),
+            catalogue_dir: None,
             demo: false,
             demo_history: false,
             public_url: "http://localhost:8000".into(),
@@ -359,12 +525,110 @@ fn sqlite_file_of(url: &str) -> Option<PathBuf> {
     Some(PathBuf::from(path))
 }
 
-fn parse_bsn_key(text: &str) -> Result<[u8; 32], ConfigError> {
-    let bytes = hex::decode(text.trim()).map_err(|_| {
-        ConfigError::Invalid("bsn_key moet 64 hexadecimale tekens zijn (32 bytes)".into())
-    })?;
-    bytes.try_into().map_err(|_| {
-        ConfigError::Invalid("bsn_key moet precies 32 bytes (64 hex-tekens) zijn".into())
+/// An error about a setting from `SETTINGS`, with its example.
+fn invalid(key: &str, problem: impl Into<String>) -> ConfigError {
+    let (setting, row) = setting_of(key);
+    setting_error(setting, problem, row.map_or("", |r| r.3))
+}
+
+/// A database URL as people write it, made to work: a SQLite file is created when it does
+/// not exist (`mode=rwc` is added when the URL names no mode; other parameters are kept).
+/// An in-memory database and a URL with a mode are left as they are. Anything but SQLite
+/// or PostgreSQL is refused with an example.
+pub fn database_url_with_mode(url: &str) -> Result<String, ConfigError> {
+    let url = url.trim();
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(url.to_string());
+        }
+        return Err(setting_error(
+            "PLUSMARKT_DATABASE_URL",
+            "moet met sqlite: of postgres:// beginnen",
+            DATABASE_URL_EXAMPLE,
+        ));
+    };
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let file = path.trim_start_matches("//");
+    if file.is_empty() {
+        return Err(setting_error(
+            "PLUSMARKT_DATABASE_URL",
+            "noemt geen databasebestand",
+            DATABASE_URL_EXAMPLE,
+        ));
+    }
+    let has_mode = query
+        .split('&')
+        .any(|p| p.split('=').next() == Some("mode"));
+    if has_mode || file.contains(":memory:") {
+        return Ok(url.to_string());
+    }
+    Ok(match query {
+        "" => format!("sqlite:{path}?mode=rwc"),
+        _ => format!("sqlite:{path}?{query}&mode=rwc"),
+    })
+}
+
+/// Rocket's secret key as Rocket reads it (44 or 88 characters of base64, or 64 of hex;
+/// at least 32 bytes, not all zero); an error says what is wrong without repeating the key.
+fn check_secret_key(text: &str, setting: &str) -> Result<(), ConfigError> {
+    use serde::de::value::{Error, StrDeserializer};
+    let parsed = rocket::config::SecretKey::deserialize(StrDeserializer::<Error>::new(text));
+    let problem = match parsed {
+        Ok(key) if key.is_zero() => "bestaat alleen uit nullen".to_string(),
+        Ok(_) => return Ok(()),
+        Err(_) => match text.len() {
+            44 | 88 => "is geen geldige base64".to_string(),
+            64 => "is geen geldige hexadecimale tekst".to_string(),
+            n => format!("is {n} tekens lang"),
+        },
+    };
+    Err(setting_error(setting, problem, SECRET_KEY_EXAMPLE))
+}
+
+fn parse_bsn_key(text: &str, setting: &str) -> Result<[u8; 32], ConfigError> {
+    let problem = match hex::decode(text.trim()) {
+        Err(_) => "is geen hexadecimale tekst".to_string(),
+        Ok(bytes) => match <[u8; 32]>::try_from(bytes) {
+            Ok(key) => return Ok(key),
+            Err(bytes) => format!("is {} bytes lang, niet 32", bytes.len()),
+        },
+    };
+    Err(setting_error(setting, problem, BSN_KEY_EXAMPLE))
+}
+
+/// The seller settings, each that is set checked with the provider rules.
+fn seller_of(raw: &RawSettings) -> Result<Seller, ConfigError> {
+    use crate::domain::provider::{
+        parse_email, parse_iban, parse_kvk, parse_postcode, parse_text, parse_vat_number,
+        FieldError,
+    };
+    // An empty value counts as not set.
+    let set = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let check = |key: &str,
+                 value: &Option<String>,
+                 parse: &dyn Fn(&str) -> Result<String, FieldError>|
+     -> Result<Option<String>, ConfigError> {
+        match set(value) {
+            Some(v) => match parse(&v) {
+                Ok(_) => Ok(Some(v)),
+                Err(e) => Err(invalid(key, e.message)),
+            },
+            None => Ok(None),
+        }
+    };
+    Ok(Seller {
+        name: check("seller_name", &raw.seller_name, &|v| parse_text("name", v))?,
+        street: check("seller_street", &raw.seller_street, &|v| {
+            parse_text("street", v)
+        })?,
+        postcode: check("seller_postcode", &raw.seller_postcode, &parse_postcode)?,
+        city: check("seller_city", &raw.seller_city, &|v| parse_text("city", v))?,
+        kvk: check("seller_kvk", &raw.seller_kvk, &parse_kvk)?,
+        vat_id: check("seller_vat_id", &raw.seller_vat_id, &parse_vat_number)?,
+        iban: check("seller_iban", &raw.seller_iban, &parse_iban)?,
+        email: check("seller_email", &raw.seller_email, &|v| {
+            parse_email("invoice_email", v)
+        })?,
     })
 }
 
@@ -422,12 +686,27 @@ mod tests {
         assert_eq!(sqlite_file_of("postgres://x/y"), None);
     }
 
+    /// Rocket's defaults, an in-memory database and both keys: a configuration that works.
+    fn base() -> Figment {
+        Figment::from(rocket::Config::debug_default())
+            .merge(Serialized::global("database_url", "sqlite::memory:"))
+            .merge(Serialized::global(
+                "secret_key",
+                base64::engine::general_purpose::STANDARD.encode([7u8; 32]),
+            ))
+            .merge(Serialized::global("bsn_key", "ab".repeat(32)))
+    }
+
+    /// The error of a configuration with one setting changed.
+    fn error_with(key: &str, value: impl Serialize) -> String {
+        Config::from_figment(base().merge(Serialized::global(key, value)))
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn seller_keys_that_are_not_set_stay_none() {
-        let base = Figment::new()
-            .merge(Serialized::global("database_url", "sqlite::memory:"))
-            .merge(Serialized::global("secret_key", "x".repeat(44)))
-            .merge(Serialized::global("bsn_key", "ab".repeat(32)));
+        let base = base();
         let unset = Config::from_figment(base.clone()).unwrap();
         assert!(unset.seller.is_empty());
         let set = Config::from_figment(
@@ -464,8 +743,240 @@ mod tests {
 
     #[test]
     fn bsn_key_must_be_32_bytes_of_hex() {
-        assert!(parse_bsn_key(&"ab".repeat(32)).is_ok());
-        assert!(parse_bsn_key("abcd").is_err());
-        assert!(parse_bsn_key("zz").is_err());
+        assert!(parse_bsn_key(&"ab".repeat(32), "PLUSMARKT_BSN_KEY").is_ok());
+        let short = parse_bsn_key("abcd", "PLUSMARKT_BSN_KEY")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            short.contains("PLUSMARKT_BSN_KEY is 2 bytes lang")
+                && short.contains("openssl rand -hex 32"),
+            "{short}"
+        );
+        assert!(parse_bsn_key("zz", "PLUSMARKT_BSN_KEY").is_err());
+    }
+
+    #[test]
+    fn a_sqlite_url_without_a_mode_creates_the_file() {
+        let url = |u: &str| database_url_with_mode(u).unwrap();
+        assert_eq!(
+            url("sqlite://plusmarkt.sqlite"),
+            "sqlite://plusmarkt.sqlite?mode=rwc"
+        );
+        assert_eq!(
+            url("sqlite:plusmarkt.sqlite"),
+            "sqlite:plusmarkt.sqlite?mode=rwc"
+        );
+        assert_eq!(
+            url("sqlite:///var/lib/plusmarkt/db.sqlite"),
+            "sqlite:///var/lib/plusmarkt/db.sqlite?mode=rwc"
+        );
+        // Other parameters are kept; a mode that is named is left alone.
+        assert_eq!(
+            url("sqlite://p.sqlite?cache=shared"),
+            "sqlite://p.sqlite?cache=shared&mode=rwc"
+        );
+        for unchanged in [
+            "sqlite://plusmarkt.sqlite?mode=rwc",
+            "sqlite://plusmarkt.sqlite?mode=ro",
+            "sqlite://p.sqlite?cache=shared&mode=rw",
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://db?mode=memory&cache=shared",
+            "postgres://plusmarkt@localhost/plusmarkt",
+            "postgresql://plusmarkt@localhost/plusmarkt",
+        ] {
+            assert_eq!(url(unchanged), unchanged);
+        }
+        let wrong = database_url_with_mode("mysql://x/y")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            wrong.contains("PLUSMARKT_DATABASE_URL") && wrong.contains("sqlite://plusmarkt.sqlite"),
+            "{wrong}"
+        );
+    }
+
+    #[test]
+    fn the_configured_database_url_gets_its_mode() {
+        let config = Config::from_figment(
+            base().merge(Serialized::global("database_url", "sqlite://x.sqlite")),
+        );
+        // The key file beside it is made in the working directory only without keys;
+        // both keys are set here.
+        assert_eq!(config.unwrap().database_url, "sqlite://x.sqlite?mode=rwc");
+    }
+
+    #[test]
+    fn a_bad_secret_key_names_rocket_secret_key_and_how_to_make_one() {
+        let short = error_with("secret_key", "kort");
+        assert!(
+            short.contains("ROCKET_SECRET_KEY is 4 tekens lang")
+                && short.contains("openssl rand -base64 32"),
+            "{short}"
+        );
+        // The key itself is never repeated.
+        let not_base64 = error_with("secret_key", "!".repeat(44));
+        assert!(
+            not_base64.contains("ROCKET_SECRET_KEY is geen geldige base64")
+                && !not_base64.contains("!!!!"),
+            "{not_base64}"
+        );
+        let not_hex = error_with("secret_key", "g".repeat(64));
+        assert!(
+            not_hex.contains("geen geldige hexadecimale tekst"),
+            "{not_hex}"
+        );
+        let zero = error_with("secret_key", "0".repeat(64));
+        assert!(zero.contains("nullen"), "{zero}");
+        for good in [
+            base64::engine::general_purpose::STANDARD.encode([9u8; 32]),
+            base64::engine::general_purpose::STANDARD.encode([9u8; 64]),
+            "ab".repeat(32),
+        ] {
+            assert!(
+                check_secret_key(&good, "ROCKET_SECRET_KEY").is_ok(),
+                "{good}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_bad_setting_is_named_with_an_example() {
+        let cases: Vec<(String, &str, &str)> = vec![
+            (
+                error_with("port", "achtduizend"),
+                "ROCKET_PORT",
+                "ROCKET_PORT=8000",
+            ),
+            (error_with("port", 70000), "ROCKET_PORT", "ROCKET_PORT=8000"),
+            (
+                error_with("address", "ergens"),
+                "ROCKET_ADDRESS",
+                "ROCKET_ADDRESS=127.0.0.1",
+            ),
+            (
+                error_with("workers", "veel"),
+                "ROCKET_WORKERS",
+                "ROCKET_WORKERS=8",
+            ),
+            (
+                error_with("keep_alive", "lang"),
+                "ROCKET_KEEP_ALIVE",
+                "ROCKET_KEEP_ALIVE=5",
+            ),
+            (error_with("limits", 5), "ROCKET_LIMITS", "ROCKET_LIMITS="),
+            (
+                error_with("smtp_port", "vijf"),
+                "PLUSMARKT_SMTP_PORT",
+                "PLUSMARKT_SMTP_PORT=587",
+            ),
+            (
+                error_with("demo", "misschien"),
+                "PLUSMARKT_DEMO",
+                "PLUSMARKT_DEMO=false",
+            ),
+            (
+                error_with("database_url", "mysql://db"),
+                "PLUSMARKT_DATABASE_URL",
+                "sqlite://plusmarkt.sqlite",
+            ),
+            (
+                error_with("bsn_key", "abc"),
+                "PLUSMARKT_BSN_KEY",
+                "openssl rand -hex 32",
+            ),
+            (
+                error_with("mail_from", "geen adres"),
+                "PLUSMARKT_MAIL_FROM",
+                "PLUSMARKT_MAIL_FROM=plusmarkt@wsd.example",
+            ),
+            (
+                error_with("intake_email", "intake"),
+                "PLUSMARKT_INTAKE_EMAIL",
+                "PLUSMARKT_INTAKE_EMAIL=intake@wsd.example",
+            ),
+            (
+                error_with("catalogue_dir", "/bestaat/niet"),
+                "PLUSMARKT_CATALOGUE_DIR",
+                "PLUSMARKT_CATALOGUE_DIR=/etc/plusmarkt/catalogue",
+            ),
+            (
+                error_with("public_url", "plusmarkt.wsd.example"),
+                "PLUSMARKT_PUBLIC_URL",
+                "PLUSMARKT_PUBLIC_URL=https://",
+            ),
+            (
+                error_with("seller_iban", "NL00BANK0123456789"),
+                "PLUSMARKT_SELLER_IBAN",
+                "PLUSMARKT_SELLER_IBAN=NL91ABNA0417164300",
+            ),
+            (
+                error_with("seller_kvk", "123"),
+                "PLUSMARKT_SELLER_KVK",
+                "PLUSMARKT_SELLER_KVK=12345678",
+            ),
+            (
+                error_with("log_format", "xml"),
+                "PLUSMARKT_LOG_FORMAT",
+                "PLUSMARKT_LOG_FORMAT=json",
+            ),
+            (
+                Config::from_figment(
+                    base()
+                        .merge(Serialized::global("smtp_host", "smtp://mail.example.org"))
+                        .merge(Serialized::global("smtp_tls", "ssl")),
+                )
+                .unwrap_err()
+                .to_string(),
+                "PLUSMARKT_SMTP_HOST",
+                "PLUSMARKT_SMTP_HOST=smtp.example.org",
+            ),
+            (
+                Config::from_figment(
+                    base()
+                        .merge(Serialized::global("smtp_host", "mail.example.org"))
+                        .merge(Serialized::global("smtp_tls", "ssl")),
+                )
+                .unwrap_err()
+                .to_string(),
+                "PLUSMARKT_SMTP_TLS",
+                "PLUSMARKT_SMTP_TLS=starttls",
+            ),
+        ];
+        for (error, setting, example) in cases {
+            assert!(
+                error.contains(setting) && error.contains(example),
+                "{setting}: {error}"
+            );
+        }
+        // A value is shown, unless it is secret.
+        assert!(error_with("port", "achtduizend").contains("\"achtduizend\""));
+        let database = error_with("database_url", "mysql://root:Xq7vR2@db");
+        assert!(!database.contains("Xq7vR2"), "{database}");
+    }
+
+    #[test]
+    fn postgres_requires_both_keys_with_an_example() {
+        let without = Figment::from(rocket::Config::debug_default()).merge(Serialized::global(
+            "database_url",
+            "postgres://x@localhost/y",
+        ));
+        let missing = Config::from_figment(without.clone())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("PLUSMARKT_BSN_KEY is verplicht bij PostgreSQL")
+                && missing.contains("openssl rand -hex 32"),
+            "{missing}"
+        );
+        let missing =
+            Config::from_figment(without.merge(Serialized::global("bsn_key", "ab".repeat(32))))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            missing.contains("ROCKET_SECRET_KEY is verplicht bij PostgreSQL")
+                && missing.contains("openssl rand -base64 32"),
+            "{missing}"
+        );
     }
 }

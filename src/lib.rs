@@ -55,16 +55,12 @@ pub async fn prepare_database(
         .await
         .map_err(|e| format!("database {}: {e}", redact_url(&config.database_url)))?;
     store::db::migrate(&db).await?;
-    let catalogue_imported = services::catalogue::ensure_imported(&db, &config.catalogue_dir)
+    let catalogue =
+        services::catalogue::CatalogueSource::configured(config.catalogue_dir.as_deref());
+    let catalogue_imported = services::catalogue::ensure_imported(&db, &catalogue)
         .await
         .map_err(|e| {
-            describe_error(
-                &format!(
-                    "catalogus {} importeren mislukt",
-                    config.catalogue_dir.display()
-                ),
-                &e,
-            )
+            describe_error(&format!("catalogus importeren uit {catalogue} mislukt"), &e)
         })?;
     // The seller on invoices is the provider row; configured seller keys seed WSD's,
     // after the catalogue (whose providers file names WSD too), so that configuration wins.

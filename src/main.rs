@@ -98,13 +98,19 @@ enum TokenCommand {
 enum CatalogueCommand {
     /// Check the files; every error names file, line and field.
     Validate {
-        /// defaults to the configured catalogue folder (catalogue/)
+        /// defaults to PLUSMARKT_CATALOGUE_DIR, or else the catalogue built into the binary
         dir: Option<PathBuf>,
     },
     /// Import the files into the database, all or nothing; prices are only ever added.
-    Import { dir: Option<PathBuf> },
+    Import {
+        /// defaults to PLUSMARKT_CATALOGUE_DIR, or else the catalogue built into the binary
+        dir: Option<PathBuf>,
+    },
     /// Write the database's catalogue to the folder, in the canonical format.
-    Export { dir: Option<PathBuf> },
+    Export {
+        /// defaults to PLUSMARKT_CATALOGUE_DIR, or else the folder catalogue/ here
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -273,14 +279,18 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
 }
 
 async fn catalogue(config: Config, command: CatalogueCommand) -> Result<(), String> {
+    use services::catalogue::CatalogueSource;
+    // A folder on the command line, else the configured one, else the embedded catalogue.
+    let source = |dir: Option<PathBuf>| {
+        CatalogueSource::configured(dir.or(config.catalogue_dir.clone()).as_deref())
+    };
     match command {
         CatalogueCommand::Validate { dir } => {
-            let dir = dir.unwrap_or(config.catalogue_dir);
-            match services::catalogue::read_catalogue(&dir) {
+            let source = source(dir);
+            match services::catalogue::read_catalogue_from(&source) {
                 Ok(c) => {
                     println!(
-                        "{}: geldig ({} producten, {} doelgroepen, {} gemeenten)",
-                        dir.display(),
+                        "{source}: geldig ({} producten, {} doelgroepen, {} gemeenten)",
                         c.products.len(),
                         c.target_groups.len(),
                         c.municipalities.len()
@@ -291,24 +301,26 @@ async fn catalogue(config: Config, command: CatalogueCommand) -> Result<(), Stri
                     for e in &errors {
                         eprintln!("{e}");
                     }
-                    Err(format!("{} fout(en) in {}", errors.len(), dir.display()))
+                    Err(format!("{} fout(en) in {source}", errors.len()))
                 }
             }
         }
         CatalogueCommand::Import { dir } => {
-            let dir = dir.unwrap_or(config.catalogue_dir.clone());
+            let source = source(dir);
             let db = store::db::connect(&config.database_url)
                 .await
                 .map_err(|e| e.to_string())?;
             store::db::migrate(&db).await?;
-            let report = services::catalogue::import(&db, &Principal::system("cli"), &dir)
+            let report = services::catalogue::import_from(&db, &Principal::system("cli"), &source)
                 .await
                 .map_err(describe)?;
-            println!("{}: {report}", dir.display());
+            println!("{source}: {report}");
             Ok(())
         }
         CatalogueCommand::Export { dir } => {
-            let dir = dir.unwrap_or(config.catalogue_dir);
+            let dir = dir
+                .or(config.catalogue_dir)
+                .unwrap_or_else(|| PathBuf::from("catalogue"));
             let db = store::db::connect(&config.database_url)
                 .await
                 .map_err(|e| e.to_string())?;

@@ -394,8 +394,9 @@ pub struct ContractPatchRequest {
     pub name: Option<String>,
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
-    /// A decimal string, or null to remove the ceiling.
+    /// A decimal string, or null to remove the ceiling (absent: unchanged).
     #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "super::nullable::present")]
     pub budget_ceiling: Option<serde_json::Value>,
     /// `active` to activate a draft, `ended` to end an active contract.
     pub status: Option<String>,

@@ -318,7 +318,9 @@ pub struct ProductPatch {
     pub variant: Option<String>,
     pub unit: Option<String>,
     pub vat_category: Option<String>,
-    pub vat_exemption_reason: Option<String>,
+    /// null or "" removes the reason (absent: unchanged).
+    #[serde(default, deserialize_with = "super::nullable::present")]
+    pub vat_exemption_reason: Option<Option<String>>,
     pub status: Option<String>,
     pub milestones: Option<Vec<MilestoneView>>,
 }
@@ -349,7 +351,7 @@ pub fn apply_patch(raw: &mut RawProduct, patch: ProductPatch) {
         raw.duration_weeks.value = weeks;
     }
     if let Some(reason) = patch.vat_exemption_reason {
-        raw.vat_exemption_reason = Some(At::new(reason)).filter(|r| !r.value.trim().is_empty());
+        raw.vat_exemption_reason = reason.map(At::new).filter(|r| !r.value.trim().is_empty());
     }
     if let Some(milestones) = patch.milestones {
         raw.milestones = milestones

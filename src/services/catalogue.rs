@@ -62,6 +62,101 @@ fn file_error(file: &Path, line: usize, field: &str, message: impl Into<String>)
     }
 }
 
+/// The catalogue shipped with this build: the `catalogue/` folder of the source tree, file
+/// by file, so the binary runs from any working directory. The folder is the one source:
+/// `build.rs` rebuilds the crate when a file in it is added, changed or removed.
+static EMBEDDED: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/catalogue");
+
+/// Where a catalogue is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogueSource {
+    /// A folder on disk: `PLUSMARKT_CATALOGUE_DIR`, or one named on the command line.
+    Dir(PathBuf),
+    /// The catalogue built into the binary (the default).
+    Embedded,
+}
+
+impl CatalogueSource {
+    /// The configured folder, or the embedded catalogue when none is configured.
+    pub fn configured(dir: Option<&Path>) -> CatalogueSource {
+        dir.map_or(CatalogueSource::Embedded, |d| {
+            CatalogueSource::Dir(d.to_path_buf())
+        })
+    }
+
+    /// How a file of this catalogue is named in messages: the path on disk, or the
+    /// relative name (`products/JOBCOACH-UUR.toml`) inside the embedded catalogue.
+    pub fn path(&self, relative: &str) -> PathBuf {
+        match self {
+            CatalogueSource::Dir(dir) => dir.join(relative),
+            CatalogueSource::Embedded => PathBuf::from(relative),
+        }
+    }
+
+    fn read(&self, relative: &str) -> Result<String, String> {
+        match self {
+            CatalogueSource::Dir(dir) => {
+                std::fs::read_to_string(dir.join(relative)).map_err(|e| e.to_string())
+            }
+            CatalogueSource::Embedded => EMBEDDED
+                .get_file(relative)
+                .ok_or_else(|| "staat niet in de ingebouwde catalogus".to_string())?
+                .contents_utf8()
+                .map(str::to_string)
+                .ok_or_else(|| "is geen UTF-8-tekst".to_string()),
+        }
+    }
+
+    /// The product files (`products/*.toml`), relative and sorted.
+    fn product_files(&self) -> Result<Vec<String>, String> {
+        let mut names: Vec<String> = match self {
+            CatalogueSource::Dir(dir) => std::fs::read_dir(dir.join(PRODUCTS_DIR))
+                .map_err(|e| e.to_string())?
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .collect(),
+            CatalogueSource::Embedded => EMBEDDED
+                .get_dir(PRODUCTS_DIR)
+                .ok_or_else(|| "staat niet in de ingebouwde catalogus".to_string())?
+                .files()
+                .filter_map(|f| f.path().file_name()?.to_str().map(str::to_string))
+                .collect(),
+        };
+        names.retain(|n| n.ends_with(".toml"));
+        names.sort();
+        Ok(names
+            .into_iter()
+            .map(|n| format!("{PRODUCTS_DIR}/{n}"))
+            .collect())
+    }
+
+    /// Every file of the embedded catalogue with its bytes, by relative name.
+    pub fn embedded_files() -> Vec<(String, &'static [u8])> {
+        fn walk(dir: &'static include_dir::Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
+            for file in dir.files() {
+                out.push((file.path().to_string_lossy().into_owned(), file.contents()));
+            }
+            for sub in dir.dirs() {
+                walk(sub, out);
+            }
+        }
+        let mut files = Vec::new();
+        walk(&EMBEDDED, &mut files);
+        files.sort();
+        files
+    }
+}
+
+impl fmt::Display for CatalogueSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CatalogueSource::Dir(dir) => write!(f, "{}", dir.display()),
+            CatalogueSource::Embedded => f.write_str("de ingebouwde catalogus"),
+        }
+    }
+}
+
 /// A whole catalogue folder, validated.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
@@ -171,9 +266,10 @@ struct ProviderEntry {
 }
 
 /// Reads `services.toml`: valid codes, each once, with a name and a description.
-fn read_services(path: &Path, errors: &mut Vec<FileError>) -> Vec<service::Model> {
+fn read_services(source: &CatalogueSource, errors: &mut Vec<FileError>) -> Vec<service::Model> {
+    let path = &source.path(SERVICES_FILE);
     let mut services: Vec<service::Model> = Vec::new();
-    let Some((file, text)) = read_toml::<ServicesFile>(path, errors) else {
+    let Some((file, text)) = read_toml::<ServicesFile>(source, SERVICES_FILE, errors) else {
         return services;
     };
     let line = |offset: usize| crate::domain::catalogue::line_of(&text, offset);
@@ -214,10 +310,11 @@ fn read_services(path: &Path, errors: &mut Vec<FileError>) -> Vec<service::Model
 }
 
 /// Reads `providers.toml`, every field checked with the provider's own validators.
-fn read_providers(path: &Path, errors: &mut Vec<FileError>) -> Vec<CatalogueProvider> {
+fn read_providers(source: &CatalogueSource, errors: &mut Vec<FileError>) -> Vec<CatalogueProvider> {
     use crate::domain::provider as p;
+    let path = &source.path(PROVIDERS_FILE);
     let mut providers: Vec<CatalogueProvider> = Vec::new();
-    let Some((file, text)) = read_toml::<ProvidersFile>(path, errors) else {
+    let Some((file, text)) = read_toml::<ProvidersFile>(source, PROVIDERS_FILE, errors) else {
         return providers;
     };
     let line = |offset: usize| crate::domain::catalogue::line_of(&text, offset);
@@ -345,10 +442,12 @@ struct MunicipalityEntry {
 }
 
 fn read_toml<T: serde::de::DeserializeOwned>(
-    path: &Path,
+    source: &CatalogueSource,
+    relative: &str,
     errors: &mut Vec<FileError>,
 ) -> Option<(T, String)> {
-    let text = match std::fs::read_to_string(path) {
+    let path = &source.path(relative);
+    let text = match source.read(relative) {
         Ok(text) => text,
         Err(e) => {
             errors.push(file_error(
@@ -375,10 +474,16 @@ fn read_toml<T: serde::de::DeserializeOwned>(
 
 /// Reads and validates a catalogue folder; every problem is reported with file and line.
 pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
+    read_catalogue_from(&CatalogueSource::Dir(dir.to_path_buf()))
+}
+
+/// Reads and validates a catalogue, from a folder or the embedded copy; every problem is
+/// reported with file and line.
+pub fn read_catalogue_from(source: &CatalogueSource) -> Result<Catalogue, Vec<FileError>> {
     let mut errors = Vec::new();
-    let groups_path = dir.join(TARGET_GROUPS_FILE);
     let mut target_groups = Vec::new();
-    if let Some((file, _)) = read_toml::<TargetGroupsFile>(&groups_path, &mut errors) {
+    if let Some((file, _)) = read_toml::<TargetGroupsFile>(source, TARGET_GROUPS_FILE, &mut errors)
+    {
         for (position, g) in file.target_group.into_iter().enumerate() {
             target_groups.push(target_group::Model {
                 code: g.code,
@@ -387,17 +492,19 @@ pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
             });
         }
     }
-    let services = read_services(&dir.join(SERVICES_FILE), &mut errors);
-    let providers = read_providers(&dir.join(PROVIDERS_FILE), &mut errors);
+    let services = read_services(source, &mut errors);
+    let providers = read_providers(source, &mut errors);
     let known = Known {
         target_groups: target_groups.iter().map(|g| g.code.clone()).collect(),
         providers: providers.iter().map(|p| p.code.clone()).collect(),
         services: services.iter().map(|s| s.code.clone()).collect(),
     };
 
-    let municipalities_path = dir.join(MUNICIPALITIES_FILE);
+    let municipalities_path = source.path(MUNICIPALITIES_FILE);
     let mut municipalities = Vec::new();
-    if let Some((file, text)) = read_toml::<MunicipalitiesFile>(&municipalities_path, &mut errors) {
+    if let Some((file, text)) =
+        read_toml::<MunicipalitiesFile>(source, MUNICIPALITIES_FILE, &mut errors)
+    {
         let line = |offset: usize| crate::domain::catalogue::line_of(&text, offset);
         for m in file.municipality {
             if crate::domain::ids::MunicipalityCode::parse(m.code.get_ref()).is_err() {
@@ -441,15 +548,11 @@ pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
         }
     }
 
-    let products_dir = dir.join(PRODUCTS_DIR);
-    let mut paths: Vec<PathBuf> = match std::fs::read_dir(&products_dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect(),
+    let names = match source.product_files() {
+        Ok(names) => names,
         Err(e) => {
             errors.push(file_error(
-                &products_dir,
+                &source.path(PRODUCTS_DIR),
                 0,
                 "map",
                 format!("kan niet gelezen worden: {e}"),
@@ -457,13 +560,13 @@ pub fn read_catalogue(dir: &Path) -> Result<Catalogue, Vec<FileError>> {
             Vec::new()
         }
     };
-    paths.sort();
     let mut products: Vec<ProductSpec> = Vec::new();
-    for path in paths {
-        let text = match std::fs::read_to_string(&path) {
+    for name in names {
+        let path = source.path(&name);
+        let text = match source.read(&name) {
             Ok(text) => text,
             Err(e) => {
-                errors.push(file_error(&path, 0, "bestand", e.to_string()));
+                errors.push(file_error(&path, 0, "bestand", e));
                 continue;
             }
         };
@@ -562,9 +665,23 @@ pub async fn import(
     actor: &Principal,
     dir: &Path,
 ) -> AppResult<ImportReport> {
-    let catalogue = read_catalogue(dir).map_err(|errors| {
+    import_from(db, actor, &CatalogueSource::Dir(dir.to_path_buf())).await
+}
+
+/// `import` from a folder or the embedded catalogue.
+pub async fn import_from(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    source: &CatalogueSource,
+) -> AppResult<ImportReport> {
+    let catalogue = read_catalogue_from(source).map_err(|errors| {
         AppError::validation(
-            format!("de catalogus in {} is niet geldig", dir.display()),
+            match source {
+                CatalogueSource::Dir(dir) => {
+                    format!("de catalogus in {} is niet geldig", dir.display())
+                }
+                CatalogueSource::Embedded => "de ingebouwde catalogus is niet geldig".to_string(),
+            },
             errors
                 .iter()
                 .map(|e| {
@@ -1083,10 +1200,12 @@ pub fn raw_of(spec: &ProductSpec) -> RawProduct {
 /// Imports the catalogue on a database without products (first start).
 pub async fn ensure_imported(
     db: &DatabaseConnection,
-    dir: &Path,
+    source: &CatalogueSource,
 ) -> AppResult<Option<ImportReport>> {
     if !store::catalogue::all(db).await?.is_empty() {
         return Ok(None);
     }
-    import(db, &Principal::system("start"), dir).await.map(Some)
+    import_from(db, &Principal::system("start"), source)
+        .await
+        .map(Some)
 }
