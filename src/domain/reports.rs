@@ -86,18 +86,28 @@ pub struct CostScenario {
     pub percent: u32,
     pub volume: Decimal,
     pub cost_price: Option<Money>,
+    /// The scenario fell below the volume that volume guarantees pay for, and was raised
+    /// to it: the uncertainty a Transitiearrangement removes.
+    pub guaranteed: bool,
 }
 
 /// The cost price per unit at 80%, 100% and 110% of the expected volume.
 pub fn cost_scenarios(inputs: &CostInputs) -> Vec<CostScenario> {
+    cost_scenarios_with_floor(inputs, None)
+}
+
+/// The same, with no scenario below `floor`: the volume guaranteed by contracts.
+pub fn cost_scenarios_with_floor(inputs: &CostInputs, floor: Option<Decimal>) -> Vec<CostScenario> {
     SCENARIO_PERCENTS
         .iter()
         .map(|&percent| {
-            let volume = scenario_volume(inputs.expected_volume, percent);
+            let planned = scenario_volume(inputs.expected_volume, percent);
+            let volume = floor.map_or(planned, |f| planned.max(f));
             CostScenario {
                 percent,
                 volume: volume.normalize(),
                 cost_price: cost_price(inputs.fixed, inputs.variable, volume),
+                guaranteed: volume > planned,
             }
         })
         .collect()

@@ -657,6 +657,17 @@ impl Progress {
     }
 }
 
+/// The volume of one product that a volume guarantee pays for: the guarantee's part for the
+/// product (`share`, 0 to 1: the product's part of what the contract delivered so far, or an
+/// equal part per product before anything was delivered) divided by the product's contract
+/// price. `None` for a price of zero.
+pub fn guaranteed_volume(guaranteed: Money, share: Decimal, price: Money) -> Option<Decimal> {
+    if price.is_zero() || price.is_negative() {
+        return None;
+    }
+    Some((guaranteed.amount() * share / price.amount()).round_dp(3))
+}
+
 /// The label of a contract period on documents: "2026" for a calendar year, otherwise
 /// "01-04-2026 t/m 31-03-2027".
 pub fn period_label(from: NaiveDate, to: NaiveDate) -> String {
@@ -853,6 +864,14 @@ mod tests {
         assert_eq!(settlement_target(m(dec!(-25.00))), Money::ZERO);
         assert_eq!(projection(m(dec!(300.00)), 3, 12), Some(m(dec!(1200.00))));
         assert_eq!(projection(m(dec!(300.00)), 0, 12), None);
+        assert_eq!(
+            guaranteed_volume(m(dec!(12000.00)), dec!(0.5), m(dec!(87.50))),
+            Some(dec!(68.571))
+        );
+        assert_eq!(
+            guaranteed_volume(m(dec!(12000.00)), dec!(0.5), Money::ZERO),
+            None
+        );
         assert_eq!(
             true_up_description(d("2026-01-01"), d("2026-12-31")),
             "Aanvulling volumegarantie 2026"

@@ -159,7 +159,10 @@ const KETEN_PRODUCTS: &[&str] = &[
 /// working with WSD: the Cafetariamodel buys from the whole portfolio, the
 /// Participatiebedrijf buys participation and employer services at 3% below list, the
 /// 3D-ketensamenwerking a core set. Boxtel has a budget ceiling, a volume cap and an
-/// agreed price below list; Vught a budget ceiling.
+/// agreed price below list; Vught a budget ceiling. Oirschot settles on a volume guarantee
+/// (Transitiearrangement) and Nuenen on a budget paid in monthly advances
+/// (Participatiebedrijf), each buying only its exempt services (a settling contract buys
+/// products of one VAT category).
 pub async fn ensure_demo_contracts(
     db: &DatabaseConnection,
     clock: &crate::domain::clock::Clock,
@@ -171,6 +174,8 @@ pub async fn ensure_demo_contracts(
     use crate::domain::contract::ContractStatus;
     use crate::domain::money::Money;
     use crate::domain::quantity::Quantity;
+    use crate::domain::settlement::{AdvanceSchedule, ArrangementInput, SettlementForm};
+    use crate::domain::vat::VatCategory;
     use crate::services::contracts::{self, ContractPatch, LineInput, NewContract};
 
     let system = Principal::system("demo");
@@ -203,6 +208,22 @@ pub async fn ensure_demo_contracts(
             "GM0865" => Some(Money::from_cents(15_000_000)),
             _ => None,
         };
+        let settlement = match m.code.as_str() {
+            "GM0823" => ArrangementInput {
+                form: SettlementForm::VolumeGuarantee,
+                guaranteed_amount: Some(Money::from_cents(6_000_000)),
+                ..Default::default()
+            },
+            "GM0820" => ArrangementInput {
+                form: SettlementForm::Budget,
+                budget_amount: Some(Money::from_cents(4_800_000)),
+                advance_schedule: Some(AdvanceSchedule::Monthly),
+                refund_unused: Some(true),
+                ..Default::default()
+            },
+            _ => ArrangementInput::default(),
+        };
+        let settling = settlement.form != SettlementForm::ProductPrice;
         let contract = contracts::create(
             db,
             &pricing_view,
@@ -212,7 +233,7 @@ pub async fn ensure_demo_contracts(
                 valid_from: from,
                 valid_to: to,
                 budget_ceiling: budget,
-                settlement: Default::default(),
+                settlement,
             },
         )
         .await?;
@@ -231,7 +252,7 @@ pub async fn ensure_demo_contracts(
             let Some(list_price) = p.spec.price_on(from) else {
                 continue;
             };
-            if !chosen {
+            if !chosen || (settling && p.spec.vat_category != VatCategory::Exempt) {
                 continue;
             }
             let price = match (m.cooperation_model.as_str(), m.code.as_str(), code) {

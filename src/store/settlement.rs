@@ -59,7 +59,7 @@ pub async fn billed_by_kind<C: ConnectionTrait>(
     };
     let sql = format!(
         "SELECT l.contract_id AS contract_id, l.kind AS kind, \
-         SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net_cents ELSE l.net_cents END) AS net \
+         CAST(COALESCE(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS net \
          FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
          WHERE l.contract_id IN ({}){draft} GROUP BY l.contract_id, l.kind",
         marks.join(", ")
@@ -79,7 +79,7 @@ pub async fn billed_by_kind<C: ConnectionTrait>(
             "reconciliation" => LineKind::Reconciliation,
             _ => LineKind::Delivery,
         };
-        let net: i64 = r.try_get::<Option<i64>>("", "net")?.unwrap_or(0);
+        let net: i64 = r.try_get::<i64>("", "net")?;
         *out.entry((r.try_get::<String>("", "contract_id")?, kind))
             .or_insert(Money::ZERO) += Money::from_cents(net);
     }
@@ -198,6 +198,49 @@ pub async fn ledger_of_lines<C: ConnectionTrait>(
                 .all(db)
                 .await?,
         );
+    }
+    Ok(out)
+}
+
+/// A provider's active volume-guarantee contracts on a date.
+pub async fn guarantees_on<C: ConnectionTrait>(
+    db: &C,
+    provider: &str,
+    date: NaiveDate,
+) -> AppResult<Vec<contract::Model>> {
+    Ok(contract::Entity::find()
+        .filter(contract::Column::ProviderCode.eq(provider))
+        .filter(contract::Column::Settlement.eq(SettlementForm::VolumeGuarantee))
+        .filter(contract::Column::Status.eq(ContractStatus::Active))
+        .filter(contract::Column::ValidFrom.lte(date))
+        .filter(contract::Column::ValidTo.gte(date))
+        .all(db)
+        .await?)
+}
+
+/// Net delivery billed under a contract per product (credit notes deducted, drafts included).
+pub async fn delivery_by_product<C: ConnectionTrait>(
+    db: &C,
+    contract_id: &str,
+) -> AppResult<HashMap<String, Money>> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholder(
+                backend,
+                "SELECT l.product_code AS product_code, \
+                 CAST(COALESCE(SUM(CASE WHEN i.kind = 'credit_note' THEN -l.net_cents ELSE l.net_cents END), 0) AS BIGINT) AS net \
+                 FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id \
+                 WHERE l.contract_id = $1 AND l.kind = 'delivery' GROUP BY l.product_code",
+            ),
+            [contract_id.into()],
+        ))
+        .await?;
+    let mut out = HashMap::new();
+    for r in rows {
+        let net: i64 = r.try_get::<i64>("", "net")?;
+        out.insert(r.try_get("", "product_code")?, Money::from_cents(net));
     }
     Ok(out)
 }

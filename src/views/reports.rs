@@ -28,7 +28,7 @@ use crate::domain::period::Period;
 use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
 use crate::domain::reports::{
-    self as rules, budget_months, cost_scenarios, months_active_in_year, months_elapsed,
+    self as rules, budget_months, cost_scenarios_with_floor, months_active_in_year, months_elapsed,
     plan_cumulative, run_rate_forecast, share_percent, CostInputs, CostScenario,
 };
 // The report figures are domain data (the CSV export writes them too); served from here.
@@ -196,7 +196,25 @@ impl Catalogue {
         })
     }
 
+    /// The product's name; a settlement line's code (true-up, advance, reconciliation) is
+    /// named by its kind.
     fn name(&self, code: &str) -> String {
+        use crate::domain::settlement::LineKind;
+        if let Some(kind) = [
+            LineKind::TrueUp,
+            LineKind::Advance,
+            LineKind::Reconciliation,
+        ]
+        .into_iter()
+        .find(|k| k.document_code() == code)
+        {
+            let label = kind.label_nl();
+            let mut chars = label.chars();
+            return chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default();
+        }
         self.products
             .get(code)
             .map(|p| p.spec.name.clone())
@@ -773,6 +791,10 @@ pub struct CostPriceView {
     pub inputs: CostInputs,
     pub scenarios: Vec<CostScenario>,
     pub prices: Vec<PriceComparison>,
+    /// The volume of this product that the provider's volume guarantees pay for today
+    /// (the scenarios' floor), and per guarantee (municipality, guaranteed amount, volume).
+    pub guaranteed_volume: Option<Decimal>,
+    pub guarantees: Vec<(String, Money, Decimal)>,
 }
 
 /// This year's uptake of a product across all municipalities, in the product's price unit:
@@ -833,7 +855,10 @@ pub async fn cost_price(
     let product = store::catalogue::get(db, product_code)
         .await?
         .ok_or(AppError::NotFound)?;
-    let scenarios = cost_scenarios(&inputs);
+    let guarantees = guarantees_for(db, principal, product_code, today).await?;
+    let guaranteed_volume = (!guarantees.is_empty())
+        .then(|| guarantees.iter().map(|g| g.2).sum::<Decimal>().normalize());
+    let scenarios = cost_scenarios_with_floor(&inputs, guaranteed_volume);
     let at_full = scenarios
         .iter()
         .find(|s| s.percent == 100)
@@ -863,7 +888,65 @@ pub async fn cost_price(
         inputs,
         scenarios,
         prices,
+        guaranteed_volume,
+        guarantees,
     })
+}
+
+/// The volume of a product the provider's volume guarantees pay for on `today`, per
+/// contract that buys it: the guarantee split over the contract's products by what each
+/// delivered so far (equally before anything was delivered), divided by the agreed price.
+async fn guarantees_for(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    product_code: &str,
+    today: NaiveDate,
+) -> AppResult<Vec<(String, Money, Decimal)>> {
+    use crate::domain::settlement::{guaranteed_volume, Arrangement};
+    let Some(provider) = principal.provider.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let names: std::collections::HashMap<String, String> = store::municipalities::list(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.code, m.name))
+        .collect();
+    let mut out = Vec::new();
+    for c in store::settlement::guarantees_on(db, provider, today).await? {
+        let Arrangement::VolumeGuarantee { guaranteed } = store::contracts::arrangement_of(&c)?
+        else {
+            continue;
+        };
+        let lines = store::contracts::lines(db, &c.id).await?;
+        if !lines.iter().any(|l| l.product_code == product_code) {
+            continue;
+        }
+        let Some(price) =
+            store::contracts::contract_price(db, &c.municipality_code, product_code, today).await?
+        else {
+            continue;
+        };
+        let delivered = store::settlement::delivery_by_product(db, &c.id).await?;
+        let total: Money = delivered.values().copied().sum();
+        let share = if total.is_zero() || total.is_negative() {
+            Decimal::ONE / Decimal::from(lines.len().max(1))
+        } else {
+            delivered
+                .get(product_code)
+                .copied()
+                .unwrap_or(Money::ZERO)
+                .amount()
+                / total.amount()
+        };
+        if let Some(volume) = guaranteed_volume(guaranteed, share, price) {
+            let name = names
+                .get(&c.municipality_code)
+                .cloned()
+                .unwrap_or_else(|| c.municipality_code.clone());
+            out.push((name, guaranteed, volume));
+        }
+    }
+    Ok(out)
 }
 
 /// The inputs stored in a scenario.

@@ -37,7 +37,18 @@ struct RunPage {
     total: String,
     held: Vec<(String, String, String, String, String, String)>,
     review: Vec<String>,
+    /// True-ups, advances and reconciliations: (municipality, description, on, amount).
+    settlement: Vec<(String, String, String, String)>,
+    /// Budget deliveries valued into the ledger: (municipality, change).
+    valuations: Vec<(String, String)>,
     errors: Vec<FieldError>,
+}
+
+impl RunPage {
+    /// Whether a run would write anything: invoices, settlement credit notes or valuations.
+    fn has_work(&self) -> bool {
+        !self.rows.is_empty() || !self.settlement.is_empty() || !self.valuations.is_empty()
+    }
 }
 
 #[rocket::get("/financien?<periode>")]
@@ -64,6 +75,8 @@ async fn run_page(
         total: String::new(),
         held: Vec::new(),
         review: Vec::new(),
+        settlement: Vec::new(),
+        valuations: Vec::new(),
         errors: Vec::new(),
     };
     let Some(text) = periode else {
@@ -105,6 +118,23 @@ async fn run_page(
         for (key, reason) in &b.to_review {
             page.review
                 .push(format!("{}: {key}: {reason}", b.municipality.name));
+        }
+        for l in &b.settlement.lines {
+            page.settlement.push((
+                b.municipality.name.clone(),
+                l.description.clone(),
+                match l.side {
+                    crate::services::settlement::Side::Invoice => "op de factuur".into(),
+                    crate::services::settlement::Side::CreditNote { .. } => {
+                        "op een creditnota".into()
+                    }
+                },
+                euro(l.amount),
+            ));
+        }
+        for v in &b.settlement.valuations {
+            page.valuations
+                .push((b.municipality.name.clone(), euro(v.change)));
         }
     }
     page.shown = true;

@@ -583,6 +583,8 @@ pub struct ScenarioRow {
     percent: u32,
     volume: String,
     cost_price: String,
+    /// Raised to the volume that volume guarantees pay for.
+    guaranteed: bool,
 }
 
 pub struct PriceRow {
@@ -623,6 +625,9 @@ struct CostPage {
     computed: bool,
     chart: String,
     scenarios: Vec<ScenarioRow>,
+    /// "Volumegarantie Oirschot: € 60.000,00, goed voor 120 uur": the floor of the scenarios.
+    guarantees: Vec<String>,
+    guaranteed_volume: String,
     prices: Vec<PriceRow>,
     saved: Vec<SavedRow>,
     errors: Vec<FieldError>,
@@ -738,6 +743,8 @@ async fn cost_page(
             .unwrap_or_else(|| format!("Begroting {}", year + 1)),
         note: q.note.clone().unwrap_or_default(),
         computed: false,
+        guarantees: Vec::new(),
+        guaranteed_volume: String::new(),
         chart: String::new(),
         scenarios: Vec::new(),
         prices: Vec::new(),
@@ -823,8 +830,24 @@ fn show_figures(page: &mut CostPage, view: &service::CostPriceView) {
             percent: s.percent,
             volume: volume_text(s.volume),
             cost_price: money_or(s.cost_price, "–"),
+            guaranteed: s.guaranteed,
         })
         .collect();
+    page.guarantees = view
+        .guarantees
+        .iter()
+        .map(|(municipality, amount, volume)| {
+            format!(
+                "Volumegarantie {municipality}: {}, goed voor {}",
+                euro(*amount),
+                units(view.unit, *volume)
+            )
+        })
+        .collect();
+    page.guaranteed_volume = view
+        .guaranteed_volume
+        .map(|v| units(view.unit, v))
+        .unwrap_or_default();
     page.prices = view
         .prices
         .iter()

@@ -150,13 +150,13 @@ async fn a_body_that_does_not_fit_is_answered_in_dutch_naming_the_field() {
     let unknown = post(
         PRICING,
         "/api/v1/contracts",
-        r#"{"municipality": "GM0757", "valid_from": "2031-01-01", "valid_to": "2031-12-31", "settlement": "fixed"}"#,
+        r#"{"municipality": "GM0757", "valid_from": "2031-01-01", "valid_to": "2031-12-31", "settlemnt": "fixed"}"#,
     )
     .await;
     let (field, message, detail) = field_error(&unknown);
-    assert_eq!(field, "settlement");
+    assert_eq!(field, "settlemnt");
     assert!(
-        message.starts_with("onbekend veld `settlement`; toegestaan zijn: ")
+        message.starts_with("onbekend veld `settlemnt`; toegestaan zijn: ")
             && message.contains("municipality")
             && message.contains("budget_ceiling"),
         "{message}"

@@ -427,3 +427,270 @@ async fn a_budget_year_is_invoiced_in_advances_and_unused_budget_is_returned() {
     assert!(ubl.body.contains("VOORSCHOT"), "{}", ubl.body);
     save_einvoice("settlement-advance-invoice", &ubl.body);
 }
+
+async fn patch(app: &TestApp, id: &str, body: Value) -> Reply {
+    let pricing = app.login_as(PRICING).await;
+    app.send_json(
+        Method::Patch,
+        &pricing,
+        &format!("/api/v1/contracts/{id}"),
+        &body.to_string(),
+        &[],
+    )
+    .await
+}
+
+fn error_fields(reply: &Reply) -> Vec<String> {
+    reply.json()["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[rocket::async_test]
+async fn the_form_is_chosen_on_a_draft_fixed_once_active_and_kept_indexed_in_the_copy() {
+    let app = TestApp::new().await;
+    let y = last_year() - 1;
+    let pricing = app.login_as(PRICING).await;
+    let period = json!({"municipality": BOXTEL, "valid_from": format!("{y}-01-01"), "valid_to": format!("{y}-12-31")});
+    let with = |extra: Value| {
+        let mut body = period.clone();
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    // All errors at once, each on its field; nothing is made.
+    let bad = app
+        .post_json(
+            &pricing,
+            "/api/v1/contracts",
+            &with(json!({"settlement": "budget", "guaranteed_amount": "100.00"})),
+        )
+        .await;
+    assert_eq!(bad.status, Status::UnprocessableEntity, "{}", bad.body);
+    let fields = error_fields(&bad);
+    assert!(
+        fields.contains(&"budget_amount".to_string()),
+        "{}",
+        bad.body
+    );
+    assert!(
+        fields.contains(&"guaranteed_amount".to_string()),
+        "{}",
+        bad.body
+    );
+    let unknown = app
+        .post_json(
+            &pricing,
+            "/api/v1/contracts",
+            &with(json!({"settlement": "cafetaria"})),
+        )
+        .await;
+    assert_eq!(unknown.status, Status::UnprocessableEntity);
+    assert_eq!(
+        error_fields(&unknown),
+        vec!["settlement".to_string()],
+        "{}",
+        unknown.body
+    );
+    let before = plusmarkt::store::contracts::of_municipality(&app.db, BOXTEL)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(
+        before,
+        plusmarkt::store::contracts::of_municipality(&app.db, BOXTEL)
+            .await
+            .unwrap()
+            .len()
+    );
+
+    // A draft changes its form freely; the old form's amounts go.
+    let created = app
+        .post_json(
+            &pricing,
+            "/api/v1/contracts",
+            &with(json!({"settlement": "volume_guarantee", "guaranteed_amount": "10000.00"})),
+        )
+        .await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    let c = created.json();
+    assert_eq!(
+        (c["settlement"].as_str(), c["guaranteed_amount"].as_str()),
+        (Some("volume_guarantee"), Some("10000.00"))
+    );
+    let id = c["id"].as_str().unwrap().to_string();
+    let r = patch(&app, &id, json!({"settlement": "budget", "budget_amount": "5000.00", "advance_schedule": "quarterly"})).await;
+    assert_eq!(r.status, Status::Ok, "{}", r.body);
+    let c = r.json();
+    assert_eq!(c["settlement"], "budget");
+    assert_eq!(c["guaranteed_amount"], Value::Null);
+    assert_eq!(c["advance_schedule"], "quarterly");
+
+    // One VAT category: a standard-rated product next to an exempt one is refused.
+    for (code, want) in [
+        ("JOBCOACH-UUR", Status::Ok),
+        ("LOONWAARDEMETING", Status::UnprocessableEntity),
+    ] {
+        let r = app
+            .send_json(
+                Method::Put,
+                &pricing,
+                &format!("/api/v1/contracts/{id}/lines/{code}"),
+                r#"{"price":"100.00"}"#,
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, want, "{code}: {}", r.body);
+        if want != Status::Ok {
+            assert_eq!(error_fields(&r), vec!["product_code".to_string()]);
+            assert!(r.body.contains("btw"), "{}", r.body);
+        }
+    }
+
+    let r = patch(&app, &id, json!({"settlement": "volume_guarantee", "guaranteed_amount": "10000.00", "status": "active"})).await;
+    assert_eq!(r.status, Status::Ok, "{}", r.body);
+    // Fixed once active: a new amount or form is a conflict, the same terms are no change.
+    for body in [
+        json!({"guaranteed_amount": "9000.00"}),
+        json!({"settlement": "product_price"}),
+    ] {
+        let r = patch(&app, &id, body.clone()).await;
+        assert_eq!(r.status, Status::Conflict, "{body}: {}", r.body);
+    }
+    assert_eq!(
+        patch(&app, &id, json!({"guaranteed_amount": "10000.00"}))
+            .await
+            .status,
+        Status::Ok
+    );
+
+    // Next year's copy keeps the form and indexes the guarantee like the prices.
+    let copy = app
+        .post_json(
+            &pricing,
+            &format!("/api/v1/contracts/{id}/copy"),
+            &json!({"indexation_percent": "2.5"}),
+        )
+        .await;
+    assert_eq!(copy.status, Status::Created, "{}", copy.body);
+    let copy = copy.json();
+    assert_eq!(copy["settlement"], "volume_guarantee");
+    assert_eq!(copy["guaranteed_amount"], "10250.00");
+    assert_eq!(copy["status"], "draft");
+}
+
+#[rocket::async_test]
+async fn pricing_staff_choose_the_form_on_the_page_and_see_where_it_stands() {
+    let app = TestApp::new().await;
+    let y = last_year() - 1;
+    let pricing = app.login_as(PRICING).await;
+    let page = app.get(&pricing, "/prijzen/contracten").await;
+    assert!(page.body.contains("Afrekenvorm") && page.body.contains("volume_guarantee"));
+    // A guarantee typed the Dutch way; the refund box belongs to a budget and is ignored.
+    let created = app
+        .post_form(
+            &pricing,
+            "/prijzen/contracten",
+            &[
+                ("municipality", VUGHT),
+                ("valid_from", &format!("{y}-01-01")),
+                ("valid_to", &format!("{y}-12-31")),
+                ("budget_ceiling", ""),
+                ("settlement", "volume_guarantee"),
+                ("guaranteed_amount", "25.000,00"),
+                ("budget_amount", ""),
+                ("advance_schedule", "monthly"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, Status::SeeOther, "{}", created.body);
+    let location = created.header("Location").unwrap().to_string();
+    let page = app.get(&pricing, &location).await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(
+        page.body.contains("Volumegarantie (transitiearrangement)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Gegarandeerd bedrag"), "{}", page.body);
+    assert!(page.body.contains("25.000,00"), "{}", page.body);
+    // A budget without its amount is refused next to the field, and nothing is made.
+    let refused = app
+        .post_form(
+            &pricing,
+            "/prijzen/contracten",
+            &[
+                ("municipality", BOXTEL),
+                ("valid_from", &format!("{y}-01-01")),
+                ("valid_to", &format!("{y}-12-31")),
+                ("budget_ceiling", ""),
+                ("settlement", "budget"),
+                ("guaranteed_amount", ""),
+                ("budget_amount", ""),
+                ("advance_schedule", "quarterly"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        Status::UnprocessableEntity,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("vul het bedrag in"),
+        "{}",
+        refused.body
+    );
+}
+
+#[rocket::async_test]
+async fn the_cost_price_scenarios_never_fall_below_the_guaranteed_volume() {
+    // The demo's Oirschot contract of this year guarantees 60,000.00 over its exempt
+    // products, jobcoaching among them.
+    let app = TestApp::new().await;
+    let pricing = app.login_as(PRICING).await;
+    let oirschot = plusmarkt::store::contracts::of_municipality(&app.db, "GM0823")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.settlement == plusmarkt::domain::settlement::SettlementForm::VolumeGuarantee)
+        .expect("the demo has a volume guarantee");
+    assert_eq!(oirschot.guaranteed_amount_cents, Some(6_000_000));
+    let page = app
+        .get(&pricing, "/prijzen/kostprijs?product=JOBCOACH-UUR&fixed_costs=10000&variable_cost=40&expected_volume=10")
+        .await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    assert!(
+        page.body.contains("Volumegarantie Oirschot"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("opgehoogd tot het gegarandeerde volume"),
+        "{}",
+        page.body
+    );
+    // A volume above the guarantee is left as planned.
+    let page = app
+        .get(&pricing, "/prijzen/kostprijs?product=JOBCOACH-UUR&fixed_costs=10000&variable_cost=40&expected_volume=1000000")
+        .await;
+    assert!(
+        !page.body.contains("opgehoogd tot het gegarandeerde volume"),
+        "{}",
+        page.body
+    );
+    // Nuenen's budget is paid in advances.
+    let nuenen = plusmarkt::store::contracts::of_municipality(&app.db, "GM0820")
+        .await
+        .unwrap();
+    assert!(nuenen.iter().any(|c| c.settlement
+        == plusmarkt::domain::settlement::SettlementForm::Budget
+        && c.refund_unused));
+}
