@@ -694,3 +694,157 @@ async fn the_cost_price_scenarios_never_fall_below_the_guaranteed_volume() {
         == plusmarkt::domain::settlement::SettlementForm::Budget
         && c.refund_unused));
 }
+
+/// Finalises every draft of the last run: invoices first, then the credit notes that cite them.
+async fn finalise_all(app: &TestApp, outcome: &Value) {
+    let mut invoices = Vec::new();
+    let mut notes = Vec::new();
+    for m in [BOXTEL, VUGHT] {
+        let (invoice, credit_notes) = drafts(outcome, m);
+        invoices.extend(invoice);
+        notes.extend(credit_notes);
+    }
+    for id in invoices.iter().chain(notes.iter()) {
+        let r = finalise(app, id).await;
+        assert_eq!(r.status, Status::Ok, "{}", r.body);
+    }
+}
+
+/// The budget invariants: the advances never exceed the budget, and once settled,
+/// advances − returned = min(budget, delivered) (the ledger's balance is what is left).
+async fn assert_budget_holds(
+    app: &TestApp,
+    contract_id: &str,
+    settled: bool,
+) -> Result<(), String> {
+    let p = contract(app, contract_id).await["settlement_progress"].clone();
+    let (advances, budget) = (cents(&p["billed"]), cents(&p["budget_amount"]));
+    let (delivered, returned) = (cents(&p["delivered_value"]), cents(&p["returned"]));
+    if advances > budget {
+        return Err(format!("advances above the budget: {p}"));
+    }
+    if settled {
+        if advances != budget {
+            return Err(format!("not every advance billed: {p}"));
+        }
+        if advances - returned != budget.min(delivered) {
+            return Err(format!("advances − returned ≠ min(budget, delivered): {p}"));
+        }
+    } else if returned != 0 {
+        return Err(format!("returned before the last month: {p}"));
+    }
+    Ok(())
+}
+
+/// For random hours through a year, late registrations and hand credits after it, the
+/// volume guarantee and the budget hold to the cent after every run.
+#[test]
+fn random_histories_with_late_work_and_credits_settle_to_the_cent_after_every_run() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    #[derive(Debug, Clone)]
+    enum Late {
+        Hours(bool, u32, u32),
+        CreditDelivery(usize),
+    }
+    let history = (
+        1_000_00i64..3_000_000,
+        1_000_00i64..3_000_000,
+        any::<bool>(),
+        proptest::collection::vec(0u32..14, 12),
+        proptest::collection::vec(0u32..14, 12),
+        proptest::collection::vec(
+            prop_oneof![
+                (any::<bool>(), 1u32..=12, 1u32..30).prop_map(|(v, m, h)| Late::Hours(v, m, h)),
+                (0usize..40).prop_map(Late::CreditDelivery),
+            ],
+            1..5,
+        ),
+    );
+    let mut runner = TestRunner::new(Config {
+        failure_persistence: None,
+        ..Config::with_cases(6)
+    });
+    let result = runner.run(&history, |(guarantee, budget, quarterly, vg_hours, b_hours, late)| {
+        runtime.block_on(async {
+            let app = TestApp::new().await;
+            let y = last_year();
+            let money = |c: i64| format!("{}.{:02}", c / 100, c % 100);
+            let vg = settling_contract(&app, BOXTEL, json!({"settlement": "volume_guarantee", "guaranteed_amount": money(guarantee)})).await;
+            let schedule = if quarterly { "quarterly" } else { "monthly" };
+            let bc = settling_contract(&app, VUGHT, json!({"settlement": "budget", "budget_amount": money(budget), "advance_schedule": schedule, "refund_unused": true})).await;
+            let vg_line = jobcoaching(&app, CASEMANAGER_BOXTEL).await;
+            let b_line = jobcoaching(&app, CASEMANAGER_VUGHT).await;
+            for m in 1..=12u32 {
+                for (line, h) in [(&vg_line, vg_hours[m as usize - 1]), (&b_line, b_hours[m as usize - 1])] {
+                    if h > 0 {
+                        hours(&app, line, &format!("{y}-{m:02}"), &h.to_string()).await;
+                    }
+                }
+            }
+            let mut period = chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+            let mut runs = 0;
+            let step = |p: chrono::NaiveDate| p.checked_add_months(chrono::Months::new(1)).unwrap();
+            let run_and_check = |period: chrono::NaiveDate| {
+                let app = &app;
+                let (vg, bc) = (vg.clone(), bc.clone());
+                async move {
+                    let outcome = run(app, &period.format("%Y-%m").to_string()).await;
+                    finalise_all(app, &outcome).await;
+                    let settled = period >= chrono::NaiveDate::from_ymd_opt(y, 12, 1).unwrap();
+                    let p = contract(app, &vg).await["settlement_progress"].clone();
+                    let (billed, true_up, g) = (cents(&p["billed"]), cents(&p["true_up_billed"]), cents(&p["guaranteed_amount"]));
+                    if settled && billed + true_up != g.max(billed) {
+                        return Err(format!("after {period}: {p}"));
+                    }
+                    if !settled && true_up != 0 {
+                        return Err(format!("true-up before the last month: {p}"));
+                    }
+                    assert_budget_holds(app, &bc, settled).await
+                }
+            };
+            for _ in 0..12 {
+                run_and_check(period).await.map_err(TestCaseError::fail)?;
+                period = step(period);
+                runs += 1;
+            }
+            for l in late {
+                match l {
+                    Late::Hours(on_guarantee, m, h) => {
+                        let line = if on_guarantee { &vg_line } else { &b_line };
+                        hours(&app, line, &format!("{y}-{m:02}"), &h.to_string()).await;
+                    }
+                    Late::CreditDelivery(n) => {
+                        // A delivery line of Boxtel's final invoices, credited by hand.
+                        let finance = app.login_as(FINANCE).await;
+                        let list = app.get(&finance, &format!("/api/v1/invoices?municipality={BOXTEL}&limit=100")).await.json();
+                        let mut lines = Vec::new();
+                        for i in list["items"].as_array().unwrap().iter().filter(|i| i["kind"] == "invoice" && i["status"] != "draft") {
+                            let inv = invoice(&app, i["id"].as_str().unwrap()).await;
+                            for l in lines_of_kind(&inv, "delivery") {
+                                lines.push((inv["id"].as_str().unwrap().to_string(), l["id"].as_str().unwrap().to_string()));
+                            }
+                        }
+                        if let Some((inv, line)) = lines.get(n % lines.len().max(1)) {
+                            let r = app.post_json(&finance, &format!("/api/v1/invoices/{inv}/credit"), &json!({"line_ids": [line], "reason": "proef"})).await;
+                            prop_assert!(r.status == Status::Created || r.status == Status::UnprocessableEntity, "{}", r.body);
+                        }
+                    }
+                }
+                run_and_check(period).await.map_err(TestCaseError::fail)?;
+                period = step(period);
+                runs += 1;
+            }
+            prop_assert!(runs >= 13);
+            Ok(())
+        })
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
