@@ -595,6 +595,110 @@ pub async fn copy(
     .await
 }
 
+/// One entry of a budget's ledger.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LedgerEntry {
+    pub id: String,
+    /// `advance`, `delivery_valued`, `settlement` or `manual`.
+    pub kind: String,
+    /// Positive: paid in advance (or a return billed back); negative: used or returned.
+    pub amount: String,
+    /// The run period (`YYYY-MM`), or the month a manual entry was made.
+    pub period: String,
+    /// The invoice or credit-note line that carries an advance or settlement.
+    pub invoice_line_id: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Ledger {
+    pub contract: String,
+    /// The sum of the entries: advances − delivered − returned ± manual entries.
+    pub balance: String,
+    pub entries: Vec<LedgerEntry>,
+}
+
+fn ledger_entry(e: crate::entities::budget_ledger::Model) -> LedgerEntry {
+    LedgerEntry {
+        id: e.id,
+        kind: e.kind.as_str().to_string(),
+        amount: Money::from_cents(e.amount_cents).to_string(),
+        period: e.period,
+        invoice_line_id: e.invoice_line_id,
+        reason: e.reason,
+        created_at: e.created_at.to_rfc3339(),
+        created_by: e.created_by,
+    }
+}
+
+/// A budget contract's ledger: every advance invoiced, valuation of deliveries, settlement
+/// and manual entry; its balance is their sum. Empty for other forms.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/ledger", tag = "contracts", params(("id" = String, Path)),
+    responses((status = 200, body = Ledger), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::get("/api/v1/contracts/<id>/ledger")]
+pub async fn ledger(
+    db: &State<DatabaseConnection>,
+    reader: crate::auth::ContractReader,
+    id: &str,
+) -> AppResult<ApiJson<Ledger>> {
+    let (entries, balance) = views::ledger(db.inner(), &reader.0, id).await?;
+    Ok(ApiJson(
+        Status::Ok,
+        Ledger {
+            contract: id.to_string(),
+            balance: balance.to_string(),
+            entries: entries.into_iter().map(ledger_entry).collect(),
+        },
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManualEntryRequest {
+    /// Signed, e.g. "-250.00" lowers the balance (and so what is returned).
+    pub amount: String,
+    pub reason: String,
+}
+
+/// Finance books an entry by hand on a budget's ledger, with its reason (409 on another form).
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/ledger", tag = "contracts", request_body = ManualEntryRequest, params(("id" = String, Path)),
+    responses((status = 201, body = LedgerEntry), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::post("/api/v1/contracts/<id>/ledger", data = "<body>")]
+pub async fn add_ledger_entry(
+    db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
+    finance: crate::auth::Finance,
+    id: &str,
+    body: JsonBody<ManualEntryRequest>,
+) -> AppResult<ApiJson<LedgerEntry>> {
+    let r = body.0;
+    let amount = Money::parse(&r.amount).map_err(|e| AppError::field("amount", e.to_string()))?;
+    let entry = crate::services::settlement::add_manual_entry(
+        db.inner(),
+        clock.inner(),
+        &finance.0,
+        id,
+        amount,
+        &r.reason,
+    )
+    .await?;
+    Ok(ApiJson(Status::Created, ledger_entry(entry)))
+}
+
 pub fn routes() -> Vec<Route> {
-    rocket::routes![list, get, create, patch, put_line, delete_line, copy]
+    rocket::routes![
+        list,
+        get,
+        create,
+        patch,
+        put_line,
+        delete_line,
+        copy,
+        ledger,
+        add_ledger_entry
+    ]
 }

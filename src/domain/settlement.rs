@@ -214,6 +214,16 @@ impl LineKind {
         }
     }
 
+    /// The name shown on documents where a delivery shows its product.
+    pub fn document_name(self) -> &'static str {
+        match self {
+            LineKind::Delivery => "",
+            LineKind::TrueUp => "Aanvulling volumegarantie",
+            LineKind::Advance => "Voorschot",
+            LineKind::Reconciliation => "Verrekening budget",
+        }
+    }
+
     /// The product code shown on documents for a line that bills no product.
     pub fn document_code(self) -> &'static str {
         match self {

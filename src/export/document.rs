@@ -78,12 +78,13 @@ pub struct DocumentLine {
 }
 
 impl DocumentLine {
-    /// "Traject T2026-000123" or "Contract Contractspecificatie Boxtel 2026": where the line
+    /// "Traject T2026-000123" or "Contractspecificatie Boxtel 2026": where the line
     /// belongs, as the PDF heads its group and the UBL line note says.
     pub fn belongs_to(&self) -> String {
         match self.kind {
             LineKind::Delivery => format!("Traject {}", self.trajectory_number.trim()),
-            _ => format!("Contract {}", self.trajectory_number.trim()),
+            // A contract's name says it is a contract ("Contractspecificatie Boxtel 2026").
+            _ => self.trajectory_number.trim().to_string(),
         }
     }
 }

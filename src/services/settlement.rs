@@ -333,7 +333,7 @@ pub fn invoice_line_of(
         trajectory_number: l.contract_name.clone(),
         contract_id: l.contract_id.clone(),
         product_code: l.kind.document_code().to_string(),
-        product_name: l.description.clone(),
+        product_name: l.kind.document_name().to_string(),
         description: l.description.clone(),
         client_ref: String::new(),
         buyer_reference: String::new(),
@@ -440,4 +440,68 @@ pub fn summary(plan: &Plan) -> serde_json::Value {
             "delivered_value_change": v.change.to_string(),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// Finance books an entry by hand on a budget's ledger (an agreed correction), with its
+/// reason; the next settlement counts it. Audited in the same transaction.
+pub async fn add_manual_entry(
+    db: &sea_orm::DatabaseConnection,
+    clock: &crate::domain::clock::Clock,
+    principal: &Principal,
+    contract_id: &str,
+    amount: Money,
+    reason: &str,
+) -> AppResult<budget_ledger::Model> {
+    let reason = reason.trim();
+    let mut errors = Vec::new();
+    if amount.is_zero() {
+        errors.push(crate::error::FieldError::new(
+            "amount",
+            "een boeking van € 0,00 verandert niets; geef een bedrag (negatief om het saldo te verlagen)",
+        ));
+    }
+    if reason.is_empty() || reason.chars().count() > 500 {
+        errors.push(crate::error::FieldError::new(
+            "reason",
+            "geef de reden van de boeking (hoogstens 500 tekens)",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(crate::error::AppError::validation(
+            "de boeking is niet geldig",
+            errors,
+        ));
+    }
+    let txn = store::db::begin_write(db).await?;
+    let c = store::contracts::get(&txn, principal, contract_id).await?;
+    if c.settlement != crate::domain::settlement::SettlementForm::Budget {
+        return Err(crate::error::AppError::Conflict(format!(
+            "alleen een contract met budget heeft een grootboek; dit contract rekent af op {}",
+            c.settlement.label_nl()
+        )));
+    }
+    let entry = budget_ledger::Model {
+        id: new_id(),
+        contract_id: c.id.clone(),
+        kind: LedgerKind::Manual,
+        amount_cents: amount.to_cents(),
+        period: Period::of(clock.today()).to_string(),
+        invoice_line_id: None,
+        reason: Some(reason.to_string()),
+        created_at: now(),
+        created_by: principal.actor(),
+    };
+    store::settlement::insert_ledger(&txn, vec![entry.clone()]).await?;
+    store::audit::append(
+        &txn,
+        principal,
+        "budget_ledger.manual",
+        "contract",
+        &c.id,
+        None,
+        Some(json!({"amount": amount.to_string(), "reason": reason, "entry": entry.id})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(entry)
 }

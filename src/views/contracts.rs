@@ -355,3 +355,18 @@ fn line_view(
         price_history: terms.prices,
     }
 }
+
+/// A budget contract's ledger, oldest first, with its balance (the sum of the entries).
+pub async fn ledger<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<(Vec<crate::entities::budget_ledger::Model>, Money)> {
+    let c = store::contracts::get(db, principal, id).await?;
+    let entries = store::settlement::ledger(db, &c.id).await?;
+    let balance = entries
+        .iter()
+        .map(|e| Money::from_cents(e.amount_cents))
+        .sum();
+    Ok((entries, balance))
+}

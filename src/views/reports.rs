@@ -208,12 +208,7 @@ impl Catalogue {
         .into_iter()
         .find(|k| k.document_code() == code)
         {
-            let label = kind.label_nl();
-            let mut chars = label.chars();
-            return chars
-                .next()
-                .map(|c| c.to_uppercase().chain(chars).collect())
-                .unwrap_or_default();
+            return kind.document_name().to_string();
         }
         self.products
             .get(code)

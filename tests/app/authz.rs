@@ -202,6 +202,13 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
         OWN,
     ),
     ("POST", "/api/v1/contracts/<id>/copy", Roles(&[PRI]), OWN),
+    (
+        "GET",
+        "/api/v1/contracts/<id>/ledger",
+        Roles(&[PRI, FIN, CM]),
+        OWN,
+    ),
+    ("POST", "/api/v1/contracts/<id>/ledger", Roles(&[FIN]), OWN),
     ("GET", "/prijzen/contracten", Roles(&[PRI]), ANY),
     ("POST", "/prijzen/contracten", Roles(&[PRI]), ANY),
     ("GET", "/prijzen/contracten/<id>", Roles(&[PRI]), OWN),
