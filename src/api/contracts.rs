@@ -620,11 +620,11 @@ pub struct Ledger {
     pub entries: Vec<LedgerEntry>,
 }
 
-fn ledger_entry(e: crate::entities::budget_ledger::Model) -> LedgerEntry {
+fn ledger_entry(e: views::LedgerEntry) -> LedgerEntry {
     LedgerEntry {
         id: e.id,
         kind: e.kind.as_str().to_string(),
-        amount: Money::from_cents(e.amount_cents).to_string(),
+        amount: e.amount.to_string(),
         period: e.period,
         invoice_line_id: e.invoice_line_id,
         reason: e.reason,
@@ -686,7 +686,10 @@ pub async fn add_ledger_entry(
         &r.reason,
     )
     .await?;
-    Ok(ApiJson(Status::Created, ledger_entry(entry)))
+    Ok(ApiJson(
+        Status::Created,
+        ledger_entry(views::LedgerEntry::from(entry)),
+    ))
 }
 
 pub fn routes() -> Vec<Route> {

@@ -356,17 +356,46 @@ fn line_view(
     }
 }
 
+/// One entry of a budget's ledger, as shown.
+#[derive(Debug, Clone)]
+pub struct LedgerEntry {
+    pub id: String,
+    pub kind: crate::domain::settlement::LedgerKind,
+    pub amount: Money,
+    pub period: String,
+    pub invoice_line_id: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub created_by: String,
+}
+
+impl From<crate::entities::budget_ledger::Model> for LedgerEntry {
+    fn from(e: crate::entities::budget_ledger::Model) -> LedgerEntry {
+        LedgerEntry {
+            id: e.id,
+            kind: e.kind,
+            amount: Money::from_cents(e.amount_cents),
+            period: e.period,
+            invoice_line_id: e.invoice_line_id,
+            reason: e.reason,
+            created_at: e.created_at,
+            created_by: e.created_by,
+        }
+    }
+}
+
 /// A budget contract's ledger, oldest first, with its balance (the sum of the entries).
 pub async fn ledger<C: ConnectionTrait>(
     db: &C,
     principal: &Principal,
     id: &str,
-) -> AppResult<(Vec<crate::entities::budget_ledger::Model>, Money)> {
+) -> AppResult<(Vec<LedgerEntry>, Money)> {
     let c = store::contracts::get(db, principal, id).await?;
-    let entries = store::settlement::ledger(db, &c.id).await?;
-    let balance = entries
-        .iter()
-        .map(|e| Money::from_cents(e.amount_cents))
-        .sum();
+    let entries: Vec<LedgerEntry> = store::settlement::ledger(db, &c.id)
+        .await?
+        .into_iter()
+        .map(LedgerEntry::from)
+        .collect();
+    let balance = entries.iter().map(|e| e.amount).sum();
     Ok((entries, balance))
 }
