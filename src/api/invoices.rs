@@ -587,7 +587,8 @@ pub async fn ubl(
 
 /// The invoice as CSV for Dutch bookkeeping (semicolons, decimal comma).
 #[utoipa::path(get, path = "/api/v1/invoices/{id}/csv", tag = "invoices", params(("id" = String, Path)),
-    responses((status = 200, content_type = "text/csv", body = String)), security(("bearer" = []), ("session" = [])))]
+    responses((status = 200, content_type = "text/csv", body = String), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
 #[rocket::get("/api/v1/invoices/<id>/csv")]
 pub async fn csv(
     db: &State<DatabaseConnection>,
