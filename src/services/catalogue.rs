@@ -1118,8 +1118,7 @@ pub async fn add_price(
             )
         }
         None => {
-            store::catalogue::insert_price(&txn, code, valid_from, amount, &actor.actor())
-                .await?;
+            store::catalogue::insert_price(&txn, code, valid_from, amount, &actor.actor()).await?;
             (
                 "price.add",
                 json!({"price_on_that_date": stored.spec.price_on(valid_from).map(|m| m.to_string())}),

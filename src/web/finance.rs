@@ -524,7 +524,9 @@ async fn finalise_confirmation(
     Ok(Confirmation {
         title: format!("{what} definitief maken?"),
         sentences: vec![
-            format!("{what} krijgt {gets} en kan daarna alleen met een creditnota worden gecorrigeerd."),
+            format!(
+                "{what} krijgt {gets} en kan daarna alleen met een creditnota worden gecorrigeerd."
+            ),
             format!(
                 "Factuurdatum wordt {} ({} aan {}, {}).",
                 date(clock.today()),

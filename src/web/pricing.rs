@@ -326,7 +326,10 @@ fn audit_summary(action: &str, after: Option<&str>) -> String {
                 .map(date)
                 .unwrap_or_default();
             match value["amount"].as_str().and_then(|a| Money::parse(a).ok()) {
-                Some(amount) => format!("gepland tarief vanaf {from} gecorrigeerd naar {}", euro(amount)),
+                Some(amount) => format!(
+                    "gepland tarief vanaf {from} gecorrigeerd naar {}",
+                    euro(amount)
+                ),
                 None => format!("gepland tarief vanaf {from} ingetrokken"),
             }
         }
@@ -518,18 +521,24 @@ fn withdraw_confirmation(
     let before = spec
         .prices
         .iter()
-        .filter(|p| p.valid_from < valid_from)
-        .next_back()
+        .rfind(|p| p.valid_from < valid_from)
         .map(|p| p.amount);
     let from = date(valid_from);
     let then = match before {
-        Some(amount) => format!("Vanaf {from} blijft dan {} gelden, het tarief dat ervoor gold.", euro(amount)),
+        Some(amount) => format!(
+            "Vanaf {from} blijft dan {} gelden, het tarief dat ervoor gold.",
+            euro(amount)
+        ),
         None => format!("Vanaf {from} geldt dan het volgende geplande tarief."),
     };
     Ok(Confirmation {
         title: format!("Gepland tarief vanaf {from} intrekken?"),
         sentences: vec![
-            format!("Het geplande tarief van {} vanaf {from} verdwijnt uit de tariefhistorie van {}.", euro(planned.amount), spec.name),
+            format!(
+                "Het geplande tarief van {} vanaf {from} verdwijnt uit de tariefhistorie van {}.",
+                euro(planned.amount),
+                spec.name
+            ),
             then,
         ],
         action: format!("/prijzen/producten/{code}/tarieven/{valid_from}/intrekken"),
@@ -563,7 +572,10 @@ pub struct ConfirmForm {
 }
 
 #[allow(clippy::too_many_arguments)]
-#[rocket::post("/prijzen/producten/<code>/tarieven/<valid_from>/intrekken", data = "<form>")]
+#[rocket::post(
+    "/prijzen/producten/<code>/tarieven/<valid_from>/intrekken",
+    data = "<form>"
+)]
 async fn withdraw_price(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,

@@ -44,7 +44,9 @@ async fn finalising_and_discarding_a_draft_ask_first_and_say_what_happens() {
     assert_eq!(asked.status, Status::Ok);
     assert!(
         asked.body.contains(&format!("gaat weg met {lines} regels"))
-            && asked.body.contains("de volgende factuurrun berekent deze regels opnieuw"),
+            && asked
+                .body
+                .contains("de volgende factuurrun berekent deze regels opnieuw"),
         "{}",
         asked.body
     );
@@ -343,7 +345,9 @@ async fn a_planned_price_is_corrected_or_withdrawn_until_its_date_comes() {
     assert_eq!(too_late.status, Status::Conflict);
     assert!(too_late.is_problem());
     assert!(
-        too_late.body.contains("geldt al en kan niet meer worden ingetrokken"),
+        too_late
+            .body
+            .contains("geldt al en kan niet meer worden ingetrokken"),
         "{}",
         too_late.body
     );
@@ -406,8 +410,14 @@ async fn the_product_page_withdraws_a_planned_price_after_a_confirmation() {
     assert_eq!(again.status, Status::SeeOther, "{}", again.body);
     let link = format!("/prijzen/producten/JOBCOACH-UUR/tarieven/{planned}/intrekken");
     let page = app.get(&pricing, "/prijzen/producten/JOBCOACH-UUR").await;
-    assert!(page.body.contains(&format!("href=\"{link}\">Intrekken</a>")));
-    assert!(page.body.contains("gecorrigeerd naar € 98,00"), "{}", page.body);
+    assert!(page
+        .body
+        .contains(&format!("href=\"{link}\">Intrekken</a>")));
+    assert!(
+        page.body.contains("gecorrigeerd naar € 98,00"),
+        "{}",
+        page.body
+    );
     let asked = app.get(&pricing, &link).await;
     assert_eq!(asked.status, Status::Ok);
     assert!(
@@ -423,9 +433,7 @@ async fn the_product_page_withdraws_a_planned_price_after_a_confirmation() {
         price_on(&app.get(&pricing, product).await.json(), &planned).as_deref(),
         Some("98.00")
     );
-    let done = app
-        .post_form(&pricing, &link, &[("bevestigd", "ja")])
-        .await;
+    let done = app.post_form(&pricing, &link, &[("bevestigd", "ja")]).await;
     assert_eq!(done.status, Status::SeeOther, "{}", done.body);
     assert_eq!(
         price_on(&app.get(&pricing, product).await.json(), &planned),
