@@ -390,7 +390,8 @@ pub async fn patch(
     ))
 }
 
-/// Adds a list-price version from a date. Prices are never edited in place.
+/// Adds a list-price version from a date, or corrects the amount of a planned version
+/// (re-entering its date before it takes effect). An effective price is never edited.
 #[utoipa::path(post, path = "/api/v1/products/{code}/prices", tag = "products", request_body = PriceInput,
     params(("code" = String, Path)),
     responses((status = 201, body = Product), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
@@ -398,6 +399,7 @@ pub async fn patch(
 #[rocket::post("/api/v1/products/<code>/prices", data = "<body>")]
 pub async fn add_price(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     pricing: Pricing,
     code: &str,
     body: JsonBody<PriceInput>,
@@ -407,12 +409,40 @@ pub async fn add_price(
         parse_date(&input.valid_from).map_err(|e| AppError::field("valid_from", e.to_string()))?;
     let amount = Money::parse_non_negative(&input.amount)
         .map_err(|e| AppError::field("amount", e.to_string()))?;
-    catalogue_service::add_price(db.inner(), &pricing.0, code, valid_from, amount).await?;
+    catalogue_service::add_price(
+        db.inner(),
+        &pricing.0,
+        code,
+        valid_from,
+        amount,
+        clock.today(),
+    )
+    .await?;
     let (stored, _) = product_queries::get(db.inner(), &pricing.0, code, valid_from).await?;
     Ok(WithEtag(
         stored.version,
         ApiJson(Status::Created, view(&stored.spec, valid_from, None)),
     ))
+}
+
+/// Withdraws a planned price version (its date not yet come); 409 once it has taken
+/// effect, 404 for an unknown version.
+#[utoipa::path(delete, path = "/api/v1/products/{code}/prices/{valid_from}", tag = "products",
+    params(("code" = String, Path), ("valid_from" = String, Path, description = "the version's date, YYYY-MM-DD")),
+    responses((status = 204), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 409, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = []), ("session" = [])))]
+#[rocket::delete("/api/v1/products/<code>/prices/<valid_from>")]
+pub async fn withdraw_price(
+    db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
+    pricing: Pricing,
+    code: &str,
+    valid_from: &str,
+) -> AppResult<Status> {
+    let valid_from = parse_date(valid_from).map_err(|_| AppError::NotFound)?;
+    catalogue_service::withdraw_price(db.inner(), &pricing.0, code, valid_from, clock.today())
+        .await?;
+    Ok(Status::NoContent)
 }
 
 /// Deletes a product nothing refers to; one in use answers 409 (retire it instead).
@@ -459,5 +489,14 @@ pub async fn services(
 }
 
 pub fn routes() -> Vec<Route> {
-    rocket::routes![list, get, create, patch, add_price, delete, services]
+    rocket::routes![
+        list,
+        get,
+        create,
+        patch,
+        add_price,
+        withdraw_price,
+        delete,
+        services
+    ]
 }

@@ -1071,14 +1071,16 @@ pub async fn update_product(
     Ok((spec, version))
 }
 
-/// Adds a list-price version. It may not be dated on or before the start of an order of
-/// the product, so that no existing order's price basis changes.
+/// Adds a list-price version from a date, or corrects a planned one: re-entering the date
+/// of a version that has not taken effect (after `today`) replaces its amount. A version
+/// whose date has come is never changed; only a new version follows it.
 pub async fn add_price(
     db: &DatabaseConnection,
     actor: &Principal,
     code: &str,
     valid_from: NaiveDate,
     amount: Money,
+    today: NaiveDate,
 ) -> AppResult<()> {
     if amount.is_negative() {
         return Err(AppError::field(
@@ -1088,36 +1090,116 @@ pub async fn add_price(
     }
     let txn = store::db::begin_write(db).await?;
     let stored = own_product(&txn, actor, code).await?;
-    if stored
+    let existing = stored
         .spec
         .prices
         .iter()
-        .any(|p| p.valid_from == valid_from)
-    {
-        return Err(AppError::field("valid_from", format!("er is al een tarief vanaf {}; een tarief wordt niet gewijzigd, kies een andere ingangsdatum", crate::domain::period::format_date_nl(valid_from))));
+        .find(|p| p.valid_from == valid_from)
+        .map(|p| p.amount);
+    if existing.is_some() && valid_from <= today {
+        return Err(AppError::field("valid_from", format!("het tarief vanaf {} geldt al en wordt niet meer gewijzigd; kies een latere ingangsdatum voor een nieuw tarief", crate::domain::period::format_date_nl(valid_from))));
     }
-    if let Some(latest) = store::catalogue::latest_order_start(&txn, code).await? {
-        if valid_from <= latest {
-            return Err(AppError::field(
-                "valid_from",
-                format!(
-                    "er is al een bestelling die op {} begint; een nieuw tarief moet later ingaan",
-                    crate::domain::period::format_date_nl(latest)
-                ),
-            ));
+    check_no_order_from(&txn, code, valid_from, |latest| {
+        AppError::field(
+            "valid_from",
+            format!(
+                "er is al een bestelling die op {} begint; een nieuw tarief moet later ingaan",
+                crate::domain::period::format_date_nl(latest)
+            ),
+        )
+    })
+    .await?;
+    let (action, before) = match existing {
+        Some(planned) => {
+            store::catalogue::update_price(&txn, code, valid_from, amount).await?;
+            (
+                "price.correct",
+                json!({"valid_from": valid_from, "amount": planned.to_string()}),
+            )
         }
-    }
-    store::catalogue::insert_price(&txn, code, valid_from, amount, &actor.actor()).await?;
+        None => {
+            store::catalogue::insert_price(&txn, code, valid_from, amount, &actor.actor()).await?;
+            (
+                "price.add",
+                json!({"price_on_that_date": stored.spec.price_on(valid_from).map(|m| m.to_string())}),
+            )
+        }
+    };
     store::catalogue::touch(&txn, code).await?;
-    let before = stored.spec.price_on(valid_from);
     store::audit::append(
         &txn,
         actor,
-        "price.add",
+        action,
         "product",
         code,
-        Some(json!({"price_on_that_date": before.map(|m| m.to_string())})),
+        Some(before),
         Some(json!({"valid_from": valid_from, "amount": amount.to_string()})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Refuses a price change dated on or before the start of an existing order line of the
+/// product: it would change what that order was placed under.
+async fn check_no_order_from<C: ConnectionTrait>(
+    txn: &C,
+    code: &str,
+    valid_from: NaiveDate,
+    refuse: impl FnOnce(NaiveDate) -> AppError,
+) -> AppResult<()> {
+    match store::catalogue::latest_order_start(txn, code).await? {
+        Some(latest) if valid_from <= latest => Err(refuse(latest)),
+        _ => Ok(()),
+    }
+}
+
+/// Withdraws a planned price version (its date after `today`); once its date has come it
+/// stays, and only a new version can follow it.
+pub async fn withdraw_price(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    code: &str,
+    valid_from: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<()> {
+    let txn = store::db::begin_write(db).await?;
+    let stored = own_product(&txn, actor, code).await?;
+    let planned = stored
+        .spec
+        .prices
+        .iter()
+        .find(|p| p.valid_from == valid_from)
+        .map(|p| p.amount)
+        .ok_or(AppError::NotFound)?;
+    let date_nl = crate::domain::period::format_date_nl(valid_from);
+    if valid_from <= today {
+        return Err(AppError::Conflict(format!(
+            "het tarief vanaf {date_nl} geldt al en kan niet meer worden ingetrokken; plan een nieuw tarief"
+        )));
+    }
+    if stored.spec.prices.len() <= 1 {
+        return Err(AppError::Conflict(format!(
+            "het tarief vanaf {date_nl} is het enige tarief van dit product en kan niet worden ingetrokken; corrigeer het bedrag"
+        )));
+    }
+    check_no_order_from(&txn, code, valid_from, |latest| {
+        AppError::Conflict(format!(
+            "er is al een bestelling die op {} begint onder het tarief vanaf {date_nl}; het kan niet meer worden ingetrokken",
+            crate::domain::period::format_date_nl(latest)
+        ))
+    })
+    .await?;
+    store::catalogue::delete_price(&txn, code, valid_from).await?;
+    store::catalogue::touch(&txn, code).await?;
+    store::audit::append(
+        &txn,
+        actor,
+        "price.withdraw",
+        "product",
+        code,
+        Some(json!({"valid_from": valid_from, "amount": planned.to_string()})),
+        Some(json!({"valid_from": valid_from, "withdrawn": true})),
     )
     .await?;
     txn.commit().await?;

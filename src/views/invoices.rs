@@ -274,3 +274,28 @@ pub async fn provider_names(db: &DatabaseConnection) -> AppResult<HashMap<String
         .map(|p| (p.code, p.name))
         .collect())
 }
+
+/// The number a draft of `provider` would get if finalised on `issue`, peeked from the
+/// gapless counter of that year without taking it, and whether another draft of the same
+/// provider exists (whose finalising could take that number first).
+pub async fn next_number(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    provider: &str,
+    issue: NaiveDate,
+) -> AppResult<(String, bool)> {
+    use crate::domain::invoice::{invoice_counter, invoice_number};
+    let year = chrono::Datelike::year(&issue);
+    let current = store::counters::peek(db, &invoice_counter(provider, year)).await?;
+    let drafts = Filter {
+        status: Some(InvoiceStatus::Draft),
+        ..Default::default()
+    };
+    let others = store::invoices::list(db, principal, &drafts, 3)
+        .await?
+        .into_iter()
+        .filter(|i| i.provider_code == provider)
+        .count()
+        > 1;
+    Ok((invoice_number(provider, year, current + 1), others))
+}

@@ -9,6 +9,7 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
+use super::confirm::{self, Confirmation};
 use super::format::{date, euro};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
@@ -485,29 +486,162 @@ async fn outcome(
     }
 }
 
-#[rocket::post("/facturen/<id>/definitief", data = "<_form>")]
+/// The form of an irreversible invoice step: only `bevestigd=ja` from the confirmation
+/// page makes it act.
+#[derive(FromForm)]
+pub struct ConfirmForm {
+    bevestigd: Option<String>,
+}
+
+/// What finalising will do: the number it will get (peeked, not taken) and that only a
+/// credit note corrects it afterwards.
+async fn finalise_confirmation(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    who: &Principal,
+    id: &str,
+) -> AppResult<Confirmation> {
+    let found = views::invoices::page(db, who, id).await?;
+    let inv = &found.detail.invoice;
+    if inv.status != InvoiceStatus::Draft {
+        return Err(AppError::Conflict(format!(
+            "deze {} is al {}",
+            inv.kind.label_nl().to_lowercase(),
+            inv.status.label_nl()
+        )));
+    }
+    let (number, others) =
+        views::invoices::next_number(db, who, &inv.provider, clock.today()).await?;
+    let what = match inv.kind {
+        crate::domain::invoice::InvoiceKind::CreditNote => "Creditnota",
+        _ => "Factuur",
+    };
+    let gets = if others {
+        format!("het volgende nummer, nu {number},")
+    } else {
+        format!("nummer {number}")
+    };
+    Ok(Confirmation {
+        title: format!("{what} definitief maken?"),
+        sentences: vec![
+            format!(
+                "{what} krijgt {gets} en kan daarna alleen met een creditnota worden gecorrigeerd."
+            ),
+            format!(
+                "Factuurdatum wordt {} ({} aan {}, {}).",
+                date(clock.today()),
+                euro(inv.total),
+                found.municipality_name,
+                Period::parse(&inv.period)
+                    .map(|p| p.label_nl())
+                    .unwrap_or(inv.period.clone())
+            ),
+        ],
+        action: format!("/facturen/{id}/definitief"),
+        fields: Vec::new(),
+        yes: format!("Ja, maak de {} definitief", what.to_lowercase()),
+        back: format!("/facturen/{id}"),
+    })
+}
+
+#[rocket::get("/facturen/<id>/definitief")]
+async fn confirm_finalise(
+    db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
+    finance: Finance,
+    csrf: CsrfToken,
+    id: &str,
+) -> AppResult<RawHtml<String>> {
+    let c = finalise_confirmation(db.inner(), clock, &finance.0, id).await?;
+    Ok(confirm::page(c, &finance.0, &csrf.0, "/facturen"))
+}
+
+#[rocket::post("/facturen/<id>/definitief", data = "<form>")]
 async fn finalise(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
     finance: Finance,
     csrf: CsrfToken,
     id: &str,
-    _form: CsrfForm<Empty>,
+    form: CsrfForm<ConfirmForm>,
 ) -> PageResult {
+    if !confirm::confirmed(form.0.bevestigd.as_deref()) {
+        let c = finalise_confirmation(db.inner(), clock, &finance.0, id).await?;
+        return Ok(Err((
+            Status::Ok,
+            confirm::page(c, &finance.0, &csrf.0, "/facturen"),
+        )));
+    }
     let result = invoicing::finalise(db.inner(), clock, &finance.0, id)
         .await
         .map(|_| format!("/facturen/{id}?gedaan=definitief"));
     outcome(db.inner(), &finance.0, &csrf, id, result).await
 }
 
-#[rocket::post("/facturen/<id>/weggooien", data = "<_form>")]
+/// What discarding a draft throws away, and that the next run computes it again.
+async fn discard_confirmation(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: &str,
+) -> AppResult<Confirmation> {
+    let found = views::invoices::page(db, who, id).await?;
+    let inv = &found.detail.invoice;
+    if inv.status != InvoiceStatus::Draft {
+        return Err(AppError::Conflict(format!(
+            "alleen een concept kan worden weggegooid; deze {} is {}",
+            inv.kind.label_nl().to_lowercase(),
+            inv.status.label_nl()
+        )));
+    }
+    let lines = found.detail.lines.len();
+    let period = Period::parse(&inv.period)
+        .map(|p| p.label_nl())
+        .unwrap_or(inv.period.clone());
+    Ok(Confirmation {
+        title: "Concept weggooien?".into(),
+        sentences: vec![
+            format!(
+                "Het concept voor {} over {period} gaat weg met {} {} ({}).",
+                found.municipality_name,
+                lines,
+                if lines == 1 { "regel" } else { "regels" },
+                euro(inv.total)
+            ),
+            "Het werk erachter blijft geregistreerd: de volgende factuurrun berekent deze regels opnieuw.".into(),
+        ],
+        action: format!("/facturen/{id}/weggooien"),
+        fields: Vec::new(),
+        yes: "Ja, gooi het concept weg".into(),
+        back: format!("/facturen/{id}"),
+    })
+}
+
+#[rocket::get("/facturen/<id>/weggooien")]
+async fn confirm_discard(
+    db: &State<DatabaseConnection>,
+    finance: Finance,
+    csrf: CsrfToken,
+    id: &str,
+) -> AppResult<RawHtml<String>> {
+    let c = discard_confirmation(db.inner(), &finance.0, id).await?;
+    Ok(confirm::page(c, &finance.0, &csrf.0, "/facturen"))
+}
+
+#[rocket::post("/facturen/<id>/weggooien", data = "<form>")]
 async fn discard(
     db: &State<DatabaseConnection>,
     finance: Finance,
     csrf: CsrfToken,
     id: &str,
-    _form: CsrfForm<Empty>,
+    form: CsrfForm<ConfirmForm>,
 ) -> PageResult {
+    if !confirm::confirmed(form.0.bevestigd.as_deref()) {
+        let c = discard_confirmation(db.inner(), &finance.0, id).await?;
+        return Ok(Err((
+            Status::Ok,
+            confirm::page(c, &finance.0, &csrf.0, "/facturen"),
+        )));
+    }
     let result = invoicing::discard(db.inner(), &finance.0, id)
         .await
         .map(|_| "/facturen?status=draft".to_string());
@@ -579,5 +713,17 @@ async fn credit(
 }
 
 pub fn routes() -> Vec<Route> {
-    rocket::routes![run_page, run, list, show, finalise, discard, send, paid, credit]
+    rocket::routes![
+        run_page,
+        run,
+        list,
+        show,
+        confirm_finalise,
+        finalise,
+        confirm_discard,
+        discard,
+        send,
+        paid,
+        credit
+    ]
 }

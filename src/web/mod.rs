@@ -14,6 +14,7 @@ pub mod admin;
 pub mod cafetaria;
 pub mod charts;
 pub mod clients;
+pub mod confirm;
 pub mod contracts;
 pub mod errors;
 pub mod finance;

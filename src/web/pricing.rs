@@ -8,6 +8,7 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
+use super::confirm::{self, Confirmation};
 use super::format::{date, euro, instant};
 use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
@@ -130,8 +131,11 @@ pub struct ProductView {
 
 pub struct PriceRow {
     valid_from: String,
+    /// `YYYY-MM-DD`, for the withdraw link of a planned version.
+    iso: String,
     amount: String,
     note: String,
+    planned: bool,
 }
 
 pub struct AuditRow {
@@ -258,6 +262,8 @@ async fn product_page(
         .rev()
         .map(|p| PriceRow {
             valid_from: date(p.valid_from),
+            iso: p.valid_from.to_string(),
+            planned: p.valid_from > clock.today(),
             amount: euro(p.amount),
             note: if Some(p.valid_from) == current {
                 "huidig tarief".into()
@@ -313,6 +319,20 @@ fn audit_summary(action: &str, after: Option<&str>) -> String {
                 .unwrap_or_default();
             format!("tarief {amount} vanaf {from}")
         }
+        "price.correct" | "price.withdraw" => {
+            let from = value["valid_from"]
+                .as_str()
+                .and_then(|d| parse_date(d).ok())
+                .map(date)
+                .unwrap_or_default();
+            match value["amount"].as_str().and_then(|a| Money::parse(a).ok()) {
+                Some(amount) => format!(
+                    "gepland tarief vanaf {from} gecorrigeerd naar {}",
+                    euro(amount)
+                ),
+                None => format!("gepland tarief vanaf {from} ingetrokken"),
+            }
+        }
         "product.create" => "product aangemaakt".into(),
         "product.update" => format!("status {}", value["status"].as_str().unwrap_or("")),
         other => other.to_string(),
@@ -329,7 +349,8 @@ async fn product(
     gewijzigd: Option<&str>,
 ) -> AppResult<RawHtml<String>> {
     let flash = gewijzigd.map(|what| match what {
-        "tarief" => "Het nieuwe tarief is toegevoegd.".to_string(),
+        "tarief" => "Het tarief is opgeslagen.".to_string(),
+        "ingetrokken" => "Het geplande tarief is ingetrokken.".to_string(),
         "vervallen" => "Het product is vervallen.".to_string(),
         _ => "Het product is opgeslagen.".to_string(),
     });
@@ -373,7 +394,15 @@ async fn add_price(
         .ok();
     let result = match (valid_from, amount) {
         (Some(valid_from), Some(amount)) => {
-            catalogue_service::add_price(db.inner(), &pricing.0, code, valid_from, amount).await
+            catalogue_service::add_price(
+                db.inner(),
+                &pricing.0,
+                code,
+                valid_from,
+                amount,
+                clock.today(),
+            )
+            .await
         }
         _ => Err(AppError::validation("tarief ongeldig", errors)),
     };
@@ -402,19 +431,195 @@ async fn add_price(
 #[derive(FromForm)]
 pub struct VersionForm {
     version: i32,
+    /// `ja` from the confirmation page.
+    bevestigd: Option<String>,
+}
+
+/// The pricing user's own product, or 404.
+async fn own_product(
+    db: &DatabaseConnection,
+    pricing: &Pricing,
+    code: &str,
+) -> AppResult<(ProductSpec, i32)> {
+    product_queries::product(db, code)
+        .await?
+        .filter(|stored| is_own(pricing, &stored.spec))
+        .map(|stored| (stored.spec, stored.version))
+        .ok_or(AppError::NotFound)
+}
+
+/// What retiring does: no new orders, while running trajectories and contracts go on
+/// and are billed as before.
+fn retire_confirmation(spec: &ProductSpec, version: i32) -> Confirmation {
+    let code = spec.code.as_str();
+    Confirmation {
+        title: format!("{} laten vervallen?", spec.name),
+        sentences: vec![
+            format!("{} ({code}) kan daarna niet meer besteld worden: casemanagers zien het niet meer als nieuw aanbod.", spec.name),
+            "Lopende trajecten en contracten met dit product lopen gewoon door en worden gefactureerd zoals afgesproken.".into(),
+        ],
+        action: format!("/prijzen/producten/{code}/vervallen"),
+        fields: vec![("version".into(), version.to_string())],
+        yes: "Ja, laat het product vervallen".into(),
+        back: format!("/prijzen/producten/{code}"),
+    }
+}
+
+/// `version` is the product as the page showed it: retiring refuses a product changed since.
+#[rocket::get("/prijzen/producten/<code>/vervallen?<version>")]
+async fn confirm_retire(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    code: &str,
+    version: Option<i32>,
+) -> AppResult<RawHtml<String>> {
+    let (spec, stored) = own_product(db.inner(), &pricing, code).await?;
+    Ok(confirm::page(
+        retire_confirmation(&spec, version.unwrap_or(stored)),
+        &pricing.0,
+        &csrf.0,
+        "/prijzen/producten",
+    ))
 }
 
 #[rocket::post("/prijzen/producten/<code>/vervallen", data = "<form>")]
 async fn retire(
     db: &State<DatabaseConnection>,
     pricing: Pricing,
+    csrf: CsrfToken,
     code: &str,
     form: CsrfForm<VersionForm>,
-) -> AppResult<Redirect> {
+) -> AppResult<Result<Redirect, RawHtml<String>>> {
+    if !confirm::confirmed(form.0.bevestigd.as_deref()) {
+        let (spec, _) = own_product(db.inner(), &pricing, code).await?;
+        return Ok(Err(confirm::page(
+            retire_confirmation(&spec, form.0.version),
+            &pricing.0,
+            &csrf.0,
+            "/prijzen/producten",
+        )));
+    }
     catalogue_service::retire(db.inner(), &pricing.0, code, Some(form.0.version)).await?;
-    Ok(Redirect::to(format!(
+    Ok(Ok(Redirect::to(format!(
         "/prijzen/producten/{code}?gewijzigd=vervallen"
-    )))
+    ))))
+}
+
+/// What withdrawing a planned price does: the version goes, and the price before it
+/// goes on applying from its date.
+fn withdraw_confirmation(
+    spec: &ProductSpec,
+    valid_from: chrono::NaiveDate,
+) -> AppResult<Confirmation> {
+    let code = spec.code.as_str();
+    let planned = spec
+        .prices
+        .iter()
+        .find(|p| p.valid_from == valid_from)
+        .ok_or(AppError::NotFound)?;
+    let before = spec
+        .prices
+        .iter()
+        .rfind(|p| p.valid_from < valid_from)
+        .map(|p| p.amount);
+    let from = date(valid_from);
+    let then = match before {
+        Some(amount) => format!(
+            "Vanaf {from} blijft dan {} gelden, het tarief dat ervoor gold.",
+            euro(amount)
+        ),
+        None => format!("Vanaf {from} geldt dan het volgende geplande tarief."),
+    };
+    Ok(Confirmation {
+        title: format!("Gepland tarief vanaf {from} intrekken?"),
+        sentences: vec![
+            format!(
+                "Het geplande tarief van {} vanaf {from} verdwijnt uit de tariefhistorie van {}.",
+                euro(planned.amount),
+                spec.name
+            ),
+            then,
+        ],
+        action: format!("/prijzen/producten/{code}/tarieven/{valid_from}/intrekken"),
+        fields: Vec::new(),
+        yes: "Ja, trek het tarief in".into(),
+        back: format!("/prijzen/producten/{code}#tarieven"),
+    })
+}
+
+#[rocket::get("/prijzen/producten/<code>/tarieven/<valid_from>/intrekken")]
+async fn confirm_withdraw_price(
+    db: &State<DatabaseConnection>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    code: &str,
+    valid_from: &str,
+) -> AppResult<RawHtml<String>> {
+    let valid_from = parse_date(valid_from).map_err(|_| AppError::NotFound)?;
+    let (spec, _) = own_product(db.inner(), &pricing, code).await?;
+    Ok(confirm::page(
+        withdraw_confirmation(&spec, valid_from)?,
+        &pricing.0,
+        &csrf.0,
+        "/prijzen/producten",
+    ))
+}
+
+#[derive(FromForm)]
+pub struct ConfirmForm {
+    bevestigd: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+#[rocket::post(
+    "/prijzen/producten/<code>/tarieven/<valid_from>/intrekken",
+    data = "<form>"
+)]
+async fn withdraw_price(
+    db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
+    pricing: Pricing,
+    csrf: CsrfToken,
+    code: &str,
+    valid_from: &str,
+    form: CsrfForm<ConfirmForm>,
+) -> PageResult {
+    let valid_from = parse_date(valid_from).map_err(|_| AppError::NotFound)?;
+    if !confirm::confirmed(form.0.bevestigd.as_deref()) {
+        let (spec, _) = own_product(db.inner(), &pricing, code).await?;
+        return Ok(Err((
+            Status::Ok,
+            confirm::page(
+                withdraw_confirmation(&spec, valid_from)?,
+                &pricing.0,
+                &csrf.0,
+                "/prijzen/producten",
+            ),
+        )));
+    }
+    match catalogue_service::withdraw_price(db.inner(), &pricing.0, code, valid_from, clock.today())
+        .await
+    {
+        Ok(()) => Ok(Ok(Redirect::to(format!(
+            "/prijzen/producten/{code}?gewijzigd=ingetrokken#tarieven"
+        )))),
+        Err(AppError::Conflict(message)) => {
+            let page = product_page(
+                db.inner(),
+                clock,
+                &pricing,
+                &csrf,
+                code,
+                vec![FieldError::new("withdraw", message)],
+                (String::new(), String::new()),
+                None,
+            )
+            .await?;
+            Ok(Err((Status::Conflict, page)))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 #[derive(FromForm, Default)]
@@ -618,5 +823,15 @@ async fn save(
 }
 
 pub fn routes() -> Vec<Route> {
-    rocket::routes![products, product, add_price, retire, edit, save]
+    rocket::routes![
+        products,
+        product,
+        add_price,
+        confirm_retire,
+        retire,
+        confirm_withdraw_price,
+        withdraw_price,
+        edit,
+        save
+    ]
 }

@@ -11,6 +11,7 @@ use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
 use super::cafetaria::per_unit;
+use super::confirm::{self, Confirmation};
 use super::format::{date, euro};
 use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
@@ -401,23 +402,68 @@ async fn show(
     page_of(&cm, &csrf, t, Vec::new(), flash)
 }
 
-/// Cancelling carries nothing but the CSRF token.
+/// Cancelling carries the CSRF token and, from the confirmation page, `bevestigd=ja`.
 #[derive(FromForm)]
 pub struct CancelForm {
-    #[field(name = "csrf_token")]
-    _token: String,
+    bevestigd: Option<String>,
 }
 
 type PageResult = AppResult<Result<Redirect, (Status, RawHtml<String>)>>;
 
-#[rocket::post("/trajecten/<id>/annuleren", data = "<_form>")]
+/// What cancelling does: the provider does not start it, nothing is billed, and the
+/// committed amount returns to the contract's budget.
+fn cancel_confirmation(t: &TrajectoryView) -> Confirmation {
+    let committed: crate::domain::money::Money = t
+        .lines
+        .iter()
+        .filter(|l| !l.status.is_final())
+        .map(|l| l.committed)
+        .sum();
+    Confirmation {
+        title: format!("Traject {} annuleren?", t.number),
+        sentences: vec![
+            format!(
+                "Het traject wordt geannuleerd: de aanbieder start het niet en er wordt niets voor gefactureerd. Het vastgelegde bedrag van {} komt weer vrij in het budget van het contract.",
+                euro(committed)
+            ),
+            "Annuleren kan niet ongedaan worden gemaakt; wilt u het traject later toch, dan bestelt u het opnieuw.".into(),
+        ],
+        action: format!("/trajecten/{}/annuleren", t.id),
+        fields: Vec::new(),
+        yes: "Ja, annuleer het traject".into(),
+        back: format!("/trajecten/{}", t.id),
+    }
+}
+
+#[rocket::get("/trajecten/<id>/annuleren")]
+async fn confirm_cancel(
+    db: &State<DatabaseConnection>,
+    cm: Casemanager,
+    csrf: CsrfToken,
+    id: &str,
+) -> AppResult<RawHtml<String>> {
+    let t = views::detail(db.inner(), &cm.0, id).await?;
+    Ok(confirm::page(
+        cancel_confirmation(&t),
+        &cm.0,
+        &csrf.0,
+        "/trajecten",
+    ))
+}
+
+#[rocket::post("/trajecten/<id>/annuleren", data = "<form>")]
 async fn cancel(
     db: &State<DatabaseConnection>,
     cm: Casemanager,
     csrf: CsrfToken,
     id: &str,
-    _form: CsrfForm<CancelForm>,
+    form: CsrfForm<CancelForm>,
 ) -> PageResult {
+    if !confirm::confirmed(form.0.bevestigd.as_deref()) {
+        let t = views::detail(db.inner(), &cm.0, id).await?;
+        let page = confirm::page(cancel_confirmation(&t), &cm.0, &csrf.0, "/trajecten");
+        return Ok(Err((Status::Ok, page)));
+    }
     match ordering::cancel(db.inner(), &cm.0, id).await {
         Ok(()) => Ok(Ok(Redirect::to(format!("/trajecten/{id}?geannuleerd=ja")))),
         Err(AppError::Conflict(message)) => {
@@ -430,5 +476,5 @@ async fn cancel(
 }
 
 pub fn routes() -> Vec<Route> {
-    rocket::routes![list, show, cancel]
+    rocket::routes![list, show, confirm_cancel, cancel]
 }

@@ -9,6 +9,7 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
+use super::confirm::{self, Confirmation};
 use super::format::{date, euro};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
@@ -449,6 +450,75 @@ pub struct EventForm {
     milestone: Option<String>,
     outcome: Option<String>,
     note: Option<String>,
+    /// `ja` from the confirmation page; stopping and completing need it.
+    bevestigd: Option<String>,
+}
+
+/// What stopping or completing a line does to its billing and who hears of it.
+async fn end_confirmation(
+    db: &DatabaseConnection,
+    staff: &ProviderStaff,
+    line_id: &str,
+    form: &EventForm,
+    input: &registration::EventInput,
+) -> AppResult<Confirmation> {
+    let trajectory_id = views::trajectory_id_of_line(db, &staff.0, line_id).await?;
+    let t = views::detail(db, &staff.0, &trajectory_id).await?;
+    let product = t
+        .lines
+        .iter()
+        .find(|l| l.id == line_id)
+        .map(|l| {
+            l.product
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or(l.product_code.clone())
+        })
+        .ok_or(AppError::NotFound)?;
+    let on = date(input.date);
+    let billing = format!("Wat tot en met {on} is geleverd of bereikt, wordt nog gefactureerd; daarna niets meer, en op dit product kan dan niets meer worden geregistreerd.");
+    let stop = input.kind == registration::EventKind::Stop;
+    let (title, first, yes) = if stop {
+        (
+            format!("{product} stoppen?"),
+            format!(
+                "{product} van traject {} stopt op {on}. De casemanager krijgt hier geen e-mail over, maar ziet de stop en de reden op de trajectpagina.",
+                t.number
+            ),
+            "Ja, stop dit product".to_string(),
+        )
+    } else {
+        let outcome = input
+            .outcome
+            .map(|o| format!(" met uitkomst „{}”", o.label_nl()))
+            .unwrap_or_default();
+        (
+            format!("{product} afronden?"),
+            format!(
+                "{product} van traject {} wordt afgerond op {on}{outcome}. De casemanager die het traject bestelde krijgt daarover een e-mail.",
+                t.number
+            ),
+            "Ja, rond dit product af".to_string(),
+        )
+    };
+    let fields = [
+        ("kind", Some(form.kind.clone())),
+        ("date", Some(form.date.clone())),
+        ("milestone", form.milestone.clone()),
+        ("outcome", form.outcome.clone()),
+        ("note", form.note.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)))
+    .collect();
+    Ok(Confirmation {
+        title,
+        sentences: vec![first, billing],
+        action: format!("/wsd/regels/{line_id}/registraties"),
+        fields,
+        yes,
+        back: format!("/wsd/trajecten/{trajectory_id}"),
+    })
 }
 
 async fn registration_outcome(
@@ -512,6 +582,19 @@ async fn register_event(
             corrects_id: None,
         })
     })();
+    if let Ok(input) = &input {
+        let ends = matches!(
+            input.kind,
+            registration::EventKind::Stop | registration::EventKind::Complete
+        );
+        if ends && !confirm::confirmed(f.bevestigd.as_deref()) {
+            let c = end_confirmation(db.inner(), &staff, line, &f, input).await?;
+            return Ok(Err((
+                Status::Ok,
+                confirm::page(c, &staff.0, &csrf.0, "/wsd/trajecten"),
+            )));
+        }
+    }
     let result = match input {
         Ok(input) => {
             registration::register_event(db.inner(), config.inner(), &staff.0, line, input, None)

@@ -157,6 +157,12 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("POST", "/api/v1/products", Roles(&[PRI, ADM]), ANY),
     ("PATCH", "/api/v1/products/<code>", Roles(&[PRI]), ANY),
     ("POST", "/api/v1/products/<code>/prices", Roles(&[PRI]), ANY),
+    (
+        "DELETE",
+        "/api/v1/products/<code>/prices/<valid_from>",
+        Roles(&[PRI]),
+        ANY,
+    ),
     ("DELETE", "/api/v1/products/<code>", Roles(&[PRI]), ANY),
     ("GET", "/prijzen/producten", Roles(&[PRI]), ANY),
     ("GET", "/prijzen/producten/<code>", Roles(&[PRI]), ANY),
@@ -167,8 +173,26 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
         ANY,
     ),
     (
+        "GET",
+        "/prijzen/producten/<code>/vervallen",
+        Roles(&[PRI]),
+        ANY,
+    ),
+    (
         "POST",
         "/prijzen/producten/<code>/vervallen",
+        Roles(&[PRI]),
+        ANY,
+    ),
+    (
+        "GET",
+        "/prijzen/producten/<code>/tarieven/<valid_from>/intrekken",
+        Roles(&[PRI]),
+        ANY,
+    ),
+    (
+        "POST",
+        "/prijzen/producten/<code>/tarieven/<valid_from>/intrekken",
         Roles(&[PRI]),
         ANY,
     ),
@@ -237,6 +261,7 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("GET", "/klanten/<id>", Roles(&[CM]), OWN),
     ("GET", "/trajecten", Roles(&[CM]), ANY),
     ("GET", "/trajecten/<id>", Roles(&[CM]), OWN),
+    ("GET", "/trajecten/<id>/annuleren", Roles(&[CM]), OWN),
     ("POST", "/trajecten/<id>/annuleren", Roles(&[CM]), OWN),
     ("PATCH", "/api/v1/trajectory-lines/<id>", Roles(&[CM]), OWN),
     // Insight: reports for casemanagers (own municipality), finance, pricing and admin;
@@ -270,7 +295,9 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("POST", "/financien/run", Roles(&[FIN]), ANY),
     ("GET", "/facturen", Roles(&[FIN, CM]), ANY),
     ("GET", "/facturen/<id>", Roles(&[FIN, CM]), OWN),
+    ("GET", "/facturen/<id>/definitief", Roles(&[FIN]), ANY),
     ("POST", "/facturen/<id>/definitief", Roles(&[FIN]), ANY),
+    ("GET", "/facturen/<id>/weggooien", Roles(&[FIN]), ANY),
     ("POST", "/facturen/<id>/weggooien", Roles(&[FIN]), ANY),
     ("POST", "/facturen/<id>/versturen", Roles(&[FIN]), ANY),
     ("POST", "/facturen/<id>/betaald", Roles(&[FIN]), ANY),
@@ -449,6 +476,8 @@ impl Records {
                 ("municipalities", "<code>") => "GM0757",
                 ("providers" | "aanbieders", "<code>") => "WSD",
                 ("products" | "producten", "<code>") | ("lines", "<product_code>") => PRODUCT,
+                // The product's first price version: in effect, so withdrawing it is refused.
+                ("prices" | "tarieven", "<valid_from>") => "2025-01-01",
                 _ => return Err(format!("no record to put in {segment} after /{before}/")),
             };
             filled.push(value.to_string());

@@ -452,7 +452,11 @@ async fn the_trajectory_page_shows_registrations_and_cancelling_stops_at_the_sta
     // Cancelled before the start: the button works once, then the page explains.
     let a = send(order("web-cancel-a")).await;
     let cancelled = app
-        .post_form(&cm, &format!("/trajecten/{a}/annuleren"), &[])
+        .post_form(
+            &cm,
+            &format!("/trajecten/{a}/annuleren"),
+            &[("bevestigd", "ja")],
+        )
         .await;
     assert_eq!(cancelled.status, Status::SeeOther, "{}", cancelled.body);
     let page = app.get(&cm, cancelled.header("Location").unwrap()).await;
@@ -460,7 +464,11 @@ async fn the_trajectory_page_shows_registrations_and_cancelling_stops_at_the_sta
     assert!(page.body.contains("geannuleerd"));
     assert!(!page.body.contains(">Annuleren</button>"));
     let again = app
-        .post_form(&cm, &format!("/trajecten/{a}/annuleren"), &[])
+        .post_form(
+            &cm,
+            &format!("/trajecten/{a}/annuleren"),
+            &[("bevestigd", "ja")],
+        )
         .await;
     assert_eq!(again.status, Status::Conflict);
     assert!(again.body.contains("dit traject is al geannuleerd"));
@@ -566,7 +574,11 @@ async fn the_trajectory_page_shows_registrations_and_cancelling_stops_at_the_sta
     assert!(!page.body.contains("9 uur"));
     assert!(!page.body.contains(">Annuleren</button>"));
     let late = app
-        .post_form(&cm, &format!("/trajecten/{b}/annuleren"), &[])
+        .post_form(
+            &cm,
+            &format!("/trajecten/{b}/annuleren"),
+            &[("bevestigd", "ja")],
+        )
         .await;
     assert_eq!(late.status, Status::Conflict);
     assert!(late.body.contains("al gestart"));

@@ -10,6 +10,7 @@ mod backup;
 mod casemanager_pages;
 mod catalogue;
 mod config;
+mod confirmations;
 mod contracts;
 mod crash;
 mod demo_history;

@@ -156,7 +156,11 @@ async fn finance_previews_runs_finalises_and_credits_in_the_pages() {
         "drafts are not for the casemanager"
     );
     let final_ = app
-        .post_form(&finance, &format!("/facturen/{id}/definitief"), &[])
+        .post_form(
+            &finance,
+            &format!("/facturen/{id}/definitief"),
+            &[("bevestigd", "ja")],
+        )
         .await;
     assert_eq!(final_.status, Status::SeeOther, "{}", final_.body);
     let page = app.get(&finance, &format!("/facturen/{id}")).await;

@@ -421,6 +421,10 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     const total = cents(await page.locator('table.totals tr', { hasText: /^Totaal\s/ }).last().innerText());
     assert.equal(total, journey.previewTotal, 'the draft totals what the preview showed');
     await page.getByRole('button', { name: 'Definitief maken' }).click();
+    // A confirmation first: the number it will get, and that only a credit note corrects it.
+    await assertText(page.getByRole('heading', { level: 1 }), /^Factuur definitief maken\?$/);
+    await assertText(page.locator('main'), /krijgt (nummer|het volgende nummer, nu) \d{4}-\d{6}/);
+    await page.getByRole('button', { name: /^Ja, maak de factuur definitief/ }).click();
     await assertText(page.locator('.flash'), /definitief/);
     const heading = await assertText(page.getByRole('heading', { level: 1 }), /^Factuur \d{4}-\d{6}$/);
     journey.invoiceNumber = heading.replace(/^Factuur /, '');
