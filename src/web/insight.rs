@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 
 use super::charts::{self, BarList, BarRow, ColumnChart, Mark, RefLine, Series};
 use super::format::{euro, instant};
-use super::{render, Layout};
+use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{InsightReader, Pricing, Principal};
 use crate::domain::clock::Clock;
@@ -630,7 +630,7 @@ struct CostPage {
     guaranteed_volume: String,
     prices: Vec<PriceRow>,
     saved: Vec<SavedRow>,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
 /// Parses an amount typed in a form: `100000`, `100000.00`, `100.000,00` or `€ 1.725,50`.
@@ -749,7 +749,7 @@ async fn cost_page(
         scenarios: Vec::new(),
         prices: Vec::new(),
         saved: saved_rows(service::scenarios(db, who, &product).await?),
-        errors: Vec::new(),
+        errors: Errors(Vec::new()),
     };
     let typed = |v: &Option<String>| v.as_deref().is_some_and(|t| !t.trim().is_empty());
     // After a refused save the errors are known; show them with the input, no figures.
@@ -778,7 +778,7 @@ async fn cost_page(
     } else {
         Status::UnprocessableEntity
     };
-    page.errors = errors;
+    page.errors = Errors(errors);
     Ok((status, render(&page)))
 }
 
