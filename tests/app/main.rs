@@ -13,6 +13,7 @@ mod config;
 mod contracts;
 mod crash;
 mod demo_history;
+mod forms;
 mod foundation;
 mod insight;
 mod integrity;
