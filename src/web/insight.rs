@@ -33,9 +33,7 @@ fn money_or(m: Option<Money>, none: &str) -> String {
 }
 
 fn month_label(period: &str) -> String {
-    crate::domain::period::Period::parse(period)
-        .map(|p| p.label_nl())
-        .unwrap_or_else(|_| period.to_string())
+    super::format::month_text(period)
 }
 
 pub struct MonthRow {

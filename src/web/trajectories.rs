@@ -16,7 +16,6 @@ use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Casemanager;
 use crate::domain::billing::Unit;
-use crate::domain::period::Period;
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::{EventKind, Frequency, Outcome, Status as TrajectoryStatus};
 use crate::error::{AppError, AppResult, FieldError};
@@ -355,9 +354,7 @@ fn delivery_rows(deliveries: &[DeliveryView], unit: Option<Unit>) -> Vec<Deliver
         .map(|(period, (q, notes))| {
             let quantity = Quantity::from_thousandths(q);
             DeliveryRow {
-                month: Period::parse(&period)
-                    .map(|p| p.label_nl())
-                    .unwrap_or(period),
+                month: super::format::month_text(&period),
                 quantity: format!(
                     "{} {}",
                     quantity.format_nl(),

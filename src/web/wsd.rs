@@ -429,7 +429,11 @@ fn registrations(l: &LineData, unit: &str) -> Vec<(String, String, String)> {
                 ""
             }
         );
-        registrations.push((d.period.clone(), what, d.note.clone().unwrap_or_default()));
+        registrations.push((
+            super::format::month_text(&d.period),
+            what,
+            d.note.clone().unwrap_or_default(),
+        ));
     }
     registrations
 }

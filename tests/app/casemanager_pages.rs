@@ -554,9 +554,9 @@ async fn the_trajectory_page_shows_registrations_and_cancelling_stops_at_the_sta
         "intakegesprek gevoerd",
         "Gestart (correctie)",
         "vervangen door een correctie",
-        "Maart 2030",
+        "maart 2030",
         "8,5 uur",
-        "April 2030",
+        "april 2030",
         "8 uur",
         "gestart",
     ] {

@@ -412,3 +412,74 @@ async fn the_trajectory_lists_filter_by_municipality_search_number_and_name_and_
     assert!(number.body.contains("1 traject."));
     assert!(number.body.contains(&first));
 }
+
+#[rocket::async_test]
+async fn months_read_as_words_for_every_role() {
+    let app = TestApp::new().await;
+    boxtel_last_year(&app).await;
+    let y = last_year();
+    let (id, lines) = accepted(
+        &app,
+        json!([{"product_code": "JOBCOACH-UUR", "start_date": format!("{y}-05-01"), "quantity": "40", "frequency": "total"}]),
+    )
+    .await;
+    let line = &lines[0];
+    let started = event(
+        &app,
+        line,
+        json!({"kind": "start", "date": format!("{y}-05-02")}),
+    )
+    .await;
+    assert_eq!(started.status, Status::Created, "{}", started.body);
+    let staff = app.login_as(WSD_STAFF).await;
+    let hours = app
+        .post_form(
+            &staff,
+            &format!("/wsd/regels/{line}/leveringen"),
+            &[
+                ("period", &format!("{y}-06")),
+                ("quantity", "6"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(hours.status, Status::SeeOther, "{}", hours.body);
+    let june = format!("juni {y}");
+    // Provider staff: the registrations of the line.
+    let wsd = app.get(&staff, &format!("/wsd/trajecten/{id}")).await;
+    assert!(
+        wsd.body.contains(&format!("<td>{june}</td>")),
+        "{}",
+        wsd.body
+    );
+    // Casemanager: the deliveries per month.
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let page = app.get(&cm, &format!("/trajecten/{id}")).await;
+    assert!(page.body.contains(&june), "{}", page.body);
+    assert!(!page.body.contains(&format!("Juni {y}")));
+    // Finance: the run's preview and the invoice list.
+    let finance = app.login_as(FINANCE).await;
+    let run = app
+        .get(&finance, &format!("/financien?periode={y}-06"))
+        .await;
+    assert!(
+        run.body.contains(&format!("Voorbeeld {june}")),
+        "{}",
+        run.body
+    );
+    let ran = app
+        .post_form(
+            &finance,
+            "/financien/run",
+            &[("period", &format!("{y}-06"))],
+        )
+        .await;
+    assert_eq!(ran.status, Status::SeeOther, "{}", ran.body);
+    let invoices = app.get(&finance, "/facturen").await;
+    assert!(
+        invoices.body.contains(&format!("<td>{june}</td>")),
+        "{}",
+        invoices.body
+    );
+    assert!(!invoices.body.contains(&format!("<td>{y}-06</td>")));
+}
