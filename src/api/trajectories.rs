@@ -396,6 +396,7 @@ pub async fn list(
         client_id: client_id.map(str::to_string),
         after_created: after,
         oldest_first,
+        ..Default::default()
     };
     let listed = views::list(db.inner(), &user.0, &filter, limit).await?;
     let last = listed

@@ -36,14 +36,14 @@ pub enum MoneyError {
     Empty,
     #[error("bedrag heeft meer dan twee decimalen: {0}")]
     TooPrecise(String),
-    #[error("geen geldig bedrag: {0} (bijvoorbeeld 1234,50, 1.234,50 of 1234.50)")]
+    #[error("geen geldig bedrag: {0} (bijvoorbeeld 3.520,00)")]
     Invalid(String),
     #[error("bedrag is te groot: {0}")]
     TooLarge(String),
     #[error("bedrag mag niet negatief zijn: {0}")]
     Negative(String),
     /// "1.234": a thousands dot without a decimal comma; the second field is "1234".
-    #[error("bedrag {0} is niet eenduidig: schrijf {1} of {1},00 (een punt voor duizendtallen alleen samen met een komma voor de centen, bijvoorbeeld 1.234,50)")]
+    #[error("bedrag {0} is niet eenduidig: schrijf {1} of {1},00 (een punt voor duizendtallen alleen samen met een komma voor de centen, bijvoorbeeld 3.520,00)")]
     Ambiguous(String, String),
 }
 
@@ -444,7 +444,7 @@ mod tests {
         assert_eq!(
             Money::parse("1.234").unwrap_err().to_string(),
             "bedrag 1.234 is niet eenduidig: schrijf 1234 of 1234,00 (een punt voor \
-             duizendtallen alleen samen met een komma voor de centen, bijvoorbeeld 1.234,50)"
+             duizendtallen alleen samen met een komma voor de centen, bijvoorbeeld 3.520,00)"
         );
         assert_eq!(
             Money::parse("1.2345").unwrap_err().to_string(),
@@ -452,7 +452,7 @@ mod tests {
         );
         assert_eq!(
             Money::parse("12,3,4").unwrap_err().to_string(),
-            "geen geldig bedrag: 12,3,4 (bijvoorbeeld 1234,50, 1.234,50 of 1234.50)"
+            "geen geldig bedrag: 12,3,4 (bijvoorbeeld 3.520,00)"
         );
         assert_eq!(
             Money::parse_non_negative("-3.10").unwrap_err().to_string(),

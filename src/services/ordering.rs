@@ -67,23 +67,18 @@ fn client_audit(c: &client::Model) -> Value {
     json!({"municipality": c.municipality_code, "bsn_masked": mask_last4(&c.bsn_last4), "name": c.name, "birth_date": c.birth_date})
 }
 
-/// Registers a client of the casemanager's municipality, or returns the one already
-/// registered with that BSN (`false`: not new).
-pub async fn register_client(
-    db: &DatabaseConnection,
-    clock: &Clock,
-    vault: &BsnVault,
-    principal: &Principal,
-    input: ClientInput,
-) -> AppResult<(ClientRecord, bool)> {
-    let municipality = principal.municipality.clone().ok_or_else(|| {
-        AppError::Forbidden("alleen een casemanager van een gemeente registreert klanten".into())
-    })?;
+/// Every error of a client's input at once (BSN, name, birth date), each naming its field;
+/// a form that could not even read one of its fields adds these for the others.
+pub fn client_input_errors(clock: &Clock, input: &ClientInput) -> Vec<FieldError> {
+    check_client_input(clock, input).1
+}
+
+fn check_client_input(clock: &Clock, input: &ClientInput) -> (Option<Bsn>, Vec<FieldError>) {
     let mut errors = Vec::new();
     let bsn = Bsn::parse(&input.bsn)
         .map_err(|e| errors.push(FieldError::new("bsn", e.to_string())))
         .ok();
-    let name = input.name.trim().to_string();
+    let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         errors.push(FieldError::new(
             "name",
@@ -98,6 +93,23 @@ pub async fn register_client(
             "de geboortedatum ligt in de toekomst of vóór 1900",
         ));
     }
+    (bsn, errors)
+}
+
+/// Registers a client of the casemanager's municipality, or returns the one already
+/// registered with that BSN (`false`: not new).
+pub async fn register_client(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    vault: &BsnVault,
+    principal: &Principal,
+    input: ClientInput,
+) -> AppResult<(ClientRecord, bool)> {
+    let municipality = principal.municipality.clone().ok_or_else(|| {
+        AppError::Forbidden("alleen een casemanager van een gemeente registreert klanten".into())
+    })?;
+    let (bsn, errors) = check_client_input(clock, &input);
+    let name = input.name.trim().to_string();
     let Some(bsn) = bsn.filter(|_| errors.is_empty()) else {
         return Err(AppError::validation(
             "de klant kan niet worden geregistreerd",

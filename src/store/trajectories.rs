@@ -1,12 +1,15 @@
 //! Trajectories and their lines, scoped: a casemanager sees their municipality's, WSD
 //! staff and finance all; other roles none.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::domain::principal::Principal;
 use crate::domain::role::Role;
 use crate::entities::{
-    delivery, line_event, product, product_milestone, trajectory, trajectory_line,
+    client, delivery, line_event, product, product_milestone, trajectory, trajectory_line,
 };
 use crate::error::{AppError, AppResult};
 
@@ -43,8 +46,75 @@ pub async fn get<C: ConnectionTrait>(
 pub struct Filter {
     pub status: Option<crate::domain::trajectory::Status>,
     pub client_id: Option<String>,
+    /// One municipality (GM code); within the principal's scope, never widening it.
+    pub municipality: Option<String>,
+    /// Part of the trajectory number or of the client's name, case-insensitive.
+    pub search: Option<String>,
     pub after_created: Option<(chrono::DateTime<chrono::Utc>, String)>,
     pub oldest_first: bool,
+}
+
+/// `text` as a LIKE pattern matching it anywhere, lower case, with `%`, `_` and `\` escaped.
+fn contains_pattern(text: &str) -> LikeExpr {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    LikeExpr::new(pattern).escape('\\')
+}
+
+/// The scope and the filter's conditions, without paging or order: shared by the list and
+/// its count.
+fn filtered(principal: &Principal, filter: &Filter) -> sea_orm::Select<trajectory::Entity> {
+    let mut query = trajectory::Entity::find().filter(scope(principal));
+    if let Some(status) = filter.status {
+        query = query.filter(trajectory::Column::Status.eq(status));
+    }
+    if let Some(client) = filter.client_id.as_ref().filter(|s| !s.is_empty()) {
+        query = query.filter(trajectory::Column::ClientId.eq(client.clone()));
+    }
+    if let Some(code) = filter.municipality.as_ref().filter(|s| !s.is_empty()) {
+        query = query.filter(trajectory::Column::MunicipalityCode.eq(code.clone()));
+    }
+    if let Some(text) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let lower = |column: Expr| Expr::expr(Func::lower(column));
+        let names = Query::select()
+            .column(client::Column::Id)
+            .from(client::Entity)
+            .and_where(
+                lower(Expr::col((client::Entity, client::Column::Name)))
+                    .like(contains_pattern(text)),
+            )
+            .to_owned();
+        query = query.filter(
+            Condition::any()
+                .add(
+                    lower(Expr::col((trajectory::Entity, trajectory::Column::Number)))
+                        .like(contains_pattern(text)),
+                )
+                .add(trajectory::Column::ClientId.in_subquery(names)),
+        );
+    }
+    query
+}
+
+/// How many trajectories the filter finds in the principal's scope (one statement).
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    filter: &Filter,
+) -> AppResult<u64> {
+    may_read(principal)?;
+    Ok(filtered(principal, filter).count(db).await?)
 }
 
 pub async fn list<C: ConnectionTrait>(
@@ -54,14 +124,7 @@ pub async fn list<C: ConnectionTrait>(
     limit: u64,
 ) -> AppResult<Vec<trajectory::Model>> {
     may_read(principal)?;
-    let mut query = trajectory::Entity::find();
-    query = query.filter(scope(principal));
-    if let Some(status) = filter.status {
-        query = query.filter(trajectory::Column::Status.eq(status));
-    }
-    if let Some(client) = filter.client_id.as_ref().filter(|s| !s.is_empty()) {
-        query = query.filter(trajectory::Column::ClientId.eq(client.clone()));
-    }
+    let mut query = filtered(principal, filter);
     query = if filter.oldest_first {
         query
             .order_by_asc(trajectory::Column::CreatedAt)
@@ -72,7 +135,6 @@ pub async fn list<C: ConnectionTrait>(
             .order_by_desc(trajectory::Column::Id)
     };
     if let Some((at, id)) = &filter.after_created {
-        use sea_orm::Condition;
         query = if filter.oldest_first {
             query.filter(
                 Condition::any()

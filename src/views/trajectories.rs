@@ -125,6 +125,16 @@ pub async fn list<C: ConnectionTrait>(
     })
 }
 
+/// How many trajectories the principal may see match the filter (the count above a list,
+/// which itself may stop at its limit).
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    filter: &Filter,
+) -> AppResult<u64> {
+    store::trajectories::count(db, principal, filter).await
+}
+
 /// Trajectories the casemanager changed and WSD has not yet seen, oldest change first.
 pub async fn changed<C: ConnectionTrait>(
     db: &C,

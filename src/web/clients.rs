@@ -59,6 +59,9 @@ struct ClientsPage {
     found: Option<Vec<ClientRow>>,
     search_errors: Errors,
     register_errors: Errors,
+    /// The registration form as typed, BSN included: the page is the answer to the
+    /// casemanager's own POST (never in a URL, not cached), so nothing needs typing twice.
+    bsn: String,
     name: String,
     birth_date: String,
     clients: Vec<ClientRow>,
@@ -84,7 +87,7 @@ async fn clients_page(
         found,
         search_errors: Errors(search_errors),
         register_errors: Errors(register_errors),
-        // Never the BSN: the form comes back without it.
+        bsn: form.bsn,
         name: form.name,
         birth_date: form.birth_date,
         clients,
@@ -158,33 +161,35 @@ async fn register(
     csrf: CsrfToken,
     form: CsrfForm<RegisterForm>,
 ) -> PageResult {
-    let mut form = form.0;
-    let bsn = std::mem::take(&mut form.bsn);
-    let birth_date = match form.birth_date.trim() {
-        "" => Ok(None),
-        text => parse_date(text)
-            .map(Some)
-            .map_err(|e| FieldError::new("birth_date", e.to_string())),
+    let form = form.0;
+    let input = |birth_date| ClientInput {
+        bsn: form.bsn.clone(),
+        name: form.name.clone(),
+        birth_date,
     };
-    let result = match birth_date {
-        Ok(birth_date) => {
-            ordering::register_client(
-                db.inner(),
-                clock,
-                vault.inner(),
-                &cm.0,
-                ClientInput {
-                    bsn,
-                    name: form.name.clone(),
-                    birth_date,
-                },
-            )
-            .await
-        }
-        Err(e) => Err(AppError::validation(
-            "de klant is niet geregistreerd",
-            vec![e],
-        )),
+    let result = match form.birth_date.trim() {
+        "" => ordering::register_client(db.inner(), clock, vault.inner(), &cm.0, input(None)).await,
+        text => match parse_date(text) {
+            Ok(birth_date) => {
+                ordering::register_client(
+                    db.inner(),
+                    clock,
+                    vault.inner(),
+                    &cm.0,
+                    input(Some(birth_date)),
+                )
+                .await
+            }
+            // The date cannot be read: say so, with what is wrong in the other fields.
+            Err(e) => {
+                let mut errors = vec![FieldError::new("birth_date", e.to_string())];
+                errors.extend(ordering::client_input_errors(clock, &input(None)));
+                Err(AppError::validation(
+                    "de klant is niet geregistreerd",
+                    errors,
+                ))
+            }
+        },
     };
     match result {
         Ok((c, created)) => Ok(Ok(Redirect::to(format!(
@@ -192,13 +197,7 @@ async fn register(
             c.id,
             if created { "nieuw=ja" } else { "bestond=ja" }
         )))),
-        Err(AppError::Validation { mut errors, .. }) => {
-            if errors.iter().all(|e| e.field != "bsn") {
-                errors.push(FieldError::new(
-                    "bsn",
-                    "vul het BSN opnieuw in: om privacyredenen tonen we het hier niet nog eens",
-                ));
-            }
+        Err(AppError::Validation { errors, .. }) => {
             let page =
                 clients_page(db.inner(), &cm, &csrf, None, Vec::new(), errors, Some(form)).await?;
             Ok(Err((Status::UnprocessableEntity, page)))

@@ -42,7 +42,47 @@ struct ListPage {
     layout: Layout,
     rows: Vec<Row>,
     municipalities: Vec<(String, String)>,
-    errors: Vec<FieldError>,
+    errors: Errors,
+    /// The new-contract form as typed (empty on a first visit).
+    form: NewEcho,
+}
+
+/// What was typed in the new-contract form, shown back exactly as typed after an error.
+#[derive(Default)]
+pub struct NewEcho {
+    municipality: String,
+    valid_from: String,
+    valid_to: String,
+    budget_ceiling: String,
+    settlement: String,
+    guaranteed_amount: String,
+    budget_amount: String,
+    advance_schedule: String,
+    refund_unused: bool,
+}
+
+impl NewEcho {
+    fn of(f: &NewForm) -> NewEcho {
+        NewEcho {
+            municipality: f.municipality.clone(),
+            valid_from: f.valid_from.clone(),
+            valid_to: f.valid_to.clone(),
+            budget_ceiling: f.budget_ceiling.clone(),
+            settlement: f.settlement.clone().unwrap_or_default(),
+            guaranteed_amount: f.guaranteed_amount.clone().unwrap_or_default(),
+            budget_amount: f.budget_amount.clone().unwrap_or_default(),
+            advance_schedule: f.advance_schedule.clone().unwrap_or_default(),
+            refund_unused: f.refund_unused,
+        }
+    }
+
+    /// The chosen settlement form; product price when none was chosen.
+    fn settles(&self, value: &str) -> bool {
+        match self.settlement.trim() {
+            "" => value == "product_price",
+            chosen => chosen == value,
+        }
+    }
 }
 
 fn money_text(money: Option<Money>) -> String {
@@ -60,6 +100,7 @@ async fn list_page(
     pricing: &Pricing,
     csrf: &CsrfToken,
     errors: Vec<FieldError>,
+    form: NewEcho,
 ) -> AppResult<RawHtml<String>> {
     let rows = views::list(db, &pricing.0, None, None, clock.today())
         .await?
@@ -85,7 +126,8 @@ async fn list_page(
         ),
         rows,
         municipalities,
-        errors,
+        errors: Errors(errors),
+        form,
     }))
 }
 
@@ -96,7 +138,15 @@ async fn list(
     pricing: Pricing,
     csrf: CsrfToken,
 ) -> AppResult<RawHtml<String>> {
-    list_page(db.inner(), clock, &pricing, &csrf, Vec::new()).await
+    list_page(
+        db.inner(),
+        clock,
+        &pricing,
+        &csrf,
+        Vec::new(),
+        NewEcho::default(),
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -178,6 +228,7 @@ async fn create(
     form: CsrfForm<NewForm>,
 ) -> PageResult {
     let f = form.0;
+    let echo = NewEcho::of(&f);
     let mut errors = Vec::new();
     let from = parse_date(&f.valid_from)
         .map_err(|e| errors.push(FieldError::new("valid_from", e.to_string())))
@@ -212,7 +263,7 @@ async fn create(
         Ok(c) => Ok(Ok(Redirect::to(format!("/prijzen/contracten/{}", c.id)))),
         Err(AppError::Validation { errors, .. }) => Ok(Err((
             Status::UnprocessableEntity,
-            list_page(db.inner(), clock, &pricing, &csrf, errors).await?,
+            list_page(db.inner(), clock, &pricing, &csrf, errors, echo).await?,
         ))),
         Err(other) => Err(other),
     }

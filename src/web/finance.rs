@@ -10,7 +10,7 @@ use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
 use super::confirm::{self, Confirmation};
-use super::format::{date, euro};
+use super::format::{date, euro, month, month_text};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Finance, FinanceReader, Principal};
@@ -31,6 +31,8 @@ struct RunPage {
     /// The name of the provider whose books the finance user runs.
     provider: String,
     period: String,
+    /// The month shown: "november 2026".
+    period_label: String,
     shown: bool,
     rows: Vec<(String, usize, String, String, String)>,
     total_net: String,
@@ -69,6 +71,7 @@ async fn run_page(
             .remove(&provider)
             .unwrap_or(provider.clone()),
         period: periode.clone().unwrap_or(default),
+        period_label: String::new(),
         shown: false,
         rows: Vec::new(),
         total_net: String::new(),
@@ -90,6 +93,7 @@ async fn run_page(
             return Ok((Status::UnprocessableEntity, render(&page)));
         }
     };
+    page.period_label = month(period);
     let bills = invoicing::compute(db.inner(), &finance.0, Some(&provider), period).await?;
     let (mut net, mut vat, mut total) = (Money::ZERO, Money::ZERO, Money::ZERO);
     for b in bills.iter().filter(|b| b.lines > 0) {
@@ -111,7 +115,7 @@ async fn run_page(
                 b.municipality.name.clone(),
                 ctx.trajectory.number.clone(),
                 ctx.product.name.clone(),
-                h.service_period.label_nl(),
+                month(h.service_period),
                 h.reason.message(),
                 euro(h.amount),
             ));
@@ -226,7 +230,7 @@ async fn list(
                 .get(&i.provider)
                 .cloned()
                 .unwrap_or(i.provider.clone()),
-            period: i.period.clone(),
+            period: month_text(&i.period),
             status: i.status.label_nl().into(),
             issue_date: i.issue_date.map(date).unwrap_or_default(),
             total: euro(i.total),
@@ -324,9 +328,7 @@ async fn invoice_page(
         has_number: inv.number.is_some(),
         municipality: found.municipality_name.clone(),
         provider: found.provider_name.clone(),
-        period: Period::parse(&inv.period)
-            .map(|p| p.label_nl())
-            .unwrap_or(inv.period.clone()),
+        period: month_text(&inv.period),
         status: status.label_nl().into(),
         is_draft: status == InvoiceStatus::Draft,
         can_send: status == InvoiceStatus::Final,

@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 
 use super::charts::{self, BarList, BarRow, ColumnChart, Mark, RefLine, Series};
 use super::format::{euro, instant};
-use super::{render, Layout};
+use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{InsightReader, Pricing, Principal};
 use crate::domain::clock::Clock;
@@ -33,9 +33,7 @@ fn money_or(m: Option<Money>, none: &str) -> String {
 }
 
 fn month_label(period: &str) -> String {
-    crate::domain::period::Period::parse(period)
-        .map(|p| p.label_nl())
-        .unwrap_or_else(|_| period.to_string())
+    super::format::month_text(period)
 }
 
 pub struct MonthRow {
@@ -630,7 +628,7 @@ struct CostPage {
     guaranteed_volume: String,
     prices: Vec<PriceRow>,
     saved: Vec<SavedRow>,
-    errors: Vec<FieldError>,
+    errors: Errors,
 }
 
 /// Parses an amount typed in a form: `100000`, `100000.00`, `100.000,00` or `€ 1.725,50`.
@@ -749,7 +747,7 @@ async fn cost_page(
         scenarios: Vec::new(),
         prices: Vec::new(),
         saved: saved_rows(service::scenarios(db, who, &product).await?),
-        errors: Vec::new(),
+        errors: Errors(Vec::new()),
     };
     let typed = |v: &Option<String>| v.as_deref().is_some_and(|t| !t.trim().is_empty());
     // After a refused save the errors are known; show them with the input, no figures.
@@ -778,7 +776,7 @@ async fn cost_page(
     } else {
         Status::UnprocessableEntity
     };
-    page.errors = errors;
+    page.errors = Errors(errors);
     Ok((status, render(&page)))
 }
 

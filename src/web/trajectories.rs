@@ -17,7 +17,6 @@ use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Casemanager;
 use crate::domain::billing::Unit;
-use crate::domain::period::Period;
 use crate::domain::quantity::Quantity;
 use crate::domain::trajectory::{EventKind, Frequency, Outcome, Status as TrajectoryStatus};
 use crate::error::{AppError, AppResult, FieldError};
@@ -74,19 +73,34 @@ struct ListPage {
     layout: Layout,
     statuses: Vec<(&'static str, &'static str)>,
     status: String,
+    /// The search as typed: part of a trajectory number or a client's name.
+    search: String,
     rows: Vec<TrajectoryRow>,
+    /// "12 trajecten": all the filter finds, also beyond the limit.
+    count: String,
+    total: u64,
     limit: u64,
     errors: Errors,
 }
 
+/// "1 traject", "12 trajecten".
+pub fn trajectory_count(n: u64) -> String {
+    if n == 1 {
+        "1 traject".to_string()
+    } else {
+        format!("{n} trajecten")
+    }
+}
+
 const LIST_LIMIT: u64 = 500;
 
-#[rocket::get("/trajecten?<status>")]
+#[rocket::get("/trajecten?<status>&<zoek>")]
 async fn list(
     db: &State<DatabaseConnection>,
     cm: Casemanager,
     csrf: CsrfToken,
     status: Option<String>,
+    zoek: Option<String>,
 ) -> AppResult<(Status, RawHtml<String>)> {
     let mut errors = Vec::new();
     let status = status.unwrap_or_default();
@@ -100,11 +114,15 @@ async fn list(
             }
         },
     };
+    let search = zoek.unwrap_or_default();
+    // Tenancy stays in store/: a casemanager's list is their municipality's, whatever is asked.
     let filter = views::Filter {
         status: wanted,
+        search: Some(search.trim().to_string()),
         ..Default::default()
     };
     let found = views::list(db.inner(), &cm.0, &filter, LIST_LIMIT).await?;
+    let total = views::count(db.inner(), &cm.0, &filter).await?;
     let page = ListPage {
         layout: Layout::new("Trajecten", Some(&cm.0), &csrf.0, "/trajecten"),
         statuses: TrajectoryStatus::ALL
@@ -112,7 +130,10 @@ async fn list(
             .map(|s| (s.as_str(), s.label_nl()))
             .collect(),
         status,
+        search,
         rows: found.items.iter().map(TrajectoryRow::from).collect(),
+        count: trajectory_count(total),
+        total,
         limit: LIST_LIMIT,
         errors: Errors(errors),
     };
@@ -334,9 +355,7 @@ fn delivery_rows(deliveries: &[DeliveryView], unit: Option<Unit>) -> Vec<Deliver
         .map(|(period, (q, notes))| {
             let quantity = Quantity::from_thousandths(q);
             DeliveryRow {
-                month: Period::parse(&period)
-                    .map(|p| p.label_nl())
-                    .unwrap_or(period),
+                month: super::format::month_text(&period),
                 quantity: format!(
                     "{} {}",
                     quantity.format_nl(),

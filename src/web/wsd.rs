@@ -233,26 +233,46 @@ struct ListPage {
     rows: Vec<Row>,
     statuses: Vec<(&'static str, &'static str)>,
     filter_status: String,
+    /// (code, name) of every municipality, to narrow the list to one.
+    municipalities: Vec<(String, String)>,
+    filter_municipality: String,
+    filter_search: String,
+    /// "12 trajecten": all the filter finds, also beyond the limit.
+    count: String,
+    total: u64,
+    limit: u64,
 }
 
-#[rocket::get("/wsd/trajecten?<status>")]
+const LIST_LIMIT: u64 = 200;
+
+#[rocket::get("/wsd/trajecten?<status>&<gemeente>&<zoek>")]
 async fn list(
     db: &State<DatabaseConnection>,
     staff: ProviderStaff,
     csrf: CsrfToken,
     status: Option<String>,
+    gemeente: Option<String>,
+    zoek: Option<String>,
 ) -> AppResult<RawHtml<String>> {
     let status = status.filter(|s| LineStatus::parse(s).is_ok());
+    let municipalities = crate::views::municipalities::choices(db.inner()).await?;
+    let gemeente = gemeente.filter(|g| municipalities.iter().any(|(code, _)| code == g));
+    let search = zoek.unwrap_or_default();
+    // The municipality narrows the staff's own provider's trajectories; the provider
+    // scope itself is applied in store/.
     let filter = views::Filter {
         status: status.as_deref().and_then(|s| LineStatus::parse(s).ok()),
+        municipality: gemeente.clone(),
+        search: Some(search.trim().to_string()),
         ..Default::default()
     };
-    let rows = views::list(db.inner(), &staff.0, &filter, 200)
+    let rows = views::list(db.inner(), &staff.0, &filter, LIST_LIMIT)
         .await?
         .items
         .iter()
         .map(row)
         .collect();
+    let total = views::count(db.inner(), &staff.0, &filter).await?;
     Ok(render(&ListPage {
         layout: Layout::new("Trajecten", Some(&staff.0), &csrf.0, "/wsd/trajecten"),
         rows,
@@ -261,6 +281,12 @@ async fn list(
             .map(|s| (s.as_str(), s.label_nl()))
             .collect(),
         filter_status: status.unwrap_or_default(),
+        municipalities,
+        filter_municipality: gemeente.unwrap_or_default(),
+        filter_search: search,
+        count: super::trajectories::trajectory_count(total),
+        total,
+        limit: LIST_LIMIT,
     }))
 }
 
@@ -295,6 +321,81 @@ struct TrajectoryPage {
     outcomes: Vec<(&'static str, &'static str)>,
     last_month: String,
     errors: Vec<FieldError>,
+    /// The form that was posted, as typed, after it was refused.
+    typed: Typed,
+}
+
+/// One refused registration form of a line: which form, what was typed and each field's
+/// error, so that the form comes back filled in with each message next to its field.
+#[derive(Default)]
+pub struct Typed {
+    line: String,
+    /// `start`, `milestone`, `complete`, `stop` (the event forms) or `delivery`.
+    form: String,
+    date: String,
+    period: String,
+    quantity: String,
+    note: String,
+    milestone: String,
+    outcome: String,
+    errors: Vec<FieldError>,
+}
+
+impl Typed {
+    /// Whether this is the form `form` of line `line`.
+    fn is(&self, line: &str, form: &str) -> bool {
+        self.line == line && self.form == form
+    }
+
+    /// The message of `field` when it belongs to the form `form` of line `line`.
+    fn err(&self, line: &str, form: &str, field: &str) -> Option<String> {
+        if !self.is(line, form) {
+            return None;
+        }
+        let messages: Vec<&str> = self
+            .errors
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join("; "))
+    }
+
+    /// The typed value of `field` for the form `form` of line `line`; empty for other forms.
+    fn value(&self, line: &str, form: &str, field: &str) -> &str {
+        if !self.is(line, form) {
+            return "";
+        }
+        match field {
+            "date" => &self.date,
+            "period" => &self.period,
+            "quantity" => &self.quantity,
+            "note" => &self.note,
+            "milestone" => &self.milestone,
+            "outcome" => &self.outcome,
+            _ => "",
+        }
+    }
+
+    /// The HTML id of a field of the posted form (as the template writes them).
+    fn anchor(&self, field: &str) -> String {
+        let prefix = match (self.form.as_str(), field) {
+            (_, "status" | "kind") => return "fouten".to_string(),
+            ("delivery", "period") => "p",
+            ("delivery", "quantity") => "q",
+            ("delivery", _) => "qn",
+            ("start", _) => "s",
+            ("milestone", "milestone") => "m",
+            ("milestone", "note") => "mn",
+            ("milestone", _) => "md",
+            ("complete", "outcome") => "o",
+            ("complete", _) => "c",
+            ("stop", "note") => "sr",
+            ("stop", _) => "st",
+            _ => return "fouten".to_string(),
+        };
+        format!("{prefix}-{}", self.line)
+    }
 }
 
 fn registrations(l: &LineData, unit: &str) -> Vec<(String, String, String)> {
@@ -329,7 +430,11 @@ fn registrations(l: &LineData, unit: &str) -> Vec<(String, String, String)> {
                 ""
             }
         );
-        registrations.push((d.period.clone(), what, d.note.clone().unwrap_or_default()));
+        registrations.push((
+            super::format::month_text(&d.period),
+            what,
+            d.note.clone().unwrap_or_default(),
+        ));
     }
     registrations
 }
@@ -380,9 +485,10 @@ async fn trajectory_page(
     staff: &ProviderStaff,
     csrf: &CsrfToken,
     id: &str,
-    errors: Vec<FieldError>,
     flash: Option<String>,
+    typed: Typed,
 ) -> AppResult<RawHtml<String>> {
+    let errors = typed.errors.clone();
     let t = views::detail(db, &staff.0, id).await?;
     let r = row(&t);
     let lines = t
@@ -419,6 +525,7 @@ async fn trajectory_page(
             previous.first_day().month()
         ),
         errors,
+        typed,
     }))
 }
 
@@ -437,8 +544,8 @@ async fn show(
         &staff,
         &csrf,
         id,
-        Vec::new(),
         gedaan.map(|_| "De registratie is opgeslagen.".to_string()),
+        Typed::default(),
     )
     .await
 }
@@ -528,31 +635,22 @@ async fn registration_outcome(
     csrf: &CsrfToken,
     line_id: &str,
     result: AppResult<()>,
+    typed: Typed,
 ) -> PageResult {
     let trajectory_id = views::trajectory_id_of_line(db, &staff.0, line_id).await?;
-    match result {
-        Ok(()) => Ok(Ok(Redirect::to(format!(
-            "/wsd/trajecten/{trajectory_id}?gedaan=1"
-        )))),
-        Err(AppError::Validation { errors, .. }) => Ok(Err((
-            Status::UnprocessableEntity,
-            trajectory_page(db, clock, staff, csrf, &trajectory_id, errors, None).await?,
-        ))),
-        Err(AppError::Conflict(m)) => Ok(Err((
-            Status::Conflict,
-            trajectory_page(
-                db,
-                clock,
-                staff,
-                csrf,
-                &trajectory_id,
-                vec![FieldError::new("status", m)],
-                None,
-            )
-            .await?,
-        ))),
-        Err(other) => Err(other),
-    }
+    let (status, errors) = match result {
+        Ok(()) => {
+            return Ok(Ok(Redirect::to(format!(
+                "/wsd/trajecten/{trajectory_id}?gedaan=1"
+            ))))
+        }
+        Err(AppError::Validation { errors, .. }) => (Status::UnprocessableEntity, errors),
+        Err(AppError::Conflict(m)) => (Status::Conflict, vec![FieldError::new("status", m)]),
+        Err(other) => return Err(other),
+    };
+    let typed = Typed { errors, ..typed };
+    let page = trajectory_page(db, clock, staff, csrf, &trajectory_id, None, typed);
+    Ok(Err((status, page.await?)))
 }
 
 #[rocket::post("/wsd/regels/<line>/registraties", data = "<form>")]
@@ -566,23 +664,32 @@ async fn register_event(
     form: CsrfForm<EventForm>,
 ) -> PageResult {
     let f = form.0;
-    let input = (|| -> AppResult<registration::EventInput> {
-        Ok(registration::EventInput {
-            kind: registration::EventKind::parse(&f.kind)
-                .map_err(|e| AppError::field("kind", e))?,
-            date: parse_date(f.date.trim()).map_err(|e| AppError::field("date", e.to_string()))?,
+    let mut errors = Vec::new();
+    let kind = registration::EventKind::parse(&f.kind)
+        .map_err(|e| errors.push(FieldError::new("kind", e)))
+        .ok();
+    let date = parse_date(f.date.trim())
+        .map_err(|e| errors.push(FieldError::new("date", e.to_string())))
+        .ok();
+    let outcome = match f.outcome.as_deref().filter(|o| !o.is_empty()) {
+        None => None,
+        Some(o) => Outcome::parse(o)
+            .map_err(|e| errors.push(FieldError::new("outcome", e)))
+            .ok(),
+    };
+    let input = match (kind, date) {
+        (Some(kind), Some(date)) if errors.is_empty() => Some(registration::EventInput {
+            kind,
+            date,
             milestone: f.milestone.clone(),
-            outcome: f
-                .outcome
-                .as_deref()
-                .filter(|o| !o.is_empty())
-                .map(|o| Outcome::parse(o).map_err(|e| AppError::field("outcome", e)))
-                .transpose()?,
+            outcome,
             note: f.note.clone(),
             corrects_id: None,
-        })
-    })();
-    if let Ok(input) = &input {
+        }),
+        _ => None,
+    };
+    // Stopping or completing a line cannot be undone: the form comes back as a confirmation.
+    if let Some(input) = &input {
         let ends = matches!(
             input.kind,
             registration::EventKind::Stop | registration::EventKind::Complete
@@ -596,14 +703,23 @@ async fn register_event(
         }
     }
     let result = match input {
-        Ok(input) => {
+        Some(input) => {
             registration::register_event(db.inner(), config.inner(), &staff.0, line, input, None)
                 .await
                 .map(|_| ())
         }
-        Err(e) => Err(e),
+        None => Err(AppError::validation("registratie ongeldig", errors)),
     };
-    registration_outcome(db.inner(), clock, &staff, &csrf, line, result).await
+    let typed = Typed {
+        line: line.to_string(),
+        form: f.kind.clone(),
+        date: f.date,
+        note: f.note.unwrap_or_default(),
+        milestone: f.milestone.unwrap_or_default(),
+        outcome: f.outcome.unwrap_or_default(),
+        ..Default::default()
+    };
+    registration_outcome(db.inner(), clock, &staff, &csrf, line, result, typed).await
 }
 
 #[derive(FromForm)]
@@ -623,25 +739,36 @@ async fn register_delivery(
     form: CsrfForm<DeliveryForm>,
 ) -> PageResult {
     let f = form.0;
-    let input = (|| -> AppResult<registration::DeliveryInput> {
-        Ok(registration::DeliveryInput {
-            period: Period::parse(f.period.trim())
-                .map_err(|e| AppError::field("period", e.to_string()))?,
-            quantity: Quantity::parse_typed(&f.quantity)
-                .map_err(|e| AppError::field("quantity", e.to_string()))?,
-            note: f.note.clone(),
-            corrects_id: None,
-        })
-    })();
-    let result = match input {
-        Ok(input) => {
+    let mut errors = Vec::new();
+    let period = Period::parse(f.period.trim())
+        .map_err(|e| errors.push(FieldError::new("period", e.to_string())))
+        .ok();
+    let quantity = Quantity::parse_typed(&f.quantity)
+        .map_err(|e| errors.push(FieldError::new("quantity", e.to_string())))
+        .ok();
+    let result = match (period, quantity) {
+        (Some(period), Some(quantity)) => {
+            let input = registration::DeliveryInput {
+                period,
+                quantity,
+                note: f.note.clone(),
+                corrects_id: None,
+            };
             registration::register_delivery(db.inner(), clock, &staff.0, line, input, None)
                 .await
                 .map(|_| ())
         }
-        Err(e) => Err(e),
+        _ => Err(AppError::validation("levering ongeldig", errors)),
     };
-    registration_outcome(db.inner(), clock, &staff, &csrf, line, result).await
+    let typed = Typed {
+        line: line.to_string(),
+        form: "delivery".to_string(),
+        period: f.period,
+        quantity: f.quantity,
+        note: f.note.unwrap_or_default(),
+        ..Default::default()
+    };
+    registration_outcome(db.inner(), clock, &staff, &csrf, line, result, typed).await
 }
 
 pub fn routes() -> Vec<Route> {

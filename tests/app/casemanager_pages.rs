@@ -160,7 +160,7 @@ async fn a_client_is_registered_and_found_by_bsn_and_the_bsn_never_shows() {
         .await;
     assert!(none.body.contains("Geen klant van uw gemeente gevonden"));
     assert!(!none.body.contains("111222333"));
-    // An invalid BSN: 422, the message next to the field, the number not repeated.
+    // An invalid BSN: 422, the message next to the field, the number kept to correct it.
     let bad = app
         .post_form(
             &cm,
@@ -177,8 +177,8 @@ async fn a_client_is_registered_and_found_by_bsn_and_the_bsn_never_shows() {
     assert!(bad.body.contains("elfproef"));
     assert!(bad.body.contains("aria-describedby=\"bsn-hint bsn-fout\""));
     assert!(bad.body.contains("value=\"A. Klant\""));
-    assert!(!bad.body.contains("123456789"));
-    // A valid BSN with a missing name: the form comes back without the BSN.
+    assert!(bad.body.contains("value=\"123456789\""));
+    // A valid BSN with a missing name: the form comes back with the BSN.
     let no_name = app
         .post_form(
             &cm,
@@ -188,8 +188,7 @@ async fn a_client_is_registered_and_found_by_bsn_and_the_bsn_never_shows() {
         .await;
     assert_eq!(no_name.status, Status::UnprocessableEntity);
     assert!(no_name.body.contains("id=\"name-fout\""));
-    assert!(no_name.body.contains("vul het BSN opnieuw in"));
-    assert!(!no_name.body.contains("111222333"));
+    assert!(no_name.body.contains("value=\"111222333\""));
     let bad_search = app
         .post_form(&cm, "/klanten/zoeken", &[("bsn", "12345")])
         .await;
@@ -563,9 +562,9 @@ async fn the_trajectory_page_shows_registrations_and_cancelling_stops_at_the_sta
         "intakegesprek gevoerd",
         "Gestart (correctie)",
         "vervangen door een correctie",
-        "Maart 2030",
+        "maart 2030",
         "8,5 uur",
-        "April 2030",
+        "april 2030",
         "8 uur",
         "gestart",
     ] {

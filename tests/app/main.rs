@@ -14,6 +14,7 @@ mod confirmations;
 mod contracts;
 mod crash;
 mod demo_history;
+mod forms;
 mod foundation;
 mod insight;
 mod integrity;

@@ -39,11 +39,18 @@ async fn the_casemanagers_trajectory_list_runs_as_many_statements_for_200_as_for
     order(&app, &cm, &client, 10).await;
     let api = "/api/v1/trajectories?limit=500";
     let page = "/trajecten";
+    let searched = "/trajecten?zoek=vries";
+    let staff = app.login_as(WSD_STAFF).await;
+    let staff_page = "/wsd/trajecten?gemeente=GM0757&zoek=vries";
     // A first request of each warms whatever is read once per session or server.
     count(&app, &cm, api).await;
     count(&app, &cm, page).await;
+    count(&app, &cm, searched).await;
+    count(&app, &staff, staff_page).await;
     let api_10 = count(&app, &cm, api).await;
     let page_10 = count(&app, &cm, page).await;
+    let searched_10 = count(&app, &cm, searched).await;
+    let staff_10 = count(&app, &staff, staff_page).await;
 
     order(&app, &cm, &client, 190).await;
     let listed = app.get(&cm, api).await;
@@ -55,4 +62,14 @@ async fn the_casemanagers_trajectory_list_runs_as_many_statements_for_200_as_for
     );
     assert_eq!(api_200, api_10, "the API list grows with its rows");
     assert_eq!(page_200, page_10, "the page grows with its rows");
+    assert_eq!(
+        count(&app, &cm, searched).await,
+        searched_10,
+        "the searched page grows with its rows"
+    );
+    assert_eq!(
+        count(&app, &staff, staff_page).await,
+        staff_10,
+        "the provider staff's filtered page grows with its rows"
+    );
 }
