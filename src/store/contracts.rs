@@ -100,9 +100,13 @@ pub async fn list<C: ConnectionTrait>(
                 .filter(contract::Column::ValidTo.gte(from));
         }
     }
+    // Contracts with several providers can start on the same day: the one made first comes
+    // first, on both back ends (PostgreSQL returns ties in no fixed order).
     Ok(query
         .order_by_asc(contract::Column::MunicipalityCode)
         .order_by_asc(contract::Column::ValidFrom)
+        .order_by_asc(contract::Column::CreatedAt)
+        .order_by_asc(contract::Column::Id)
         .all(db)
         .await?)
 }
