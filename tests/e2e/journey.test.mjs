@@ -148,7 +148,7 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     await page.getByLabel('Geldig vanaf (datum)').fill(iso(nextMonth));
     await page.getByLabel(/^Bedrag in euro/).fill(NEW_LIST_PRICE.amount);
     await page.getByRole('button', { name: 'Tarief toevoegen' }).click();
-    await assertText(page.locator('.flash'), /Het nieuwe tarief is toegevoegd/);
+    await assertText(page.locator('.flash'), /Het tarief is opgeslagen/);
     const row = page.locator('table', { hasText: 'Tariefhistorie' }).locator('tr', { hasText: nl(nextMonth) });
     await assertText(row, new RegExp(NEW_LIST_PRICE.shown.replace('.', '\\.')));
     await checkPage(s, 'product after price change', { shot: '03-prijzen-tariefwijziging', money: true, dates: true });
