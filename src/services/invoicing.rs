@@ -722,28 +722,35 @@ pub async fn run(
     })
 }
 
-/// The provider's open draft for a municipality and period, or a new one.
+/// The provider's open draft for a municipality and period, or a new one: an invoice, or
+/// with `cites` a settlement credit note citing that invoice.
 async fn open_draft(
     txn: &DatabaseTransaction,
     provider: &str,
     municipality: &str,
     period: Period,
     run_id: &str,
+    cites: Option<&str>,
 ) -> AppResult<invoice::Model> {
-    let existing = invoice::Entity::find()
+    let kind = match cites {
+        Some(_) => InvoiceKind::CreditNote,
+        None => InvoiceKind::Invoice,
+    };
+    let mut query = invoice::Entity::find()
         .filter(invoice::Column::ProviderCode.eq(provider))
         .filter(invoice::Column::MunicipalityCode.eq(municipality))
         .filter(invoice::Column::Period.eq(period.to_string()))
         .filter(invoice::Column::Status.eq(InvoiceStatus::Draft))
-        .filter(invoice::Column::Kind.eq(InvoiceKind::Invoice))
-        .one(txn)
-        .await?;
-    if let Some(draft) = existing {
+        .filter(invoice::Column::Kind.eq(kind));
+    if let Some(cited) = cites {
+        query = query.filter(invoice::Column::CreditsInvoiceId.eq(cited));
+    }
+    if let Some(draft) = query.one(txn).await? {
         return Ok(draft);
     }
     let draft = invoice::Model {
         id: new_id(),
-        kind: InvoiceKind::Invoice,
+        kind,
         number: None,
         municipality_code: municipality.to_string(),
         period: period.to_string(),
@@ -753,8 +760,8 @@ async fn open_draft(
         net_cents: 0,
         vat_cents: 0,
         total_cents: 0,
-        credits_invoice_id: None,
-        reason: None,
+        credits_invoice_id: cites.map(str::to_string),
+        reason: cites.map(|_| "Verrekening volgens de afrekenvorm van het contract".to_string()),
         content_hash: None,
         run_id: Some(run_id.to_string()),
         created_at: now(),
@@ -781,7 +788,7 @@ async fn write_draft(
     bill: &MunicipalityBill,
     mut items: Vec<(Arc<LineContext>, BillableItem)>,
 ) -> AppResult<(invoice::Model, Vec<(SettlementLine, String)>)> {
-    let draft = open_draft(txn, provider, &bill.municipality.code, period, run_id).await?;
+    let draft = open_draft(txn, provider, &bill.municipality.code, period, run_id, None).await?;
     let existing = store::invoices::net_by_vat(txn, &draft.id).await?;
     items.sort_by(|a, b| {
         (
@@ -869,47 +876,15 @@ async fn write_credit_drafts(
     }
     let mut out = Vec::new();
     for (cited, lines) in by_cited {
-        let existing = invoice::Entity::find()
-            .filter(invoice::Column::ProviderCode.eq(provider))
-            .filter(invoice::Column::MunicipalityCode.eq(bill.municipality.code.clone()))
-            .filter(invoice::Column::Period.eq(period.to_string()))
-            .filter(invoice::Column::Status.eq(InvoiceStatus::Draft))
-            .filter(invoice::Column::Kind.eq(InvoiceKind::CreditNote))
-            .filter(invoice::Column::CreditsInvoiceId.eq(cited.clone()))
-            .one(txn)
-            .await?;
-        let note = match existing {
-            Some(n) => n,
-            None => {
-                let n = invoice::Model {
-                    id: new_id(),
-                    kind: InvoiceKind::CreditNote,
-                    number: None,
-                    municipality_code: bill.municipality.code.clone(),
-                    period: period.to_string(),
-                    status: InvoiceStatus::Draft,
-                    issue_date: None,
-                    due_date: None,
-                    net_cents: 0,
-                    vat_cents: 0,
-                    total_cents: 0,
-                    credits_invoice_id: Some(cited.clone()),
-                    reason: Some("Verrekening volgens de afrekenvorm van het contract".into()),
-                    content_hash: None,
-                    run_id: Some(run_id.to_string()),
-                    created_at: now(),
-                    updated_at: now(),
-                    finalised_at: None,
-                    sent_at: None,
-                    paid_at: None,
-                    provider_code: provider.to_string(),
-                };
-                invoice::Entity::insert(invoice::ActiveModel::from(n.clone()))
-                    .exec_without_returning(txn)
-                    .await?;
-                n
-            }
-        };
+        let note = open_draft(
+            txn,
+            provider,
+            &bill.municipality.code,
+            period,
+            run_id,
+            Some(&cited),
+        )
+        .await?;
         let start = store::invoices::lines(txn, &note.id).await?.len();
         let mut carried = Vec::new();
         let mut models = Vec::new();
