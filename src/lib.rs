@@ -73,7 +73,7 @@ pub async fn prepare_database(
             )
         })?;
     let demo_users_created = if config.demo {
-        services::demo::ensure_demo_contracts(&db, &config.clock)
+        services::demo::ensure_demo_contracts(&db, &config.clock, config.demo_history)
             .await
             .map_err(|e| describe_error("democontracten aanmaken mislukt", &e))?;
         let created = services::demo::ensure_demo_users(&db)

@@ -155,7 +155,7 @@ const KETEN_PRODUCTS: &[&str] = &[
     "LOONWAARDEMETING",
 ];
 
-/// One active contract for the current year per municipality, chosen by its way of
+/// One active contract per municipality for each year the demo covers, chosen by its way of
 /// working with WSD: the Cafetariamodel buys from the whole portfolio, the
 /// Participatiebedrijf buys participation and employer services at 3% below list, the
 /// 3D-ketensamenwerking a core set. Boxtel has a budget ceiling, a volume cap and an
@@ -163,20 +163,17 @@ const KETEN_PRODUCTS: &[&str] = &[
 /// (Transitiearrangement) and Nuenen on a budget paid in monthly advances
 /// (Participatiebedrijf), each buying only its exempt services (a settling contract buys
 /// products of one VAT category).
+///
+/// Without history the demo covers the current year. With `with_history` it covers every
+/// year from the history's first month to the current one, and next year's contracts are
+/// made by the yearly routine (a copy indexed by [`NEXT_YEAR_INDEXATION`] percent) and
+/// agreed, so that the demo never goes stale: in December there is a next year to plan.
 pub async fn ensure_demo_contracts(
     db: &DatabaseConnection,
     clock: &crate::domain::clock::Clock,
+    with_history: bool,
 ) -> AppResult<bool> {
     use chrono::Datelike;
-    use rust_decimal::Decimal;
-
-    use crate::domain::catalogue::ProductStatus;
-    use crate::domain::contract::ContractStatus;
-    use crate::domain::money::Money;
-    use crate::domain::quantity::Quantity;
-    use crate::domain::settlement::{AdvanceSchedule, ArrangementInput, SettlementForm};
-    use crate::domain::vat::VatCategory;
-    use crate::services::contracts::{self, ContractPatch, LineInput, NewContract};
 
     let system = Principal::system("demo");
     let pricing_view = Principal {
@@ -190,12 +187,83 @@ pub async fn ensure_demo_contracts(
     {
         return Ok(false);
     }
-    let year = clock.today().year();
+    let today = clock.today();
+    let first_year = if with_history {
+        crate::services::demo_history::history_start(today).year()
+    } else {
+        today.year()
+    };
+    for year in first_year..=today.year() {
+        ensure_year_contracts(db, year).await?;
+    }
+    if with_history {
+        agree_next_year(db, today.year()).await?;
+    }
+    Ok(true)
+}
+
+/// The indexation of next year's demo contracts, in percent.
+pub const NEXT_YEAR_INDEXATION: rust_decimal::Decimal =
+    rust_decimal::Decimal::from_parts(25, 0, 0, false, 1);
+
+/// Copies every demo contract of `year` into the next year with the yearly routine and
+/// agrees the copies (status active), as pricing staff of each provider would.
+async fn agree_next_year(db: &DatabaseConnection, year: i32) -> AppResult<()> {
+    use chrono::Datelike;
+
+    use crate::domain::contract::ContractStatus;
+    use crate::services::contracts::{self, ContractPatch};
+
+    for provider in [crate::domain::provider::WSD, WERKPAD] {
+        let pricing = Principal {
+            role: Role::Pricing,
+            provider: Some(provider.to_string()),
+            ..Principal::system("demo")
+        };
+        for c in store::contracts::list(db, &pricing, None, None).await? {
+            if c.valid_from.year() != year {
+                continue;
+            }
+            let copy =
+                contracts::copy_with_indexation(db, &pricing, &c.id, NEXT_YEAR_INDEXATION).await?;
+            contracts::update(
+                db,
+                &pricing,
+                &copy.id,
+                ContractPatch {
+                    status: Some(ContractStatus::Active),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The demo contracts of one calendar year, with WSD and with Werkpad.
+async fn ensure_year_contracts(db: &DatabaseConnection, year: i32) -> AppResult<()> {
+    use rust_decimal::Decimal;
+
+    use crate::domain::catalogue::ProductStatus;
+    use crate::domain::contract::ContractStatus;
+    use crate::domain::money::Money;
+    use crate::domain::quantity::Quantity;
+    use crate::domain::settlement::{AdvanceSchedule, ArrangementInput, SettlementForm};
+    use crate::domain::vat::VatCategory;
+    use crate::services::contracts::{self, ContractPatch, LineInput, NewContract};
+
+    let pricing_view = Principal {
+        role: Role::Pricing,
+        provider: Some(crate::domain::provider::WSD.to_string()),
+        ..Principal::system("demo")
+    };
     let (Some(from), Some(to)) = (
         chrono::NaiveDate::from_ymd_opt(year, 1, 1),
         chrono::NaiveDate::from_ymd_opt(year, 12, 31),
     ) else {
-        return Ok(false);
+        return Ok(());
     };
     let all_products = store::catalogue::all(db).await?;
     let products: Vec<_> = all_products
@@ -292,8 +360,7 @@ pub async fn ensure_demo_contracts(
         )
         .await?;
     }
-    ensure_werkpad_contracts(db, &all_products, from, to).await?;
-    Ok(true)
+    ensure_werkpad_contracts(db, &all_products, from, to).await
 }
 
 /// The municipalities that contract Werkpad in the demo, and the Werkpad products each
@@ -312,7 +379,7 @@ const WERKPAD_CONTRACTS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Werkpad's contracts for the current year, made by a Werkpad pricing principal (a
+/// Werkpad's contracts for one year, made by a Werkpad pricing principal (a
 /// contract is between one municipality and one provider). Nothing when the catalogue
 /// has no Werkpad products or the municipality is unknown.
 async fn ensure_werkpad_contracts(

@@ -1,6 +1,8 @@
-//! A demo history: orders placed, accepted, started, delivered and completed in the months
-//! of this year before the current one, so that the offer indicators (started, completed,
-//! share that reached the goal, waiting time, duration) show on first start.
+//! A demo history: orders placed, accepted, started, delivered and completed in the
+//! [`HISTORY_MONTHS`] months before the current one, so that the offer indicators (started,
+//! completed, share that reached the goal, waiting time, duration) show on first start; a
+//! few orders of this month still waiting, starting later or stopped early; a corrected
+//! registration; and the invoices of those months, final, sent, paid and one credited.
 //!
 //! Everything goes through the real services, as the users would: the casemanagers of
 //! Boxtel and Vught register clients and order, the consulents of WSD and Werkpad accept,
@@ -31,6 +33,23 @@ const ORDERERS: [&str; 2] = ["casemanager@boxtel.example", "casemanager@vught.ex
 
 /// How many trajectories each product gets.
 const PER_PRODUCT: usize = 7;
+
+/// How many months before the current one the history covers.
+pub const HISTORY_MONTHS: u32 = 9;
+
+/// The first day of the history on `today`: the first of the month [`HISTORY_MONTHS`]
+/// months before the current one. The demo's contracts start in this day's year.
+pub fn history_start(today: NaiveDate) -> NaiveDate {
+    let month_start = today.with_day(1).unwrap_or(today);
+    month_start
+        .checked_sub_months(chrono::Months::new(HISTORY_MONTHS))
+        .unwrap_or(month_start)
+}
+
+/// The last day of the year of `date`: no demo order line runs past its contract's year.
+fn year_end_of(date: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(date.year(), 12, 31).unwrap_or(date)
+}
 
 /// How the history of one trajectory ends when it does not run its course.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,24 +173,22 @@ struct Planned {
     started: bool,
     outcome: Outcome,
     refusal: Option<Refusal>,
+    /// Not answered by the provider yet.
+    pending: bool,
+    /// Stopped early instead of completed (an hour product's fourth trajectory).
+    stopped: bool,
+    /// Its second month of hours is registered wrong first and then corrected (an hour
+    /// product's first trajectory).
+    corrected: bool,
     /// The ordered end of an hour product's line.
     line_end: Option<NaiveDate>,
 }
 
-/// The whole history on `today`: orders in the months of this year before the current one.
-/// Empty in January (there are no earlier months this year).
+/// The whole history on `today`: orders in the [`HISTORY_MONTHS`] months before the
+/// current one.
 fn plan(today: NaiveDate) -> Vec<Planned> {
-    let year = today.year();
-    let (Some(first), Some(month_start), Some(year_end)) = (
-        NaiveDate::from_ymd_opt(year, 1, 1),
-        NaiveDate::from_ymd_opt(year, today.month(), 1),
-        NaiveDate::from_ymd_opt(year, 12, 31),
-    ) else {
-        return Vec::new();
-    };
-    if today.month() == 1 {
-        return Vec::new();
-    }
+    let first = history_start(today);
+    let month_start = today.with_day(1).unwrap_or(today);
     let last_order = month_start - Duration::days(1);
     let yesterday = today - Duration::days(1);
     let mut out = Vec::new();
@@ -195,16 +212,20 @@ fn plan(today: NaiveDate) -> Vec<Planned> {
                 _ => from + Duration::days(((last_order - from).num_days() * 2) / 3),
             }
             .clamp(first, last_order);
-            let start = (ordered_on + Duration::days(h.wait_days[i])).min(year_end);
+            let start = ordered_on + Duration::days(h.wait_days[i]);
             let refusal = if i == PER_PRODUCT - 1 {
                 h.refusal
             } else {
                 None
             };
-            let finish = start + Duration::days(h.run_days[i]);
+            let mut finish = start + Duration::days(h.run_days[i]);
+            if h.hours_per_month.is_some() {
+                // Hours are ordered within one contract year.
+                finish = finish.min(year_end_of(start));
+            }
             let line_end = h
                 .hours_per_month
-                .map(|_| (finish + Duration::days(14)).min(year_end));
+                .map(|_| (finish + Duration::days(14)).min(year_end_of(start)));
             let started = refusal.is_none() && start <= yesterday;
             let end = (started && finish <= yesterday).then_some(finish);
             out.push(Planned {
@@ -216,12 +237,48 @@ fn plan(today: NaiveDate) -> Vec<Planned> {
                 started,
                 outcome: h.outcomes[i],
                 refusal,
+                pending: false,
+                stopped: h.hours_per_month.is_some() && i == 3,
+                corrected: h.hours_per_month.is_some() && i == 0,
                 line_end,
             });
         }
     }
+    out.extend(recent(today));
     out.sort_by_key(|t| (t.ordered_on, t.product));
     out
+}
+
+/// Orders of the last days: two the providers have not answered yet and one accepted
+/// that starts next week, so that the work lists of casemanagers and consulents show
+/// something to do.
+fn recent(today: NaiveDate) -> Vec<Planned> {
+    // (product, orderer, days ago, days until the start, answered)
+    const RECENT: [(usize, usize, i64, i64, bool); 3] = [
+        (0, 0, 2, 14, false),
+        (1, 1, 3, 21, false),
+        (2, 0, 6, 7, true),
+    ];
+    RECENT
+        .iter()
+        .filter_map(|&(product, orderer, ago, until, answered)| {
+            let h = HISTORY.get(product)?;
+            Some(Planned {
+                product,
+                orderer,
+                ordered_on: today - Duration::days(ago),
+                start: today + Duration::days(until),
+                end: None,
+                started: false,
+                outcome: h.outcomes[0],
+                refusal: None,
+                pending: !answered,
+                stopped: false,
+                corrected: false,
+                line_end: None,
+            })
+        })
+        .collect()
 }
 
 /// BSNs from the test range (999990000 up) that pass the elfproef, in order.
@@ -364,6 +421,7 @@ pub async fn ensure_demo_history(db: &DatabaseConnection, config: &Config) -> Ap
                 ordering::cancel(db, casemanager, &order.id).await?;
                 continue;
             }
+            None if t.pending => continue,
             None => {}
         }
         ordering::accept(
@@ -401,22 +459,96 @@ pub async fn ensure_demo_history(db: &DatabaseConnection, config: &Config) -> Ap
             deliver(db, provider, &line.id, t, hours, today).await?;
         }
         if let Some(end) = t.end {
-            registration::register_event(
-                db,
-                &on(config, end),
-                provider,
-                &line.id,
-                event(EventKind::Complete, end, Some(t.outcome)),
-                None,
-            )
-            .await?;
+            let ending = if t.stopped {
+                EventInput {
+                    note: Some(STOP_REASON.to_string()),
+                    ..event(EventKind::Stop, end, None)
+                }
+            } else {
+                event(EventKind::Complete, end, Some(t.outcome))
+            };
+            registration::register_event(db, &on(config, end), provider, &line.id, ending, None)
+                .await?;
         }
+    }
+    if placed_any {
+        invoice_history(db, today).await?;
     }
     Ok(placed_any)
 }
 
+/// The finance staff who run the demo's invoices, one per provider.
+const FINANCE: [&str; 2] = ["financien@wsd.example", "financien@werkpad.example"];
+
+/// The reason of the demo's one credit note.
+const CREDIT_REASON: &str = "Uren dubbel geregistreerd.";
+
+/// The invoices of the history's months but the last one (that run is left to finance on
+/// first start): each provider's run a few days after the month, every invoice finalised
+/// and sent, those older than two months paid, and one line of WSD's first invoice to
+/// Boxtel credited.
+async fn invoice_history(db: &DatabaseConnection, today: NaiveDate) -> AppResult<()> {
+    use crate::domain::invoice::{InvoiceKind, InvoiceMove};
+    use crate::services::invoicing;
+
+    let last_run = Period::of(today).prev().prev();
+    let first = Period::of(history_start(today));
+    if last_run < first {
+        return Ok(());
+    }
+    let mut credited = false;
+    for period in first.iter_to(last_run) {
+        let run_day = (period.last_day() + Duration::days(3)).min(today);
+        let clock = Clock::on_date(run_day);
+        let paid = period.next().next() <= last_run;
+        for email in FINANCE {
+            let Some(finance) = principal(db, email).await? else {
+                continue;
+            };
+            let outcome = invoicing::run(db, &finance, None, period).await?;
+            // Invoices before the credit notes that cite them.
+            let mut drafts = outcome.invoices;
+            drafts.sort_by_key(|d| d.kind != InvoiceKind::Invoice);
+            for draft in drafts {
+                let inv = invoicing::finalise(db, &clock, &finance, &draft.id).await?;
+                invoicing::mark(db, &finance, &inv.id, InvoiceMove::Send).await?;
+                if paid {
+                    invoicing::mark(db, &finance, &inv.id, InvoiceMove::Pay).await?;
+                }
+                let boxtel_at_wsd = finance.provider.as_deref()
+                    == Some(crate::domain::provider::WSD)
+                    && draft.municipality_code == "GM0757"
+                    && draft.kind == InvoiceKind::Invoice;
+                if !credited && boxtel_at_wsd {
+                    let lines = store::invoices::lines(db, &inv.id).await?;
+                    if let Some(line) = lines.iter().max_by_key(|l| l.net_cents) {
+                        invoicing::credit(
+                            db,
+                            &clock,
+                            &finance,
+                            &inv.id,
+                            Some(vec![line.id.clone()]),
+                            CREDIT_REASON,
+                        )
+                        .await?;
+                        credited = true;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Why the stopped trajectories stopped.
+const STOP_REASON: &str = "De klant is verhuisd naar een andere gemeente.";
+
+/// Why a corrected registration was corrected.
+const CORRECTION_NOTE: &str = "Aantal uren verbeterd na controle van de presentielijst.";
+
 /// Registers the hours of every month the line ran, up to its end or yesterday: the
-/// ordered hours, a little less in some months.
+/// ordered hours, a little less in some months. A corrected line's second month is first
+/// registered with too many hours and then corrected, as a consulent would.
 async fn deliver(
     db: &DatabaseConnection,
     provider: &Principal,
@@ -432,20 +564,45 @@ async fn deliver(
     while period <= Period::of(last) {
         let quantity = (hours - (k + i64::from(t.start.day())) % 3).max(1);
         let registered_on = period.last_day().min(today);
-        registration::register_delivery(
+        let clock = Clock::on_date(registered_on);
+        let wrong = t.corrected && k == 1;
+        // The mistake: the ordered hours instead of those worked (or two too few when the
+        // whole order was worked), within what the order allows either way.
+        let registered = match (wrong, quantity < hours) {
+            (false, _) => quantity,
+            (true, true) => hours,
+            (true, false) => (hours - 2).max(1),
+        };
+        let first = registration::register_delivery(
             db,
-            &Clock::on_date(registered_on),
+            &clock,
             provider,
             line_id,
             DeliveryInput {
                 period,
-                quantity: Quantity::from_thousandths(quantity * 1000),
+                quantity: Quantity::from_thousandths(registered * 1000),
                 note: None,
                 corrects_id: None,
             },
             None,
         )
         .await?;
+        if let (true, registration::Registered::New(first)) = (wrong, first) {
+            registration::register_delivery(
+                db,
+                &clock,
+                provider,
+                line_id,
+                DeliveryInput {
+                    period,
+                    quantity: Quantity::from_thousandths(quantity * 1000),
+                    note: Some(CORRECTION_NOTE.to_string()),
+                    corrects_id: Some(first.id),
+                },
+                None,
+            )
+            .await?;
+        }
         period = period.next();
         k += 1;
     }
@@ -465,18 +622,24 @@ mod tests {
         let today = d(2026, 12, 6);
         let planned = plan(today);
         assert_eq!(planned, plan(today));
-        assert_eq!(planned.len(), HISTORY.len() * PER_PRODUCT);
-        assert!(planned
+        assert_eq!(planned.len(), HISTORY.len() * PER_PRODUCT + 3);
+        let (past, recent): (Vec<_>, Vec<_>) =
+            planned.iter().partition(|t| t.ordered_on < d(2026, 12, 1));
+        assert!(past
             .iter()
-            .all(|t| t.ordered_on >= d(2026, 1, 1) && t.ordered_on <= d(2026, 11, 30)));
+            .all(|t| t.ordered_on >= d(2026, 3, 1) && t.ordered_on <= d(2026, 11, 30)));
+        assert!(recent
+            .iter()
+            .all(|t| t.ordered_on < today && t.start > today));
+        assert_eq!(recent.iter().filter(|t| t.pending).count(), 2);
         assert!(planned.iter().all(|t| t.start > t.ordered_on));
         assert!(planned
             .iter()
             .all(|t| t.end.is_none_or(|e| e < today && e > t.start)));
-        // Spread over the months, most completed, some running, two refused.
+        // Spread over the months, most ended, some running, two refused, some stopped.
         let months: std::collections::BTreeSet<u32> =
-            planned.iter().map(|t| t.ordered_on.month()).collect();
-        assert!(months.len() >= 8, "{months:?}");
+            past.iter().map(|t| t.ordered_on.month()).collect();
+        assert!(months.len() >= 7, "{months:?}");
         for (p, h) in HISTORY.iter().enumerate() {
             let ended = planned
                 .iter()
@@ -486,14 +649,21 @@ mod tests {
         }
         assert!(planned.iter().any(|t| t.started && t.end.is_none()));
         assert_eq!(planned.iter().filter(|t| t.refusal.is_some()).count(), 2);
+        assert!(planned.iter().any(|t| t.stopped && t.end.is_some()));
+        assert!(planned.iter().any(|t| t.corrected));
     }
 
     #[test]
-    fn january_has_no_history() {
-        assert!(plan(d(2027, 1, 20)).is_empty());
-        assert!(plan(d(2027, 2, 3))
+    fn the_history_reaches_back_nine_months_across_the_new_year() {
+        assert_eq!(history_start(d(2026, 12, 6)), d(2026, 3, 1));
+        assert_eq!(history_start(d(2027, 1, 20)), d(2026, 4, 1));
+        let planned = plan(d(2027, 1, 20));
+        assert!(planned.iter().any(|t| t.ordered_on.year() == 2026));
+        assert!(planned.iter().all(|t| t.ordered_on >= d(2026, 4, 1)));
+        // Hours never run past the contract year they started in.
+        assert!(planned
             .iter()
-            .all(|t| t.ordered_on.month() == 1));
+            .all(|t| t.line_end.is_none_or(|e| e.year() == t.start.year())));
     }
 
     #[test]

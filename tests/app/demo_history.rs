@@ -1,8 +1,10 @@
-//! The demo history: with `demo_history` on, a first start places orders in the months of
-//! this year before the current one and registers their starts, hours and completions,
-//! so that the offers show indicators for both demo providers; a second start adds nothing.
+//! The demo history: with `demo_history` on, a first start places orders in the nine months
+//! before the current one and registers their starts, hours and completions, so that the
+//! offers show indicators for both demo providers; it runs, sends, pays and credits the
+//! invoices of those months, and agrees next year's contracts, so that the demo lives on
+//! any day of the year. A second start adds nothing.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rocket::http::Status;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::Value;
@@ -92,9 +94,9 @@ async fn a_first_start_with_history_shows_indicators_of_both_providers() {
         .iter()
         .map(|t| chrono::DateTime::parse_from_rfc3339(t["created_at"].as_str().unwrap()).unwrap())
         .collect();
-    assert!(created.iter().all(|c| c.date_naive() < d(2026, 12, 1)));
+    assert!(created.iter().all(|c| c.date_naive() < d(2026, 12, 6)));
     let earliest = created.iter().min().unwrap().date_naive();
-    assert!(earliest < d(2026, 2, 1), "{earliest}");
+    assert!(earliest < d(2026, 4, 1), "{earliest}");
     // The earliest order's planned start follows its order date, as ordered.
     let first = list
         .iter()
@@ -156,4 +158,98 @@ async fn a_second_start_on_the_same_database_adds_no_history() {
 async fn without_the_setting_the_demo_has_no_trajectories() {
     let app = TestApp::on_date(d(2026, 12, 6)).await;
     assert_eq!(trajectory::Entity::find().count(&app.db).await.unwrap(), 0);
+}
+
+/// On any day, a first start with history leaves every role something to see: contracts
+/// for this year and the next, trajectories in every status, a corrected registration,
+/// invoices final, sent, paid and credited, and last month left for finance to run.
+#[rocket::async_test]
+async fn the_demo_lives_on_any_day_of_the_year() {
+    use plusmarkt::domain::contract::ContractStatus;
+    use plusmarkt::domain::invoice::{InvoiceKind, InvoiceStatus};
+    use plusmarkt::domain::period::Period;
+    use plusmarkt::domain::trajectory::Status as TStatus;
+    use plusmarkt::entities::{contract, delivery, invoice};
+
+    for today in [
+        d(2026, 12, 6),
+        d(2027, 1, 4),
+        d(2027, 2, 27),
+        d(2026, 7, 15),
+    ] {
+        let path = std::env::temp_dir().join(format!(
+            "plusmarkt-test-{}.sqlite",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut config = plusmarkt::Config::for_tests(&url);
+        config.demo = true;
+        config.demo_history = true;
+        config.clock = plusmarkt::domain::clock::Clock::on_date(today);
+        let (db, _) = plusmarkt::prepare_database(&config)
+            .await
+            .unwrap_or_else(|e| panic!("{today}: {e}"));
+
+        let contracts = contract::Entity::find().all(&db).await.unwrap();
+        for year in [today.year(), today.year() + 1] {
+            for provider in ["WSD", "WERKPAD"] {
+                assert!(
+                    contracts.iter().any(|c| c.valid_from.year() == year
+                        && c.provider_code == provider
+                        && c.status == ContractStatus::Active),
+                    "{today}: an active {provider} contract for {year}"
+                );
+            }
+        }
+
+        let statuses: std::collections::HashSet<TStatus> = trajectory::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.status)
+            .collect();
+        assert_eq!(
+            statuses,
+            TStatus::ALL
+                .into_iter()
+                .collect::<std::collections::HashSet<_>>(),
+            "{today}: every status"
+        );
+        let deliveries = delivery::Entity::find().all(&db).await.unwrap();
+        assert!(
+            deliveries.iter().any(|d| d.corrects_id.is_some()),
+            "{today}: a corrected registration"
+        );
+
+        let invoices = invoice::Entity::find().all(&db).await.unwrap();
+        let last_month = Period::of(today).prev().to_string();
+        assert!(invoices.iter().all(|i| i.status != InvoiceStatus::Draft));
+        assert!(
+            invoices.iter().all(|i| i.period != last_month),
+            "{today}: last month is left to run"
+        );
+        for status in [InvoiceStatus::Sent, InvoiceStatus::Paid] {
+            assert!(
+                invoices
+                    .iter()
+                    .any(|i| i.kind == InvoiceKind::Invoice && i.status == status),
+                "{today}: an invoice {status:?}"
+            );
+        }
+        for provider in ["WSD", "WERKPAD"] {
+            assert!(
+                invoices.iter().any(|i| i.provider_code == provider),
+                "{today}: {provider} invoiced"
+            );
+        }
+        assert!(
+            invoices
+                .iter()
+                .any(|i| i.kind == InvoiceKind::CreditNote && i.reason.is_some()),
+            "{today}: a credit note"
+        );
+        db.close().await.ok();
+        std::fs::remove_file(&path).ok();
+    }
 }
