@@ -25,7 +25,7 @@
 //! | `eenheid` | `uur`, `dagdeel`, `stuk`, `traject` or `maand` |
 //! | `prijs` | unit price excluding VAT, `94,50`; never negative |
 //! | `bedrag_excl` | line amount excluding VAT, `1181,25`; negative on a credit note |
-//! | `btw_categorie` | `standard` or `exempt` |
+//! | `btw_categorie` | `standaard` or `vrijgesteld` |
 //! | `btw_percentage` | `21` or `0` |
 //! | `product` | product name |
 //! | `klant` | the client, masked as on the invoice (`J. d. V.`) |
@@ -122,7 +122,9 @@ pub fn render_invoices(docs: &[&InvoiceDocument]) -> Result<String, ExportError>
                 text(&l.unit),
                 Cow::Owned(csv_amount(l.unit_price)),
                 Cow::Owned(csv_amount(l.net * sign)),
-                text(&l.vat_category),
+                // In Dutch, like every other value of the table.
+                crate::domain::vat::VatCategory::parse(&l.vat_category)
+                    .map_or_else(|_| text(&l.vat_category), |c| Cow::Borrowed(c.label_nl())),
                 Cow::Owned(rate_text(l.vat_rate)),
                 text(&l.product_name),
                 text(&l.client_masked),

@@ -511,7 +511,8 @@ async fn invoice_history(db: &DatabaseConnection, today: NaiveDate) -> AppResult
             drafts.sort_by_key(|d| d.kind != InvoiceKind::Invoice);
             for draft in drafts {
                 let inv = invoicing::finalise(db, &clock, &finance, &draft.id).await?;
-                invoicing::mark(db, &finance, &inv.id, InvoiceMove::Send).await?;
+                // Sent as finance sends: the e-mail with PDF and UBL into the outbox.
+                crate::services::invoice_documents::send(db, &finance, &inv.id).await?;
                 if paid {
                     invoicing::mark(db, &finance, &inv.id, InvoiceMove::Pay).await?;
                 }

@@ -70,3 +70,70 @@ pub async fn for_entity(
         .map(AuditEntry::from)
         .collect())
 }
+
+/// What an audit action means, in Dutch, for the pages that show a history (the API keeps
+/// the action codes). An unknown code is shown as it is.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "api_token.create" => "API-token aangemaakt",
+        "budget_ledger.manual" => "budgetboeking met de hand",
+        "client.create" => "klant geregistreerd",
+        "client.view" => "klant ingezien",
+        "contract.copy" => "contract gekopieerd naar het volgende jaar",
+        "contract.create" => "contract aangemaakt",
+        "contract.update" => "contract gewijzigd",
+        "cost_scenario.create" => "kostprijsscenario opgeslagen",
+        "cost_scenario.update" => "kostprijsscenario gewijzigd",
+        "invoice.credit" => "gecrediteerd",
+        "invoice.discard" => "concept weggegooid",
+        "invoice.draft" => "concept gemaakt",
+        "invoice.finalise" => "definitief gemaakt",
+        "invoice.sent" => "verzonden",
+        "invoice.paid" => "betaald",
+        "invoice_run.run" => "factuurrun",
+        "municipality.import" => "gemeente ingelezen",
+        "price.add" => "tarief toegevoegd",
+        "price.correct" => "gepland tarief gecorrigeerd",
+        "price.withdraw" => "gepland tarief ingetrokken",
+        "product.create" => "product aangemaakt",
+        "product.delete" => "product verwijderd",
+        "product.update" => "product gewijzigd",
+        "provider.create" => "aanbieder toegelaten",
+        "provider.import" => "aanbieder ingelezen",
+        "provider.reactivate" => "aanbieder weer toegelaten",
+        "provider.suspend" => "aanbieder geschorst",
+        "provider.update" => "aanbieder gewijzigd",
+        "registration.correct" => "registratie gecorrigeerd",
+        "registration.delivery" => "levering geregistreerd",
+        "registration.event" => "gebeurtenis geregistreerd",
+        "trajectory.accept" => "traject geaccepteerd",
+        "trajectory.cancel" => "traject geannuleerd",
+        "trajectory.change_seen" => "wijziging gezien",
+        "trajectory.create" => "traject aangevraagd",
+        "trajectory.extend" => "traject verlengd",
+        "trajectory.reject" => "traject afgewezen",
+        "user.create" => "gebruiker aangemaakt",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action_label;
+
+    #[test]
+    fn every_action_the_services_write_reads_in_dutch() {
+        // The codes of src/services and src/store (grep '"[a-z_]+\.[a-z_]+"').
+        for code in [
+            "price.add",
+            "product.update",
+            "invoice.credit",
+            "registration.correct",
+        ] {
+            let label = action_label(code);
+            assert_ne!(label, code);
+            assert!(!label.contains('.'), "{label}");
+        }
+        assert_eq!(action_label("iets.nieuws"), "iets.nieuws");
+    }
+}

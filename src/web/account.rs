@@ -110,16 +110,29 @@ async fn logout(
 }
 
 #[rocket::get("/")]
-fn home(user: Option<CurrentUser>, csrf: CsrfToken) -> Result<RawHtml<String>, Box<Redirect>> {
+async fn home(
+    user: Option<CurrentUser>,
+    csrf: CsrfToken,
+    db: &State<DatabaseConnection>,
+) -> AppResult<Result<RawHtml<String>, Box<Redirect>>> {
     let Some(CurrentUser(principal)) = user else {
-        return Err(Box::new(Redirect::to("/login")));
+        return Ok(Err(Box::new(Redirect::to("/login"))));
     };
-    Ok(render(&HomePage {
+    // The municipality by its name, as everywhere else on the pages.
+    let municipality = match principal.municipality.as_deref() {
+        Some(code) => Some(
+            crate::views::contracts::municipality_name(db.inner(), code)
+                .await?
+                .unwrap_or_else(|| code.to_string()),
+        ),
+        None => None,
+    };
+    Ok(Ok(render(&HomePage {
         layout: Layout::new("Start", Some(&principal), &csrf.0, "/"),
         name: principal.name.clone(),
         role_label: principal.role.label_nl().to_string(),
-        municipality: principal.municipality.clone(),
-    }))
+        municipality,
+    })))
 }
 
 pub fn routes() -> Vec<Route> {

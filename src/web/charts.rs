@@ -149,6 +149,16 @@ fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
+/// In place of a chart without data (all values zero, or none): a sentence that says so,
+/// rather than an empty plot with a lone axis.
+fn empty_chart(title: &str) -> String {
+    format!(
+        "<p class=\"chart-empty\"><strong>{}</strong>: nog geen gegevens om te tonen. \
+         Zodra er bestellingen of facturen zijn, verschijnt hier de grafiek.</p>",
+        esc(title)
+    )
+}
+
 fn open_svg(out: &mut String, id: &str, width: u32, height: u32, title: &str, desc: &str) {
     let id = esc(id);
     let _ = write!(
@@ -165,6 +175,14 @@ fn open_svg(out: &mut String, id: &str, width: u32, height: u32, title: &str, de
 
 /// The column chart as SVG.
 pub fn column_chart(chart: &ColumnChart) -> String {
+    let no_data = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter())
+        .all(|v| v.is_zero());
+    if no_data {
+        return empty_chart(&chart.title);
+    }
     const WIDTH: u32 = 760;
     const HEIGHT: u32 = 380;
     let (left, right, top, bottom) = (96.0, 16.0, 24.0, 78.0);
@@ -373,6 +391,9 @@ pub fn shorten(text: &str, max: usize) -> String {
 
 /// The horizontal bar list as SVG.
 pub fn bar_list(chart: &BarList) -> String {
+    if chart.rows.iter().all(|r| r.value.is_zero()) {
+        return empty_chart(&chart.title);
+    }
     const WIDTH: u32 = 760;
     const ROW: f64 = 30.0;
     let (label_w, value_w, top, bottom) = (290.0, 130.0, 12.0, 12.0);
@@ -516,6 +537,31 @@ mod tests {
         assert!(svg.contains(">Vastgelegd</text>") && svg.contains(">Gefactureerd</text>"));
         // The axis runs to 250 in steps of 50, leaving room above the ceiling.
         assert!(svg.contains(">€ 250</text>") && svg.contains(">€ 50</text>"));
+    }
+
+    #[test]
+    fn a_chart_without_data_says_so_instead_of_drawing_an_empty_plot() {
+        let mut chart = budget_chart();
+        for s in &mut chart.series {
+            s.values.iter_mut().for_each(|v| *v = Decimal::ZERO);
+        }
+        let out = column_chart(&chart);
+        assert!(!out.contains("<svg"), "{out}");
+        assert!(
+            out.contains("Budget 2025</strong>: nog geen gegevens"),
+            "{out}"
+        );
+        let list = bar_list(&BarList {
+            id: "p".into(),
+            title: "Per <product>".into(),
+            desc: String::new(),
+            colour: TEAL,
+            rows: Vec::new(),
+        });
+        assert!(
+            list.contains("Per &lt;product&gt;</strong>: nog geen gegevens"),
+            "{list}"
+        );
     }
 
     #[test]

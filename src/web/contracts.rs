@@ -102,6 +102,13 @@ async fn list_page(
     errors: Vec<FieldError>,
     form: NewEcho,
 ) -> AppResult<RawHtml<String>> {
+    let municipalities = views::municipality_choices(db).await?;
+    let name_of = |code: &str| {
+        municipalities
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.to_string(), |(_, name)| name.clone())
+    };
     let rows = views::list(db, &pricing.0, None, None, clock.today())
         .await?
         .into_iter()
@@ -111,12 +118,11 @@ async fn list_page(
             status: c.status.label_nl().to_string(),
             budget: money_text(c.budget.ceiling),
             id: c.id,
-            municipality: c.municipality,
+            municipality: name_of(&c.municipality),
             provider: c.provider_name,
             name: c.name,
         })
         .collect();
-    let municipalities = views::municipality_choices(db).await?;
     Ok(render(&ListPage {
         layout: Layout::new(
             "Contractspecificaties",

@@ -281,7 +281,7 @@ async fn product_page(
             at: instant(&e.at),
             actor: e.actor,
             summary: audit_summary(&e.action, e.after.as_deref()),
-            action: e.action,
+            action: crate::views::audit::action_label(&e.action).to_string(),
         })
         .collect();
     Ok(render(&ProductPage {
@@ -334,8 +334,12 @@ fn audit_summary(action: &str, after: Option<&str>) -> String {
             }
         }
         "product.create" => "product aangemaakt".into(),
-        "product.update" => format!("status {}", value["status"].as_str().unwrap_or("")),
-        other => other.to_string(),
+        "product.update" => value["status"]
+            .as_str()
+            .and_then(|s| crate::domain::catalogue::ProductStatus::parse(s).ok())
+            .map(|s| format!("status {}", s.label_nl()))
+            .unwrap_or_default(),
+        other => crate::views::audit::action_label(other).to_string(),
     }
 }
 

@@ -433,7 +433,14 @@ async fn pricing_staff_find_a_product_schedule_a_price_and_see_history_and_audit
     assert!(page
         .body
         .contains(&next_month.format("%d-%m-%Y").to_string()));
-    assert!(page.body.contains("price.add"), "audit event shown");
+    assert!(
+        page.body.contains("tarief toegevoegd"),
+        "audit event shown, in Dutch"
+    );
+    assert!(
+        !page.body.contains("price.add"),
+        "no audit code on the page"
+    );
     let audit = app
         .all_items(
             &app.login_as(FINANCE).await,

@@ -9,23 +9,26 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-// The binary: PLUSMARKT_BIN when set, else `cargo build` into the target folder that
-// .ci/run uses (CARGO_TARGET_DIR, default /var/tmp/plusmarkt-ci-target).
-export function buildBinary() {
-  if (process.env.PLUSMARKT_BIN) {
-    const bin = path.resolve(process.env.PLUSMARKT_BIN);
-    if (!fs.existsSync(bin)) throw new Error(`PLUSMARKT_BIN=${bin} does not exist`);
+// The binary: PLUSMARKT_BIN (or PLUSMARKT_RELEASE_BIN with `release`) when set, else
+// `cargo build` into the target folder that .ci/run uses (CARGO_TARGET_DIR, default
+// /var/tmp/plusmarkt-ci-target); `release` builds what the README's `cargo run --release` runs.
+export function buildBinary({ release = false } = {}) {
+  const given = release ? process.env.PLUSMARKT_RELEASE_BIN : process.env.PLUSMARKT_BIN;
+  if (given) {
+    const bin = path.resolve(given);
+    if (!fs.existsSync(bin)) throw new Error(`${bin} (from the environment) does not exist`);
     return bin;
   }
   const targetDir = process.env.CARGO_TARGET_DIR || '/var/tmp/plusmarkt-ci-target';
-  const result = spawnSync('cargo', ['build', '--bin', 'plusmarkt'], {
+  const args = ['build', '--bin', 'plusmarkt', ...(release ? ['--release'] : [])];
+  const result = spawnSync('cargo', args, {
     cwd: repoRoot,
     env: { ...process.env, CARGO_TARGET_DIR: targetDir, CARGO_TERM_COLOR: 'never' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (result.error) throw new Error(`cargo build could not start: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`cargo build failed with exit code ${result.status}`);
-  const bin = path.join(targetDir, 'debug', 'plusmarkt');
+  const bin = path.join(targetDir, release ? 'release' : 'debug', 'plusmarkt');
   if (!fs.existsSync(bin)) throw new Error(`cargo build succeeded but ${bin} is missing`);
   return bin;
 }
@@ -44,8 +47,10 @@ function freePort() {
 
 // Starts the server in a fresh temporary folder: its default SQLite file there is a fresh
 // database, which the server migrates and fills with the demo data. Waits for /health.
-// Returns { baseUrl, stop(), log() }.
-export async function startServer(bin) {
+// With `bare`, the folder is empty and the server gets nothing but a port and
+// PLUSMARKT_DATABASE_URL=sqlite://plusmarkt.sqlite, as a new user writes it: no catalogue
+// folder, no public URL. Returns { baseUrl, stop(), log(), dir }.
+export async function startServer(bin, { bare = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plusmarkt-e2e-'));
   const port = await freePort();
   const env = { ...process.env };
@@ -53,12 +58,17 @@ export async function startServer(bin) {
   for (const key of Object.keys(env)) {
     if (key.startsWith('PLUSMARKT_') || key.startsWith('ROCKET_')) delete env[key];
   }
-  Object.assign(env, {
-    ROCKET_PORT: String(port),
-    ROCKET_ADDRESS: '127.0.0.1',
-    PLUSMARKT_CATALOGUE_DIR: path.join(repoRoot, 'catalogue'),
-    PLUSMARKT_PUBLIC_URL: `http://127.0.0.1:${port}`,
-  });
+  Object.assign(
+    env,
+    bare
+      ? { ROCKET_PORT: String(port), PLUSMARKT_DATABASE_URL: 'sqlite://plusmarkt.sqlite' }
+      : {
+          ROCKET_PORT: String(port),
+          ROCKET_ADDRESS: '127.0.0.1',
+          PLUSMARKT_CATALOGUE_DIR: path.join(repoRoot, 'catalogue'),
+          PLUSMARKT_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        },
+  );
   let output = '';
   const child = spawn(bin, ['serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d) => { output += d; });
@@ -70,7 +80,8 @@ export async function startServer(bin) {
   process.once('exit', killOnExit);
 
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  // A first start builds the demo history (debug builds take longest).
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (exited) {
       throw new Error(`plusmarkt stopped during start-up (${JSON.stringify(exited)}):\n${output}`);
@@ -83,7 +94,7 @@ export async function startServer(bin) {
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`plusmarkt did not answer /health within 60 s:\n${output}`);
+      throw new Error(`plusmarkt did not answer /health within 180 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -100,5 +111,5 @@ export async function startServer(bin) {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  return { baseUrl, stop, log: () => output };
+  return { baseUrl, stop, log: () => output, dir };
 }
