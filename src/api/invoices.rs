@@ -10,6 +10,7 @@ use super::idempotency::IdempotencyKey;
 use super::pagination::Page;
 use super::{ApiJson, JsonBody};
 use crate::auth::{Finance, FinanceReader, Principal};
+use crate::domain::billing::Disposition;
 use crate::domain::clock::Clock;
 use crate::domain::invoice::InvoiceMove;
 use crate::domain::period::Period;
@@ -343,6 +344,12 @@ pub struct InvoiceLine {
     /// computed under (`contract`, `settlement`, `valid_from`, `valid_to`, the amounts).
     #[schema(value_type = Option<Object>)]
     pub settlement_terms: Option<serde_json::Value>,
+    /// On a credited line: the id of the credit note that reverses it.
+    pub credited_by: Option<String>,
+    /// On a credited delivery line and on the credit-note line reversing it: `rebill`
+    /// (billed again by the next run), `waive` (never billed again) or `withdraw` (the
+    /// registration was corrected to nothing).
+    pub disposition: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -405,6 +412,8 @@ pub fn invoice_json(detail: InvoiceDetail) -> Invoice {
             vat_category: l.vat_category.as_str().into(),
             credits_line_id: l.credits_line_id,
             kind: l.kind.as_str().to_string(),
+            credited_by: l.credited_by.map(|c| c.id),
+            disposition: l.disposition.map(|d| d.as_str().to_string()),
             settlement_terms: l
                 .settlement_terms
                 .as_deref()
@@ -723,6 +732,10 @@ pub struct CreditRequest {
     /// The invoice lines to credit; all uncredited lines when absent.
     pub line_ids: Option<Vec<String>>,
     pub reason: String,
+    /// What happens to the work behind the credited delivery lines: `rebill` (default, the
+    /// next run bills it again as registered then), `waive` (never billed again) or
+    /// `withdraw` (the registrations are corrected to nothing in the same transaction).
+    pub disposition: Option<String>,
 }
 
 /// Credits lines of a final invoice with a numbered credit note that cites it.
@@ -748,6 +761,12 @@ pub async fn credit(
         &format!("POST /api/v1/invoices/{id}/credit"),
         &raw,
         || async {
+            let disposition = match request.disposition.as_deref() {
+                None => Disposition::Rebill,
+                Some(value) => {
+                    Disposition::parse(value).map_err(|e| AppError::field("disposition", e))?
+                }
+            };
             let note = invoicing::credit(
                 db,
                 clock.inner(),
@@ -755,6 +774,7 @@ pub async fn credit(
                 id,
                 request.line_ids,
                 &request.reason,
+                disposition,
             )
             .await?;
             let (_, value) = moved(invoice_views::detail_of(db, note).await?)?;

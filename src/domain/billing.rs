@@ -294,6 +294,12 @@ pub enum HoldReason {
     /// The product's milestone shares are unusable (not positive, not adding up to 100, or a
     /// name twice), so no part can be computed.
     InvalidMilestoneShares,
+    /// Credited with the disposition `waive`: never billed again.
+    Waived {
+        /// The credit note's number.
+        credit_note: String,
+        reason: String,
+    },
 }
 
 impl HoldReason {
@@ -319,6 +325,13 @@ impl HoldReason {
             HoldReason::InvalidMilestoneShares => "de mijlpaalverdeling van het product is ongeldig \
                  (aandelen moeten positief zijn, samen 100% zijn en elke mijlpaal één keer voorkomen)"
                 .to_string(),
+            HoldReason::Waived {
+                credit_note,
+                reason,
+            } => format!(
+                "gecrediteerd op CN {credit_note}, niet opnieuw te factureren ({})",
+                echo(reason)
+            ),
         }
     }
 }
@@ -699,6 +712,156 @@ pub fn settle(expected: Vec<BillableItem>, billed: &[BilledRecord]) -> Settlemen
         })
         .collect();
     settlement
+}
+
+/// What happens to the work behind a credited delivery line (`invoice_lines.disposition`,
+/// on the credit-note line that reverses it).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    DeriveActiveEnum,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "lowercase")]
+pub enum Disposition {
+    /// The next run bills the item again as it is registered then.
+    #[default]
+    #[sea_orm(string_value = "rebill")]
+    Rebill,
+    /// Credited and never billed again (goodwill, write-off): held with the credit's reason.
+    #[sea_orm(string_value = "waive")]
+    Waive,
+    /// The registrations behind the line were corrected to nothing: nothing left to bill.
+    #[sea_orm(string_value = "withdraw")]
+    Withdraw,
+}
+
+impl Disposition {
+    pub const ALL: [Disposition; 3] = [
+        Disposition::Rebill,
+        Disposition::Waive,
+        Disposition::Withdraw,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Rebill => "rebill",
+            Disposition::Waive => "waive",
+            Disposition::Withdraw => "withdraw",
+        }
+    }
+
+    /// Parses the stored or submitted value; the error names the allowed ones in Dutch.
+    pub fn parse(input: &str) -> Result<Disposition, String> {
+        Disposition::ALL
+            .into_iter()
+            .find(|d| d.as_str() == input.trim())
+            .ok_or_else(|| {
+                format!(
+                    "onbekende keuze {}: kies rebill (opnieuw factureren), waive (niet opnieuw \
+                     factureren) of withdraw (registratie intrekken)",
+                    echo(input)
+                )
+            })
+    }
+
+    /// The choice on the credit form.
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            Disposition::Rebill => "Opnieuw factureren",
+            Disposition::Waive => "Niet opnieuw factureren",
+            Disposition::Withdraw => "Registratie intrekken",
+        }
+    }
+
+    /// One sentence on what the choice does.
+    pub fn explanation_nl(self) -> &'static str {
+        match self {
+            Disposition::Rebill => "De volgende factuurrun factureert het werk opnieuw, zoals het dan geregistreerd staat (bijvoorbeeld na een correctie).",
+            Disposition::Waive => "Het werk blijft geregistreerd maar wordt nooit meer gefactureerd (coulance of afboeking); de run toont het als tegengehouden met deze reden.",
+            Disposition::Withdraw => "De registraties achter de regel worden nu gecorrigeerd naar nul (met deze reden in de audit), zodat er niets meer te factureren is.",
+        }
+    }
+
+    /// What it means for the credited line afterwards, after "gecrediteerd op CN …, ".
+    pub fn outcome_nl(self) -> &'static str {
+        match self {
+            Disposition::Rebill => "wordt opnieuw gefactureerd",
+            Disposition::Waive => "niet opnieuw te factureren",
+            Disposition::Withdraw => "registratie ingetrokken, niets meer te factureren",
+        }
+    }
+}
+
+/// An item credited with [`Disposition::Waive`]: its key, the credit note and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waived {
+    pub key: String,
+    pub credit_note: String,
+    pub reason: String,
+}
+
+/// The credit rule on top of [`settle`]: a credited item is billed again only when it was
+/// credited to be rebilled. A waived item is taken out of `to_bill` (and out of `changed`)
+/// and held with the credit's reason; a withdrawn item needs nothing here, its registration
+/// is zero so nothing is expected. The double-billing constraint is untouched: only items
+/// without a live claim reach `to_bill`.
+pub fn hold_waived(mut settlement: Settlement, waived: &[Waived]) -> (Settlement, Vec<HeldItem>) {
+    if waived.is_empty() {
+        return (settlement, Vec::new());
+    }
+    let by_key: BTreeMap<&str, &Waived> = waived.iter().map(|w| (w.key.as_str(), w)).collect();
+    let mut held = Vec::new();
+    let hold = |item: &BillableItem, w: &Waived| HeldItem {
+        key: item.key.clone(),
+        line_id: item.line_id.clone(),
+        service_period: item.service_period,
+        description: item.description.clone(),
+        reason: HoldReason::Waived {
+            credit_note: w.credit_note.clone(),
+            reason: w.reason.clone(),
+        },
+        amount: item.amount,
+        quantity: item.quantity,
+    };
+    settlement
+        .to_bill
+        .retain(|item| match by_key.get(item.key.as_str()) {
+            Some(w) => {
+                held.push(hold(item, w));
+                false
+            }
+            None => true,
+        });
+    settlement
+        .changed
+        .retain(|(item, _)| match by_key.get(item.key.as_str()) {
+            Some(w) => {
+                held.push(hold(item, w));
+                false
+            }
+            None => true,
+        });
+    (settlement, held)
+}
+
+/// The delivery registration behind a billed item, which `withdraw` corrects to nothing:
+/// `Some(delivery id)` for an inspanning item ("{line}:dl:{delivery}"), `None` for a
+/// milestone or month (nothing registered to withdraw as a quantity).
+pub fn withdrawable_delivery(key: &str) -> Option<&str> {
+    let (_, rest) = key.split_once(":dl:")?;
+    if rest.is_empty() || rest.contains(':') {
+        return None;
+    }
+    Some(rest)
 }
 
 #[cfg(test)]
@@ -1568,6 +1731,251 @@ mod tests {
                     }
                     if let Some(volume) = l.volume {
                         prop_assert!(result.items.iter().map(|i| i.quantity).sum::<Quantity>() <= volume);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod disposition_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn dispositions_round_trip_and_explain_themselves() {
+        use sea_orm::ActiveEnum;
+        for d in Disposition::ALL {
+            assert_eq!(Disposition::parse(d.as_str()), Ok(d));
+            assert_eq!(d.to_value(), d.as_str());
+            assert_eq!(serde_json::to_value(d).unwrap(), d.as_str());
+            assert!(d.explanation_nl().ends_with('.'));
+        }
+        let err = Disposition::parse("vergeten").unwrap_err();
+        assert!(err.contains("rebill") && err.contains("waive") && err.contains("withdraw"));
+        assert_eq!(Disposition::default(), Disposition::Rebill);
+    }
+
+    #[test]
+    fn withdrawable_only_for_deliveries() {
+        assert_eq!(withdrawable_delivery("L1:dl:d7"), Some("d7"));
+        assert_eq!(withdrawable_delivery("L1:dl:d7:over"), None);
+        assert_eq!(withdrawable_delivery("L1:ms:start"), None);
+        assert_eq!(withdrawable_delivery("L1:mo:2026-03"), None);
+    }
+
+    #[test]
+    fn a_waived_item_is_held_with_its_reason_not_billed() {
+        let item = |key: &str| BillableItem {
+            key: key.into(),
+            line_id: "L1".into(),
+            service_period: Period::parse("2026-11").unwrap(),
+            service_start: Period::parse("2026-11").unwrap().first_day(),
+            service_end: Period::parse("2026-11").unwrap().last_day(),
+            description: "21 uur".into(),
+            quantity: Quantity::parse("21").unwrap(),
+            unit_price: Money::parse("72,50").unwrap(),
+            amount: Money::parse("1522,50").unwrap(),
+        };
+        let s = settle(vec![item("L1:dl:a"), item("L1:dl:b")], &[]);
+        let waived = [Waived {
+            key: "L1:dl:a".into(),
+            credit_note: "2026-000004".into(),
+            reason: "dubbel geregistreerd".into(),
+        }];
+        let (s, held) = hold_waived(s, &waived);
+        assert_eq!(s.to_bill.len(), 1);
+        assert_eq!(s.to_bill[0].key, "L1:dl:b");
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].key, "L1:dl:a");
+        assert_eq!(
+            held[0].reason.message(),
+            "gecrediteerd op CN 2026-000004, niet opnieuw te factureren (dubbel geregistreerd)"
+        );
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Register {
+            month: u32,
+            hours: i64,
+        },
+        Correct {
+            pick: usize,
+            hours: i64,
+        },
+        Run,
+        Credit {
+            pick: usize,
+            disposition: Disposition,
+        },
+    }
+
+    fn arb_op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (1u32..=4, 1i64..=30).prop_map(|(month, hours)| Op::Register { month, hours }),
+            (0usize..50, 0i64..=30).prop_map(|(pick, hours)| Op::Correct { pick, hours }),
+            Just(Op::Run),
+            Just(Op::Run),
+            (
+                0usize..50,
+                prop_oneof![
+                    Just(Disposition::Rebill),
+                    Just(Disposition::Waive),
+                    Just(Disposition::Withdraw)
+                ]
+            )
+                .prop_map(|(pick, disposition)| Op::Credit { pick, disposition }),
+        ]
+    }
+
+    /// The pure model of runs and credits: live claims (one per key, the database's
+    /// primary key), the waived items, and the deliveries as registered.
+    struct Books {
+        line: LineForBilling,
+        claims: BTreeMap<String, Money>,
+        waived: Vec<Waived>,
+        next_id: usize,
+        rebilled: Vec<String>,
+        withdrawn: Vec<String>,
+    }
+
+    impl Books {
+        fn live_deliveries(&self) -> Vec<usize> {
+            (0..self.line.deliveries.len())
+                .filter(|&i| !self.line.deliveries[i].superseded)
+                .collect()
+        }
+
+        fn register(&mut self, period: Period, hours: i64) -> String {
+            let id = format!("d{}", self.next_id);
+            self.next_id += 1;
+            self.line.deliveries.push(DeliveryRecord {
+                id: id.clone(),
+                period,
+                quantity: Quantity::from_thousandths(hours * 1000),
+                superseded: false,
+            });
+            id
+        }
+
+        fn correct(&mut self, index: usize, hours: i64) -> String {
+            self.line.deliveries[index].superseded = true;
+            let period = self.line.deliveries[index].period;
+            self.register(period, hours)
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        // Random registrations, corrections, runs and credits with a disposition: no item
+        // is ever billed while it has a live claim, a waived item is never billed again,
+        // and after a rebill the next run bills exactly what is registered then.
+        #[test]
+        fn credits_with_a_disposition_never_bill_twice_or_waived(
+            ops in proptest::collection::vec(arb_op(), 1..40),
+            volume in proptest::option::of(10i64..=60),
+        ) {
+            let mut line = LineForBilling {
+                line_id: "L1".into(),
+                unit: Unit::Uur,
+                unit_price: Money::parse("72,50").unwrap(),
+                start_date: crate::domain::period::parse_date("2026-01-01").unwrap(),
+                actual_start: None,
+                end_date: None,
+                stop_date: None,
+                volume: None,
+                budget: None,
+                milestones: vec![],
+                milestones_reached: vec![],
+                deliveries: vec![],
+            };
+            line.volume = volume.map(|v| Quantity::from_thousandths(v * 1000));
+            let up_to = Period::parse("2026-06").unwrap();
+            let mut books = Books { line, claims: BTreeMap::new(), waived: vec![], next_id: 0, rebilled: vec![], withdrawn: vec![] };
+            for op in ops {
+                match op {
+                    Op::Register { month, hours } => {
+                        let period = Period::parse(&format!("2026-{month:02}")).unwrap();
+                        books.register(period, hours);
+                    }
+                    Op::Correct { pick, hours } => {
+                        let live = books.live_deliveries();
+                        if !live.is_empty() {
+                            books.correct(live[pick % live.len()], hours);
+                        }
+                    }
+                    Op::Credit { pick, disposition } => {
+                        let keys: Vec<String> = books.claims.keys().cloned().collect();
+                        if keys.is_empty() {
+                            continue;
+                        }
+                        let key = keys[pick % keys.len()].clone();
+                        books.claims.remove(&key);
+                        match disposition {
+                            Disposition::Rebill => books.rebilled.push(key),
+                            Disposition::Waive => books.waived.push(Waived {
+                                key,
+                                credit_note: "CN".into(),
+                                reason: "coulance".into(),
+                            }),
+                            Disposition::Withdraw => {
+                                let id = withdrawable_delivery(&key).map(str::to_string);
+                                let index = id.and_then(|id| {
+                                    books.line.deliveries.iter().position(|d| d.id == id && !d.superseded)
+                                });
+                                if let Some(index) = index {
+                                    let zero = books.correct(index, 0);
+                                    books.withdrawn.push(format!("L1:dl:{zero}"));
+                                }
+                                books.withdrawn.push(key);
+                            }
+                        }
+                    }
+                    Op::Run => {
+                        let expected = billable_items(&books.line, up_to).items;
+                        let billed: Vec<BilledRecord> = books
+                            .claims
+                            .iter()
+                            .map(|(key, amount)| BilledRecord { key: key.clone(), amount: *amount })
+                            .collect();
+                        let (settlement, held) = hold_waived(settle(expected.clone(), &billed), &books.waived);
+                        for item in settlement.to_bill {
+                            prop_assert!(!books.claims.contains_key(&item.key), "billed twice: {}", item.key);
+                            prop_assert!(!books.waived.iter().any(|w| w.key == item.key), "waived item billed: {}", item.key);
+                            prop_assert!(!item.amount.is_zero());
+                            books.claims.insert(item.key, item.amount);
+                        }
+                        for h in &held {
+                            prop_assert!(books.waived.iter().any(|w| w.key == h.key));
+                            prop_assert!(!books.claims.contains_key(&h.key));
+                        }
+                        let expected_now: BTreeMap<&str, Money> = expected
+                            .iter()
+                            .map(|i| (i.key.as_str(), i.amount))
+                            .collect();
+                        // A rebilled item is billed exactly as registered now (or not at all
+                        // when nothing is due for it any more).
+                        for key in std::mem::take(&mut books.rebilled) {
+                            match expected_now.get(key.as_str()).filter(|a| !a.is_zero()) {
+                                Some(amount) => prop_assert_eq!(books.claims.get(&key), Some(amount)),
+                                None => prop_assert!(!books.claims.contains_key(&key)),
+                            }
+                        }
+                        // Withdrawn work has nothing left to bill.
+                        for key in &books.withdrawn {
+                            prop_assert!(!books.claims.contains_key(key), "withdrawn work billed: {}", key);
+                        }
+                        // Everything registered, not waived and due is billed (with a live
+                        // claim, possibly of an earlier amount for finance to review).
+                        for (key, amount) in &expected_now {
+                            if !amount.is_zero() && !books.waived.iter().any(|w| w.key == *key) {
+                                prop_assert!(books.claims.contains_key(*key), "registered but not billed: {}", key);
+                            }
+                        }
                     }
                 }
             }

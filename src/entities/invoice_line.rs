@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::domain::billing::Unit;
+use crate::domain::billing::{Disposition, Unit};
 use crate::domain::settlement::LineKind;
 use crate::domain::vat::VatCategory;
 
@@ -40,6 +40,8 @@ pub struct Model {
     pub kind: LineKind,
     /// On a settlement line: the contract's settlement terms it was computed under (JSON).
     pub settlement_terms: Option<String>,
+    /// On a credit-note line reversing a delivery: what happens to the work behind it.
+    pub disposition: Option<Disposition>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

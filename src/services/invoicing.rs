@@ -19,8 +19,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::domain::billing::{
-    billable_items, settle, BillableItem, BilledRecord, DeliveryRecord, HeldItem, LineForBilling,
-    MilestoneReached, Unit,
+    billable_items, hold_waived, settle, withdrawable_delivery, BillableItem, BilledRecord,
+    DeliveryRecord, Disposition, HeldItem, LineForBilling, MilestoneReached, Unit, Waived,
 };
 use crate::domain::catalogue::ProductSpec;
 use crate::domain::clock::Clock;
@@ -31,6 +31,7 @@ use crate::domain::money::Money;
 use crate::domain::period::Period;
 use crate::domain::principal::Principal;
 use crate::domain::quantity::Quantity;
+use crate::domain::settlement::LineKind;
 use crate::domain::trajectory::{EventKind, Status};
 use crate::domain::vat::{totals, VatCategory};
 use crate::entities::{
@@ -69,6 +70,22 @@ pub struct MunicipalityBill {
     /// lines that go on the invoice; `credit_net_by_vat` holds those on credit notes.
     pub settlement: Plan,
     pub credit_net_by_vat: Vec<(VatCategory, Money)>,
+    /// The delivery items to bill, for a preview that shows its lines (empty otherwise).
+    pub preview: Vec<PreviewLine>,
+}
+
+/// One item a preview would bill, as finance reads it.
+#[derive(Debug, Clone)]
+pub struct PreviewLine {
+    pub trajectory: String,
+    pub product: String,
+    /// The client as on the invoice (masked).
+    pub client: String,
+    pub description: String,
+    pub period: Period,
+    pub amount: Money,
+    /// When the item is billed again after a credit with `rebill`: that credit note's number.
+    pub rebilled_after: Option<String>,
 }
 
 impl MunicipalityBill {
@@ -255,6 +272,50 @@ async fn billed_records<C: ConnectionTrait>(
         .collect()
 }
 
+/// The items credited with a disposition that matters to the next run: `waive` (never
+/// billed again) and `rebill` (billed again, and the preview says so). Each with the
+/// credited line's key, the credit note's number and its reason.
+async fn credited_items<C: ConnectionTrait>(
+    db: &C,
+    provider: &str,
+    municipality: &str,
+) -> AppResult<Vec<(Waived, Disposition)>> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            placeholder(
+                backend,
+                "SELECT o.billable_key AS billable_key, n.number AS number, n.reason AS reason, \
+                 c.disposition AS disposition \
+                 FROM invoice_lines c \
+                 JOIN invoice_lines o ON o.id = c.credits_line_id \
+                 JOIN invoices n ON n.id = c.invoice_id \
+                 WHERE n.municipality_code = $1 AND n.provider_code = $2 \
+                 AND c.disposition IN ('waive', 'rebill') AND o.billable_key IS NOT NULL",
+            ),
+            [municipality.into(), provider.into()],
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let disposition: String = r.try_get("", "disposition")?;
+            Ok((
+                Waived {
+                    key: r.try_get("", "billable_key")?,
+                    credit_note: r
+                        .try_get::<Option<String>>("", "number")?
+                        .unwrap_or_default(),
+                    reason: r
+                        .try_get::<Option<String>>("", "reason")?
+                        .unwrap_or_default(),
+                },
+                Disposition::parse(&disposition).map_err(AppError::Internal)?,
+            ))
+        })
+        .collect()
+}
+
 /// The provider whose books a run or preview is for. A finance user bound to a provider
 /// runs that provider's and no other (naming another is refused); an unbound one runs
 /// nothing. An administrator or the system names the provider. The provider must exist.
@@ -303,11 +364,34 @@ pub async fn compute<C: ConnectionTrait>(
     provider: Option<&str>,
     period: Period,
 ) -> AppResult<Vec<MunicipalityBill>> {
+    compute_bills(db, principal, provider, period, false).await
+}
+
+/// [`compute`] with the lines each municipality would be billed (`MunicipalityBill::preview`),
+/// for the preview page that lists them.
+pub async fn compute_with_lines<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    provider: Option<&str>,
+    period: Period,
+) -> AppResult<Vec<MunicipalityBill>> {
+    compute_bills(db, principal, provider, period, true).await
+}
+
+async fn compute_bills<C: ConnectionTrait>(
+    db: &C,
+    principal: &Principal,
+    provider: Option<&str>,
+    period: Period,
+    with_lines: bool,
+) -> AppResult<Vec<MunicipalityBill>> {
     let provider = billing_provider(db, principal, provider).await?;
     let catalogue = catalogue(db).await?;
     let mut bills = Vec::new();
     for m in store::municipalities::list(db).await? {
-        if let Some(computed) = compute_municipality(db, &provider, period, &catalogue, m).await? {
+        if let Some(computed) =
+            compute_municipality(db, &provider, period, &catalogue, m, with_lines).await?
+        {
             bills.push(computed.bill);
         }
     }
@@ -442,6 +526,7 @@ async fn compute_municipality<C: ConnectionTrait>(
     period: Period,
     catalogue: &HashMap<String, Arc<ProductSpec>>,
     m: municipality::Model,
+    with_lines: bool,
 ) -> AppResult<Option<ComputedBill>> {
     let Registrations {
         trajectories,
@@ -506,7 +591,17 @@ async fn compute_municipality<C: ConnectionTrait>(
     }
     drop(seen);
     let billed = billed_records(db, provider, &m.code).await?;
-    let settlement = settle(expected, &billed);
+    let (waived, rebilled): (Vec<_>, Vec<_>) = credited_items(db, provider, &m.code)
+        .await?
+        .into_iter()
+        .partition(|(_, d)| *d == Disposition::Waive);
+    let waived: Vec<Waived> = waived.into_iter().map(|(w, _)| w).collect();
+    let (settlement, waived_held) = hold_waived(settle(expected, &billed), &waived);
+    held.extend(
+        waived_held
+            .into_iter()
+            .filter_map(|h| contexts.get(&h.line_id).map(|c| (Arc::clone(c), h))),
+    );
     let items: Vec<(Arc<LineContext>, BillableItem)> = settlement
         .to_bill
         .into_iter()
@@ -536,8 +631,29 @@ async fn compute_municipality<C: ConnectionTrait>(
         .on_credit_notes()
         .map(|l| (l.vat_category, l.amount))
         .collect();
+    let preview = if with_lines {
+        items
+            .iter()
+            .map(|(ctx, item)| PreviewLine {
+                trajectory: ctx.trajectory.number.clone(),
+                product: ctx.product.name.clone(),
+                client: ctx.client_ref.clone(),
+                description: item.description.clone(),
+                period: item.service_period,
+                amount: item.amount,
+                rebilled_after: rebilled
+                    .iter()
+                    .filter(|(w, _)| w.key == item.key)
+                    .map(|(w, _)| w.credit_note.clone())
+                    .next_back(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Some(ComputedBill {
         bill: MunicipalityBill {
+            preview,
             municipality: BillTo {
                 code: m.code,
                 name: m.name,
@@ -597,6 +713,7 @@ fn line_of(
         credits_line_id: None,
         kind: crate::domain::settlement::LineKind::Delivery,
         settlement_terms: None,
+        disposition: None,
     }
 }
 
@@ -653,7 +770,7 @@ pub async fn run(
     let mut lines_created = 0;
     for m in store::municipalities::list(&txn).await? {
         let Some(ComputedBill { bill, items }) =
-            compute_municipality(&txn, &provider, period, &catalogue, m).await?
+            compute_municipality(&txn, &provider, period, &catalogue, m, false).await?
         else {
             continue;
         };
@@ -1098,8 +1215,12 @@ pub(crate) async fn mark_in(
 }
 
 /// Credits lines of a final invoice (all its uncredited lines when none are named) with a
-/// numbered credit note citing it; the credited items' claims are released, so the next
-/// run bills them again if the registrations say they are due.
+/// numbered credit note citing it; the credited items' claims are released. What happens
+/// to the work behind a delivery line is the `disposition` (`domain::billing`): `Rebill`
+/// lets the next run bill it again as registered then, `Waive` holds it for good with the
+/// reason, `Withdraw` corrects its delivery registration to zero in this transaction.
+/// Settlement lines (advance, true-up, reconciliation) keep their own credit behaviour and
+/// take only `Rebill`.
 pub async fn credit(
     db: &DatabaseConnection,
     clock: &Clock,
@@ -1107,6 +1228,7 @@ pub async fn credit(
     id: &str,
     line_ids: Option<Vec<String>>,
     reason: &str,
+    disposition: Disposition,
 ) -> AppResult<invoice::Model> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
@@ -1163,6 +1285,39 @@ pub async fn credit(
             "alle regels van deze factuur zijn al gecrediteerd".into(),
         ));
     }
+    // What `withdraw` corrects: (trajectory line, delivery registration) per credited line.
+    let mut withdrawals = Vec::new();
+    if disposition != Disposition::Rebill {
+        for line in &chosen {
+            if line.kind != LineKind::Delivery {
+                return Err(AppError::field(
+                    "disposition",
+                    format!(
+                        "regel {} is een {}: die wordt gecrediteerd zoals altijd; kies rebill (opnieuw factureren) of crediteer alleen leveringsregels",
+                        line.position,
+                        line.kind.label_nl()
+                    ),
+                ));
+            }
+            if disposition == Disposition::Withdraw {
+                let delivery = line
+                    .billable_key
+                    .as_deref()
+                    .and_then(withdrawable_delivery)
+                    .zip(line.trajectory_line_id.as_deref());
+                let Some((delivery, traject_line)) = delivery else {
+                    return Err(AppError::field(
+                        "disposition",
+                        format!(
+                            "regel {} ({}) is geen geregistreerd aantal uren, dagdelen of stuks: intrekken kan alleen bij zo'n registratie; kies rebill of waive",
+                            line.position, line.product_name
+                        ),
+                    ));
+                };
+                withdrawals.push((traject_line.to_string(), delivery.to_string()));
+            }
+        }
+    }
     let municipality = store::municipalities::get(&txn, &inv.municipality_code)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -1202,6 +1357,7 @@ pub async fn credit(
             position: i32::try_from(i + 1).unwrap_or(i32::MAX),
             billable_key: None,
             credits_line_id: Some(original.id.clone()),
+            disposition: (original.kind == LineKind::Delivery).then_some(disposition),
             ..original.clone()
         };
         credited.push((original.clone(), line.id.clone()));
@@ -1214,6 +1370,19 @@ pub async fn credit(
             .await?;
     }
     settlement::on_credit(&txn, principal, &inv.period, &credited).await?;
+    for (traject_line, delivery) in &withdrawals {
+        crate::services::registration::withdraw_delivery_in(
+            &txn,
+            principal,
+            traject_line,
+            delivery,
+            &format!(
+                "creditnota {}: {reason}",
+                note.number.as_deref().unwrap_or("")
+            ),
+        )
+        .await?;
+    }
     refresh_totals(&txn, &note.id).await?;
     let mut stored = invoice::Entity::find_by_id(note.id.clone())
         .one(&txn)
@@ -1235,7 +1404,7 @@ pub async fn credit(
         .filter(invoice::Column::Id.eq(inv.id.clone()))
         .exec(&txn)
         .await?;
-    store::audit::append(&txn, principal, "invoice.credit", "invoice", &note.id, None, Some(json!({"credits": inv.number, "lines": chosen.iter().map(|l| l.position).collect::<Vec<_>>(), "reason": reason, "total": Money::from_cents(stored.total_cents).to_string(), "number": stored.number}))).await?;
+    store::audit::append(&txn, principal, "invoice.credit", "invoice", &note.id, None, Some(json!({"credits": inv.number, "lines": chosen.iter().map(|l| l.position).collect::<Vec<_>>(), "reason": reason, "disposition": disposition, "total": Money::from_cents(stored.total_cents).to_string(), "number": stored.number}))).await?;
     txn.commit().await?;
     Ok(stored)
 }

@@ -630,3 +630,53 @@ pub async fn register_delivery(
     txn.commit().await?;
     Ok(Registered::New(model))
 }
+
+/// Withdraws a delivery registration as part of a credit with the disposition `withdraw`:
+/// a correction to zero (`corrects_id`, quantity 0) in the credit's transaction, audited
+/// with the credit's reason. A registration that was already corrected has nothing left to
+/// withdraw (its correction is what is billed now), so it is left as it is.
+pub(crate) async fn withdraw_delivery_in(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    line_id: &str,
+    delivery_id: &str,
+    reason: &str,
+) -> AppResult<Option<delivery::Model>> {
+    let existing = store::trajectories::deliveries(txn, line_id).await?;
+    let Some(target) = existing.iter().find(|d| d.id == delivery_id) else {
+        return Err(AppError::field(
+            "disposition",
+            "de registratie achter deze regel bestaat niet meer; kies rebill of waive",
+        ));
+    };
+    if existing
+        .iter()
+        .any(|c| c.corrects_id.as_deref() == Some(delivery_id))
+    {
+        return Ok(None);
+    }
+    let model = delivery::Model {
+        id: new_id(),
+        trajectory_line_id: target.trajectory_line_id.clone(),
+        period: target.period.clone(),
+        quantity_thousandths: 0,
+        note: Some(reason.to_string()),
+        corrects_id: Some(target.id.clone()),
+        created_at: now(),
+        created_by: principal.actor(),
+    };
+    delivery::Entity::insert(delivery::ActiveModel::from(model.clone()))
+        .exec_without_returning(txn)
+        .await?;
+    store::audit::append(
+        txn,
+        principal,
+        "registration.withdraw",
+        "trajectory_line",
+        line_id,
+        Some(json!({"id": target.id, "period": target.period, "quantity": Quantity::from_thousandths(target.quantity_thousandths).to_string()})),
+        Some(json!({"id": model.id, "period": model.period, "quantity": "0", "reason": reason})),
+    )
+    .await?;
+    Ok(Some(model))
+}

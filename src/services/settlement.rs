@@ -350,6 +350,7 @@ pub fn invoice_line_of(
         credits_line_id: None,
         kind: l.kind,
         settlement_terms: Some(l.terms.clone()),
+        disposition: None,
     }
 }
 

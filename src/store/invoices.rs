@@ -192,7 +192,7 @@ pub async fn net_by_vat<C: ConnectionTrait>(db: &C, invoice_id: &str) -> AppResu
 /// Bound values per statement: SQLite allows 32,766, PostgreSQL 65,535.
 const BOUND_VALUES_PER_INSERT: usize = 30_000;
 /// Columns of invoice_lines and billing_claims.
-const INVOICE_LINE_COLUMNS: usize = 26;
+const INVOICE_LINE_COLUMNS: usize = 27;
 const CLAIM_COLUMNS: usize = 3;
 
 /// Inserts invoice lines and a billing claim for each line with a billable key, in

@@ -1,12 +1,12 @@
 //! Invoices and credit notes as finance and casemanagers read them: lists (one query, or
-//! three with lines and credit notes for a whole page) and one invoice in detail.
+//! four with lines, credit notes and their lines for a whole page) and one invoice in detail.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::domain::billing::Unit;
+use crate::domain::billing::{Disposition, Unit};
 use crate::domain::invoice::{InvoiceKind, InvoiceStatus};
 use crate::domain::money::Money;
 use crate::domain::principal::Principal;
@@ -94,6 +94,11 @@ pub struct InvoiceLine {
     pub kind: crate::domain::settlement::LineKind,
     /// On a settlement line: the contract terms it was computed under (JSON).
     pub settlement_terms: Option<String>,
+    /// What happens to the work behind a credited delivery line: on the credit-note line
+    /// that reverses it, and on the credited line.
+    pub disposition: Option<Disposition>,
+    /// On a credited line: the credit note that reverses it (id and number).
+    pub credited_by: Option<CreditRef>,
 }
 
 impl From<invoice_line::Model> for InvoiceLine {
@@ -121,12 +126,14 @@ impl From<invoice_line::Model> for InvoiceLine {
             credits_line_id: l.credits_line_id,
             kind: l.kind,
             settlement_terms: l.settlement_terms,
+            disposition: l.disposition,
+            credited_by: None,
         }
     }
 }
 
 /// A credit note as cited by its invoice.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreditRef {
     pub id: String,
     pub number: Option<String>,
@@ -155,7 +162,7 @@ pub async fn list(
         .collect())
 }
 
-/// Invoices with their lines and credit notes: three queries for the whole page.
+/// Invoices with their lines and credit notes: four queries for the whole page.
 pub async fn list_detailed(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -179,15 +186,41 @@ async fn detailed(
             .push(InvoiceLine::from(l));
     }
     let mut credits: HashMap<String, Vec<CreditRef>> = HashMap::new();
-    for c in store::invoices::credits_of_many(db, &ids).await? {
+    let notes = store::invoices::credits_of_many(db, &ids).await?;
+    for c in &notes {
         let Some(cited) = c.credits_invoice_id.clone() else {
             continue;
         };
         credits.entry(cited).or_default().push(CreditRef {
-            id: c.id,
-            number: c.number,
+            id: c.id.clone(),
+            number: c.number.clone(),
             total: Money::from_cents(c.total_cents),
         });
+    }
+    // Each credited line: the credit note reversing it and the disposition it was given.
+    let note_ids: Vec<String> = notes.iter().map(|n| n.id.clone()).collect();
+    let mut credited_by: HashMap<String, (CreditRef, Option<Disposition>)> = HashMap::new();
+    for l in store::invoices::lines_of_many(db, &note_ids).await? {
+        let (Some(credited), Some(note)) = (
+            l.credits_line_id,
+            notes.iter().find(|n| n.id == l.invoice_id),
+        ) else {
+            continue;
+        };
+        let note = CreditRef {
+            id: note.id.clone(),
+            number: note.number.clone(),
+            total: Money::from_cents(note.total_cents),
+        };
+        credited_by.insert(credited, (note, l.disposition));
+    }
+    for lines in lines.values_mut() {
+        for line in lines.iter_mut() {
+            if let Some((note, disposition)) = credited_by.remove(&line.id) {
+                line.credited_by = Some(note);
+                line.disposition = disposition;
+            }
+        }
     }
     Ok(invoices
         .into_iter()

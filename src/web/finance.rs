@@ -14,8 +14,9 @@ use super::format::{date, euro, month, month_text};
 use super::{render, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::{Finance, FinanceReader, Principal};
+use crate::domain::billing::Disposition;
 use crate::domain::clock::Clock;
-use crate::domain::invoice::{InvoiceMove, InvoiceStatus};
+use crate::domain::invoice::{InvoiceKind, InvoiceMove, InvoiceStatus};
 use crate::domain::money::Money;
 use crate::domain::period::Period;
 use crate::domain::role::Role;
@@ -35,6 +36,8 @@ struct RunPage {
     period_label: String,
     shown: bool,
     rows: Vec<(String, usize, String, String, String)>,
+    /// Per municipality the lines it would be billed: (municipality, lines).
+    details: Vec<(String, Vec<PreviewRow>)>,
     total_net: String,
     total_vat: String,
     total: String,
@@ -45,6 +48,18 @@ struct RunPage {
     /// Budget deliveries valued into the ledger: (municipality, change).
     valuations: Vec<(String, String)>,
     errors: Vec<FieldError>,
+}
+
+/// One line of the preview, under its municipality.
+pub struct PreviewRow {
+    trajectory: String,
+    product: String,
+    client: String,
+    description: String,
+    period: String,
+    amount: String,
+    /// "gecrediteerd op CN …, wordt opnieuw gefactureerd" for an item credited to rebill.
+    note: Option<String>,
 }
 
 impl RunPage {
@@ -74,6 +89,7 @@ async fn run_page(
         period_label: String::new(),
         shown: false,
         rows: Vec::new(),
+        details: Vec::new(),
         total_net: String::new(),
         total_vat: String::new(),
         total: String::new(),
@@ -94,7 +110,8 @@ async fn run_page(
         }
     };
     page.period_label = month(period);
-    let bills = invoicing::compute(db.inner(), &finance.0, Some(&provider), period).await?;
+    let bills =
+        invoicing::compute_with_lines(db.inner(), &finance.0, Some(&provider), period).await?;
     let (mut net, mut vat, mut total) = (Money::ZERO, Money::ZERO, Money::ZERO);
     for b in bills.iter().filter(|b| b.lines > 0) {
         let (_, t) = b.totals();
@@ -108,6 +125,28 @@ async fn run_page(
             euro(t.vat),
             euro(t.total),
         ));
+        if !b.preview.is_empty() {
+            page.details.push((
+                b.municipality.name.clone(),
+                b.preview
+                    .iter()
+                    .map(|l| PreviewRow {
+                        trajectory: l.trajectory.clone(),
+                        product: l.product.clone(),
+                        client: l.client.clone(),
+                        description: l.description.clone(),
+                        period: month(l.period),
+                        amount: euro(l.amount),
+                        note: l.rebilled_after.as_ref().map(|n| {
+                            format!(
+                                "gecrediteerd op CN {n}, {}",
+                                Disposition::Rebill.outcome_nl()
+                            )
+                        }),
+                    })
+                    .collect(),
+            ));
+        }
     }
     for b in &bills {
         for (ctx, h) in &b.held {
@@ -167,6 +206,14 @@ async fn run(
     Ok(Redirect::to(format!(
         "/facturen?status=draft&periode={period}&run=1"
     )))
+}
+
+/// A credit note's amount as it counts in a list or a total: negative.
+fn signed(kind: InvoiceKind, amount: Money) -> Money {
+    match kind {
+        InvoiceKind::CreditNote => -amount,
+        InvoiceKind::Invoice => amount,
+    }
 }
 
 pub struct InvoiceRow {
@@ -233,7 +280,7 @@ async fn list(
             period: month_text(&i.period),
             status: i.status.label_nl().into(),
             issue_date: i.issue_date.map(date).unwrap_or_default(),
-            total: euro(i.total),
+            total: euro(signed(i.kind, i.total)),
             id: i.id,
         });
     }
@@ -260,7 +307,6 @@ async fn list(
 
 pub struct LineView {
     id: String,
-    position: i32,
     product: String,
     description: String,
     service: String,
@@ -269,6 +315,11 @@ pub struct LineView {
     vat: String,
     net: String,
     creditable: bool,
+    /// What the checkbox says: product, client and period (not "Regel N").
+    label: String,
+    /// On a credited line: "gecrediteerd op CN …, niet opnieuw te factureren"; on a
+    /// credit-note line: its disposition and what it means.
+    credit_note: Option<String>,
 }
 
 pub struct InvoiceView {
@@ -302,7 +353,20 @@ struct InvoicePage {
     i: InvoiceView,
     is_finance: bool,
     can_credit: bool,
+    /// The credit form's choices: (value, label, explanation, checked).
+    dispositions: Vec<(&'static str, &'static str, &'static str, bool)>,
+    /// The credit form's input kept after an error.
+    reason: String,
     errors: Vec<FieldError>,
+}
+
+impl InvoicePage {
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
 }
 
 async fn invoice_page(
@@ -313,12 +377,32 @@ async fn invoice_page(
     errors: Vec<FieldError>,
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
+    invoice_page_with(db, who, csrf, id, errors, flash, None).await
+}
+
+/// The submitted credit form, shown again after an error.
+#[derive(Default)]
+struct CreditInput {
+    reason: String,
+    disposition: Option<String>,
+}
+
+async fn invoice_page_with(
+    db: &DatabaseConnection,
+    who: &Principal,
+    csrf: &CsrfToken,
+    id: &str,
+    errors: Vec<FieldError>,
+    flash: Option<String>,
+    input: Option<CreditInput>,
+) -> AppResult<RawHtml<String>> {
+    let input = input.unwrap_or_default();
     let found = views::invoices::page(db, who, id).await?;
     let inv = &found.detail.invoice;
     let lines = &found.detail.lines;
     let credited = &found.credited_lines;
     let status = inv.status;
-    let groups = line_groups(lines, credited);
+    let groups = line_groups(lines, credited, inv.kind);
     let vat = vat_rows(lines)?;
     let is_finance = who.role == Role::Finance;
     let view = InvoiceView {
@@ -349,12 +433,12 @@ async fn invoice_page(
             .join(", "),
         groups,
         vat,
-        net: euro(inv.net),
-        vat_total: euro(inv.vat),
-        total: euro(inv.total),
+        net: euro(signed(inv.kind, inv.net)),
+        vat_total: euro(signed(inv.kind, inv.vat)),
+        total: euro(signed(inv.kind, inv.total)),
     };
     let can_credit = is_finance
-        && inv.kind == crate::domain::invoice::InvoiceKind::Invoice
+        && inv.kind == InvoiceKind::Invoice
         && status.is_final()
         && lines.iter().any(|l| !credited.contains(&l.id));
     Ok(render(&InvoicePage {
@@ -368,6 +452,18 @@ async fn invoice_page(
         i: view,
         is_finance,
         can_credit,
+        dispositions: Disposition::ALL
+            .into_iter()
+            .map(|d| {
+                (
+                    d.as_str(),
+                    d.label_nl(),
+                    d.explanation_nl(),
+                    input.disposition.as_deref() == Some(d.as_str()),
+                )
+            })
+            .collect(),
+        reason: input.reason,
         errors,
     }))
 }
@@ -378,12 +474,12 @@ type LineGroup = (String, String, String, Vec<LineView>);
 fn line_groups(
     lines: &[InvoiceLine],
     credited: &std::collections::HashSet<String>,
+    kind: InvoiceKind,
 ) -> Vec<LineGroup> {
     let mut groups: Vec<LineGroup> = Vec::new();
     for l in lines {
         let view = LineView {
             id: l.id.clone(),
-            position: l.position,
             product: format!("{} ({})", l.product_name, l.product_code),
             description: l.description.clone(),
             service: format!("{} t/m {}", date(l.service_start), date(l.service_end)),
@@ -394,8 +490,23 @@ fn line_groups(
             } else {
                 format!("{}%", l.vat_rate)
             },
-            net: euro(l.net),
+            net: euro(signed(kind, l.net)),
             creditable: !credited.contains(&l.id),
+            label: format!(
+                "{} voor {}, {} crediteren",
+                l.product_name,
+                l.client_ref,
+                month_text(&l.service_period)
+            ),
+            credit_note: match (&l.credited_by, l.disposition) {
+                (Some(note), disposition) => Some(format!(
+                    "gecrediteerd op CN {}, {}",
+                    note.number.as_deref().unwrap_or("(concept)"),
+                    disposition.unwrap_or_default().outcome_nl()
+                )),
+                (None, Some(d)) => Some(format!("{}: {}", d.label_nl(), d.outcome_nl())),
+                (None, None) => None,
+            },
         };
         match groups.iter_mut().find(|g| g.0 == l.trajectory_number) {
             Some(g) => g.3.push(view),
@@ -682,6 +793,8 @@ async fn paid(
 pub struct CreditForm {
     line_ids: Vec<String>,
     reason: String,
+    /// Required: no disposition is chosen silently.
+    disposition: Option<String>,
 }
 
 #[rocket::post("/facturen/<id>/crediteren", data = "<form>")]
@@ -694,24 +807,64 @@ async fn credit(
     form: CsrfForm<CreditForm>,
 ) -> PageResult {
     let f = form.0;
-    let result = if f.line_ids.is_empty() {
-        Err(AppError::field(
+    let mut errors = Vec::new();
+    if f.line_ids.is_empty() {
+        errors.push(FieldError::new(
             "line_ids",
             "vink minstens één regel aan om te crediteren",
-        ))
-    } else {
-        invoicing::credit(
+        ));
+    }
+    let disposition = match f.disposition.as_deref().map(str::trim) {
+        None | Some("") => {
+            errors.push(FieldError::new(
+                "disposition",
+                "kies wat er met het gecrediteerde werk gebeurt: opnieuw factureren, niet opnieuw factureren of registratie intrekken",
+            ));
+            None
+        }
+        Some(value) => match Disposition::parse(value) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(FieldError::new("disposition", e));
+                None
+            }
+        },
+    };
+    if f.reason.trim().is_empty() {
+        errors.push(FieldError::new(
+            "reason",
+            "geef de reden van de creditering (hoogstens 500 tekens)",
+        ));
+    }
+    let input = CreditInput {
+        reason: f.reason.clone(),
+        disposition: f.disposition.clone(),
+    };
+    let result = match disposition {
+        Some(disposition) if errors.is_empty() => invoicing::credit(
             db.inner(),
             clock,
             &finance.0,
             id,
             Some(f.line_ids),
             &f.reason,
+            disposition,
         )
         .await
-        .map(|note| format!("/facturen/{}?gedaan=credit", note.id))
+        .map(|note| format!("/facturen/{}?gedaan=credit", note.id)),
+        _ => Err(AppError::Validation {
+            detail: "het creditformulier is niet volledig".into(),
+            errors,
+        }),
     };
-    outcome(db.inner(), &finance.0, &csrf, id, result).await
+    match result {
+        Ok(target) => Ok(Ok(Redirect::to(target))),
+        Err(AppError::Validation { errors, .. }) => Ok(Err((
+            Status::UnprocessableEntity,
+            invoice_page_with(db.inner(), &finance.0, &csrf, id, errors, None, Some(input)).await?,
+        ))),
+        Err(other) => outcome(db.inner(), &finance.0, &csrf, id, Err(other)).await,
+    }
 }
 
 pub fn routes() -> Vec<Route> {

@@ -13,6 +13,7 @@ mod config;
 mod confirmations;
 mod contracts;
 mod crash;
+mod credit_dispositions;
 mod demo_history;
 mod forms;
 mod foundation;

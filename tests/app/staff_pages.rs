@@ -184,7 +184,11 @@ async fn finance_previews_runs_finalises_and_credits_in_the_pages() {
         .post_form(
             &finance,
             &format!("/facturen/{id}/crediteren"),
-            &[("line_ids", &line), ("reason", "dubbel")],
+            &[
+                ("line_ids", &line),
+                ("reason", "dubbel"),
+                ("disposition", "rebill"),
+            ],
         )
         .await;
     assert_eq!(credited.status, Status::SeeOther, "{}", credited.body);
@@ -199,6 +203,11 @@ async fn finance_previews_runs_finalises_and_credits_in_the_pages() {
         list.body.matches("€ 1.093,75").count(),
         2,
         "invoice and credit note"
+    );
+    assert_eq!(
+        list.body.matches("-€ 1.093,75").count(),
+        1,
+        "the credit note counts negative"
     );
     assert_eq!(app.get(&cm, "/financien").await.status, Status::Forbidden);
     let read_only = app.get(&cm, &format!("/facturen/{id}")).await;
