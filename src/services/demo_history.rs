@@ -521,8 +521,15 @@ async fn invoice_history(db: &DatabaseConnection, today: NaiveDate) -> AppResult
                     && draft.municipality_code == "GM0757"
                     && draft.kind == InvoiceKind::Invoice;
                 if !credited && boxtel_at_wsd {
+                    // An hour registration billed twice: credited, and the registration
+                    // withdrawn, so that no later run bills it again.
                     let lines = store::invoices::lines(db, &inv.id).await?;
-                    if let Some(line) = lines.iter().max_by_key(|l| l.net_cents) {
+                    let hours = lines.iter().filter(|l| {
+                        l.billable_key
+                            .as_deref()
+                            .is_some_and(crate::domain::billing::withdrawable_delivery)
+                    });
+                    if let Some(line) = hours.max_by_key(|l| l.net_cents) {
                         invoicing::credit(
                             db,
                             &clock,
@@ -530,6 +537,7 @@ async fn invoice_history(db: &DatabaseConnection, today: NaiveDate) -> AppResult
                             &inv.id,
                             Some(vec![line.id.clone()]),
                             CREDIT_REASON,
+                            crate::domain::billing::Disposition::Withdraw,
                         )
                         .await?;
                         credited = true;
