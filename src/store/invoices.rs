@@ -258,39 +258,6 @@ fn chunk_len(remaining: usize, per_insert: usize) -> usize {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::chunk_len;
-    use std::collections::BTreeSet;
-
-    /// Splits `n` rows the way `insert_in_chunks` does.
-    fn chunks(mut n: usize, per_insert: usize) -> Vec<usize> {
-        let mut out = Vec::new();
-        while n > 0 {
-            let take = chunk_len(n, per_insert);
-            out.push(take);
-            n -= take;
-        }
-        out
-    }
-
-    #[test]
-    fn chunks_cover_every_row_in_few_shapes() {
-        assert_eq!(chunks(3384, 10_000), vec![2048, 1024, 256, 32, 16, 8]);
-        assert_eq!(chunks(2500, 1250), vec![1250, 1250]);
-        assert_eq!(chunks(1, 1250), vec![1]);
-        let mut shapes = BTreeSet::new();
-        for n in 1..5000 {
-            let c = chunks(n, 1250);
-            assert_eq!(c.iter().sum::<usize>(), n);
-            assert!(c.iter().all(|&k| k <= 1250));
-            shapes.extend(c);
-        }
-        // 1250 and the powers of two below it: 1 + 11 shapes for any number of rows.
-        assert_eq!(shapes.len(), 12);
-    }
-}
-
 /// Where the billable items of these order lines are billed now (claimed, not credited):
 /// billable key → the invoice's number, `None` while it is a draft. The caller has
 /// already checked that the principal may see the lines.
@@ -330,4 +297,37 @@ pub async fn billed_items_of_lines<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_len;
+    use std::collections::BTreeSet;
+
+    /// Splits `n` rows the way `insert_in_chunks` does.
+    fn chunks(mut n: usize, per_insert: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        while n > 0 {
+            let take = chunk_len(n, per_insert);
+            out.push(take);
+            n -= take;
+        }
+        out
+    }
+
+    #[test]
+    fn chunks_cover_every_row_in_few_shapes() {
+        assert_eq!(chunks(3384, 10_000), vec![2048, 1024, 256, 32, 16, 8]);
+        assert_eq!(chunks(2500, 1250), vec![1250, 1250]);
+        assert_eq!(chunks(1, 1250), vec![1]);
+        let mut shapes = BTreeSet::new();
+        for n in 1..5000 {
+            let c = chunks(n, 1250);
+            assert_eq!(c.iter().sum::<usize>(), n);
+            assert!(c.iter().all(|&k| k <= 1250));
+            shapes.extend(c);
+        }
+        // 1250 and the powers of two below it: 1 + 11 shapes for any number of rows.
+        assert_eq!(shapes.len(), 12);
+    }
 }
