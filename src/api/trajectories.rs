@@ -504,18 +504,23 @@ pub fn routes() -> Vec<Route> {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventRequest {
-    /// `start`, `milestone`, `stop` or `complete`.
+    /// `start`, `milestone`, `stop`, `complete`, or `withdraw` (with `corrects_id` and
+    /// `reason`: the registration no longer counts; a withdrawn stop or completion makes the
+    /// line run again).
     pub kind: String,
-    pub date: String,
+    /// Not needed for `withdraw` (the day of withdrawal is recorded).
+    pub date: Option<String>,
     pub milestone: Option<String>,
     /// For `complete`: `goal_reached`, `goal_not_reached`, `regular_work` or `other`.
     pub outcome: Option<String>,
     pub note: Option<String>,
     /// The id of an earlier registration of the same kind that this one corrects.
     pub corrects_id: Option<String>,
+    /// For `withdraw`: why (required, audited).
+    pub reason: Option<String>,
 }
 
-/// WSD registers a start, milestone, stop or completion on an order line.
+/// WSD registers a start, milestone, stop or completion on an order line, or withdraws one.
 #[utoipa::path(post, path = "/api/v1/trajectory-lines/{id}/events", tag = "registrations", request_body = EventRequest,
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 201, body = Trajectory), (status = 409, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
@@ -536,16 +541,26 @@ pub async fn add_event(
         &body.1,
     );
     let r = body.0;
+    let kind = EventKind::parse(&r.kind).map_err(|e| AppError::field("kind", e))?;
+    let date = match (kind, r.date.as_deref()) {
+        (_, Some(d)) => parse_date(d).map_err(|e| AppError::field("date", e.to_string()))?,
+        (EventKind::Withdraw, None) => config.clock.today(),
+        (_, None) => return Err(AppError::field("date", "geef de datum")),
+    };
     let input = EventInput {
-        kind: EventKind::parse(&r.kind).map_err(|e| AppError::field("kind", e))?,
-        date: parse_date(&r.date).map_err(|e| AppError::field("date", e.to_string()))?,
+        kind,
+        date,
         milestone: r.milestone,
         outcome: r
             .outcome
             .as_deref()
             .map(|o| Outcome::parse(o).map_err(|e| AppError::field("outcome", e)))
             .transpose()?,
-        note: r.note,
+        note: if kind == EventKind::Withdraw {
+            r.reason
+        } else {
+            r.note
+        },
         corrects_id: r.corrects_id,
     };
     register_event(

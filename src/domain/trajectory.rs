@@ -40,6 +40,10 @@ pub enum Transition {
     Start,
     Complete,
     Stop,
+    /// A withdrawn completion or stop: the line runs again.
+    Reopen,
+    /// A withdrawn start: the line is accepted and not started.
+    Unstart,
 }
 
 impl Status {
@@ -107,6 +111,8 @@ impl Status {
             (Accepted, Start) => Ok(Started),
             (Started, Complete) => Ok(Completed),
             (Started, Stop) => Ok(Stopped),
+            (Completed | Stopped, Reopen) => Ok(Started),
+            (Started, Unstart) => Ok(Accepted),
             (from, transition) => Err(IllegalTransition { from, transition }),
         }
     }
@@ -121,6 +127,8 @@ impl Transition {
             Transition::Start => "starten",
             Transition::Complete => "afronden",
             Transition::Stop => "stoppen",
+            Transition::Reopen => "heropenen",
+            Transition::Unstart => "terug naar niet gestart",
         }
     }
 }
@@ -291,14 +299,18 @@ pub enum EventKind {
     Stop,
     #[sea_orm(string_value = "complete")]
     Complete,
+    /// Withdraws the registration it names (`corrects_id`); its note is the reason.
+    #[sea_orm(string_value = "withdraw")]
+    Withdraw,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 4] = [
+    pub const ALL: [EventKind; 5] = [
         EventKind::Start,
         EventKind::Milestone,
         EventKind::Stop,
         EventKind::Complete,
+        EventKind::Withdraw,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -307,6 +319,7 @@ impl EventKind {
             EventKind::Milestone => "milestone",
             EventKind::Stop => "stop",
             EventKind::Complete => "complete",
+            EventKind::Withdraw => "withdraw",
         }
     }
 
@@ -316,8 +329,9 @@ impl EventKind {
             "milestone" => Ok(EventKind::Milestone),
             "stop" => Ok(EventKind::Stop),
             "complete" => Ok(EventKind::Complete),
+            "withdraw" => Ok(EventKind::Withdraw),
             other => Err(format!(
-                "onbekende registratie {other:?} (start, milestone, stop of complete)"
+                "onbekende registratie {other:?} (start, milestone, stop, complete of withdraw)"
             )),
         }
     }
@@ -328,6 +342,7 @@ impl EventKind {
             EventKind::Milestone => "mijlpaal",
             EventKind::Stop => "gestopt",
             EventKind::Complete => "afgerond",
+            EventKind::Withdraw => "ingetrokken",
         }
     }
 }
@@ -348,9 +363,14 @@ mod tests {
             (Accepted, Start, Started),
             (Started, Complete, Completed),
             (Started, Stop, Stopped),
+            (Completed, Reopen, Started),
+            (Stopped, Reopen, Started),
+            (Started, Unstart, Accepted),
         ];
         for from in Status::ALL {
-            for t in [Accept, Reject, Cancel, Start, Complete, Stop] {
+            for t in [
+                Accept, Reject, Cancel, Start, Complete, Stop, Reopen, Unstart,
+            ] {
                 let expected = allowed
                     .iter()
                     .find(|(f, tr, _)| *f == from && *tr == t)

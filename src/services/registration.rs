@@ -145,6 +145,9 @@ pub async fn register_event(
     input: EventInput,
     idempotency: Option<&Idempotency>,
 ) -> AppResult<Registered<line_event::Model>> {
+    if input.kind == EventKind::Withdraw {
+        return withdraw_event(db, config, principal, line_id, input, idempotency).await;
+    }
     let txn = store::db::begin_write(db).await?;
     if let Some(stored) = replay(&txn, principal, idempotency).await? {
         return Ok(Registered::Replayed(stored));
@@ -165,6 +168,7 @@ pub async fn register_event(
             None
         }
         EventKind::Stop | EventKind::Complete => end(&txn, &t, &line, &input, corrected).await?,
+        EventKind::Withdraw => None,
     };
     line_changes(&line, &input).exec(&txn).await?;
     let model = insert_event(&txn, principal, &line, &input).await?;
@@ -181,6 +185,134 @@ pub async fn register_event(
     if let Some(news) = news {
         tell_orderer(&txn, config, &t, &line, &product, news, &input).await?;
     }
+    remember(&txn, principal, idempotency, &model.id).await?;
+    txn.commit().await?;
+    Ok(Registered::New(model))
+}
+
+/// Withdraws a start, milestone, stop or completion (`corrects_id`, with the reason in
+/// `note`): a `withdraw` registration naming it, so it stays in the history but no longer
+/// counts. A withdrawn stop or completion makes the line run again (its end date, outcome
+/// and stop reason are cleared); a withdrawn start puts it back to accepted, which is only
+/// allowed while nothing else counts on the line. A milestone withdrawn is no longer billed.
+async fn withdraw_event(
+    db: &DatabaseConnection,
+    config: &Config,
+    principal: &Principal,
+    line_id: &str,
+    input: EventInput,
+    idempotency: Option<&Idempotency>,
+) -> AppResult<Registered<line_event::Model>> {
+    let reason = input
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    let txn = store::db::begin_write(db).await?;
+    if let Some(stored) = replay(&txn, principal, idempotency).await? {
+        return Ok(Registered::Replayed(stored));
+    }
+    let (t, line) = load(&txn, principal, line_id).await?;
+    let events = store::trajectories::events(&txn, line_id).await?;
+    let live = live_events(&events);
+    let id = input
+        .corrects_id
+        .as_deref()
+        .ok_or_else(|| AppError::field("corrects_id", "welke registratie trekt u in?"))?;
+    let target = live
+        .iter()
+        .find(|e| e.id == id && e.kind != EventKind::Withdraw)
+        .copied()
+        .ok_or_else(|| {
+            AppError::field(
+                "corrects_id",
+                "onbekende, al gecorrigeerde of al ingetrokken registratie van deze regel",
+            )
+        })?;
+    let Some(reason) = reason else {
+        return Err(AppError::field(
+            "reason",
+            "geef de reden waarom u de registratie intrekt",
+        ));
+    };
+    let clear = trajectory_line::Entity::update_many()
+        .filter(trajectory_line::Column::Id.eq(line.id.clone()));
+    match target.kind {
+        EventKind::Start => {
+            let deliveries = store::trajectories::deliveries(&txn, line_id).await?;
+            let delivered = deliveries.iter().any(|d| {
+                d.quantity_thousandths != 0
+                    && !deliveries
+                        .iter()
+                        .any(|c| c.corrects_id.as_deref() == Some(d.id.as_str()))
+            });
+            let others = live
+                .iter()
+                .any(|e| !matches!(e.kind, EventKind::Start | EventKind::Withdraw));
+            if delivered || others {
+                return Err(AppError::Conflict(
+                    "trek eerst de registraties na de start in (mijlpalen, geleverde uren, afronding of stop)".into(),
+                ));
+            }
+            if line.status == Status::Started {
+                move_line(&txn, &t, &line, Transition::Unstart).await?;
+            }
+            clear
+                .col_expr(
+                    trajectory_line::Column::StartedOn,
+                    Expr::value(Option::<NaiveDate>::None),
+                )
+                .exec(&txn)
+                .await?;
+        }
+        EventKind::Milestone | EventKind::Withdraw => {}
+        EventKind::Stop | EventKind::Complete => {
+            if matches!(line.status, Status::Completed | Status::Stopped) {
+                move_line(&txn, &t, &line, Transition::Reopen).await?;
+            }
+            clear
+                .col_expr(
+                    trajectory_line::Column::EndedOn,
+                    Expr::value(Option::<NaiveDate>::None),
+                )
+                .col_expr(
+                    trajectory_line::Column::Outcome,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    trajectory_line::Column::EndReason,
+                    Expr::value(Option::<String>::None),
+                )
+                .exec(&txn)
+                .await?;
+        }
+    }
+    let model = line_event::Model {
+        id: new_id(),
+        trajectory_line_id: line.id.clone(),
+        kind: EventKind::Withdraw,
+        date: config.clock.today(),
+        milestone: None,
+        outcome: None,
+        note: Some(reason.clone()),
+        corrects_id: Some(target.id.clone()),
+        created_at: now(),
+        created_by: principal.actor(),
+    };
+    line_event::Entity::insert(line_event::ActiveModel::from(model.clone()))
+        .exec_without_returning(&txn)
+        .await?;
+    store::audit::append(
+        &txn,
+        principal,
+        "registration.withdraw",
+        "trajectory_line",
+        &line.id,
+        Some(json!({"id": target.id, "kind": target.kind, "date": target.date, "milestone": target.milestone, "outcome": target.outcome})),
+        Some(json!({"withdrawn": target.id, "reason": reason})),
+    )
+    .await?;
     remember(&txn, principal, idempotency, &model.id).await?;
     txn.commit().await?;
     Ok(Registered::New(model))
@@ -354,7 +486,7 @@ fn line_changes(
         EventKind::Start => {
             update = update.col_expr(trajectory_line::Column::StartedOn, Expr::value(input.date));
         }
-        EventKind::Milestone => {}
+        EventKind::Milestone | EventKind::Withdraw => {}
         EventKind::Stop | EventKind::Complete => {
             update = update.col_expr(trajectory_line::Column::EndedOn, Expr::value(input.date));
             if let Some(outcome) = input.outcome {

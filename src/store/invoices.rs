@@ -258,6 +258,47 @@ fn chunk_len(remaining: usize, per_insert: usize) -> usize {
     }
 }
 
+/// Where the billable items of these order lines are billed now (claimed, not credited):
+/// billable key → the invoice's number, `None` while it is a draft. The caller has
+/// already checked that the principal may see the lines.
+pub async fn billed_items_of_lines<C: ConnectionTrait>(
+    db: &C,
+    line_ids: &[String],
+) -> AppResult<std::collections::HashMap<String, Option<String>>> {
+    let mut out = std::collections::HashMap::new();
+    if line_ids.is_empty() {
+        return Ok(out);
+    }
+    let lines = invoice_line::Entity::find()
+        .filter(invoice_line::Column::TrajectoryLineId.is_in(line_ids.iter().cloned()))
+        .filter(invoice_line::Column::BillableKey.is_not_null())
+        .all(db)
+        .await?;
+    if lines.is_empty() {
+        return Ok(out);
+    }
+    let claimed: std::collections::HashSet<String> = billing_claim::Entity::find()
+        .filter(billing_claim::Column::InvoiceLineId.is_in(lines.iter().map(|l| l.id.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.invoice_line_id)
+        .collect();
+    let invoices: std::collections::HashMap<String, Option<String>> = invoice::Entity::find()
+        .filter(invoice::Column::Id.is_in(lines.iter().map(|l| l.invoice_id.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.number))
+        .collect();
+    for l in lines.into_iter().filter(|l| claimed.contains(&l.id)) {
+        if let (Some(key), Some(number)) = (l.billable_key, invoices.get(&l.invoice_id)) {
+            out.insert(key, number.clone());
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::chunk_len;

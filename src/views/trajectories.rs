@@ -46,6 +46,8 @@ pub struct EventView {
     pub note: Option<String>,
     pub corrects_id: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Who registered it (e-mail, and the token's label when through the API).
+    pub created_by: String,
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +59,8 @@ pub struct DeliveryView {
     pub note: Option<String>,
     pub corrects_id: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Who registered it (e-mail, and the token's label when through the API).
+    pub created_by: String,
 }
 
 #[derive(Debug, Clone)]
@@ -174,6 +178,17 @@ pub async fn trajectory_id_of_line<C: ConnectionTrait>(
     Ok(t.id)
 }
 
+/// Where the billable items of a trajectory's lines are billed now (not credited):
+/// billable key (`{line}:dl:{delivery}`, `{line}:ms:{milestone}`) → the invoice's number,
+/// `None` while the invoice is a draft.
+pub async fn billed_items<C: ConnectionTrait>(
+    db: &C,
+    t: &TrajectoryView,
+) -> AppResult<HashMap<String, Option<String>>> {
+    let ids: Vec<String> = t.lines.iter().map(|l| l.id.clone()).collect();
+    store::invoices::billed_items_of_lines(db, &ids).await
+}
+
 fn one(mut views: Vec<TrajectoryView>) -> AppResult<TrajectoryView> {
     views.pop().ok_or(crate::error::AppError::NotFound)
 }
@@ -234,6 +249,7 @@ async fn assemble<C: ConnectionTrait>(
                     note: e.note,
                     corrects_id: e.corrects_id,
                     created_at: e.created_at,
+                    created_by: e.created_by,
                 })
                 .collect(),
             deliveries: deliveries
@@ -247,6 +263,7 @@ async fn assemble<C: ConnectionTrait>(
                     note: d.note,
                     corrects_id: d.corrects_id,
                     created_at: d.created_at,
+                    created_by: d.created_by,
                 })
                 .collect(),
             id: l.id,

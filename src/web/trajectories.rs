@@ -1,8 +1,6 @@
 //! The casemanager's trajectories: the list with a status filter, one trajectory with its
 //! lines, registrations and deliveries, and cancelling before the start.
 
-use std::collections::{BTreeMap, HashSet};
-
 use askama::Template;
 use rocket::form::FromForm;
 use rocket::http::Status;
@@ -150,12 +148,18 @@ pub struct EventRow {
     what: String,
     note: String,
     superseded: bool,
+    /// "vervangen door een correctie" / "ingetrokken: reden".
+    fate: String,
 }
 
+/// One delivery registration: each with its own note; replaced or withdrawn ones are
+/// struck through.
 pub struct DeliveryRow {
     month: String,
     quantity: String,
     note: String,
+    superseded: bool,
+    fate: String,
 }
 
 pub struct LineView {
@@ -212,6 +216,7 @@ fn event_label(kind: EventKind, milestone: Option<&str>, outcome: Option<Outcome
         ),
         EventKind::Stop => format!("Gestopt{outcome}"),
         EventKind::Complete => format!("Afgerond{outcome}"),
+        EventKind::Withdraw => "Ingetrokken".to_string(),
     }
 }
 
@@ -312,58 +317,84 @@ fn line_view(l: &LineData, status: TrajectoryStatus) -> LineView {
 }
 
 fn event_rows(events: &[EventView]) -> Vec<EventRow> {
-    let corrected: HashSet<&str> = events
-        .iter()
-        .filter_map(|e| e.corrects_id.as_deref())
-        .collect();
     events
         .iter()
-        .map(|e| EventRow {
-            date: date(e.date),
-            what: format!(
-                "{}{}",
-                event_label(e.kind, e.milestone.as_deref(), e.outcome),
-                if e.corrects_id.is_some() {
-                    " (correctie)"
-                } else {
-                    ""
-                }
-            ),
-            note: e.note.clone().unwrap_or_default(),
-            superseded: corrected.contains(e.id.as_str()),
+        .filter(|e| e.kind != EventKind::Withdraw)
+        .map(|e| {
+            let by = events
+                .iter()
+                .find(|c| c.corrects_id.as_deref() == Some(e.id.as_str()));
+            EventRow {
+                date: date(e.date),
+                what: format!(
+                    "{}{}",
+                    event_label(e.kind, e.milestone.as_deref(), e.outcome),
+                    if e.corrects_id.is_some() {
+                        " (correctie)"
+                    } else {
+                        ""
+                    }
+                ),
+                note: e.note.clone().unwrap_or_default(),
+                superseded: by.is_some(),
+                fate: match by {
+                    Some(c) if c.kind == EventKind::Withdraw => format!(
+                        "ingetrokken op {}: {}",
+                        date(c.created_at.date_naive()),
+                        c.note.clone().unwrap_or_default()
+                    ),
+                    Some(c) => format!(
+                        "vervangen door een correctie op {}",
+                        date(c.created_at.date_naive())
+                    ),
+                    None => String::new(),
+                },
+            }
         })
         .collect()
 }
 
-/// Per month, what counts: a correction replaces the registration it names.
+/// Every delivery registration in its own row, by month: a correction replaces the one it
+/// names, which stays visible struck through.
 fn delivery_rows(deliveries: &[DeliveryView], unit: Option<Unit>) -> Vec<DeliveryRow> {
-    let replaced: HashSet<&str> = deliveries
+    deliveries
         .iter()
-        .filter_map(|d| d.corrects_id.as_deref())
-        .collect();
-    let mut per_month: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
-    for d in deliveries
-        .iter()
-        .filter(|d| !replaced.contains(d.id.as_str()))
-    {
-        let entry = per_month.entry(d.period.clone()).or_default();
-        entry.0 += d.quantity.to_thousandths();
-        entry.1.extend(d.note.clone().filter(|n| !n.is_empty()));
-    }
-    per_month
-        .into_iter()
-        .map(|(period, (q, notes))| {
-            let quantity = Quantity::from_thousandths(q);
+        .map(|d| {
+            let by = deliveries
+                .iter()
+                .find(|c| c.corrects_id.as_deref() == Some(d.id.as_str()));
+            let quantity = d.quantity;
+            let withdrawal = d.corrects_id.is_some() && quantity.is_zero();
             DeliveryRow {
-                month: super::format::month_text(&period),
+                month: super::format::month_text(&d.period),
                 quantity: format!(
-                    "{} {}",
+                    "{} {}{}",
                     quantity.format_nl(),
-                    unit.map(|u| u.label_nl(quantity)).unwrap_or("")
+                    unit.map(|u| u.label_nl(quantity)).unwrap_or(""),
+                    if withdrawal {
+                        " (ingetrokken)"
+                    } else if d.corrects_id.is_some() {
+                        " (correctie)"
+                    } else {
+                        ""
+                    }
                 )
                 .trim()
                 .to_string(),
-                note: notes.join("; "),
+                note: d.note.clone().unwrap_or_default(),
+                superseded: by.is_some(),
+                fate: match by {
+                    Some(c) if c.quantity.is_zero() => format!(
+                        "ingetrokken op {}: {}",
+                        date(c.created_at.date_naive()),
+                        c.note.clone().unwrap_or_default()
+                    ),
+                    Some(c) => format!(
+                        "vervangen door een correctie op {}",
+                        date(c.created_at.date_naive())
+                    ),
+                    None => String::new(),
+                },
             }
         })
         .collect()

@@ -299,10 +299,11 @@ pub struct LineView {
     can_start: bool,
     is_running: bool,
     is_effort: bool,
-    registrations: Vec<(String, String, String)>,
+    registrations: Vec<RegistrationRow>,
 }
 
 pub struct TrajectoryView {
+    id: String,
     number: String,
     municipality: String,
     client: String,
@@ -338,13 +339,15 @@ pub struct Typed {
     note: String,
     milestone: String,
     outcome: String,
+    /// The registration a correction or withdrawal names (its form is shown again).
+    corrects: String,
     errors: Vec<FieldError>,
 }
 
 impl Typed {
     /// Whether this is the form `form` of line `line`.
     fn is(&self, line: &str, form: &str) -> bool {
-        self.line == line && self.form == form
+        self.line == line && self.form == form && self.corrects.is_empty()
     }
 
     /// The message of `field` when it belongs to the form `form` of line `line`.
@@ -379,6 +382,12 @@ impl Typed {
 
     /// The HTML id of a field of the posted form (as the template writes them).
     fn anchor(&self, field: &str) -> String {
+        if !self.corrects.is_empty() {
+            return match field {
+                "status" | "kind" | "corrects_id" => format!("k-{}", self.corrects),
+                _ => format!("k{field}-{}", self.corrects),
+            };
+        }
         let prefix = match (self.form.as_str(), field) {
             (_, "status" | "kind") => return "fouten".to_string(),
             ("delivery", "period") => "p",
@@ -398,9 +407,81 @@ impl Typed {
     }
 }
 
-fn registrations(l: &LineData, unit: &str) -> Vec<(String, String, String)> {
-    let mut registrations = Vec::new();
-    for e in &l.events {
+/// One registration as the page lists it, with what became of it and, while it counts,
+/// its two actions (correct, withdraw).
+pub struct RegistrationRow {
+    id: String,
+    /// `delivery`, or the event's kind.
+    form: String,
+    when: String,
+    what: String,
+    note: String,
+    /// Replaced or withdrawn: shown struck through with `fate`.
+    struck: bool,
+    /// "vervangen op 3 november 2026 door a@b.nl" / "ingetrokken op … door …: reden".
+    fate: String,
+    /// Where it is billed, and what a correction does to that.
+    billed: String,
+    /// Whether "Corrigeren" and "Intrekken" are offered.
+    live: bool,
+    /// The correction form is open (asked for, or refused and shown again).
+    correcting: bool,
+    /// The withdraw form was refused and is shown again.
+    withdrawing: bool,
+    /// Values of the correction form: typed, or the registration's own.
+    date: String,
+    period: String,
+    quantity: String,
+    milestone: String,
+    outcome: String,
+    form_note: String,
+    reason: String,
+    errors: Vec<FieldError>,
+}
+
+impl RegistrationRow {
+    /// The message of `field` when this row's form was refused.
+    fn err(&self, field: &str) -> Option<String> {
+        let messages: Vec<&str> = self
+            .errors
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .collect();
+        (!messages.is_empty()).then(|| messages.join("; "))
+    }
+}
+
+fn who_when(at: chrono::DateTime<chrono::Utc>, by: &str) -> String {
+    format!("op {} door {by}", date(at.date_naive()))
+}
+
+fn billed_text(number: Option<&Option<String>>) -> String {
+    match number {
+        None => String::new(),
+        Some(Some(n)) => format!("gefactureerd op factuur {n}; na een correctie verrekent de volgende factuurrun het verschil (de nieuwe registratie wordt gefactureerd, de oude regel legt de run aan financiën voor om te crediteren)"),
+        Some(None) => "staat op een conceptfactuur; een correctie komt in de volgende factuurrun".to_string(),
+    }
+}
+
+fn registrations(
+    l: &LineData,
+    unit: &str,
+    billed: &std::collections::HashMap<String, Option<String>>,
+    typed: &Typed,
+) -> Vec<RegistrationRow> {
+    let mut rows = Vec::new();
+    let replaced_by = |id: &str| {
+        l.events
+            .iter()
+            .find(|c| c.corrects_id.as_deref() == Some(id))
+    };
+    let milestones_billed = l
+        .product
+        .as_ref()
+        .map(|p| p.milestones.clone())
+        .unwrap_or_default();
+    for e in l.events.iter().filter(|e| e.kind != EventKind::Withdraw) {
         let what = match e.kind {
             EventKind::Milestone => format!(
                 "mijlpaal {}",
@@ -412,34 +493,165 @@ fn registrations(l: &LineData, unit: &str) -> Vec<(String, String, String)> {
                 "afgerond: {}",
                 e.outcome.map(|o| o.label_nl()).unwrap_or("")
             ),
+            EventKind::Withdraw => "ingetrokken".into(),
         };
         let what = if e.corrects_id.is_some() {
             format!("{what} (correctie)")
         } else {
             what
         };
-        registrations.push((date(e.date), what, e.note.clone().unwrap_or_default()));
+        let fate = match replaced_by(&e.id) {
+            Some(c) if c.kind == EventKind::Withdraw => format!(
+                "ingetrokken {}: {}",
+                who_when(c.created_at, &c.created_by),
+                c.note.clone().unwrap_or_default()
+            ),
+            Some(c) => format!("vervangen {}", who_when(c.created_at, &c.created_by)),
+            None => String::new(),
+        };
+        let milestone_key = match e.kind {
+            EventKind::Milestone => e.milestone.clone(),
+            EventKind::Start => Some("start".to_string()),
+            EventKind::Complete => Some("afronding".to_string()),
+            _ => None,
+        }
+        .filter(|m| milestones_billed.contains(m));
+        let billed = if fate.is_empty() {
+            billed_text(milestone_key.and_then(|m| billed.get(&format!("{}:ms:{m}", l.id))))
+        } else {
+            String::new()
+        };
+        let open = typed.corrects == e.id;
+        let mine = open && typed.form != "open";
+        let live = fate.is_empty();
+        rows.push(RegistrationRow {
+            id: e.id.clone(),
+            form: e.kind.as_str().to_string(),
+            when: date(e.date),
+            what,
+            note: e.note.clone().unwrap_or_default(),
+            struck: !live,
+            fate,
+            billed,
+            live,
+            correcting: live && open && typed.form != "withdraw",
+            withdrawing: live && mine && typed.form == "withdraw",
+            date: if mine && typed.form != "withdraw" {
+                typed.date.clone()
+            } else {
+                e.date.to_string()
+            },
+            period: String::new(),
+            quantity: String::new(),
+            milestone: if mine {
+                typed.milestone.clone()
+            } else {
+                e.milestone.clone().unwrap_or_default()
+            },
+            outcome: if mine {
+                typed.outcome.clone()
+            } else {
+                e.outcome
+                    .map(|o| o.as_str().to_string())
+                    .unwrap_or_default()
+            },
+            form_note: if mine && typed.form != "withdraw" {
+                typed.note.clone()
+            } else {
+                e.note.clone().unwrap_or_default()
+            },
+            reason: if mine && typed.form == "withdraw" {
+                typed.note.clone()
+            } else {
+                String::new()
+            },
+            errors: if mine {
+                typed.errors.clone()
+            } else {
+                Vec::new()
+            },
+        });
     }
     for d in &l.deliveries {
+        let replacement = l
+            .deliveries
+            .iter()
+            .find(|c| c.corrects_id.as_deref() == Some(d.id.as_str()));
+        let withdrawal = d.quantity.is_zero() && d.corrects_id.is_some();
         let what = format!(
             "{} {unit}{}",
             d.quantity.format_nl(),
-            if d.corrects_id.is_some() {
+            if withdrawal {
+                " (ingetrokken)"
+            } else if d.corrects_id.is_some() {
                 " (correctie)"
             } else {
                 ""
             }
         );
-        registrations.push((
-            super::format::month_text(&d.period),
+        let fate = match replacement {
+            Some(c) if c.quantity.is_zero() => format!(
+                "ingetrokken {}: {}",
+                who_when(c.created_at, &c.created_by),
+                c.note.clone().unwrap_or_default()
+            ),
+            Some(c) => format!("vervangen {}", who_when(c.created_at, &c.created_by)),
+            None => String::new(),
+        };
+        let live = fate.is_empty() && !withdrawal;
+        let billed = if fate.is_empty() {
+            billed_text(billed.get(&format!("{}:dl:{}", l.id, d.id)))
+        } else {
+            String::new()
+        };
+        let open = typed.corrects == d.id;
+        let mine = open && typed.form != "open";
+        rows.push(RegistrationRow {
+            id: d.id.clone(),
+            form: "delivery".to_string(),
+            when: super::format::month_text(&d.period),
             what,
-            d.note.clone().unwrap_or_default(),
-        ));
+            note: d.note.clone().unwrap_or_default(),
+            struck: !fate.is_empty(),
+            fate,
+            billed,
+            live,
+            correcting: live && open && typed.form != "withdraw",
+            withdrawing: live && mine && typed.form == "withdraw",
+            date: String::new(),
+            period: d.period.clone(),
+            quantity: if mine && typed.form != "withdraw" {
+                typed.quantity.clone()
+            } else {
+                d.quantity.to_string()
+            },
+            milestone: String::new(),
+            outcome: String::new(),
+            form_note: if mine && typed.form != "withdraw" {
+                typed.note.clone()
+            } else {
+                d.note.clone().unwrap_or_default()
+            },
+            reason: if mine && typed.form == "withdraw" {
+                typed.note.clone()
+            } else {
+                String::new()
+            },
+            errors: if mine {
+                typed.errors.clone()
+            } else {
+                Vec::new()
+            },
+        });
     }
-    registrations
+    rows
 }
 
-fn line_view(l: &LineData) -> AppResult<LineView> {
+fn line_view(
+    l: &LineData,
+    billed: &std::collections::HashMap<String, Option<String>>,
+    typed: &Typed,
+) -> AppResult<LineView> {
     let product = l.product.as_ref().ok_or(AppError::NotFound)?;
     let status = l.status;
     let quantity = match (l.quantity, l.frequency) {
@@ -475,7 +687,7 @@ fn line_view(l: &LineData) -> AppResult<LineView> {
         can_start: status == LineStatus::Accepted,
         is_running: status == LineStatus::Started,
         is_effort: product.unit.variant() == Variant::Inspanning,
-        registrations: registrations(l, product.unit.as_str()),
+        registrations: registrations(l, product.unit.as_str(), billed, typed),
     })
 }
 
@@ -490,11 +702,12 @@ async fn trajectory_page(
 ) -> AppResult<RawHtml<String>> {
     let errors = typed.errors.clone();
     let t = views::detail(db, &staff.0, id).await?;
+    let billed = views::billed_items(db, &t).await?;
     let r = row(&t);
     let lines = t
         .lines
         .iter()
-        .map(line_view)
+        .map(|l| line_view(l, &billed, &typed))
         .collect::<AppResult<Vec<_>>>()?;
     let previous = Period::of(clock.today()).prev();
     Ok(render(&TrajectoryPage {
@@ -506,6 +719,7 @@ async fn trajectory_page(
         )
         .with_flash(flash),
         t: TrajectoryView {
+            id: t.id.clone(),
             number: t.number.clone(),
             municipality: r.municipality,
             client: r.client,
@@ -529,7 +743,7 @@ async fn trajectory_page(
     }))
 }
 
-#[rocket::get("/wsd/trajecten/<id>?<gedaan>")]
+#[rocket::get("/wsd/trajecten/<id>?<gedaan>&<corrigeer>")]
 async fn show(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
@@ -537,15 +751,25 @@ async fn show(
     csrf: CsrfToken,
     id: &str,
     gedaan: Option<&str>,
+    corrigeer: Option<&str>,
 ) -> AppResult<RawHtml<String>> {
+    let flash = gedaan.map(|g| match g {
+        "ingetrokken" => "De registratie is ingetrokken.".to_string(),
+        "gecorrigeerd" => "De correctie is opgeslagen.".to_string(),
+        _ => "De registratie is opgeslagen.".to_string(),
+    });
     trajectory_page(
         db.inner(),
         clock,
         &staff,
         &csrf,
         id,
-        gedaan.map(|_| "De registratie is opgeslagen.".to_string()),
-        Typed::default(),
+        flash,
+        Typed {
+            form: "open".to_string(),
+            corrects: corrigeer.unwrap_or_default().to_string(),
+            ..Default::default()
+        },
     )
     .await
 }
@@ -559,6 +783,8 @@ pub struct EventForm {
     note: Option<String>,
     /// `ja` from the confirmation page; stopping and completing need it.
     bevestigd: Option<String>,
+    /// The registration this one corrects (the "Corrigeren" form of a row).
+    corrects_id: Option<String>,
 }
 
 /// What stopping or completing a line does to its billing and who hears of it.
@@ -640,9 +866,14 @@ async fn registration_outcome(
     let trajectory_id = views::trajectory_id_of_line(db, &staff.0, line_id).await?;
     let (status, errors) = match result {
         Ok(()) => {
+            let done = match (typed.corrects.is_empty(), typed.form.as_str()) {
+                (true, _) => "1",
+                (false, "withdraw") => "ingetrokken",
+                (false, _) => "gecorrigeerd",
+            };
             return Ok(Ok(Redirect::to(format!(
-                "/wsd/trajecten/{trajectory_id}?gedaan=1"
-            ))))
+                "/wsd/trajecten/{trajectory_id}?gedaan={done}"
+            ))));
         }
         Err(AppError::Validation { errors, .. }) => (Status::UnprocessableEntity, errors),
         Err(AppError::Conflict(m)) => (Status::Conflict, vec![FieldError::new("status", m)]),
@@ -677,6 +908,13 @@ async fn register_event(
             .map_err(|e| errors.push(FieldError::new("outcome", e)))
             .ok(),
     };
+    let corrects_id = f.corrects_id.clone().filter(|c| !c.trim().is_empty());
+    if kind == Some(registration::EventKind::Withdraw) {
+        errors.push(FieldError::new(
+            "kind",
+            "trek een registratie in met „Intrekken”",
+        ));
+    }
     let input = match (kind, date) {
         (Some(kind), Some(date)) if errors.is_empty() => Some(registration::EventInput {
             kind,
@@ -684,7 +922,7 @@ async fn register_event(
             milestone: f.milestone.clone(),
             outcome,
             note: f.note.clone(),
-            corrects_id: None,
+            corrects_id: corrects_id.clone(),
         }),
         _ => None,
     };
@@ -694,7 +932,7 @@ async fn register_event(
             input.kind,
             registration::EventKind::Stop | registration::EventKind::Complete
         );
-        if ends && !confirm::confirmed(f.bevestigd.as_deref()) {
+        if ends && input.corrects_id.is_none() && !confirm::confirmed(f.bevestigd.as_deref()) {
             let c = end_confirmation(db.inner(), &staff, line, &f, input).await?;
             return Ok(Err((
                 Status::Ok,
@@ -717,6 +955,7 @@ async fn register_event(
         note: f.note.unwrap_or_default(),
         milestone: f.milestone.unwrap_or_default(),
         outcome: f.outcome.unwrap_or_default(),
+        corrects: corrects_id.unwrap_or_default(),
         ..Default::default()
     };
     registration_outcome(db.inner(), clock, &staff, &csrf, line, result, typed).await
@@ -727,6 +966,39 @@ pub struct DeliveryForm {
     period: String,
     quantity: String,
     note: Option<String>,
+    /// The registration this one replaces (a row's "Corrigeren", or "Vergissing").
+    corrects_id: Option<String>,
+    /// The answer to "aanvulling of vergissing?": `aanvulling`, `vergissing` or `terug`.
+    keuze: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "wsd_twice.html")]
+struct TwicePage {
+    layout: Layout,
+    action: String,
+    back: String,
+    month: String,
+    period: String,
+    quantity: String,
+    note: String,
+    unit: String,
+    /// The registrations that count for the month: (id, "12 uur", note).
+    existing: Vec<(String, String, String)>,
+}
+
+/// The registrations of the month that count now (not replaced, not withdrawn).
+fn counting_in_month(l: &LineData, period: &str) -> Vec<(String, Quantity, String)> {
+    l.deliveries
+        .iter()
+        .filter(|d| d.period == period && !d.quantity.is_zero())
+        .filter(|d| {
+            !l.deliveries
+                .iter()
+                .any(|c| c.corrects_id.as_deref() == Some(d.id.as_str()))
+        })
+        .map(|d| (d.id.clone(), d.quantity, d.note.clone().unwrap_or_default()))
+        .collect()
 }
 
 #[rocket::post("/wsd/regels/<line>/leveringen", data = "<form>")]
@@ -739,6 +1011,17 @@ async fn register_delivery(
     form: CsrfForm<DeliveryForm>,
 ) -> PageResult {
     let f = form.0;
+    let corrects_id = f.corrects_id.clone().filter(|c| !c.trim().is_empty());
+    let keuze = f.keuze.clone().unwrap_or_default();
+    let typed = Typed {
+        line: line.to_string(),
+        form: "delivery".to_string(),
+        period: f.period.clone(),
+        quantity: f.quantity.clone(),
+        note: f.note.clone().unwrap_or_default(),
+        corrects: corrects_id.clone().unwrap_or_default(),
+        ..Default::default()
+    };
     let mut errors = Vec::new();
     let period = Period::parse(f.period.trim())
         .map_err(|e| errors.push(FieldError::new("period", e.to_string())))
@@ -746,13 +1029,64 @@ async fn register_delivery(
     let quantity = Quantity::parse_typed(&f.quantity)
         .map_err(|e| errors.push(FieldError::new("quantity", e.to_string())))
         .ok();
+    if keuze == "terug" {
+        // Cancelled at the question: the form comes back as it was typed, nothing saved.
+        let trajectory_id = views::trajectory_id_of_line(db.inner(), &staff.0, line).await?;
+        let page = trajectory_page(
+            db.inner(),
+            clock,
+            &staff,
+            &csrf,
+            &trajectory_id,
+            None,
+            typed,
+        );
+        return Ok(Err((Status::Ok, page.await?)));
+    }
+    // A second registration for a month that has one: an addition or a mistake?
+    if let (Some(p), Some(_), None, "") = (&period, &quantity, &corrects_id, keuze.as_str()) {
+        let t = views::of_line(db.inner(), &staff.0, line).await?;
+        let l = t
+            .lines
+            .iter()
+            .find(|l| l.id == line)
+            .ok_or(AppError::NotFound)?;
+        let existing = counting_in_month(l, &p.to_string());
+        if !existing.is_empty() {
+            let unit = l
+                .product
+                .as_ref()
+                .map(|p| p.unit.as_str().to_string())
+                .unwrap_or_default();
+            let page = TwicePage {
+                layout: Layout::new(
+                    "Aanvulling of vergissing?",
+                    Some(&staff.0),
+                    &csrf.0,
+                    "/wsd/trajecten",
+                ),
+                action: format!("/wsd/regels/{line}/leveringen"),
+                back: format!("/wsd/trajecten/{}", t.id),
+                month: super::format::month_text(&p.to_string()),
+                period: f.period.clone(),
+                quantity: f.quantity.trim().to_string(),
+                note: f.note.clone().unwrap_or_default(),
+                existing: existing
+                    .into_iter()
+                    .map(|(id, q, note)| (id, format!("{} {unit}", q.format_nl()), note))
+                    .collect(),
+                unit,
+            };
+            return Ok(Err((Status::Ok, render(&page))));
+        }
+    }
     let result = match (period, quantity) {
         (Some(period), Some(quantity)) => {
             let input = registration::DeliveryInput {
                 period,
                 quantity,
                 note: f.note.clone(),
-                corrects_id: None,
+                corrects_id,
             };
             registration::register_delivery(db.inner(), clock, &staff.0, line, input, None)
                 .await
@@ -760,13 +1094,76 @@ async fn register_delivery(
         }
         _ => Err(AppError::validation("levering ongeldig", errors)),
     };
+    registration_outcome(db.inner(), clock, &staff, &csrf, line, result, typed).await
+}
+
+#[derive(FromForm)]
+pub struct WithdrawForm {
+    /// The registration's id.
+    registratie: String,
+    /// Why it is withdrawn (required).
+    reason: Option<String>,
+}
+
+/// "Intrekken" on a registration row: an hour registration is corrected to nothing with
+/// the reason as its note; an event gets a `withdraw` registration with the reason.
+#[rocket::post("/wsd/regels/<line>/intrekken", data = "<form>")]
+async fn withdraw(
+    db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
+    config: &State<Config>,
+    staff: ProviderStaff,
+    csrf: CsrfToken,
+    line: &str,
+    form: CsrfForm<WithdrawForm>,
+) -> PageResult {
+    let f = form.0;
+    let reason = f.reason.clone().unwrap_or_default();
     let typed = Typed {
         line: line.to_string(),
-        form: "delivery".to_string(),
-        period: f.period,
-        quantity: f.quantity,
-        note: f.note.unwrap_or_default(),
+        form: "withdraw".to_string(),
+        note: reason.clone(),
+        corrects: f.registratie.clone(),
         ..Default::default()
+    };
+    let t = views::of_line(db.inner(), &staff.0, line).await?;
+    let l = t
+        .lines
+        .iter()
+        .find(|l| l.id == line)
+        .ok_or(AppError::NotFound)?;
+    let result = if reason.trim().is_empty() {
+        Err(AppError::field(
+            "reason",
+            "geef de reden waarom u de registratie intrekt",
+        ))
+    } else if let Some(d) = l.deliveries.iter().find(|d| d.id == f.registratie) {
+        match Period::parse(&d.period) {
+            Ok(period) => {
+                let input = registration::DeliveryInput {
+                    period,
+                    quantity: Quantity::from_thousandths(0),
+                    note: Some(reason.clone()),
+                    corrects_id: Some(d.id.clone()),
+                };
+                registration::register_delivery(db.inner(), clock, &staff.0, line, input, None)
+                    .await
+                    .map(|_| ())
+            }
+            Err(e) => Err(AppError::field("corrects_id", e.to_string())),
+        }
+    } else {
+        let input = registration::EventInput {
+            kind: registration::EventKind::Withdraw,
+            date: clock.today(),
+            milestone: None,
+            outcome: None,
+            note: Some(reason.clone()),
+            corrects_id: Some(f.registratie.clone()),
+        };
+        registration::register_event(db.inner(), config.inner(), &staff.0, line, input, None)
+            .await
+            .map(|_| ())
     };
     registration_outcome(db.inner(), clock, &staff, &csrf, line, result, typed).await
 }
@@ -780,6 +1177,7 @@ pub fn routes() -> Vec<Route> {
         list,
         show,
         register_event,
-        register_delivery
+        register_delivery,
+        withdraw
     ]
 }

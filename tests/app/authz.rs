@@ -290,6 +290,7 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
         ANY,
     ),
     ("POST", "/wsd/regels/<line>/leveringen", Roles(&[WSD]), ANY),
+    ("POST", "/wsd/regels/<line>/intrekken", Roles(&[WSD]), ANY),
     // Finance's run wizard and invoice pages; casemanagers read their final invoices.
     ("GET", "/financien", Roles(&[FIN]), ANY),
     ("POST", "/financien/run", Roles(&[FIN]), ANY),

@@ -563,14 +563,17 @@ async fn the_trajectory_page_shows_registrations_and_cancelling_stops_at_the_sta
         "Gestart (correctie)",
         "vervangen door een correctie",
         "maart 2030",
-        "8,5 uur",
+        // Each registration its own row (issue 26), not one sum per month.
+        "6 uur",
+        "2,5 uur",
         "april 2030",
         "8 uur",
         "gestart",
     ] {
         assert!(page.body.contains(text), "{text} in {}", page.body);
     }
-    assert!(!page.body.contains("9 uur"));
+    // The replaced registration stays visible, struck through.
+    assert!(page.body.contains("<del>9 uur</del>"), "{}", page.body);
     assert!(!page.body.contains(">Annuleren</button>"));
     let late = app
         .post_form(

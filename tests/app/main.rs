@@ -29,6 +29,7 @@ mod ordering;
 mod properties;
 mod providers;
 mod registration;
+mod registration_corrections;
 mod renditions;
 mod server_log;
 mod settlement;
