@@ -209,6 +209,22 @@ mod tests {
     }
 
     #[test]
+    fn the_vat_category_reads_in_dutch() {
+        let docs = sample_documents();
+        let refs: Vec<&InvoiceDocument> = docs.iter().map(|(_, d)| d).collect();
+        let rows = read(&render_invoices(&refs).unwrap());
+        let categories: std::collections::BTreeSet<&str> =
+            rows[1..].iter().map(|r| r[17].as_str()).collect();
+        assert!(!categories.is_empty());
+        assert!(
+            categories
+                .iter()
+                .all(|c| ["standaard", "vrijgesteld"].contains(c)),
+            "{categories:?}"
+        );
+    }
+
+    #[test]
     fn separators_and_quotes_in_text_are_escaped() {
         let mut doc = sample_documents().remove(0).1;
         doc.lines[0].description = "Mijlpaal; \"start\"\nnieuwe regel".into();

@@ -16,6 +16,7 @@ mod crash;
 mod credit_dispositions;
 mod demo_history;
 mod forms;
+mod first_start;
 mod foundation;
 mod insight;
 mod integrity;
