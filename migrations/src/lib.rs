@@ -20,6 +20,7 @@ mod m20261203_000001_invoice_line_indexes;
 mod m20261207_000001_providers;
 mod m20261208_000001_settlement;
 mod m20261209_000002_credit_dispositions;
+mod m20261209_000026_password_resets;
 pub use m20261130_000001_foundation::GENESIS;
 
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_providers::Migration),
             Box::new(m20261208_000001_settlement::Migration),
             Box::new(m20261209_000002_credit_dispositions::Migration),
+            Box::new(m20261209_000026_password_resets::Migration),
         ]
     }
 }

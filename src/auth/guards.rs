@@ -14,6 +14,16 @@ use crate::store;
 
 pub const SESSION_COOKIE: &str = "plusmarkt_session";
 
+/// The session cookie for a session token: private, HTTP only, same site strict (Rocket
+/// marks private cookies Secure itself when TLS is on).
+pub fn session_cookie(token: String) -> rocket::http::Cookie<'static> {
+    rocket::http::Cookie::build((SESSION_COOKIE, token))
+        .http_only(true)
+        .same_site(rocket::http::SameSite::Strict)
+        .path("/")
+        .build()
+}
+
 /// Any signed-in user or API token.
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub Principal);

@@ -49,6 +49,36 @@ impl LoginLimiter {
     }
 }
 
+/// The limiter's keys for changing one's own password: the user (apart from login
+/// attempts on their address) and the client address.
+pub fn password_change_keys(
+    who: &crate::domain::principal::Principal,
+    client: Option<std::net::IpAddr>,
+) -> (String, String) {
+    (
+        format!("password-change:{}", who.user_id),
+        client.map(|ip| ip.to_string()).unwrap_or_default(),
+    )
+}
+
+/// Counts a password change against the limiter: a wrong current password (field
+/// `current`) is a failure, a change a success. Passes the result on.
+pub fn note_password_attempt<T>(
+    limiter: &LoginLimiter,
+    account: &str,
+    client: &str,
+    result: crate::error::AppResult<T>,
+) -> crate::error::AppResult<T> {
+    match &result {
+        Ok(_) => limiter.record_success(account),
+        Err(e) if e.field_errors().iter().any(|f| f.field == "current") => {
+            limiter.record_failure(account, client)
+        }
+        Err(_) => {}
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ pub mod invoice_run;
 pub mod line_event;
 pub mod municipality;
 pub mod outbox;
+pub mod password_reset;
 pub mod price_version;
 pub mod product;
 pub mod product_milestone;

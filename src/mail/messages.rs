@@ -190,6 +190,43 @@ pub fn invoice_message(
     }
 }
 
+/// The two parts of a password reset e-mail (src/mail/templates/password_reset_mail.*).
+#[derive(askama::Template)]
+#[template(path = "password_reset_mail.txt")]
+struct ResetText<'a> {
+    name: &'a str,
+    link: &'a str,
+    until: &'a str,
+}
+
+#[derive(askama::Template)]
+#[template(path = "password_reset_mail.html")]
+struct ResetHtml<'a> {
+    name: &'a str,
+    link: &'a str,
+    until: &'a str,
+}
+
+/// The one-time link to choose a new password, sent when an administrator asks for it.
+/// `until` is the expiry as the reader sees it ("8 december 2026 14:00").
+pub fn password_reset_message(
+    to: &str,
+    name: &str,
+    user_id: &str,
+    link: &str,
+    until: &str,
+) -> OutgoingMessage {
+    OutgoingMessage {
+        to: to.to_string(),
+        subject: "Kies een nieuw wachtwoord voor plusmarkt".into(),
+        text: render(&ResetText { name, link, until }),
+        html: render(&ResetHtml { name, link, until }),
+        attachments: Vec::new(),
+        related_entity: Some("user".into()),
+        related_id: Some(user_id.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -527,7 +527,7 @@ async fn invoice_history(db: &DatabaseConnection, today: NaiveDate) -> AppResult
                     let hours = lines.iter().filter(|l| {
                         l.billable_key
                             .as_deref()
-                            .is_some_and(crate::domain::billing::withdrawable_delivery)
+                            .is_some_and(|k| crate::domain::billing::withdrawable_delivery(k).is_some())
                     });
                     if let Some(line) = hours.max_by_key(|l| l.net_cents) {
                         invoicing::credit(

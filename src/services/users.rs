@@ -1,8 +1,11 @@
-//! Adding users and API tokens.
+//! Adding and managing users (role, binding, deactivation), passwords (a one-time reset
+//! link an administrator sends, and changing one's own) and API tokens.
 
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::crypto::password::hash_password;
+use crate::crypto::password::{hash_password, verify_password};
+use crate::domain::clock::Clock;
 use crate::domain::email::Email;
 use crate::domain::principal::Principal;
 use crate::domain::role::Role;
@@ -80,4 +83,289 @@ pub async fn add_token(
     let token = store::tokens::create(&txn, actor, &owner, label).await?;
     txn.commit().await?;
     Ok(token)
+}
+
+/// A change an administrator makes to a user. `None` keeps what is there; for the binding,
+/// `Some(None)` clears it. When the role changes and a binding is not given, a binding the
+/// new role does not take is cleared with it (an admin has neither).
+#[derive(Debug, Default, Clone)]
+pub struct UserUpdate {
+    pub role: Option<String>,
+    pub municipality: Option<Option<String>>,
+    pub provider: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+fn given(code: Option<String>) -> Option<String> {
+    code.map(|c| c.trim().to_string()).filter(|c| !c.is_empty())
+}
+
+/// Changes a user's role, binding or status, with the binding rule of `add_user`.
+/// Deactivating ends the user's sessions at once (its API tokens fail from then on, as the
+/// guards admit only active users). An administrator cannot deactivate or demote
+/// themselves, and the last active administrator stays (409). Audited as `user.update`.
+pub async fn update_user(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    id: &str,
+    update: UserUpdate,
+) -> AppResult<user::Model> {
+    let txn = store::db::begin_write(db).await?;
+    let before = store::users::find_by_id(&txn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let role = match &update.role {
+        Some(text) => Role::parse(text.trim()).map_err(|m| AppError::field("role", m))?,
+        None => before.role,
+    };
+    let role_changed = role != before.role;
+    let municipality = match update.municipality {
+        Some(code) => given(code),
+        None if role_changed && !role.needs_municipality() => None,
+        None => before.municipality_code.clone(),
+    };
+    let provider = match update.provider {
+        Some(code) => given(code),
+        None if role_changed && !role.needs_provider() => None,
+        None => before.provider_code.clone(),
+    };
+    let active = update.active.unwrap_or(before.active);
+    if actor.user_id == before.id {
+        if !active {
+            return Err(AppError::Conflict(
+                "u kunt uw eigen account niet deactiveren; laat dat een andere beheerder doen"
+                    .into(),
+            ));
+        }
+        if role != Role::Admin {
+            return Err(AppError::Conflict(
+                "u kunt uw eigen rol van beheerder niet afnemen; laat dat een andere beheerder doen"
+                    .into(),
+            ));
+        }
+    }
+    let stays_admin = role == Role::Admin && active;
+    if before.role == Role::Admin
+        && before.active
+        && !stays_admin
+        && store::users::active_admins(&txn).await? <= 1
+    {
+        return Err(AppError::Conflict(format!(
+            "{} is de laatste actieve beheerder en blijft beheerder",
+            before.email
+        )));
+    }
+    let errors =
+        store::users::check_binding(&txn, role, municipality.as_deref(), provider.as_deref())
+            .await?;
+    if !errors.is_empty() {
+        return Err(AppError::validation(
+            "gebruiker kan niet worden gewijzigd",
+            errors,
+        ));
+    }
+    let after = store::users::update(
+        &txn,
+        actor,
+        &before,
+        store::users::UserChange {
+            role,
+            municipality,
+            provider,
+            active,
+        },
+    )
+    .await?;
+    if before.active && !after.active {
+        store::sessions::delete_for_user(&txn, &after.id, None).await?;
+    }
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Sends a user a one-time link to choose a new password (valid for
+/// `store::password_resets::RESET_HOURS`), through the outbox in the same transaction;
+/// earlier links stop working. The link is `<public_url>/wachtwoord-herstellen/<token>`.
+/// Returns the link's expiry. Audited as `user.password_reset_sent`.
+pub async fn send_password_reset(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    clock: &Clock,
+    public_url: &str,
+    id: &str,
+) -> AppResult<DateTime<Utc>> {
+    let txn = store::db::begin_write(db).await?;
+    let user = store::users::find_by_id(&txn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !user.active {
+        return Err(AppError::Conflict(format!(
+            "{} is gedeactiveerd; activeer de gebruiker eerst weer",
+            user.email
+        )));
+    }
+    let now = clock.now();
+    let (token, expires_at) =
+        store::password_resets::create(&txn, &user.id, &actor.user_id, now).await?;
+    let link = format!(
+        "{}/wachtwoord-herstellen/{token}",
+        public_url.trim_end_matches('/')
+    );
+    let local = expires_at.with_timezone(&chrono::Local);
+    let until = format!(
+        "{} {}",
+        crate::domain::period::format_date_nl(local.date_naive()),
+        local.format("%H:%M")
+    );
+    crate::mail::enqueue(
+        &txn,
+        crate::mail::messages::password_reset_message(
+            &user.email,
+            &user.name,
+            &user.id,
+            &link,
+            &until,
+        ),
+    )
+    .await?;
+    store::audit::append(
+        &txn,
+        actor,
+        "user.password_reset_sent",
+        "user",
+        &user.id,
+        None,
+        Some(serde_json::json!({"email": user.email, "expires_at": expires_at})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(expires_at)
+}
+
+/// Why a reset link does not work (any more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetLinkProblem {
+    Unknown,
+    Used,
+    Expired,
+    Inactive,
+}
+
+impl ResetLinkProblem {
+    /// What the page says.
+    pub fn message_nl(self) -> &'static str {
+        match self {
+            ResetLinkProblem::Unknown => {
+                "Deze link om een wachtwoord te kiezen bestaat niet. Controleer of u de hele link uit de e-mail gebruikt, of vraag de beheerder om een nieuwe."
+            }
+            ResetLinkProblem::Used => {
+                "Deze link is al gebruikt: hij werkt maar één keer. Log in met uw nieuwe wachtwoord, of vraag de beheerder om een nieuwe link."
+            }
+            ResetLinkProblem::Expired => {
+                "Deze link is verlopen. Vraag de beheerder om een nieuwe link."
+            }
+            ResetLinkProblem::Inactive => {
+                "Dit account is gedeactiveerd. Neem contact op met de beheerder."
+            }
+        }
+    }
+}
+
+/// The user a reset link is for, or why it does not work.
+pub async fn reset_link_user(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    token: &str,
+) -> AppResult<Result<user::Model, ResetLinkProblem>> {
+    let Some(reset) = store::password_resets::find(db, token).await? else {
+        return Ok(Err(ResetLinkProblem::Unknown));
+    };
+    if reset.used_at.is_some() {
+        return Ok(Err(ResetLinkProblem::Used));
+    }
+    if reset.expires_at <= clock.now() {
+        return Ok(Err(ResetLinkProblem::Expired));
+    }
+    match store::users::find_by_id(db, &reset.user_id).await? {
+        Some(user) if user.active => Ok(Ok(user)),
+        _ => Ok(Err(ResetLinkProblem::Inactive)),
+    }
+}
+
+/// Sets a new password through a reset link: the strength rule of every password (a weak
+/// one is refused at field `password` and leaves the link unused), then the link is spent
+/// and all the user's sessions end. Audited as `user.password_reset`, by the user.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    token: &str,
+    password: &str,
+) -> AppResult<Result<user::Model, ResetLinkProblem>> {
+    let user = match reset_link_user(db, clock, token).await? {
+        Ok(user) => user,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let hash = hash_password(password)?;
+    let txn = store::db::begin_write(db).await?;
+    let Some(reset) = store::password_resets::find(&txn, token).await? else {
+        return Ok(Err(ResetLinkProblem::Unknown));
+    };
+    if !store::password_resets::spend(&txn, &reset, clock.now()).await? {
+        return Ok(Err(ResetLinkProblem::Used));
+    }
+    let actor = store::users::principal_of(&user, None).ok_or(AppError::Unauthorized)?;
+    store::users::set_password_hash(&txn, &actor, &user, hash, "user.password_reset").await?;
+    store::sessions::delete_for_user(&txn, &user.id, None).await?;
+    txn.commit().await?;
+    Ok(Ok(user))
+}
+
+/// Changes the signed-in user's own password. A wrong `current` is refused at field
+/// `current`, a weak new one at field `new`. Every session of the user ends; when the
+/// request came with a session, a fresh one replaces it and its token is returned (for the
+/// cookie). Audited as `user.password_change`.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    who: &Principal,
+    current: &str,
+    new: &str,
+    renew_session: bool,
+) -> AppResult<Option<String>> {
+    let user = store::users::find_by_id(db, &who.user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let mut errors = Vec::new();
+    if !verify_password(current, &user.password_hash) {
+        errors.push(FieldError::new(
+            "current",
+            "het huidige wachtwoord klopt niet",
+        ));
+    }
+    let hash = match hash_password(new) {
+        Ok(hash) => Some(hash),
+        Err(e) => {
+            errors.extend(
+                e.field_errors()
+                    .iter()
+                    .map(|f| FieldError::new("new", f.message.clone())),
+            );
+            None
+        }
+    };
+    let (true, Some(hash)) = (errors.is_empty(), hash) else {
+        return Err(AppError::validation(
+            "het wachtwoord is niet gewijzigd",
+            errors,
+        ));
+    };
+    let txn = store::db::begin_write(db).await?;
+    store::users::set_password_hash(&txn, who, &user, hash, "user.password_change").await?;
+    store::sessions::delete_for_user(&txn, &user.id, None).await?;
+    let session = if renew_session {
+        Some(store::sessions::create(&txn, &user.id).await?)
+    } else {
+        None
+    };
+    txn.commit().await?;
+    Ok(session)
 }

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod invoices;
 pub mod municipalities;
 pub mod offers;
+pub mod password_resets;
 pub mod providers;
 pub mod reports;
 pub mod scope;

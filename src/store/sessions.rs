@@ -46,3 +46,17 @@ pub async fn delete<C: ConnectionTrait>(db: &C, token: &str) -> AppResult<()> {
         .await?;
     Ok(())
 }
+
+/// Ends every session of a user, except the one of `keep` (a cookie token) when given.
+/// Returns how many ended.
+pub async fn delete_for_user<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    keep: Option<&str>,
+) -> AppResult<u64> {
+    let mut query = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(token) = keep {
+        query = query.filter(session::Column::Id.ne(token_hash(token)));
+    }
+    Ok(query.exec(db).await?.rows_affected)
+}

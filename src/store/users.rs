@@ -1,6 +1,6 @@
-//! Users: creation (audited), lookup for login.
+//! Users: creation and changes (audited), lookup for login.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::json;
 
 use super::{audit, new_id, now};
@@ -32,23 +32,27 @@ pub fn audit_view(user: &user::Model) -> serde_json::Value {
     })
 }
 
-pub async fn create<C: ConnectionTrait>(
+/// The binding rule of a role, for creation and for a change: a casemanager belongs to an
+/// existing municipality, pricing, finance and provider_staff to an existing provider, and
+/// no other role to either. The errors name the field (`municipality`, `provider`).
+pub async fn check_binding<C: ConnectionTrait>(
     txn: &C,
-    actor: &Principal,
-    new: NewUser,
-) -> AppResult<user::Model> {
+    role: Role,
+    municipality: Option<&str>,
+    provider: Option<&str>,
+) -> AppResult<Vec<FieldError>> {
     let mut errors = Vec::new();
-    match (&new.municipality, new.role.needs_municipality()) {
+    match (municipality, role.needs_municipality()) {
         (None, true) => errors.push(FieldError::new(
             "municipality",
             "een casemanager hoort bij een gemeente (bijvoorbeeld GM0757)",
         )),
         (Some(_), false) => errors.push(FieldError::new(
             "municipality",
-            format!("de rol {} hoort niet bij een gemeente", new.role),
+            format!("de rol {} hoort niet bij een gemeente", role),
         )),
         (Some(code), true) => {
-            if municipality::Entity::find_by_id(code.clone())
+            if municipality::Entity::find_by_id(code.to_string())
                 .one(txn)
                 .await?
                 .is_none()
@@ -61,20 +65,20 @@ pub async fn create<C: ConnectionTrait>(
         }
         (None, false) => {}
     }
-    match (&new.provider, new.role.needs_provider()) {
+    match (provider, role.needs_provider()) {
         (None, true) => errors.push(FieldError::new(
             "provider",
             format!(
                 "de rol {} werkt voor één aanbieder: kies de aanbieder (bijvoorbeeld WSD)",
-                new.role
+                role
             ),
         )),
         (Some(_), false) => errors.push(FieldError::new(
             "provider",
-            format!("de rol {} hoort niet bij een aanbieder", new.role),
+            format!("de rol {} hoort niet bij een aanbieder", role),
         )),
         (Some(code), true) => {
-            if crate::entities::provider::Entity::find_by_id(code.clone())
+            if crate::entities::provider::Entity::find_by_id(code.to_string())
                 .one(txn)
                 .await?
                 .is_none()
@@ -87,6 +91,21 @@ pub async fn create<C: ConnectionTrait>(
         }
         (None, false) => {}
     }
+    Ok(errors)
+}
+
+pub async fn create<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Principal,
+    new: NewUser,
+) -> AppResult<user::Model> {
+    let mut errors = check_binding(
+        txn,
+        new.role,
+        new.municipality.as_deref(),
+        new.provider.as_deref(),
+    )
+    .await?;
     if new.name.trim().is_empty() {
         errors.push(FieldError::new("name", "naam ontbreekt"));
     }
@@ -172,4 +191,88 @@ pub fn principal_of(user: &user::Model, token_label: Option<String>) -> Option<P
         provider: user.provider_code.clone(),
         token_label,
     })
+}
+
+/// A change of a user's role, binding or status, already checked by the service.
+pub struct UserChange {
+    pub role: Role,
+    pub municipality: Option<String>,
+    pub provider: Option<String>,
+    pub active: bool,
+}
+
+/// Writes a change of role, binding or status and audits it (`user.update`, before and
+/// after).
+pub async fn update<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Principal,
+    before: &user::Model,
+    change: UserChange,
+) -> AppResult<user::Model> {
+    let after = user::Model {
+        role: change.role,
+        municipality_code: change.municipality,
+        provider_code: change.provider,
+        active: change.active,
+        ..before.clone()
+    };
+    user::Entity::update(user::ActiveModel {
+        id: Set(after.id.clone()),
+        role: Set(after.role),
+        municipality_code: Set(after.municipality_code.clone()),
+        provider_code: Set(after.provider_code.clone()),
+        active: Set(after.active),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?;
+    audit::append(
+        txn,
+        actor,
+        "user.update",
+        "user",
+        &after.id,
+        Some(audit_view(before)),
+        Some(audit_view(&after)),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Replaces a user's password hash and audits it under `action` (never the hash itself).
+pub async fn set_password_hash<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Principal,
+    user: &user::Model,
+    password_hash: String,
+    action: &str,
+) -> AppResult<()> {
+    user::Entity::update(user::ActiveModel {
+        id: Set(user.id.clone()),
+        password_hash: Set(password_hash),
+        ..Default::default()
+    })
+    .exec(txn)
+    .await?;
+    audit::append(
+        txn,
+        actor,
+        action,
+        "user",
+        &user.id,
+        None,
+        Some(json!({"email": user.email})),
+    )
+    .await?;
+    Ok(())
+}
+
+/// How many active administrators there are.
+pub async fn active_admins<C: ConnectionTrait>(db: &C) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin))
+        .filter(user::Column::Active.eq(true))
+        .count(db)
+        .await?)
 }

@@ -43,3 +43,11 @@ pub async fn list(db: &DatabaseConnection) -> AppResult<Vec<UserRow>> {
         .map(UserRow::from)
         .collect())
 }
+
+/// One user, or 404.
+pub async fn get(db: &DatabaseConnection, id: &str) -> AppResult<UserRow> {
+    store::users::find_by_id(db, id)
+        .await?
+        .map(UserRow::from)
+        .ok_or(crate::error::AppError::NotFound)
+}

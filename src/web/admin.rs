@@ -8,9 +8,12 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
+use super::confirm::{self, Confirmation};
 use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
 use crate::auth::Admin;
+use crate::config::Config;
+use crate::domain::clock::Clock;
 use crate::domain::provider::ProviderStatus;
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult, FieldError};
@@ -19,6 +22,7 @@ use crate::services::providers::ProviderInput;
 use crate::views::providers::Provider;
 
 pub struct UserRow {
+    id: String,
     email: String,
     name: String,
     role: String,
@@ -63,6 +67,7 @@ async fn page(
         .into_iter()
         .map(|u| UserRow {
             role: u.role.label_nl().to_string(),
+            id: u.id,
             email: u.email,
             name: u.name,
             municipality: u.municipality.unwrap_or_default(),
@@ -141,6 +146,230 @@ async fn add_user(
         }
         Err(other) => Err(other),
     }
+}
+
+/// The role and binding form of one user: kept as typed when it is refused.
+#[derive(Default, FromForm)]
+pub struct UserEditForm {
+    role: String,
+    municipality: String,
+    provider: String,
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    layout: Layout,
+    user: crate::views::users::UserRow,
+    role_label: &'static str,
+    roles: Vec<(&'static str, &'static str)>,
+    municipalities: Vec<(String, String)>,
+    providers: Vec<(String, String)>,
+    form: UserEditForm,
+    errors: Errors,
+}
+
+async fn user_page(
+    db: &DatabaseConnection,
+    admin: &Admin,
+    csrf: &CsrfToken,
+    id: &str,
+    form: Option<UserEditForm>,
+    errors: Vec<FieldError>,
+    flash: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let user = crate::views::users::get(db, id).await?;
+    let form = form.unwrap_or_else(|| UserEditForm {
+        role: user.role.as_str().to_string(),
+        municipality: user.municipality.clone().unwrap_or_default(),
+        provider: user.provider.clone().unwrap_or_default(),
+    });
+    Ok(render(&UserPage {
+        layout: Layout::new(
+            format!("Gebruiker {}", user.email),
+            Some(&admin.0),
+            &csrf.0,
+            "/beheer/gebruikers",
+        )
+        .with_flash(flash),
+        role_label: user.role.label_nl(),
+        user,
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label_nl()))
+            .collect(),
+        municipalities: crate::views::municipalities::choices(db).await?,
+        providers: crate::views::providers::choices(db).await?,
+        form,
+        errors: Errors(errors),
+    }))
+}
+
+#[rocket::get("/beheer/gebruikers/<id>?<gedaan>")]
+async fn user_detail(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    csrf: CsrfToken,
+    id: &str,
+    gedaan: Option<String>,
+) -> AppResult<RawHtml<String>> {
+    let flash = gedaan.and_then(|what| match what.as_str() {
+        "opgeslagen" => Some("De rol en koppeling zijn opgeslagen.".to_string()),
+        "gedeactiveerd" => Some(
+            "De gebruiker is gedeactiveerd: alle sessies en API-tokens werken niet meer.".into(),
+        ),
+        "geactiveerd" => Some("De gebruiker is weer actief en kan weer inloggen.".into()),
+        "herstellink" => {
+            Some("De herstellink is verstuurd. Hij werkt één keer en 24 uur lang.".into())
+        }
+        _ => None,
+    });
+    user_page(db.inner(), &admin, &csrf, id, None, Vec::new(), flash).await
+}
+
+#[rocket::post("/beheer/gebruikers/<id>", data = "<form>")]
+async fn edit_user(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<UserEditForm>,
+) -> PageResult {
+    let form = form.0;
+    let update = services::users::UserUpdate {
+        role: Some(form.role.clone()),
+        municipality: Some(Some(form.municipality.clone())),
+        provider: Some(Some(form.provider.clone())),
+        active: None,
+    };
+    match services::users::update_user(db.inner(), &admin.0, id, update).await {
+        Ok(u) => Ok(Ok(Redirect::to(format!(
+            "/beheer/gebruikers/{}?gedaan=opgeslagen",
+            u.id
+        )))),
+        Err(AppError::Validation { errors, .. }) => {
+            let html = user_page(db.inner(), &admin, &csrf, id, Some(form), errors, None).await?;
+            Ok(Err((rocket::http::Status::UnprocessableEntity, html)))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// What deactivating or reactivating a user does, for the confirmation step.
+async fn user_status_confirmation(
+    db: &DatabaseConnection,
+    id: &str,
+) -> AppResult<(Confirmation, bool)> {
+    let user = crate::views::users::get(db, id).await?;
+    let deactivate = user.active;
+    let c = if deactivate {
+        Confirmation {
+            title: format!("{} deactiveren?", user.email),
+            sentences: vec![
+                format!(
+                    "{} kan daarna niet meer inloggen; alle sessies en API-tokens van deze gebruiker werken meteen niet meer.",
+                    user.name
+                ),
+                "Wat de gebruiker heeft vastgelegd, blijft bewaard. U kunt de gebruiker later weer activeren.".into(),
+            ],
+            action: format!("/beheer/gebruikers/{id}/status"),
+            fields: vec![("active".into(), "false".into())],
+            yes: format!("Ja, deactiveer {}", user.email),
+            back: format!("/beheer/gebruikers/{id}"),
+        }
+    } else {
+        Confirmation {
+            title: format!("{} weer activeren?", user.email),
+            sentences: vec![format!(
+                "{} kan daarna weer inloggen met het bestaande wachtwoord, en de API-tokens werken weer.",
+                user.name
+            )],
+            action: format!("/beheer/gebruikers/{id}/status"),
+            fields: vec![("active".into(), "true".into())],
+            yes: format!("Ja, activeer {}", user.email),
+            back: format!("/beheer/gebruikers/{id}"),
+        }
+    };
+    Ok((c, deactivate))
+}
+
+#[rocket::get("/beheer/gebruikers/<id>/status")]
+async fn confirm_user_status(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    csrf: CsrfToken,
+    id: &str,
+) -> AppResult<RawHtml<String>> {
+    let (c, _) = user_status_confirmation(db.inner(), id).await?;
+    Ok(confirm::page(c, &admin.0, &csrf.0, "/beheer/gebruikers"))
+}
+
+#[derive(FromForm)]
+pub struct UserStatusForm {
+    active: Option<bool>,
+    bevestigd: Option<String>,
+}
+
+#[rocket::post("/beheer/gebruikers/<id>/status", data = "<form>")]
+async fn set_user_status(
+    db: &State<DatabaseConnection>,
+    admin: Admin,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<UserStatusForm>,
+) -> PageResult {
+    let form = form.0;
+    let (c, deactivate) = user_status_confirmation(db.inner(), id).await?;
+    // Without the confirmation, or asking for what the user already is: ask (again).
+    if !confirm::confirmed(form.bevestigd.as_deref()) || form.active != Some(!deactivate) {
+        return Ok(Err((
+            rocket::http::Status::Ok,
+            confirm::page(c, &admin.0, &csrf.0, "/beheer/gebruikers"),
+        )));
+    }
+    let update = services::users::UserUpdate {
+        active: Some(!deactivate),
+        ..Default::default()
+    };
+    let u = services::users::update_user(db.inner(), &admin.0, id, update).await?;
+    Ok(Ok(Redirect::to(format!(
+        "/beheer/gebruikers/{}?gedaan={}",
+        u.id,
+        if deactivate {
+            "gedeactiveerd"
+        } else {
+            "geactiveerd"
+        }
+    ))))
+}
+
+#[rocket::post("/beheer/gebruikers/<id>/wachtwoord-herstel", data = "<_form>")]
+async fn send_reset(
+    db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
+    config: &State<Config>,
+    admin: Admin,
+    id: &str,
+    _form: CsrfForm<NoFields>,
+) -> AppResult<Redirect> {
+    services::users::send_password_reset(
+        db.inner(),
+        &admin.0,
+        clock.inner(),
+        &config.public_url,
+        id,
+    )
+    .await?;
+    Ok(Redirect::to(format!(
+        "/beheer/gebruikers/{id}?gedaan=herstellink"
+    )))
+}
+
+/// A form that carries nothing but the CSRF token.
+#[derive(FromForm)]
+pub struct NoFields {
+    #[field(name = "csrf_token")]
+    _token: String,
 }
 
 /// What a suspension means, shown on the confirmation step.
@@ -295,6 +524,7 @@ async fn provider_page(
             .filter(|u| u.provider.as_deref() == Some(p.code.as_str()))
             .map(|u| UserRow {
                 role: u.role.label_nl().to_string(),
+                id: u.id,
                 email: u.email,
                 name: u.name,
                 municipality: String::new(),
@@ -469,6 +699,11 @@ pub fn routes() -> Vec<Route> {
     rocket::routes![
         users,
         add_user,
+        user_detail,
+        edit_user,
+        confirm_user_status,
+        set_user_status,
+        send_reset,
         providers,
         new_provider,
         admit_provider,

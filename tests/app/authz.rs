@@ -122,9 +122,15 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("GET", "/login", Public, ANY),
     ("POST", "/login", Public, ANY),
     ("POST", "/logout", Public, ANY),
+    // A password reset link works without login (an unknown link answers 410).
+    ("GET", "/wachtwoord-herstellen/<token>", Public, ANY),
+    ("POST", "/wachtwoord-herstellen/<token>", Public, ANY),
     // Any user.
     ("GET", "/", AnyUser, ANY),
     ("GET", "/api/v1/me", AnyUser, ANY),
+    ("POST", "/api/v1/me/password", AnyUser, ANY),
+    ("GET", "/account", AnyUser, ANY),
+    ("POST", "/account/wachtwoord", AnyUser, ANY),
     ("GET", "/api/v1/municipalities", AnyUser, ANY),
     ("GET", "/api/v1/municipalities/<code>", AnyUser, ANY),
     ("GET", "/api/v1/products", AnyUser, ANY),
@@ -372,6 +378,23 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("POST", "/api/v1/users", Roles(&[ADM]), ANY),
     ("GET", "/beheer/gebruikers", Roles(&[ADM]), ANY),
     ("POST", "/beheer/gebruikers", Roles(&[ADM]), ANY),
+    ("PATCH", "/api/v1/users/<id>", Roles(&[ADM]), ANY),
+    (
+        "POST",
+        "/api/v1/users/<id>/password-reset",
+        Roles(&[ADM]),
+        ANY,
+    ),
+    ("GET", "/beheer/gebruikers/<id>", Roles(&[ADM]), ANY),
+    ("POST", "/beheer/gebruikers/<id>", Roles(&[ADM]), ANY),
+    ("GET", "/beheer/gebruikers/<id>/status", Roles(&[ADM]), ANY),
+    ("POST", "/beheer/gebruikers/<id>/status", Roles(&[ADM]), ANY),
+    (
+        "POST",
+        "/beheer/gebruikers/<id>/wachtwoord-herstel",
+        Roles(&[ADM]),
+        ANY,
+    ),
 ];
 
 /// Whether the path names one of WSD's records: a contract, client, trajectory, line or
@@ -427,6 +450,8 @@ struct Records {
     invoice: String,
     /// Numbers are as telling as ids: the invoice's and the trajectory's.
     numbers: Vec<String>,
+    /// A user the administrator's routes name (Vught's casemanager).
+    user: String,
 }
 
 const PRODUCT: &str = "REI-WERKFIT";
@@ -475,6 +500,8 @@ impl Records {
                 ("trajectory-lines", "<id>") => self.lines[0].as_str(),
                 ("invoices", "<id>") => self.invoice.as_str(),
                 ("municipalities", "<code>") => "GM0757",
+                ("users" | "gebruikers", "<id>") => self.user.as_str(),
+                ("wachtwoord-herstellen", "<token>") => "onbekende-link",
                 ("providers" | "aanbieders", "<code>") => "WSD",
                 ("products" | "producten", "<code>") | ("lines", "<product_code>") => PRODUCT,
                 // The product's first price version: in effect, so withdrawing it is refused.
@@ -534,6 +561,11 @@ async fn records(app: &TestApp) -> Records {
         lines,
         invoice,
         numbers: vec![number, t["number"].as_str().unwrap().to_string()],
+        user: plusmarkt::store::users::find_by_email(&app.db, CASEMANAGER_VUGHT)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
     }
 }
 

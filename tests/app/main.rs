@@ -37,3 +37,4 @@ mod settlement;
 mod staff_pages;
 mod trajectory_queries;
 mod two_servers;
+mod user_admin;
