@@ -62,6 +62,9 @@ pub async fn prepare_database(
         .map_err(|e| {
             describe_error(&format!("catalogus importeren uit {catalogue} mislukt"), &e)
         })?;
+    views::municipalities::remember_names(&db)
+        .await
+        .map_err(|e| describe_error("gemeenten lezen mislukt", &e))?;
     // The seller on invoices is the provider row; configured seller keys seed WSD's,
     // after the catalogue (whose providers file names WSD too), so that configuration wins.
     store::providers::apply_seller_settings(&db, &config.seller)

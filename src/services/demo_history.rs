@@ -525,9 +525,9 @@ async fn invoice_history(db: &DatabaseConnection, today: NaiveDate) -> AppResult
                     // withdrawn, so that no later run bills it again.
                     let lines = store::invoices::lines(db, &inv.id).await?;
                     let hours = lines.iter().filter(|l| {
-                        l.billable_key
-                            .as_deref()
-                            .is_some_and(|k| crate::domain::billing::withdrawable_delivery(k).is_some())
+                        l.billable_key.as_deref().is_some_and(|k| {
+                            crate::domain::billing::withdrawable_delivery(k).is_some()
+                        })
                     });
                     if let Some(line) = hours.max_by_key(|l| l.net_cents) {
                         invoicing::credit(

@@ -65,3 +65,27 @@ pub async fn choices(db: &DatabaseConnection) -> AppResult<Vec<(String, String)>
         .map(|m| (m.code, m.name))
         .collect())
 }
+
+/// The names of the municipalities by code, for the page header (built without a database
+/// call on every page). Filled at start-up after the catalogue import; the municipalities
+/// change only with the catalogue.
+static NAMES: std::sync::RwLock<Option<std::collections::HashMap<String, String>>> =
+    std::sync::RwLock::new(None);
+
+/// Reads the municipalities' names into the header's table.
+pub async fn remember_names(db: &DatabaseConnection) -> AppResult<()> {
+    let names = choices(db).await?;
+    if let Ok(mut table) = NAMES.write() {
+        table.get_or_insert_with(Default::default).extend(names);
+    }
+    Ok(())
+}
+
+/// A municipality's name for display: its name when known, else its code.
+pub fn display_name(code: &str) -> String {
+    NAMES
+        .read()
+        .ok()
+        .and_then(|table| table.as_ref().and_then(|t| t.get(code).cloned()))
+        .unwrap_or_else(|| code.to_string())
+}

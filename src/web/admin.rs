@@ -62,6 +62,18 @@ async fn page(
     errors: Vec<FieldError>,
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
+    let municipalities = crate::views::municipalities::choices(db).await?;
+    let providers = crate::views::providers::choices(db).await?;
+    // Bindings by name, as everywhere on the pages; a code without a name stays a code.
+    let name_of = |choices: &[(String, String)], code: Option<String>| {
+        code.map(|code| {
+            choices
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map_or(code.clone(), |(_, name)| name.clone())
+        })
+        .unwrap_or_default()
+    };
     let users = crate::views::users::list(db)
         .await?
         .into_iter()
@@ -70,13 +82,11 @@ async fn page(
             id: u.id,
             email: u.email,
             name: u.name,
-            municipality: u.municipality.unwrap_or_default(),
-            provider: u.provider.unwrap_or_default(),
+            municipality: name_of(&municipalities, u.municipality),
+            provider: name_of(&providers, u.provider),
             active: u.active,
         })
         .collect();
-    let municipalities = crate::views::municipalities::choices(db).await?;
-    let providers = crate::views::providers::choices(db).await?;
     Ok(render(&UsersPage {
         layout: Layout::new("Gebruikers", Some(&admin.0), &csrf.0, "/beheer/gebruikers")
             .with_flash(flash),

@@ -71,7 +71,10 @@ impl Layout {
             user: principal.map(|p| UserView {
                 name: p.name.clone(),
                 role_label: p.role.label_nl().to_string(),
-                municipality: p.municipality.clone(),
+                municipality: p
+                    .municipality
+                    .as_deref()
+                    .map(crate::views::municipalities::display_name),
             }),
             csrf: csrf.to_string(),
             nav,

@@ -9,7 +9,8 @@ async fn the_start_page_names_the_casemanagers_municipality() {
     let cm = app.login_as(CASEMANAGER_BOXTEL).await;
     let page = app.get(&cm, "/").await;
     assert!(
-        page.body.contains("voor de gemeente <strong>Boxtel</strong>"),
+        page.body
+            .contains("voor de gemeente <strong>Boxtel</strong>"),
         "{}",
         page.body
     );
@@ -30,4 +31,20 @@ async fn the_contract_list_names_each_municipality() {
     assert!(table.contains("<td>Boxtel</td>"), "{table}");
     assert!(table.contains("<td>Sint-Michielsgestel</td>"), "{table}");
     assert!(!table.contains("GM0"), "{table}");
+}
+
+#[rocket::async_test]
+async fn the_user_list_names_municipalities_and_providers() {
+    let app = TestApp::new().await;
+    let admin = app.login_as(ADMIN).await;
+    let page = app.get(&admin, "/beheer/gebruikers").await;
+    let table = page
+        .body
+        .split("<tbody>")
+        .nth(1)
+        .and_then(|rest| rest.split("</tbody>").next())
+        .expect("a table of users");
+    assert!(table.contains("<td>Boxtel</td>"), "{table}");
+    assert!(table.contains("<td>Werkpad Brabant B.V.</td>"), "{table}");
+    assert!(!table.contains("GM0757"), "{table}");
 }
