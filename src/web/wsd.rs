@@ -459,7 +459,7 @@ fn who_when(at: chrono::DateTime<chrono::Utc>, by: &str) -> String {
 fn billed_text(number: Option<&Option<String>>) -> String {
     match number {
         None => String::new(),
-        Some(Some(n)) => format!("gefactureerd op factuur {n}; na een correctie verrekent de volgende factuurrun het verschil (de nieuwe registratie wordt gefactureerd, de oude regel legt de run aan financiën voor om te crediteren)"),
+        Some(Some(n)) => format!("gefactureerd op factuur {n}"),
         Some(None) => "staat op een conceptfactuur; een correctie komt in de volgende factuurrun".to_string(),
     }
 }
