@@ -460,7 +460,9 @@ fn billed_text(number: Option<&Option<String>>) -> String {
     match number {
         None => String::new(),
         Some(Some(n)) => format!("gefactureerd op factuur {n}"),
-        Some(None) => "staat op een conceptfactuur; een correctie komt in de volgende factuurrun".to_string(),
+        Some(None) => {
+            "staat op een conceptfactuur; een correctie komt in de volgende factuurrun".to_string()
+        }
     }
 }
 

@@ -577,8 +577,11 @@ async fn a_billed_registration_is_corrected_and_the_next_run_settles_the_differe
         .to_string();
     let page = app.get(&staff, &format!("/wsd/trajecten/{t}")).await;
     assert!(
-        page.body.contains(&format!("gefactureerd op factuur {number}"))
-            && page.body.contains("De volgende factuurrun factureert dan de nieuwe registratie"),
+        page.body
+            .contains(&format!("gefactureerd op factuur {number}"))
+            && page
+                .body
+                .contains("De volgende factuurrun factureert dan de nieuwe registratie"),
         "{}",
         page.body
     );
