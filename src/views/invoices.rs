@@ -260,6 +260,8 @@ pub struct InvoicePage {
     /// A credit note's invoice number (when the reader may see that invoice).
     pub cites: Option<String>,
     pub municipality_name: String,
+    /// Where "Versturen" sends the invoice: the municipality's finance address.
+    pub municipality_email: String,
     pub provider_name: String,
 }
 
@@ -282,10 +284,11 @@ pub async fn page(
             .and_then(|o| o.number),
         None => None,
     };
-    let municipality_name = store::municipalities::get(db, &detail.invoice.municipality_code)
-        .await?
-        .map(|m| m.name)
-        .unwrap_or_default();
+    let (municipality_name, municipality_email) =
+        store::municipalities::get(db, &detail.invoice.municipality_code)
+            .await?
+            .map(|m| (m.name, m.finance_email))
+            .unwrap_or_default();
     let provider_name = store::providers::get(db, &detail.invoice.provider)
         .await?
         .map(|p| p.name)
@@ -295,6 +298,7 @@ pub async fn page(
         credited_lines,
         cites,
         municipality_name,
+        municipality_email,
         provider_name,
     })
 }

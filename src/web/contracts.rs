@@ -8,6 +8,7 @@ use rocket::response::{content::RawHtml, Redirect};
 use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 
+use super::confirm::{self, Confirmation};
 use super::format::{date, euro};
 use super::{render, Errors, Layout};
 use crate::auth::csrf::{CsrfForm, CsrfToken};
@@ -685,6 +686,44 @@ async fn page_outcome(
 #[derive(FromForm)]
 pub struct VersionForm {
     version: i32,
+    /// `ja` from the confirmation page; activating cannot be undone.
+    bevestigd: Option<String>,
+}
+
+/// What activating a draft contract does: casemanagers may order from it, and later
+/// changes are amendments with a date.
+async fn activation_confirmation(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    who: &Principal,
+    id: &str,
+    version: i32,
+) -> AppResult<Confirmation> {
+    let c = views::get(db, who, id, clock.today()).await?;
+    if c.status != ContractStatus::Draft {
+        return Err(AppError::Conflict(format!(
+            "alleen een concept kan worden geactiveerd; dit contract is {}",
+            c.status.label_nl()
+        )));
+    }
+    let municipality = crate::views::municipalities::display_name(&c.municipality);
+    Ok(Confirmation {
+        title: format!("{} activeren?", c.name),
+        sentences: vec![
+            format!(
+                "Casemanagers van {municipality} kunnen dan bestellen bij {} tegen de {} prijzen van dit contract, van {} t/m {}.",
+                c.provider_name,
+                c.lines.len(),
+                date(c.valid_from),
+                date(c.valid_to)
+            ),
+            "Een actief contract gaat niet terug naar concept: een prijs wijzigt daarna alleen met een wijziging vanaf een ingangsdatum.".into(),
+        ],
+        action: format!("/prijzen/contracten/{id}/activeren"),
+        fields: vec![("version".into(), version.to_string())],
+        yes: "Ja, activeer het contract".into(),
+        back: format!("/prijzen/contracten/{id}"),
+    })
 }
 
 #[rocket::post("/prijzen/contracten/<id>/activeren", data = "<form>")]
@@ -696,6 +735,17 @@ async fn activate(
     id: &str,
     form: CsrfForm<VersionForm>,
 ) -> PageResult {
+    if !confirm::confirmed(form.0.bevestigd.as_deref()) {
+        let result =
+            activation_confirmation(db.inner(), clock, &pricing.0, id, form.0.version).await;
+        return match result {
+            Ok(c) => Ok(Err((
+                Status::Ok,
+                confirm::page(c, &pricing.0, &csrf.0, "/prijzen/contracten"),
+            ))),
+            Err(e) => page_outcome(db.inner(), clock, &pricing, &csrf, id, Err(e), "actief").await,
+        };
+    }
     let result = service::update(
         db.inner(),
         &pricing.0,

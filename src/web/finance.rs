@@ -761,28 +761,115 @@ async fn discard(
     outcome(db.inner(), &finance.0, &csrf, id, result).await
 }
 
-#[rocket::post("/facturen/<id>/versturen", data = "<_form>")]
+/// What sending does: the invoice goes by e-mail, with its PDF and e-invoice, to the
+/// municipality's finance address, and cannot be called back.
+async fn send_confirmation(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: &str,
+) -> AppResult<Confirmation> {
+    let found = views::invoices::page(db, who, id).await?;
+    let inv = &found.detail.invoice;
+    if let Err(illegal) = inv.status.apply(InvoiceMove::Send) {
+        return Err(AppError::Conflict(illegal.to_string()));
+    }
+    let what = inv.kind.label_nl();
+    let number = inv.number.clone().unwrap_or_default();
+    Ok(Confirmation {
+        title: format!("{what} {number} versturen?"),
+        sentences: vec![
+            format!(
+                "De {} ({}) gaat met de PDF en de e-factuur per e-mail naar {} ({}).",
+                what.to_lowercase(),
+                euro(inv.total),
+                found.municipality_email,
+                found.municipality_name
+            ),
+            "Een verstuurde e-mail kan niet worden teruggehaald; een fout herstelt u daarna met een creditnota.".into(),
+        ],
+        action: format!("/facturen/{id}/versturen"),
+        fields: Vec::new(),
+        yes: format!("Ja, verstuur {number}"),
+        back: format!("/facturen/{id}"),
+    })
+}
+
+#[rocket::post("/facturen/<id>/versturen", data = "<form>")]
 async fn send(
     db: &State<DatabaseConnection>,
     finance: Finance,
     csrf: CsrfToken,
     id: &str,
-    _form: CsrfForm<Empty>,
+    form: CsrfForm<ConfirmForm>,
 ) -> PageResult {
+    if !confirm::confirmed(form.0.bevestigd.as_deref()) {
+        let result = send_confirmation(db.inner(), &finance.0, id).await;
+        return match result {
+            Ok(c) => Ok(Err((
+                Status::Ok,
+                confirm::page(c, &finance.0, &csrf.0, "/facturen"),
+            ))),
+            Err(e) => outcome(db.inner(), &finance.0, &csrf, id, Err(e)).await,
+        };
+    }
     let result = invoice_documents::send(db.inner(), &finance.0, id)
         .await
         .map(|_| format!("/facturen/{id}?gedaan=verstuurd"));
     outcome(db.inner(), &finance.0, &csrf, id, result).await
 }
 
-#[rocket::post("/facturen/<id>/betaald", data = "<_form>")]
+/// What marking as paid does: the invoice is closed, and that cannot be undone.
+async fn paid_confirmation(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: &str,
+) -> AppResult<Confirmation> {
+    let found = views::invoices::page(db, who, id).await?;
+    let inv = &found.detail.invoice;
+    if let Err(illegal) = inv.status.apply(InvoiceMove::Pay) {
+        return Err(AppError::Conflict(illegal.to_string()));
+    }
+    let what = inv.kind.label_nl();
+    let number = inv.number.clone().unwrap_or_default();
+    Ok(Confirmation {
+        title: format!("{what} {number} markeren als betaald?"),
+        sentences: vec![
+            format!(
+                "Markeer alleen als {} {} heeft ontvangen of verrekend.",
+                euro(inv.total),
+                if inv.total.is_negative() {
+                    format!("aan {}", found.municipality_name)
+                } else {
+                    format!("van {}", found.municipality_name)
+                }
+            ),
+            "Betaald is de eindstatus: die gaat niet terug naar verstuurd.".into(),
+        ],
+        action: format!("/facturen/{id}/betaald"),
+        fields: Vec::new(),
+        yes: "Ja, markeer als betaald".into(),
+        back: format!("/facturen/{id}"),
+    })
+}
+
+#[rocket::post("/facturen/<id>/betaald", data = "<form>")]
 async fn paid(
     db: &State<DatabaseConnection>,
     finance: Finance,
     csrf: CsrfToken,
     id: &str,
-    _form: CsrfForm<Empty>,
+    form: CsrfForm<ConfirmForm>,
 ) -> PageResult {
+    if !confirm::confirmed(form.0.bevestigd.as_deref()) {
+        let result = paid_confirmation(db.inner(), &finance.0, id).await;
+        return match result {
+            Ok(c) => Ok(Err((
+                Status::Ok,
+                confirm::page(c, &finance.0, &csrf.0, "/facturen"),
+            ))),
+            Err(e) => outcome(db.inner(), &finance.0, &csrf, id, Err(e)).await,
+        };
+    }
     let result = invoicing::mark(db.inner(), &finance.0, id, InvoiceMove::Pay)
         .await
         .map(|_| format!("/facturen/{id}?gedaan=betaald"));
@@ -795,6 +882,66 @@ pub struct CreditForm {
     reason: String,
     /// Required: no disposition is chosen silently.
     disposition: Option<String>,
+    /// `ja` from the confirmation page: a credit note is final at once.
+    bevestigd: Option<String>,
+}
+
+/// What crediting the chosen lines does; `None` when a chosen line is not creditable on
+/// this invoice (the service then refuses with the reason).
+async fn credit_confirmation(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: &str,
+    f: &CreditForm,
+    disposition: Disposition,
+) -> AppResult<Option<Confirmation>> {
+    let found = views::invoices::page(db, who, id).await?;
+    let chosen: Vec<&views::invoices::InvoiceLine> = found
+        .detail
+        .lines
+        .iter()
+        .filter(|l| f.line_ids.contains(&l.id))
+        .collect();
+    let creditable = chosen.len() == f.line_ids.len()
+        && chosen.iter().all(|l| !found.credited_lines.contains(&l.id));
+    if !creditable {
+        return Ok(None);
+    }
+    let net: crate::domain::money::Money = chosen.iter().map(|l| l.net).sum();
+    let number = found.detail.invoice.number.clone().unwrap_or_default();
+    let products: Vec<String> = chosen
+        .iter()
+        .map(|l| format!("{} ({})", l.product_name, euro(l.net)))
+        .collect();
+    let mut fields: Vec<(String, String)> = f
+        .line_ids
+        .iter()
+        .map(|l| ("line_ids".to_string(), l.clone()))
+        .collect();
+    fields.push(("reason".into(), f.reason.trim().to_string()));
+    fields.push(("disposition".into(), disposition.as_str().into()));
+    Ok(Some(Confirmation {
+        title: format!("Creditnota maken op factuur {number}?"),
+        sentences: vec![
+            format!(
+                "De creditnota crediteert {} {} voor {} excl. btw: {}.",
+                chosen.len(),
+                if chosen.len() == 1 { "regel" } else { "regels" },
+                euro(net),
+                products.join(", ")
+            ),
+            format!(
+                "{}: {}",
+                disposition.label_nl(),
+                disposition.explanation_nl()
+            ),
+            "De creditnota krijgt direct een eigen nummer en is definitief; intrekken kan daarna niet meer.".into(),
+        ],
+        action: format!("/facturen/{id}/crediteren"),
+        fields,
+        yes: "Ja, maak de creditnota".into(),
+        back: format!("/facturen/{id}"),
+    }))
 }
 
 #[rocket::post("/facturen/<id>/crediteren", data = "<form>")]
@@ -840,6 +987,16 @@ async fn credit(
         reason: f.reason.clone(),
         disposition: f.disposition.clone(),
     };
+    if let Some(d) = disposition.filter(|_| errors.is_empty()) {
+        if !confirm::confirmed(f.bevestigd.as_deref()) {
+            if let Some(c) = credit_confirmation(db.inner(), &finance.0, id, &f, d).await? {
+                return Ok(Err((
+                    Status::Ok,
+                    confirm::page(c, &finance.0, &csrf.0, "/facturen"),
+                )));
+            }
+        }
+    }
     let result = match disposition {
         Some(disposition) if errors.is_empty() => invoicing::credit(
             db.inner(),

@@ -442,3 +442,140 @@ async fn the_product_page_withdraws_a_planned_price_after_a_confirmation() {
     let page = app.get(&pricing, "/prijzen/producten/JOBCOACH-UUR").await;
     assert!(!page.body.contains(&link));
 }
+
+#[rocket::async_test]
+async fn sending_paying_and_crediting_an_invoice_ask_first_and_say_what_happens() {
+    let app = TestApp::new().await;
+    worked_example(&app).await;
+    let y = last_year();
+    let finance = app.login_as(FINANCE).await;
+    let id = run(&app, &format!("{y}-03"), false).await["invoices"][0]["invoice_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let done = app
+        .post_form(
+            &finance,
+            &format!("/facturen/{id}/definitief"),
+            &[("bevestigd", "ja")],
+        )
+        .await;
+    assert_eq!(done.status, Status::SeeOther, "{}", done.body);
+    let number = invoice(&app, &finance, &id).await.json()["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let outbox_before = outbox_rows(&app).await;
+
+    // Sending: the address it goes to, and that a sent e-mail cannot be called back.
+    let once = app
+        .post_form(&finance, &format!("/facturen/{id}/versturen"), &[])
+        .await;
+    assert_eq!(once.status, Status::Ok);
+    assert!(
+        once.body.contains(&format!("Factuur {number} versturen?"))
+            && once.body.contains("per e-mail naar ")
+            && once.body.contains("kan niet worden teruggehaald")
+            && once.body.contains(&format!("Ja, verstuur {number}")),
+        "{}",
+        once.body
+    );
+    assert_eq!(invoice(&app, &finance, &id).await.json()["status"], "final");
+    assert_eq!(outbox_rows(&app).await, outbox_before, "nothing was queued");
+    let sent = app
+        .post_form(
+            &finance,
+            &format!("/facturen/{id}/versturen"),
+            &[("bevestigd", "ja")],
+        )
+        .await;
+    assert_eq!(sent.status, Status::SeeOther, "{}", sent.body);
+    assert_eq!(invoice(&app, &finance, &id).await.json()["status"], "sent");
+    assert_eq!(outbox_rows(&app).await, outbox_before + 1);
+
+    // Crediting: how many lines, for how much, what happens to the work, and that the
+    // note is final at once. The reason and disposition are carried through unchanged.
+    let line = invoice(&app, &finance, &id).await.json()["lines"][0].clone();
+    let line_id = line["id"].as_str().unwrap();
+    let fields = [
+        ("line_ids", line_id),
+        ("reason", "dubbel geregistreerd"),
+        ("disposition", "waive"),
+    ];
+    let once = app
+        .post_form(&finance, &format!("/facturen/{id}/crediteren"), &fields)
+        .await;
+    assert_eq!(once.status, Status::Ok);
+    assert!(
+        once.body
+            .contains(&format!("Creditnota maken op factuur {number}?"))
+            && once.body.contains("crediteert 1 regel voor € ")
+            && once.body.contains("Niet opnieuw factureren:")
+            && once.body.contains("krijgt direct een eigen nummer")
+            && once
+                .body
+                .contains(&format!("name=\"line_ids\" value=\"{line_id}\""))
+            && once
+                .body
+                .contains("name=\"reason\" value=\"dubbel geregistreerd\"")
+            && once.body.contains("name=\"disposition\" value=\"waive\""),
+        "{}",
+        once.body
+    );
+    assert!(invoice(&app, &finance, &id).await.json()["credits"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("bevestigd", "ja"));
+    let credited = app
+        .post_form(&finance, &format!("/facturen/{id}/crediteren"), &confirmed)
+        .await;
+    assert_eq!(credited.status, Status::SeeOther, "{}", credited.body);
+    assert_eq!(
+        invoice(&app, &finance, &id).await.json()["credits"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Paying: the end state, said before it is set.
+    let once = app
+        .post_form(&finance, &format!("/facturen/{id}/betaald"), &[])
+        .await;
+    assert_eq!(once.status, Status::Ok);
+    assert!(
+        once.body
+            .contains(&format!("Factuur {number} markeren als betaald?"))
+            && once.body.contains("Betaald is de eindstatus"),
+        "{}",
+        once.body
+    );
+    assert_eq!(invoice(&app, &finance, &id).await.json()["status"], "sent");
+    let paid = app
+        .post_form(
+            &finance,
+            &format!("/facturen/{id}/betaald"),
+            &[("bevestigd", "ja")],
+        )
+        .await;
+    assert_eq!(paid.status, Status::SeeOther, "{}", paid.body);
+    assert_eq!(invoice(&app, &finance, &id).await.json()["status"], "paid");
+    // A paid invoice is not offered for payment again: asking says why, changing nothing.
+    let again = app
+        .post_form(&finance, &format!("/facturen/{id}/betaald"), &[])
+        .await;
+    assert_eq!(again.status, Status::Conflict, "{}", again.body);
+    assert!(again
+        .body
+        .contains("kan niet als betaald gemarkeerd worden"));
+}
+
+async fn outbox_rows(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    plusmarkt::entities::outbox::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap()
+}

@@ -469,11 +469,32 @@ async fn pricing_staff_create_amend_activate_and_copy_in_the_pages() {
         .unwrap()
         .version
         .to_string();
-    let active = app
+    // One click asks first: who may then order, and that there is no way back to draft.
+    let asked = app
         .post_form(
             &pricing,
             &format!("/prijzen/contracten/{id}/activeren"),
             &[("version", &version)],
+        )
+        .await;
+    assert_eq!(asked.status, Status::Ok, "{}", asked.body);
+    assert!(
+        asked.body.contains("activeren?")
+            && asked.body.contains("kunnen dan bestellen bij")
+            && asked.body.contains("gaat niet terug naar concept")
+            && asked
+                .body
+                .contains(&format!("name=\"version\" value=\"{version}\"")),
+        "{}",
+        asked.body
+    );
+    let still = app.get(&pricing, &format!("/api/v1/contracts/{id}")).await;
+    assert_eq!(still.json()["status"], "draft");
+    let active = app
+        .post_form(
+            &pricing,
+            &format!("/prijzen/contracten/{id}/activeren"),
+            &[("version", &version), ("bevestigd", "ja")],
         )
         .await;
     assert_eq!(active.status, Status::SeeOther, "{}", active.body);

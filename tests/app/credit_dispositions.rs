@@ -319,6 +319,7 @@ async fn the_credit_form_asks_for_a_disposition_and_names_the_lines() {
                 ("line_ids", line_id),
                 ("reason", "dubbel geregistreerd"),
                 ("disposition", "waive"),
+                ("bevestigd", "ja"),
             ],
         )
         .await;

@@ -188,6 +188,7 @@ async fn finance_previews_runs_finalises_and_credits_in_the_pages() {
                 ("line_ids", &line),
                 ("reason", "dubbel"),
                 ("disposition", "rebill"),
+                ("bevestigd", "ja"),
             ],
         )
         .await;

@@ -51,7 +51,8 @@ const USERS = {
   wsd: 'consulent@wsd.example',
   finance: 'financien@wsd.example',
 };
-const CLIENT = { bsn: '999990019', name: 'Sanne de Vries', birth: '1998-05-17' };
+// Far above the demo's clients, whose BSNs are the first valid ones from 999990000 up.
+const CLIENT = { bsn: '999998006', name: 'Sanne Verhoeven-Tak', birth: '1998-05-17' };
 const TRAJECT_PRODUCT = 'DIAG-AANZET'; // output / traject: 50% at start, 50% at afronding
 const HOURS_PRODUCT = 'JOBCOACH-UUR'; // inspanning / uur
 const ORDERED_HOURS = '12';
@@ -264,7 +265,8 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
 
     // The client: Tab to the select, arrow down to the client.
     await tabTo(page, '#client');
-    for (let i = 0; i < 20; i += 1) {
+    // The demo's clients come first in the list; the new one is among them by name.
+    for (let i = 0; i < 300; i += 1) {
       const chosen = await page.locator('#client').evaluate((el) => el.selectedOptions[0]?.textContent ?? '');
       if (chosen.includes(CLIENT.name)) break;
       await page.keyboard.press('ArrowDown');
@@ -438,8 +440,15 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
     const line = page.locator('table.invoice tbody tr', { has: page.getByRole('checkbox') }).first();
     const credited = cents(await line.locator('td').last().innerText());
     await line.getByRole('checkbox').check();
+    // What happens to the work is chosen explicitly: here it is billed again.
+    await page.getByLabel('Opnieuw factureren').check();
     await page.getByLabel('Reden van de creditering').fill('Uren dubbel geregistreerd');
     await page.getByRole('button', { name: 'Creditnota maken' }).click();
+    // A confirmation first: what is credited, and that the note is final at once.
+    await assertText(page.getByRole('heading', { level: 1 }), new RegExp(`^Creditnota maken op factuur ${journey.invoiceNumber}\\?$`));
+    await assertText(page.locator('main'), /Opnieuw factureren: /);
+    await checkPage(s, 'creditnota bevestigen', { shot: '22a-creditnota-bevestigen', money: true });
+    await page.getByRole('button', { name: 'Ja, maak de creditnota' }).click();
     await assertText(page.locator('.flash'), /creditnota is gemaakt/);
     await assertText(page.getByRole('heading', { level: 1 }), /^Creditnota \d{4}-\d{6}$/);
     const text = await checkPage(s, 'creditnota', { shot: '22-creditnota', money: true, dates: true });
