@@ -710,13 +710,19 @@ async fn activation_confirmation(
     Ok(Confirmation {
         title: format!("{} activeren?", c.name),
         sentences: vec![
-            format!(
-                "Casemanagers van {municipality} kunnen dan bestellen bij {} tegen de {} prijzen van dit contract, van {} t/m {}.",
-                c.provider_name,
-                c.lines.len(),
-                date(c.valid_from),
-                date(c.valid_to)
-            ),
+            match c.lines.len() {
+                0 => format!(
+                    "Het contract heeft nog geen producten: casemanagers van {municipality} kunnen er pas bij {} uit bestellen als er een prijs op staat.",
+                    c.provider_name
+                ),
+                n => format!(
+                    "Casemanagers van {municipality} kunnen dan bij {} {} bestellen tegen de prijzen van dit contract, van {} t/m {}.",
+                    c.provider_name,
+                    if n == 1 { "1 product".to_string() } else { format!("{n} producten") },
+                    date(c.valid_from),
+                    date(c.valid_to)
+                ),
+            },
             "Een actief contract gaat niet terug naar concept: een prijs wijzigt daarna alleen met een wijziging vanaf een ingangsdatum.".into(),
         ],
         action: format!("/prijzen/contracten/{id}/activeren"),

@@ -480,7 +480,8 @@ async fn pricing_staff_create_amend_activate_and_copy_in_the_pages() {
     assert_eq!(asked.status, Status::Ok, "{}", asked.body);
     assert!(
         asked.body.contains("activeren?")
-            && asked.body.contains("kunnen dan bestellen bij")
+            && asked.body.contains("kunnen dan bij WSD")
+            && asked.body.contains("1 product bestellen")
             && asked.body.contains("gaat niet terug naar concept")
             && asked
                 .body

@@ -15,9 +15,11 @@
 // leaves a screenshot in tests/e2e/screenshots/ (names starting with "c").
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { assertText, cents, checkPage, launchBrowser, login, openSession } from './lib/browser.mjs';
+import { assertText, cents, checkPage, launchBrowser, login, openSession, screenshotDir } from './lib/browser.mjs';
 import { buildBinary, startServer } from './lib/server.mjs';
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -62,6 +64,11 @@ function step(name, fn, timeout = 180_000) {
       await fn(t);
     } catch (err) {
       broken = name;
+      // What each role was looking at when the step failed.
+      fs.mkdirSync(screenshotDir, { recursive: true });
+      for (const [role, s] of Object.entries(sessions)) {
+        await s.page.screenshot({ path: path.join(screenshotDir, `c-failed-${role}.png`), fullPage: true }).catch(() => {});
+      }
       throw err;
     }
   });
@@ -115,6 +122,9 @@ async function goBack(page) {
 
 describe('plusmarkt in Chromium: corrections and confirmations (issue 26)', { timeout: 45 * 60_000 }, () => {
   before(async () => {
+    if (fs.existsSync(screenshotDir)) {
+      for (const f of fs.readdirSync(screenshotDir)) if (/^c/.test(f)) fs.rmSync(path.join(screenshotDir, f));
+    }
     const bin = buildBinary();
     server = await startServer(bin);
     browser = await launchBrowser();
@@ -201,7 +211,9 @@ describe('plusmarkt in Chromium: corrections and confirmations (issue 26)', { ti
     await assertText(page.getByRole('heading', { level: 1 }), /^Aanvulling of vergissing\?$/);
     await checkPage(s, 'aanvulling of vergissing', { shot: 'c03-aanvulling-of-vergissing' });
     await page.getByRole('button', { name: 'Annuleren (niets opslaan)' }).click();
-    await page.waitForURL(new RegExp(`/wsd/trajecten/${t.id}`));
+    // Back on the trajectory page, with what was typed kept and nothing saved.
+    await page.waitForLoadState('load');
+    await assertText(page.getByRole('heading', { level: 1 }), new RegExp(`^Traject ${t.number}$`));
     assert.equal(await registrations(page).filter({ hasText: 'Twaalf uur begeleiding' }).count(), 0, 'saved although cancelled');
 
     // "Corrigeren" on the row: a prefilled form that replaces it.
@@ -281,7 +293,7 @@ describe('plusmarkt in Chromium: corrections and confirmations (issue 26)', { ti
           .first();
       const amount = cents(await row.locator('td').last().innerText());
       await row.getByRole('checkbox').check();
-      await page.getByLabel(disposition).check();
+      await page.getByLabel(disposition, { exact: true }).check();
       await page.getByLabel('Reden van de creditering').fill(reason);
       await page.getByRole('button', { name: 'Creditnota maken' }).click();
       // What will happen is said before the credit note gets its number.
@@ -404,9 +416,9 @@ describe('plusmarkt in Chromium: corrections and confirmations (issue 26)', { ti
     await go(s, '/prijzen/contracten');
     const form = page.locator('form', { has: page.getByRole('button', { name: 'Concept aanmaken' }) });
     const boxtel = await form.locator('#municipality option', { hasText: 'Boxtel' }).getAttribute('value');
-    await form.getByLabel('Gemeente').selectOption(boxtel);
-    await form.getByLabel(/^Geldig vanaf/).fill(`${year}-01-01`);
-    await form.getByLabel(/^Geldig tot/).fill(`${year}-12-31`);
+    await form.locator('#municipality').selectOption(boxtel);
+    await form.locator('#valid_from').fill(`${year}-01-01`);
+    await form.locator('#valid_to').fill(`${year}-12-31`);
     await form.getByRole('button', { name: 'Concept aanmaken' }).click();
     await page.waitForURL(/\/prijzen\/contracten\/[^/?]+/);
     const contract = new URL(page.url()).pathname;

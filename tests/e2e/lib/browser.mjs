@@ -147,11 +147,11 @@ export function assertDutchDates(text, label) {
   assert.match(text, DATE, `${label}: no date in the form dd-mm-jjjj`);
 }
 
-// `€ 1.234,56` → 1234.56 (as a number of cents to stay exact).
+// `€ 1.234,56` → 123456 and `-€ 1.234,56` → -123456 (cents, to stay exact).
 export function cents(text) {
-  const m = text.match(/€\s(-?)([\d.]+),(\d{2})/);
+  const m = text.match(/(-?)€\s(-?)([\d.]+),(\d{2})/);
   assert.ok(m, `no amount in "${text}"`);
-  return (m[1] ? -1 : 1) * (Number(m[2].replace(/\./g, '')) * 100 + Number(m[3]));
+  return (m[1] || m[2] ? -1 : 1) * (Number(m[3].replace(/\./g, '')) * 100 + Number(m[4]));
 }
 
 // At a narrow viewport: no horizontal scrolling, and each given control is visible and
