@@ -90,7 +90,9 @@ pub async fn add_token(
         if days == 0 || days > MAX_TOKEN_DAYS {
             return Err(AppError::field(
                 "expires_in_days",
-                format!("expires_in_days moet tussen 1 en {MAX_TOKEN_DAYS} dagen liggen"),
+                format!(
+                    "het aantal dagen tot het token verloopt moet tussen 1 en {MAX_TOKEN_DAYS} liggen"
+                ),
             ));
         }
     }
