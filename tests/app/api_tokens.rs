@@ -220,8 +220,11 @@ async fn last_used_at_is_set_after_a_call() {
         .unwrap();
     // make_token listed the tokens with it once already.
     let first = row.last_used_at.expect("last_used_at after a call");
-    // Within the minute a call writes nothing more.
-    assert_eq!(app.get(&finance, "/api/v1/me").await.status, Status::Ok);
+    // Within the minute a call writes nothing more: one statement, the lookup.
+    let (sql, reply) = app.queries(app.get(&finance, "/api/v1/me")).await;
+    assert_eq!(reply.status, Status::Ok);
+    assert_eq!(sql.len(), 1, "{sql:#?}");
+    assert!(!sql[0].to_uppercase().starts_with("UPDATE"), "{sql:#?}");
     let row = api_token::Entity::find_by_id(id.clone())
         .one(&app.db)
         .await
@@ -233,7 +236,13 @@ async fn last_used_at_is_set_after_a_call() {
     let long_ago = chrono::Utc::now() - chrono::Duration::minutes(5);
     old.last_used_at = Set(Some(long_ago));
     old.update(&app.db).await.unwrap();
-    assert_eq!(app.get(&finance, "/api/v1/me").await.status, Status::Ok);
+    let (sql, reply) = app.queries(app.get(&finance, "/api/v1/me")).await;
+    assert_eq!(reply.status, Status::Ok);
+    let updates = sql
+        .iter()
+        .filter(|s| s.to_uppercase().starts_with("UPDATE API_TOKENS"))
+        .count();
+    assert_eq!(updates, 1, "{sql:#?}");
     let row = api_token::Entity::find_by_id(id.clone())
         .one(&app.db)
         .await
