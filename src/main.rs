@@ -91,6 +91,19 @@ enum TokenCommand {
         email: String,
         #[arg(long, default_value = "api")]
         label: String,
+        /// The token stops working this many days from now (1 to 3650); never when left out.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List the tokens of a user that are not revoked (id, label, made, last used, expires).
+    List {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke a token by its id (see `token list`): it gets 401 at once (audited).
+    Revoke {
+        #[arg(long)]
+        id: String,
     },
 }
 
@@ -157,6 +170,64 @@ fn main() -> ExitCode {
     }
 }
 
+async fn token(config: Config, command: TokenCommand) -> Result<(), String> {
+    let (db, _) = plusmarkt::prepare_database(&config).await?;
+    let cli = Principal::system("cli");
+    match command {
+        TokenCommand::Add {
+            email,
+            label,
+            expires_in_days,
+        } => {
+            let token = services::users::add_token(&db, &cli, &email, &label, expires_in_days)
+                .await
+                .map_err(describe)?;
+            println!("API-token voor {email} (wordt maar één keer getoond):");
+            println!("{token}");
+        }
+        TokenCommand::List { email } => {
+            let user = store::users::find_by_email(&db, &email)
+                .await
+                .map_err(describe)?
+                .ok_or_else(|| format!("geen gebruiker met e-mailadres {email}"))?;
+            let tokens = plusmarkt::views::tokens::list(&db, &cli, Some(&user.id))
+                .await
+                .map_err(describe)?;
+            if tokens.is_empty() {
+                println!("{email} heeft geen API-tokens");
+            }
+            let moment = |at: Option<chrono::DateTime<chrono::Utc>>, none: &str| {
+                at.map_or(none.to_string(), |at| {
+                    at.format("%Y-%m-%d %H:%M UTC").to_string()
+                })
+            };
+            for t in tokens {
+                println!(
+                    "{}\t{}\tgemaakt {}\tlaatst gebruikt {}\tverloopt {}",
+                    t.id,
+                    t.label,
+                    moment(Some(t.created_at), ""),
+                    moment(t.last_used_at, "nooit"),
+                    moment(t.expires_at, "nooit"),
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            let t = services::users::revoke_token(&db, &cli, &config.clock, &id)
+                .await
+                .map_err(|e| match e {
+                    plusmarkt::error::AppError::NotFound => format!("geen API-token met id {id}"),
+                    other => describe(other),
+                })?;
+            println!(
+                "API-token „{}” van {} is ingetrokken; het werkt niet meer",
+                t.label, t.user_email
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn run(config: Config, command: Command) -> Result<(), String> {
     match command {
         Command::Serve => serve(config).await,
@@ -206,17 +277,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             println!("gebruiker {} aangemaakt ({})", user.email, user.role);
             Ok(())
         }
-        Command::Token {
-            command: TokenCommand::Add { email, label },
-        } => {
-            let (db, _) = plusmarkt::prepare_database(&config).await?;
-            let token = services::users::add_token(&db, &Principal::system("cli"), &email, &label)
-                .await
-                .map_err(describe)?;
-            println!("API-token voor {email} (wordt maar één keer getoond):");
-            println!("{token}");
-            Ok(())
-        }
+        Command::Token { command } => token(config, command).await,
         Command::Check => {
             let db = existing_database(&config).await?;
             let findings = services::integrity::check(&db).await.map_err(|e| match e {

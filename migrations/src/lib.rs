@@ -21,6 +21,7 @@ mod m20261207_000001_providers;
 mod m20261208_000001_settlement;
 mod m20261209_000002_credit_dispositions;
 mod m20261209_000026_password_resets;
+mod m20261210_000001_token_lifecycle;
 pub use m20261130_000001_foundation::GENESIS;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_settlement::Migration),
             Box::new(m20261209_000002_credit_dispositions::Migration),
             Box::new(m20261209_000026_password_resets::Migration),
+            Box::new(m20261210_000001_token_lifecycle::Migration),
         ]
     }
 }

@@ -31,6 +31,7 @@ pub mod pagination;
 pub mod products;
 pub mod providers;
 pub mod reports;
+pub mod tokens;
 pub mod trajectories;
 pub mod users;
 
@@ -193,6 +194,7 @@ pub fn routes() -> Vec<Route> {
     routes.extend(municipalities::routes());
     routes.extend(audit::routes());
     routes.extend(users::routes());
+    routes.extend(tokens::routes());
     routes.extend(products::routes());
     routes.extend(providers::routes());
     routes.extend(contracts::routes());

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "plusmarkt API", version = "1", description = "Marktplaats en contractmotor voor de plusdiensten van WSD. Zie API.md."),
-    paths(super::me::health, super::me::me, super::municipalities::list, super::municipalities::get, super::audit::list, super::users::list, super::users::create, super::users::patch, super::users::password_reset, super::me::change_password,
+    paths(super::me::health, super::me::me, super::municipalities::list, super::municipalities::get, super::audit::list, super::users::list, super::users::create, super::users::patch, super::users::password_reset, super::me::change_password, super::tokens::list, super::tokens::revoke,
         super::products::list, super::products::get, super::products::create, super::products::patch, super::products::add_price, super::products::withdraw_price, super::products::delete, super::products::services,
         super::contracts::list, super::contracts::get, super::contracts::create, super::contracts::patch, super::contracts::put_line, super::contracts::delete_line, super::contracts::copy, super::contracts::ledger, super::contracts::add_ledger_entry,
         super::trajectories::create_client, super::trajectories::find_clients, super::trajectories::search_clients, super::trajectories::get_client,

@@ -37,7 +37,13 @@ async fn resolve(request: &Request<'_>) -> Result<Option<Principal>, AppError> {
         let Some(token) = header.strip_prefix("Bearer ") else {
             return Ok(None);
         };
-        let Some(owner) = store::tokens::owner_of(&db, token.trim()).await? else {
+        let now = request
+            .rocket()
+            .state::<crate::domain::clock::Clock>()
+            .copied()
+            .unwrap_or_default()
+            .now();
+        let Some(owner) = store::tokens::owner_of(&db, token.trim(), now).await? else {
             return Ok(None);
         };
         request.local_cache(|| SeenGeneration(Some(owner.catalogue_generation)));

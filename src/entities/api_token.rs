@@ -12,6 +12,11 @@ pub struct Model {
     pub token_hash: String,
     pub created_at: DateTimeUtc,
     pub revoked: bool,
+    /// After this instant the token is refused (401), as a revoked one; `None`: never.
+    pub expires_at: Option<DateTimeUtc>,
+    /// When the token was last used, to the minute (see `store::tokens::owner_of`).
+    pub last_used_at: Option<DateTimeUtc>,
+    pub revoked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -67,20 +67,57 @@ pub async fn add_user(
     Ok(user)
 }
 
-/// Makes an API token for a user; returns the token, shown once.
+/// The longest expiry a token can be given, in days (ten years).
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// Makes an API token for a user; returns the token, shown once. With `expires_in_days`
+/// (1 to [`MAX_TOKEN_DAYS`]) it is refused that many days from now.
 pub async fn add_token(
     db: &DatabaseConnection,
     actor: &Principal,
     email: &str,
     label: &str,
+    expires_in_days: Option<u32>,
 ) -> AppResult<String> {
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(AppError::field(
+            "label",
+            "geef het token een naam (label), bijvoorbeeld de naam van de koppeling",
+        ));
+    }
+    if let Some(days) = expires_in_days {
+        if days == 0 || days > MAX_TOKEN_DAYS {
+            return Err(AppError::field(
+                "expires_in_days",
+                format!(
+                    "het aantal dagen tot het token verloopt moet tussen 1 en {MAX_TOKEN_DAYS} liggen"
+                ),
+            ));
+        }
+    }
     let txn = store::db::begin_write(db).await?;
     let owner = store::users::find_by_email(&txn, email)
         .await?
         .ok_or_else(|| {
             AppError::field("email", format!("geen gebruiker met e-mailadres {email}"))
         })?;
-    let token = store::tokens::create(&txn, actor, &owner, label).await?;
+    let token = store::tokens::create(&txn, actor, &owner, label, expires_in_days).await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+/// Revokes an API token: the principal's own, or any for an administrator; someone
+/// else's is 404, as an unknown one. The token gets 401 from this commit on, on every
+/// server. Audited as `api_token.revoke`.
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    clock: &Clock,
+    id: &str,
+) -> AppResult<store::tokens::TokenInfo> {
+    let txn = store::db::begin_write(db).await?;
+    let token = store::tokens::revoke(&txn, actor, id, clock.now()).await?;
     txn.commit().await?;
     Ok(token)
 }

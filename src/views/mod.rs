@@ -14,5 +14,6 @@ pub mod offers;
 pub mod products;
 pub mod providers;
 pub mod reports;
+pub mod tokens;
 pub mod trajectories;
 pub mod users;

@@ -8,6 +8,7 @@ use rocket::{Route, State};
 use sea_orm::DatabaseConnection;
 use std::net::IpAddr;
 
+use super::confirm::{self, Confirmation};
 use super::{render, Errors, Layout};
 use crate::auth::csrf::{csrf_cookie, CsrfForm, CsrfToken, CSRF_COOKIE};
 use crate::auth::guards::{session_cookie, SESSION_COOKIE};
@@ -17,6 +18,7 @@ use crate::crypto::secret::random_token;
 use crate::domain::clock::Clock;
 use crate::error::{AppError, AppResult};
 use crate::services::{sessions, users};
+use crate::views::tokens::TokenRow;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -138,28 +140,139 @@ struct AccountPage {
     name: String,
     email: String,
     role_label: String,
+    tokens: Vec<TokenLine>,
     errors: Errors,
 }
 
-fn account_page(
+/// An API token as a row on the account page and the administrator's user page.
+pub struct TokenLine {
+    pub id: String,
+    pub label: String,
+    pub made: String,
+    pub last_used: String,
+    pub expires: String,
+    pub expired: bool,
+}
+
+fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono::Local)
+        .format("%d-%m-%Y %H:%M")
+        .to_string()
+}
+
+/// The rows of a token table, as dates and words a casemanager reads.
+pub fn token_lines(tokens: Vec<TokenRow>, now: chrono::DateTime<chrono::Utc>) -> Vec<TokenLine> {
+    tokens
+        .into_iter()
+        .map(|t| TokenLine {
+            made: local_time(t.created_at),
+            last_used: t.last_used_at.map_or("nog nooit".into(), local_time),
+            expires: t.expires_at.map_or("verloopt niet".into(), local_time),
+            expired: t.expires_at.is_some_and(|at| at <= now),
+            id: t.id,
+            label: t.label,
+        })
+        .collect()
+}
+
+/// What revoking a token does, for the confirmation step; `action` and `back` are the
+/// page's own (the account page, or the administrator's user page).
+pub fn revoke_confirmation(token: &TokenRow, action: String, back: String) -> Confirmation {
+    Confirmation {
+        title: format!("Token „{}” intrekken?", token.label),
+        sentences: vec![
+            format!(
+                "Koppelingen die token „{}” van {} gebruiken, werken meteen niet meer: plusmarkt weigert het token vanaf nu.",
+                token.label, token.user_email
+            ),
+            "Intrekken kan niet ongedaan worden gemaakt. Is het token later toch nodig, maak dan een nieuw token aan.".into(),
+        ],
+        action,
+        fields: Vec::new(),
+        yes: format!("Ja, trek token „{}” in", token.label),
+        back,
+    }
+}
+
+async fn account_page(
+    db: &DatabaseConnection,
+    clock: &Clock,
     who: &crate::domain::principal::Principal,
     csrf: &str,
     errors: Vec<crate::error::FieldError>,
     flash: Option<String>,
-) -> RawHtml<String> {
-    render(&AccountPage {
+) -> AppResult<RawHtml<String>> {
+    let tokens = crate::views::tokens::list(db, who, Some(&who.user_id)).await?;
+    Ok(render(&AccountPage {
         layout: Layout::new("Mijn account", Some(who), csrf, "/account").with_flash(flash),
         name: who.name.clone(),
         email: who.email.clone(),
         role_label: who.role.label_nl().to_string(),
+        tokens: token_lines(tokens, clock.now()),
         errors: Errors(errors),
-    })
+    }))
 }
 
-#[rocket::get("/account?<gewijzigd>")]
-fn account(user: CurrentUser, csrf: CsrfToken, gewijzigd: Option<u8>) -> RawHtml<String> {
-    let flash = gewijzigd.map(|_| "Uw wachtwoord is gewijzigd.".to_string());
-    account_page(&user.0, &csrf.0, Vec::new(), flash)
+#[rocket::get("/account?<gewijzigd>&<ingetrokken>")]
+async fn account(
+    db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    gewijzigd: Option<u8>,
+    ingetrokken: Option<u8>,
+) -> AppResult<RawHtml<String>> {
+    let flash = match (gewijzigd, ingetrokken) {
+        (Some(_), _) => Some("Uw wachtwoord is gewijzigd.".to_string()),
+        (None, Some(_)) => Some(
+            "Het token is ingetrokken: koppelingen die het gebruiken, werken niet meer.".into(),
+        ),
+        (None, None) => None,
+    };
+    account_page(
+        db.inner(),
+        clock.inner(),
+        &user.0,
+        &csrf.0,
+        Vec::new(),
+        flash,
+    )
+    .await
+}
+
+/// The revoke form: only `bevestigd=ja` from the confirmation page revokes.
+#[derive(FromForm)]
+pub struct RevokeForm {
+    pub bevestigd: Option<String>,
+}
+
+/// Revokes one of the user's own API tokens, after the confirmation step (one click
+/// without `bevestigd=ja` answers the confirmation page and changes nothing). Someone
+/// else's token is 404.
+#[rocket::post("/account/tokens/<id>/intrekken", data = "<form>")]
+async fn revoke_token(
+    db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: &str,
+    form: CsrfForm<RevokeForm>,
+) -> AppResult<Result<Redirect, RawHtml<String>>> {
+    // Own tokens only, also for an administrator (others' are on the user page).
+    let token = crate::views::tokens::get(db.inner(), &user.0, id).await?;
+    if token.user_id != user.0.user_id {
+        return Err(AppError::NotFound);
+    }
+    if !confirm::confirmed(form.0.bevestigd.as_deref()) {
+        let c = revoke_confirmation(
+            &token,
+            format!("/account/tokens/{id}/intrekken"),
+            "/account#tokens".into(),
+        );
+        return Ok(Err(confirm::page(c, &user.0, &csrf.0, "/account")));
+    }
+    users::revoke_token(db.inner(), &user.0, clock.inner(), id).await?;
+    Ok(Ok(Redirect::to("/account?ingetrokken=1#tokens")))
 }
 
 /// The password change form. Passwords are never shown back.
@@ -169,9 +282,11 @@ pub struct PasswordForm {
     new: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 #[rocket::post("/account/wachtwoord", data = "<form>")]
 async fn change_password(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     limiter: &State<LoginLimiter>,
     cookies: &CookieJar<'_>,
     client: Option<IpAddr>,
@@ -195,7 +310,7 @@ async fn change_password(
         }
         Err(AppError::Validation { errors, .. }) => Ok(Err((
             Status::UnprocessableEntity,
-            account_page(&user.0, &csrf.0, errors, None),
+            account_page(db.inner(), clock.inner(), &user.0, &csrf.0, errors, None).await?,
         ))),
         Err(other) => Err(other),
     }
@@ -295,6 +410,7 @@ pub fn routes() -> Vec<Route> {
         logout,
         home,
         account,
+        revoke_token,
         change_password,
         reset_form,
         reset

@@ -176,11 +176,14 @@ struct UserPage {
     municipalities: Vec<(String, String)>,
     providers: Vec<(String, String)>,
     form: UserEditForm,
+    tokens: Vec<super::account::TokenLine>,
     errors: Errors,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn user_page(
     db: &DatabaseConnection,
+    clock: &Clock,
     admin: &Admin,
     csrf: &CsrfToken,
     id: &str,
@@ -194,6 +197,7 @@ async fn user_page(
         municipality: user.municipality.clone().unwrap_or_default(),
         provider: user.provider.clone().unwrap_or_default(),
     });
+    let tokens = crate::views::tokens::list(db, &admin.0, Some(&user.id)).await?;
     Ok(render(&UserPage {
         layout: Layout::new(
             format!("Gebruiker {}", user.email),
@@ -211,6 +215,7 @@ async fn user_page(
         municipalities: crate::views::municipalities::choices(db).await?,
         providers: crate::views::providers::choices(db).await?,
         form,
+        tokens: super::account::token_lines(tokens, clock.now()),
         errors: Errors(errors),
     }))
 }
@@ -218,6 +223,7 @@ async fn user_page(
 #[rocket::get("/beheer/gebruikers/<id>?<gedaan>")]
 async fn user_detail(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     admin: Admin,
     csrf: CsrfToken,
     id: &str,
@@ -232,14 +238,62 @@ async fn user_detail(
         "herstellink" => {
             Some("De herstellink is verstuurd. Hij werkt één keer en 24 uur lang.".into())
         }
+        "token-ingetrokken" => Some(
+            "Het token is ingetrokken: koppelingen die het gebruiken, werken niet meer.".into(),
+        ),
         _ => None,
     });
-    user_page(db.inner(), &admin, &csrf, id, None, Vec::new(), flash).await
+    user_page(
+        db.inner(),
+        clock.inner(),
+        &admin,
+        &csrf,
+        id,
+        None,
+        Vec::new(),
+        flash,
+    )
+    .await
+}
+
+/// Revokes one of this user's API tokens, after the confirmation step (one click without
+/// `bevestigd=ja` answers the confirmation page and changes nothing). A token of another
+/// user is 404 here.
+#[rocket::post("/beheer/gebruikers/<id>/tokens/<token>/intrekken", data = "<form>")]
+async fn revoke_token(
+    db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
+    admin: Admin,
+    csrf: CsrfToken,
+    id: &str,
+    token: &str,
+    form: CsrfForm<super::account::RevokeForm>,
+) -> PageResult {
+    let found = crate::views::tokens::get(db.inner(), &admin.0, token).await?;
+    if found.user_id != id {
+        return Err(AppError::NotFound);
+    }
+    if !confirm::confirmed(form.0.bevestigd.as_deref()) {
+        let c = super::account::revoke_confirmation(
+            &found,
+            format!("/beheer/gebruikers/{id}/tokens/{token}/intrekken"),
+            format!("/beheer/gebruikers/{id}#tokens"),
+        );
+        return Ok(Err((
+            rocket::http::Status::Ok,
+            confirm::page(c, &admin.0, &csrf.0, "/beheer/gebruikers"),
+        )));
+    }
+    services::users::revoke_token(db.inner(), &admin.0, clock.inner(), token).await?;
+    Ok(Ok(Redirect::to(format!(
+        "/beheer/gebruikers/{id}?gedaan=token-ingetrokken#tokens"
+    ))))
 }
 
 #[rocket::post("/beheer/gebruikers/<id>", data = "<form>")]
 async fn edit_user(
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     admin: Admin,
     csrf: CsrfToken,
     id: &str,
@@ -258,7 +312,17 @@ async fn edit_user(
             u.id
         )))),
         Err(AppError::Validation { errors, .. }) => {
-            let html = user_page(db.inner(), &admin, &csrf, id, Some(form), errors, None).await?;
+            let html = user_page(
+                db.inner(),
+                clock.inner(),
+                &admin,
+                &csrf,
+                id,
+                Some(form),
+                errors,
+                None,
+            )
+            .await?;
             Ok(Err((rocket::http::Status::UnprocessableEntity, html)))
         }
         Err(other) => Err(other),
@@ -712,6 +776,7 @@ pub fn routes() -> Vec<Route> {
         user_detail,
         edit_user,
         confirm_user_status,
+        revoke_token,
         set_user_status,
         send_reset,
         providers,

@@ -103,10 +103,14 @@ enum Rule {
     AnyUser,
     /// Only these roles.
     Roles(&'static [Role]),
+    /// Only these principals: a route on a record that is one user's own (an API token:
+    /// its owner, and an administrator where the route allows). The token the table names
+    /// is Vught's casemanager's, so every other principal gets 404 (or 401 anonymously).
+    Only(&'static [Who]),
 }
 
 use Role::{Admin as ADM, Casemanager as CM, Finance as FIN, Pricing as PRI, ProviderStaff as WSD};
-use Rule::{AnyUser, Public, Roles};
+use Rule::{AnyUser, Only, Public, Roles};
 
 /// Whether the path names one of Boxtel's records (a casemanager of Vught gets 404).
 const OWN: bool = true;
@@ -131,6 +135,21 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("POST", "/api/v1/me/password", AnyUser, ANY),
     ("GET", "/account", AnyUser, ANY),
     ("POST", "/account/wachtwoord", AnyUser, ANY),
+    // API tokens: anyone lists their own (an administrator everyone's); a token is revoked
+    // by its owner or an administrator, on the account page by its owner only.
+    ("GET", "/api/v1/tokens", AnyUser, ANY),
+    (
+        "DELETE",
+        "/api/v1/tokens/<id>",
+        Only(&[Who::CasemanagerVught, Who::Admin]),
+        ANY,
+    ),
+    (
+        "POST",
+        "/account/tokens/<id>/intrekken",
+        Only(&[Who::CasemanagerVught]),
+        ANY,
+    ),
     ("GET", "/api/v1/municipalities", AnyUser, ANY),
     ("GET", "/api/v1/municipalities/<code>", AnyUser, ANY),
     ("GET", "/api/v1/products", AnyUser, ANY),
@@ -395,6 +414,12 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
         Roles(&[ADM]),
         ANY,
     ),
+    (
+        "POST",
+        "/beheer/gebruikers/<id>/tokens/<token>/intrekken",
+        Roles(&[ADM]),
+        ANY,
+    ),
 ];
 
 /// Whether the path names one of WSD's records: a contract, client, trajectory, line or
@@ -422,6 +447,7 @@ pub fn expected(method: &str, path: &str, who: Who) -> Option<Access> {
         Public => true,
         AnyUser => who.role().is_some(),
         Roles(roles) => who.role().is_some_and(|r| roles.contains(&r)),
+        Only(principals) => principals.contains(&who),
     };
     Some(if !allowed {
         Access::Denied
@@ -452,6 +478,8 @@ struct Records {
     numbers: Vec<String>,
     /// A user the administrator's routes name (Vught's casemanager).
     user: String,
+    /// An API token of that user.
+    token: String,
 }
 
 const PRODUCT: &str = "REI-WERKFIT";
@@ -501,6 +529,7 @@ impl Records {
                 ("invoices", "<id>") => self.invoice.as_str(),
                 ("municipalities", "<code>") => "GM0757",
                 ("users" | "gebruikers", "<id>") => self.user.as_str(),
+                ("tokens", "<id>" | "<token>") => self.token.as_str(),
                 ("wachtwoord-herstellen", "<token>") => "onbekende-link",
                 ("providers" | "aanbieders", "<code>") => "WSD",
                 ("products" | "producten", "<code>") | ("lines", "<product_code>") => PRODUCT,
@@ -554,6 +583,20 @@ async fn records(app: &TestApp) -> Records {
     assert_eq!(r.status, Status::Ok, "{}", r.body);
     let number = r.json()["number"].as_str().unwrap().to_string();
     let t = app.get(&finance, "/api/v1/trajectories").await.json()["items"][0].clone();
+    let user = plusmarkt::store::users::find_by_email(&app.db, CASEMANAGER_VUGHT)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let system = plusmarkt::auth::Principal::system("test");
+    plusmarkt::services::users::add_token(&app.db, &system, CASEMANAGER_VUGHT, "koppeling", None)
+        .await
+        .unwrap();
+    let token = plusmarkt::store::tokens::list(&app.db, &system, Some(&user))
+        .await
+        .unwrap()
+        .remove(0)
+        .id;
     Records {
         contract: t["contract_id"].as_str().unwrap().to_string(),
         client: t["client_id"].as_str().unwrap().to_string(),
@@ -561,11 +604,8 @@ async fn records(app: &TestApp) -> Records {
         lines,
         invoice,
         numbers: vec![number, t["number"].as_str().unwrap().to_string()],
-        user: plusmarkt::store::users::find_by_email(&app.db, CASEMANAGER_VUGHT)
-            .await
-            .unwrap()
-            .unwrap()
-            .id,
+        user,
+        token,
     }
 }
 

@@ -320,6 +320,7 @@ impl TestApp {
             &plusmarkt::auth::Principal::system("test"),
             email,
             "test",
+            None,
         )
         .await
         .unwrap();

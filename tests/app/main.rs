@@ -5,6 +5,7 @@
 mod harness;
 mod smtp_server;
 
+mod api_tokens;
 mod authz;
 mod backup;
 mod casemanager_pages;
