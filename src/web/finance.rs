@@ -761,6 +761,24 @@ async fn discard(
     outcome(db.inner(), &finance.0, &csrf, id, result).await
 }
 
+/// The answer to an invoice step without its confirmation: the confirmation page, or,
+/// when the step cannot be taken at all, the invoice page saying why.
+async fn ask_first(
+    db: &DatabaseConnection,
+    who: &Principal,
+    csrf: &CsrfToken,
+    id: &str,
+    asked: AppResult<Confirmation>,
+) -> PageResult {
+    match asked {
+        Ok(c) => Ok(Err((
+            Status::Ok,
+            confirm::page(c, who, &csrf.0, "/facturen"),
+        ))),
+        Err(e) => outcome(db, who, csrf, id, Err(e)).await,
+    }
+}
+
 /// What sending does: the invoice goes by e-mail, with its PDF and e-invoice, to the
 /// municipality's finance address, and cannot be called back.
 async fn send_confirmation(
@@ -803,14 +821,8 @@ async fn send(
     form: CsrfForm<ConfirmForm>,
 ) -> PageResult {
     if !confirm::confirmed(form.0.bevestigd.as_deref()) {
-        let result = send_confirmation(db.inner(), &finance.0, id).await;
-        return match result {
-            Ok(c) => Ok(Err((
-                Status::Ok,
-                confirm::page(c, &finance.0, &csrf.0, "/facturen"),
-            ))),
-            Err(e) => outcome(db.inner(), &finance.0, &csrf, id, Err(e)).await,
-        };
+        let asked = send_confirmation(db.inner(), &finance.0, id).await;
+        return ask_first(db.inner(), &finance.0, &csrf, id, asked).await;
     }
     let result = invoice_documents::send(db.inner(), &finance.0, id)
         .await
@@ -861,14 +873,8 @@ async fn paid(
     form: CsrfForm<ConfirmForm>,
 ) -> PageResult {
     if !confirm::confirmed(form.0.bevestigd.as_deref()) {
-        let result = paid_confirmation(db.inner(), &finance.0, id).await;
-        return match result {
-            Ok(c) => Ok(Err((
-                Status::Ok,
-                confirm::page(c, &finance.0, &csrf.0, "/facturen"),
-            ))),
-            Err(e) => outcome(db.inner(), &finance.0, &csrf, id, Err(e)).await,
-        };
+        let asked = paid_confirmation(db.inner(), &finance.0, id).await;
+        return ask_first(db.inner(), &finance.0, &csrf, id, asked).await;
     }
     let result = invoicing::mark(db.inner(), &finance.0, id, InvoiceMove::Pay)
         .await

@@ -571,11 +571,3 @@ async fn sending_paying_and_crediting_an_invoice_ask_first_and_say_what_happens(
         .body
         .contains("kan niet als betaald gemarkeerd worden"));
 }
-
-async fn outbox_rows(app: &TestApp) -> u64 {
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    plusmarkt::entities::outbox::Entity::find()
-        .count(&app.db)
-        .await
-        .unwrap()
-}

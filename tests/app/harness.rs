@@ -480,3 +480,12 @@ pub fn urlencode(text: &str) -> String {
     }
     out
 }
+
+/// How many e-mails are queued in the outbox (sent or not).
+pub async fn outbox_rows(app: &TestApp) -> u64 {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    plusmarkt::entities::outbox::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap()
+}

@@ -613,14 +613,6 @@ async fn trajectories_in_db(app: &TestApp) -> u64 {
         .unwrap()
 }
 
-async fn outbox_rows(app: &TestApp) -> u64 {
-    use sea_orm::{EntityTrait, PaginatorTrait};
-    plusmarkt::entities::outbox::Entity::find()
-        .count(&app.db)
-        .await
-        .unwrap()
-}
-
 fn mixed(client: &str) -> Value {
     json!({"client_id": client, "buyer_reference": "KM-MIX", "lines": [
         {"product_code": "REI-WERKFIT", "start_date": "2030-03-01"},
