@@ -17,10 +17,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 
-import { assertText, cents, checkPage, launchBrowser, login, openSession, screenshotDir } from './lib/browser.mjs';
+import { assertText, cents, checkPage, launchBrowser, screenshotDir } from './lib/browser.mjs';
 import { buildBinary, startServer } from './lib/server.mjs';
+import { suite } from './lib/suite.mjs';
 
 const pad = (n) => String(n).padStart(2, '0');
 const iso = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
@@ -50,42 +51,17 @@ const CLIENTS = {
 
 let server;
 let browser;
-const sessions = {};
 const state = {};
-let broken = null;
-
-function step(name, fn, timeout = 180_000) {
-  it(name, { timeout }, async (t) => {
-    if (broken) {
-      t.skip(`skipped: the earlier step "${broken}" failed`);
-      return;
+const { step, session, go, closeSessions, broken } = suite(USERS, () => ({ server, browser }), {
+  timeout: 180_000,
+  // What each role was looking at when a step failed.
+  onFailure: async (_name, sessions) => {
+    fs.mkdirSync(screenshotDir, { recursive: true });
+    for (const [role, s] of Object.entries(sessions)) {
+      await s.page.screenshot({ path: path.join(screenshotDir, `c-failed-${role}.png`), fullPage: true }).catch(() => {});
     }
-    try {
-      await fn(t);
-    } catch (err) {
-      broken = name;
-      // What each role was looking at when the step failed.
-      fs.mkdirSync(screenshotDir, { recursive: true });
-      for (const [role, s] of Object.entries(sessions)) {
-        await s.page.screenshot({ path: path.join(screenshotDir, `c-failed-${role}.png`), fullPage: true }).catch(() => {});
-      }
-      throw err;
-    }
-  });
-}
-
-async function session(role) {
-  if (!sessions[role]) {
-    sessions[role] = await openSession(browser);
-    await login(sessions[role], server.baseUrl, USERS[role], null, role);
-  }
-  return sessions[role];
-}
-
-async function go(s, path) {
-  const response = await s.page.goto(`${server.baseUrl}${path}`);
-  assert.ok(response && response.ok(), `GET ${path}: ${response && response.status()}`);
-}
+  },
+});
 
 // The registration rows of the hours line on the provider staff's trajectory page.
 function registrations(page) {
@@ -131,10 +107,10 @@ describe('plusmarkt in Chromium: corrections and confirmations (issue 26)', { ti
   }, { timeout: 40 * 60_000 });
 
   after(async () => {
-    for (const s of Object.values(sessions)) await s.context.close().catch(() => {});
+    await closeSessions();
     if (browser) await browser.close().catch(() => {});
     if (server) {
-      if (broken) console.log(`server output:\n${server.log()}`);
+      if (broken()) console.log(`server output:\n${server.log()}`);
       await server.stop();
     }
   });

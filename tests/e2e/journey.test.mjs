@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 
 import {
   assertDutchDates,
@@ -18,14 +18,13 @@ import {
   cents,
   checkPage,
   launchBrowser,
-  login,
-  openSession,
   screenshotDir,
   tabTo,
   tally,
   typeDate,
 } from './lib/browser.mjs';
 import { buildBinary, startServer } from './lib/server.mjs';
+import { suite } from './lib/suite.mjs';
 
 // ---- dates -------------------------------------------------------------------------------
 
@@ -64,37 +63,9 @@ const AMENDED_PRICE = { amount: '89.95', shown: '€ 89,95' };
 
 let server;
 let browser;
-const sessions = {};
 const journey = {}; // what one step leaves for the next
-let broken = null; // the first failed step: later steps depend on it and are skipped
-
-function step(name, fn, timeout = 120_000) {
-  it(name, { timeout }, async (t) => {
-    if (broken) {
-      t.skip(`skipped: the earlier step "${broken}" failed`);
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (err) {
-      broken = name;
-      throw err;
-    }
-  });
-}
-
-async function session(role) {
-  if (!sessions[role]) {
-    sessions[role] = await openSession(browser);
-    await login(sessions[role], server.baseUrl, USERS[role], null, role);
-  }
-  return sessions[role];
-}
-
-async function go(s, path) {
-  const response = await s.page.goto(`${server.baseUrl}${path}`);
-  assert.ok(response && response.ok(), `GET ${path}: ${response && response.status()}`);
-}
+// Steps depend on each other: the first failed step skips the ones after it.
+const { step, session, go, closeSessions, broken } = suite(USERS, () => ({ server, browser }));
 
 describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 60_000 }, () => {
   before(async () => {
@@ -108,10 +79,10 @@ describe('plusmarkt in Chromium: the whole journey (issue 9)', { timeout: 45 * 6
   }, { timeout: 40 * 60_000 });
 
   after(async () => {
-    for (const s of Object.values(sessions)) await s.context.close().catch(() => {});
+    await closeSessions();
     if (browser) await browser.close().catch(() => {});
     if (server) {
-      if (broken) console.log(`server output:\n${server.log()}`);
+      if (broken()) console.log(`server output:\n${server.log()}`);
       await server.stop();
     }
     const byImpact = {};
