@@ -22,6 +22,7 @@ mod m20261208_000001_settlement;
 mod m20261209_000002_credit_dispositions;
 mod m20261209_000026_password_resets;
 mod m20261210_000001_token_lifecycle;
+mod m20261211_000001_session_activity;
 pub use m20261130_000001_foundation::GENESIS;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000002_credit_dispositions::Migration),
             Box::new(m20261209_000026_password_resets::Migration),
             Box::new(m20261210_000001_token_lifecycle::Migration),
+            Box::new(m20261211_000001_session_activity::Migration),
         ]
     }
 }

@@ -86,6 +86,7 @@ pub struct PasswordChange {
 #[rocket::post("/api/v1/me/password", data = "<body>")]
 pub async fn change_password(
     db: &State<DatabaseConnection>,
+    clock: &State<crate::domain::clock::Clock>,
     limiter: &State<LoginLimiter>,
     cookies: &CookieJar<'_>,
     client: Option<IpAddr>,
@@ -93,7 +94,8 @@ pub async fn change_password(
     body: JsonBody<PasswordChange>,
 ) -> AppResult<rocket::http::Status> {
     let request = body.0;
-    let renew = user.0.token_label.is_none() && cookies.get_private(SESSION_COOKIE).is_some();
+    let renew = (user.0.token_label.is_none() && cookies.get_private(SESSION_COOKIE).is_some())
+        .then(|| clock.now());
     let (account, client) = password_change_keys(&user.0, client);
     if let Err(retry_after_secs) = limiter.check(&account, &client) {
         return Err(AppError::TooManyRequests { retry_after_secs });

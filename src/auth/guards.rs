@@ -33,16 +33,16 @@ async fn resolve(request: &Request<'_>) -> Result<Option<Principal>, AppError> {
         Outcome::Success(db) => db.inner().clone(),
         _ => return Err(AppError::Internal("database niet beschikbaar".into())),
     };
+    let now = request
+        .rocket()
+        .state::<crate::domain::clock::Clock>()
+        .copied()
+        .unwrap_or_default()
+        .now();
     if let Some(header) = request.headers().get_one("Authorization") {
         let Some(token) = header.strip_prefix("Bearer ") else {
             return Ok(None);
         };
-        let now = request
-            .rocket()
-            .state::<crate::domain::clock::Clock>()
-            .copied()
-            .unwrap_or_default()
-            .now();
         let Some(owner) = store::tokens::owner_of(&db, token.trim(), now).await? else {
             return Ok(None);
         };
@@ -52,9 +52,22 @@ async fn resolve(request: &Request<'_>) -> Result<Option<Principal>, AppError> {
     let Some(cookie) = request.cookies().get_private(SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(store::sessions::user_of(&db, cookie.value())
+    let principal = store::sessions::user_of(&db, cookie.value(), now)
         .await?
-        .and_then(|user| store::users::principal_of(&user, None)))
+        .and_then(|user| store::users::principal_of(&user, None));
+    if principal.is_none() {
+        request.local_cache(|| SessionEnded(true));
+    }
+    Ok(principal)
+}
+
+/// Set when the request came with a session cookie whose session is over (idle, too old,
+/// signed out elsewhere): the login page then says why.
+struct SessionEnded(bool);
+
+/// Whether this request's session cookie named a session that has ended.
+pub fn session_ended(request: &Request<'_>) -> bool {
+    request.local_cache(|| SessionEnded(false)).0
 }
 
 /// The catalogue generation this request's authentication read along with its token, if

@@ -8,7 +8,10 @@ pub struct Model {
     pub id: String,
     pub user_id: String,
     pub created_at: DateTimeUtc,
+    /// The session's absolute end (12 hours after it was opened).
     pub expires_at: DateTimeUtc,
+    /// The last request seen (at most a minute old); `None`: none since `created_at`.
+    pub last_seen_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -359,14 +359,14 @@ pub async fn reset_password(
 
 /// Changes the signed-in user's own password. A wrong `current` is refused at field
 /// `current`, a weak new one at field `new`. Every session of the user ends; when the
-/// request came with a session, a fresh one replaces it and its token is returned (for the
-/// cookie). Audited as `user.password_change`.
+/// request came with a session, a fresh one (opened at `renew_session`, the clock's now)
+/// replaces it and its token is returned (for the cookie). Audited as `user.password_change`.
 pub async fn change_password(
     db: &DatabaseConnection,
     who: &Principal,
     current: &str,
     new: &str,
-    renew_session: bool,
+    renew_session: Option<chrono::DateTime<chrono::Utc>>,
 ) -> AppResult<Option<String>> {
     let user = store::users::find_by_id(db, &who.user_id)
         .await?
@@ -398,10 +398,9 @@ pub async fn change_password(
     let txn = store::db::begin_write(db).await?;
     store::users::set_password_hash(&txn, who, &user, hash, "user.password_change").await?;
     store::sessions::delete_for_user(&txn, &user.id, None).await?;
-    let session = if renew_session {
-        Some(store::sessions::create(&txn, &user.id).await?)
-    } else {
-        None
+    let session = match renew_session {
+        Some(now) => Some(store::sessions::create(&txn, &user.id, now).await?),
+        None => None,
     };
     txn.commit().await?;
     Ok(session)

@@ -76,6 +76,7 @@ pub async fn for_entity(
 pub fn action_label(action: &str) -> &str {
     match action {
         "api_token.create" => "API-token aangemaakt",
+        "api_token.revoke" => "API-token ingetrokken",
         "budget_ledger.manual" => "budgetboeking met de hand",
         "client.create" => "klant geregistreerd",
         "client.view" => "klant ingezien",
@@ -113,6 +114,13 @@ pub fn action_label(action: &str) -> &str {
         "trajectory.extend" => "traject verlengd",
         "trajectory.reject" => "traject afgewezen",
         "user.create" => "gebruiker aangemaakt",
+        "user.update" => "gebruiker gewijzigd",
+        "user.password_change" => "eigen wachtwoord gewijzigd",
+        "user.password_reset" => "wachtwoord opnieuw ingesteld",
+        "user.password_reset_sent" => "herstellink verstuurd",
+        "user.sign_in" => "ingelogd",
+        "user.sign_in_failed" => "inloggen geweigerd",
+        "user.sign_out_everywhere" => "overal uitgelogd",
         other => other,
     }
 }

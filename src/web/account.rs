@@ -50,21 +50,39 @@ pub struct LogoutForm {
     _token: String,
 }
 
-#[rocket::get("/login?<hersteld>")]
-fn login_page(csrf: CsrfToken, hersteld: Option<u8>) -> RawHtml<String> {
+#[rocket::get("/login?<hersteld>&<uitgelogd>&<verlopen>")]
+fn login_page(
+    csrf: CsrfToken,
+    hersteld: Option<u8>,
+    uitgelogd: Option<&str>,
+    verlopen: Option<u8>,
+) -> RawHtml<String> {
+    let flash = if hersteld.is_some() {
+        Some("Uw nieuwe wachtwoord is opgeslagen. Log ermee in.")
+    } else if uitgelogd == Some("overal") {
+        Some("U bent overal uitgelogd: op deze en op elke andere computer of telefoon.")
+    } else if verlopen.is_some() {
+        Some(
+            "Uw sessie is afgelopen: u deed een half uur niets, u was langer dan twaalf uur \
+             ingelogd, of u bent elders uitgelogd. Log opnieuw in.",
+        )
+    } else {
+        None
+    };
     render(&LoginPage {
-        layout: Layout::new("Inloggen", None, &csrf.0, "/login").with_flash(
-            hersteld.map(|_| "Uw nieuwe wachtwoord is opgeslagen. Log ermee in.".to_string()),
-        ),
+        layout: Layout::new("Inloggen", None, &csrf.0, "/login")
+            .with_flash(flash.map(str::to_string)),
         error: None,
         email: String::new(),
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 #[rocket::post("/login", data = "<form>")]
 async fn login(
     form: CsrfForm<LoginForm>,
     db: &State<DatabaseConnection>,
+    clock: &State<Clock>,
     limiter: &State<LoginLimiter>,
     cookies: &CookieJar<'_>,
     client: Option<IpAddr>,
@@ -76,9 +94,16 @@ async fn login(
     if let Err(retry_after_secs) = limiter.check(&email, &client) {
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
-    let session = sessions::log_in(db.inner(), &email, &form.password).await?;
-    let Some((_principal, token)) = session else {
+    let method = sessions::SignInMethod::Password;
+    let Some(user) = sessions::check_password(db.inner(), &email, &form.password).await? else {
         limiter.record_failure(&email, &client);
+        sessions::record_failure(
+            db.inner(),
+            Some(&email),
+            &method,
+            "e-mailadres of wachtwoord onjuist, of gebruiker niet actief",
+        )
+        .await?;
         let page = render(&LoginPage {
             layout: Layout::new("Inloggen", None, &csrf.0, "/login"),
             error: Some("Het e-mailadres of het wachtwoord klopt niet.".into()),
@@ -87,6 +112,17 @@ async fn login(
         return Ok(Err((rocket::http::Status::Unauthorized, page)));
     };
     limiter.record_success(&email);
+    let replacing = cookies
+        .get_private(SESSION_COOKIE)
+        .map(|c| c.value().to_string());
+    let token = sessions::open(
+        db.inner(),
+        clock.now(),
+        &user,
+        &method,
+        replacing.as_deref(),
+    )
+    .await?;
     cookies.add_private(session_cookie(token));
     // A fresh CSRF token for the new session.
     cookies.add_private(csrf_cookie(random_token()));
@@ -105,6 +141,21 @@ async fn logout(
     cookies.remove_private(SESSION_COOKIE);
     cookies.remove_private(CSRF_COOKIE);
     Ok(Redirect::to("/login"))
+}
+
+/// "Overal uitloggen": ends every session of the signed-in user, on every device, this one
+/// included (a forgotten session on a shared computer, a lost laptop).
+#[rocket::post("/account/overal-uitloggen", data = "<_form>")]
+async fn logout_everywhere(
+    _form: CsrfForm<LogoutForm>,
+    user: CurrentUser,
+    db: &State<DatabaseConnection>,
+    cookies: &CookieJar<'_>,
+) -> AppResult<Redirect> {
+    sessions::log_out_everywhere(db.inner(), &user.0).await?;
+    cookies.remove_private(SESSION_COOKIE);
+    cookies.remove_private(CSRF_COOKIE);
+    Ok(Redirect::to("/login?uitgelogd=overal"))
 }
 
 #[rocket::get("/")]
@@ -299,7 +350,8 @@ async fn change_password(
     if let Err(retry_after_secs) = limiter.check(&account, &client) {
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
-    let renew = user.0.token_label.is_none() && cookies.get_private(SESSION_COOKIE).is_some();
+    let renew = (user.0.token_label.is_none() && cookies.get_private(SESSION_COOKIE).is_some())
+        .then(|| clock.now());
     let result = users::change_password(db.inner(), &user.0, &form.current, &form.new, renew).await;
     match note_password_attempt(limiter, &account, &client, result) {
         Ok(session) => {
@@ -412,6 +464,7 @@ pub fn routes() -> Vec<Route> {
         account,
         revoke_token,
         change_password,
+        logout_everywhere,
         reset_form,
         reset
     ]

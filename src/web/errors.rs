@@ -31,7 +31,7 @@ impl<'r> Responder<'r, 'static> for AppError {
                 .respond(headers));
         }
         if matches!(self, AppError::Unauthorized) {
-            return Redirect::to("/login").respond_to(request);
+            return Redirect::to(login_path(request)).respond_to(request);
         }
         Ok(html_response(
             self.status(),
@@ -83,7 +83,7 @@ fn catch_any(status: Status, request: &Request<'_>) -> response::Result<'static>
             .respond(headers));
     }
     if status == Status::Unauthorized {
-        return Redirect::to("/login").respond_to(request);
+        return Redirect::to(login_path(request)).respond_to(request);
     }
     Ok(html_response(
         status,
@@ -161,4 +161,14 @@ pub fn default_detail(status: Status) -> &'static str {
 
 pub fn catchers() -> Vec<Catcher> {
     rocket::catchers![default_catcher]
+}
+
+/// Where a page without a valid session sends the browser: the login page, saying so when
+/// the browser's session has just ended (idle or too long).
+fn login_path(request: &Request<'_>) -> &'static str {
+    if crate::auth::guards::session_ended(request) {
+        "/login?verlopen=1"
+    } else {
+        "/login"
+    }
 }

@@ -34,9 +34,13 @@ pub enum Who {
     OtherProviderPricing,
     OtherProviderFinance,
     OtherProviderStaff,
+    /// The administrator's API token after it was revoked.
+    RevokedToken,
+    /// A casemanager of Boxtel's session after 30 minutes without a request.
+    ExpiredSession,
 }
 
-const PRINCIPALS: [Who; 10] = [
+const PRINCIPALS: [Who; 12] = [
     Who::Anonymous,
     Who::CasemanagerBoxtel,
     Who::CasemanagerVught,
@@ -47,12 +51,15 @@ const PRINCIPALS: [Who; 10] = [
     Who::OtherProviderPricing,
     Who::OtherProviderFinance,
     Who::OtherProviderStaff,
+    Who::RevokedToken,
+    Who::ExpiredSession,
 ];
 
 impl Who {
     fn role(self) -> Option<Role> {
         match self {
-            Who::Anonymous => None,
+            // Whoever they were, they are no one now.
+            Who::Anonymous | Who::RevokedToken | Who::ExpiredSession => None,
             Who::CasemanagerBoxtel | Who::CasemanagerVught => Some(Role::Casemanager),
             Who::ProviderStaff | Who::OtherProviderStaff => Some(Role::ProviderStaff),
             Who::Pricing | Who::OtherProviderPricing => Some(Role::Pricing),
@@ -71,7 +78,7 @@ impl Who {
 
     fn email(self) -> Option<&'static str> {
         match self {
-            Who::Anonymous => None,
+            Who::Anonymous | Who::RevokedToken | Who::ExpiredSession => None,
             Who::CasemanagerBoxtel => Some(CASEMANAGER_BOXTEL),
             Who::CasemanagerVught => Some(CASEMANAGER_VUGHT),
             Who::ProviderStaff => Some(WSD_STAFF),
@@ -135,6 +142,7 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("POST", "/api/v1/me/password", AnyUser, ANY),
     ("GET", "/account", AnyUser, ANY),
     ("POST", "/account/wachtwoord", AnyUser, ANY),
+    ("POST", "/account/overal-uitloggen", AnyUser, ANY),
     // API tokens: anyone lists their own (an administrator everyone's); a token is revoked
     // by its owner or an administrator, on the account page by its owner only.
     ("GET", "/api/v1/tokens", AnyUser, ANY),
@@ -609,10 +617,54 @@ async fn records(app: &TestApp) -> Records {
     }
 }
 
+/// The administrator's API token, revoked.
+async fn revoked_token(app: &TestApp) -> As {
+    let As::Token(token) = app.token_for(ADMIN).await else {
+        unreachable!("token_for makes a token")
+    };
+    let admin = plusmarkt::store::users::find_by_email(&app.db, ADMIN)
+        .await
+        .unwrap()
+        .unwrap();
+    let principal = plusmarkt::store::users::principal_of(&admin, None).unwrap();
+    let listed = plusmarkt::store::tokens::list(&app.db, &principal, Some(&admin.id))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1, "the administrator has the one token");
+    for row in listed {
+        plusmarkt::services::users::revoke_token(&app.db, &principal, &app.clock(), &row.id)
+            .await
+            .unwrap();
+    }
+    As::Token(token)
+}
+
+/// A session of Boxtel's casemanager, left alone for longer than the idle timeout.
+async fn expired_session(app: &TestApp) -> As {
+    use sea_orm::{EntityTrait, Set};
+    let session = app.login_as(CASEMANAGER_BOXTEL).await;
+    let As::Session(token) = &session else {
+        unreachable!("login_as makes a session")
+    };
+    let idle = chrono::Duration::minutes(plusmarkt::store::sessions::IDLE_MINUTES + 1);
+    plusmarkt::entities::session::Entity::update(plusmarkt::entities::session::ActiveModel {
+        id: Set(plusmarkt::crypto::secret::token_hash(token)),
+        last_seen_at: Set(Some(app.clock().now() - idle)),
+        ..Default::default()
+    })
+    .exec(&app.db)
+    .await
+    .unwrap();
+    session
+}
+
 /// Whether an answer refuses the caller.
 fn denied(reply: &Reply) -> bool {
     matches!(reply.status.code, 401 | 403 | 404)
-        || (reply.status.class().is_redirection() && reply.header("Location") == Some("/login"))
+        || (reply.status.class().is_redirection()
+            && reply
+                .header("Location")
+                .is_some_and(|l| l == "/login" || l == "/login?verlopen=1"))
 }
 
 async fn call(app: &TestApp, who: &As, method: Method, url: &str) -> Reply {
@@ -637,9 +689,13 @@ async fn every_route_answers_each_principal_as_the_table_says() {
     let records = records(&app).await;
     let mut sessions = Vec::new();
     for who in PRINCIPALS {
-        sessions.push(match who.email() {
-            Some(email) => app.login_as(email).await,
-            None => As::Anonymous,
+        sessions.push(match who {
+            Who::RevokedToken => revoked_token(&app).await,
+            Who::ExpiredSession => expired_session(&app).await,
+            _ => match who.email() {
+                Some(email) => app.login_as(email).await,
+                None => As::Anonymous,
+            },
         });
     }
     let routes: Vec<(Method, String, Option<String>)> = app
@@ -682,12 +738,18 @@ async fn every_route_answers_each_principal_as_the_table_says() {
             .collect();
         order.sort_by_key(|(_, _, access)| *access == Access::Allowed);
         for (i, who, access) in order {
-            // Logging out ends the session: give it one of its own.
+            // Logging out ends the session(s): give it one of its own.
             let session = match (path.as_str(), who.email()) {
-                ("/logout", Some(email)) => app.login_as(email).await,
+                ("/logout" | "/account/overal-uitloggen", Some(email)) => app.login_as(email).await,
                 _ => sessions[i].clone(),
             };
             let reply = call(&app, &session, *method, &url).await;
+            if path == "/account/overal-uitloggen" {
+                // It ended every session of the user: the principal's own as well.
+                if let (Some(email), As::Session(_)) = (who.email(), &sessions[i]) {
+                    sessions[i] = app.login_as(email).await;
+                }
+            }
             checked += 1;
             let status = reply.status.code;
             *answers.entry((format!("{access:?}"), status)).or_default() += 1;

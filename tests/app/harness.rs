@@ -275,11 +275,21 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("no user {email}"));
+        let now = self.clock().now();
         As::Session(
-            plusmarkt::store::sessions::create(&self.db, &user.id)
+            plusmarkt::store::sessions::create(&self.db, &user.id, now)
                 .await
                 .unwrap(),
         )
+    }
+
+    /// The app's clock (fixed in tests that pin a date).
+    pub fn clock(&self) -> plusmarkt::domain::clock::Clock {
+        *self
+            .client
+            .rocket()
+            .state::<plusmarkt::domain::clock::Clock>()
+            .expect("the clock is managed")
     }
 
     /// Every e-mail the app has sent so far (tests keep mail in memory), after sending what

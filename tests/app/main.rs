@@ -34,6 +34,7 @@ mod registration;
 mod registration_corrections;
 mod renditions;
 mod server_log;
+mod sessions;
 mod settlement;
 mod staff_pages;
 mod trajectory_queries;
