@@ -741,10 +741,20 @@ async fn refresh_totals(
 
 /// Runs a period for one provider (`billing_provider`): one draft per municipality
 /// (lines added to the provider's open draft of that municipality and period, if any),
-/// holding only that provider's items. Only one run at a time, for all providers
-/// together: the run's first write takes the one run lock row, so a second run waits and
-/// then finds nothing new to bill. Municipalities are computed and written one at a time,
-/// so memory stays that of the largest one.
+/// holding only that provider's items.
+///
+/// Each municipality is computed and written in a transaction of its own, so the shop
+/// keeps taking orders during a long run (on SQLite a transaction holds the one write
+/// lock) and memory stays that of the largest municipality. A municipality's draft,
+/// credit notes and ledger entries commit together or not at all; a run stopped halfway
+/// (a crash, an error) leaves complete drafts for the municipalities before it and nothing
+/// of the rest, and running the period again bills the rest. Drafts have no number yet
+/// (numbers are taken at finalisation), so numbering stays gapless.
+///
+/// One run at a time, for all providers together: the run holds the `invoice-run` lease
+/// (`store::locks`) from start to end, renewed in each municipality's transaction; a second
+/// run waits for it and then finds nothing new to bill. A run that was killed frees the
+/// lease after `LEASE_SECS`.
 pub async fn run(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -752,25 +762,56 @@ pub async fn run(
     period: Period,
 ) -> AppResult<RunOutcome> {
     let provider = billing_provider(db, principal, provider).await?;
-    let txn = store::db::begin_write(db).await?;
     let run_id = new_id();
-    let backend = txn.get_database_backend();
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        placeholder(
-            backend,
-            "UPDATE locks SET holder = $1, expires_at = $2 WHERE name = 'invoice-run'",
-        ),
-        [run_id.clone().into(), now().into()],
-    ))
-    .await?;
-    let catalogue = catalogue(&txn).await?;
+    wait_for_run_lease(db, &run_id).await?;
+    let outcome = run_holding_lease(db, principal, &provider, &run_id, period).await;
+    if outcome.is_err() {
+        // Best effort: a lease that cannot be released lapses by itself.
+        let _ = store::locks::release(db, store::locks::INVOICE_RUN, &run_id).await;
+    }
+    outcome
+}
+
+/// How long a run waits for another run to finish before it gives up.
+const RUN_WAIT_SECS: u64 = 600;
+
+/// Takes the run lease for `run_id`, waiting while another run holds it.
+async fn wait_for_run_lease(db: &DatabaseConnection, run_id: &str) -> AppResult<()> {
+    let started = std::time::Instant::now();
+    loop {
+        let txn = store::db::begin_write(db).await?;
+        let taken = store::locks::take(&*txn, store::locks::INVOICE_RUN, run_id, now()).await?;
+        txn.commit().await?;
+        if taken {
+            return Ok(());
+        }
+        if started.elapsed() > std::time::Duration::from_secs(RUN_WAIT_SECS) {
+            return Err(AppError::Conflict(
+                "er loopt al meer dan tien minuten een andere factuurrun; probeer het later opnieuw"
+                    .into(),
+            ));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn run_holding_lease(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    provider: &str,
+    run_id: &str,
+    period: Period,
+) -> AppResult<RunOutcome> {
+    let started_at = now();
+    let catalogue = catalogue(db).await?;
     let mut bills = Vec::new();
     let mut invoices = Vec::new();
     let mut lines_created = 0;
-    for m in store::municipalities::list(&txn).await? {
+    for m in store::municipalities::list(db).await? {
+        let txn = store::db::begin_write(db).await?;
+        store::locks::renew(&*txn, store::locks::INVOICE_RUN, run_id, now()).await?;
         let Some(ComputedBill { bill, items }) =
-            compute_municipality(&txn, &provider, period, &catalogue, m, false).await?
+            compute_municipality(&*txn, provider, period, &catalogue, m, false).await?
         else {
             continue;
         };
@@ -779,7 +820,7 @@ pub async fn run(
         if bill.lines > 0 {
             lines_created += bill.lines;
             let (draft, carried) =
-                write_draft(&txn, principal, &provider, &run_id, period, &bill, items).await?;
+                write_draft(&txn, principal, provider, run_id, period, &bill, items).await?;
             written.extend(carried);
             this_invoice = Some(draft.id.clone());
             invoices.push(DraftWritten {
@@ -792,8 +833,8 @@ pub async fn run(
         for (note, carried) in write_credit_drafts(
             &txn,
             principal,
-            &provider,
-            &run_id,
+            provider,
+            run_id,
             period,
             &bill,
             this_invoice.as_deref(),
@@ -810,29 +851,33 @@ pub async fn run(
             });
         }
         settlement::write_ledger(&txn, principal, period, &bill.settlement, &written).await?;
+        txn.commit().await?;
         bills.push(bill);
     }
     let held: usize = bills.iter().map(|b| b.held.len()).sum();
+    let txn = store::db::begin_write(db).await?;
+    store::locks::renew(&*txn, store::locks::INVOICE_RUN, run_id, now()).await?;
     crate::entities::invoice_run::Entity::insert(crate::entities::invoice_run::ActiveModel::from(
         crate::entities::invoice_run::Model {
-            id: run_id.clone(),
+            id: run_id.to_string(),
             period: period.to_string(),
             started_by: principal.actor(),
-            started_at: now(),
+            started_at,
             finished_at: Some(now()),
             invoices_created: i32::try_from(invoices.len()).unwrap_or(i32::MAX),
             lines_created: i32::try_from(lines_created).unwrap_or(i32::MAX),
             items_held: i32::try_from(held).unwrap_or(i32::MAX),
-            provider_code: provider.clone(),
+            provider_code: provider.to_string(),
         },
     ))
-    .exec_without_returning(&txn)
+    .exec_without_returning(&*txn)
     .await?;
-    store::audit::append(&txn, principal, "invoice_run.run", "invoice_run", &run_id, None, Some(json!({"provider": provider, "period": period.to_string(), "invoices": invoices.len(), "lines": lines_created, "held": held}))).await?;
+    store::audit::append(&*txn, principal, "invoice_run.run", "invoice_run", run_id, None, Some(json!({"provider": provider, "period": period.to_string(), "invoices": invoices.len(), "lines": lines_created, "held": held}))).await?;
+    store::locks::release(&*txn, store::locks::INVOICE_RUN, run_id).await?;
     txn.commit().await?;
     Ok(RunOutcome {
-        run_id,
-        provider,
+        run_id: run_id.to_string(),
+        provider: provider.to_string(),
         invoices,
         lines_created,
         bills,

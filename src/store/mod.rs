@@ -10,6 +10,7 @@ pub mod counters;
 pub mod db;
 pub mod idempotency;
 pub mod invoices;
+pub mod locks;
 pub mod municipalities;
 pub mod offers;
 pub mod password_resets;

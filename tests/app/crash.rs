@@ -1,5 +1,9 @@
 //! The real binary killed with SIGKILL while it writes: after every restart `plusmarkt check`
 //! passes (audit chain, numbering, totals, claims, outbox) and every acknowledged write is there.
+//! Every other kill lands while an invoice run of a month with work in it is in flight: the
+//! run writes one municipality per transaction, so a kill leaves some municipalities' drafts
+//! complete and nothing of the rest; after the restart the killed run's lease lapses and the
+//! same month runs again to the end, billing every item exactly once.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -121,8 +125,28 @@ fn killed_at_random_moments_the_server_loses_nothing_it_acknowledged() {
         seed ^= seed << 17;
         seed
     };
-    const KILLS: usize = 5;
+    const KILLS: usize = 12;
+    // Months of this year with the demo history in them, oldest first: one per run killed.
+    let months: Vec<String> = (1..=KILLS as u32 / 2)
+        .rev()
+        .map(|k| (today - chrono::Months::new(k)).format("%Y-%m").to_string())
+        .collect();
+    let mut kills_during_a_run = 0;
     for round in 0..KILLS {
+        // Every other round, a run of a month with work in it, killed while it is in flight.
+        let run_in_flight = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let runner = (round % 2 == 1).then(|| {
+            let (in_flight, url, finance) = (run_in_flight.clone(), url.clone(), finance.clone());
+            let month = months[round / 2].clone();
+            in_flight.store(true, std::sync::atomic::Ordering::SeqCst);
+            std::thread::spawn(move || {
+                let _ = ureq::post(&format!("{url}/api/v1/invoice-runs"))
+                    .set("Authorization", &finance)
+                    .send_json(serde_json::json!({"period": month}));
+                in_flight.store(false, std::sync::atomic::Ordering::SeqCst);
+                month
+            })
+        });
         // A writer keeps placing orders and running invoices while the server is killed
         // at a random moment, so a kill can land in the middle of a transaction.
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -163,8 +187,16 @@ fn killed_at_random_moments_the_server_loses_nothing_it_acknowledged() {
                 }
             })
         };
-        std::thread::sleep(Duration::from_millis(150 + next() % 400));
+        if runner.is_some() {
+            std::thread::sleep(Duration::from_millis(20 + next() % 60));
+        } else {
+            std::thread::sleep(Duration::from_millis(150 + next() % 400));
+        }
+        let during_a_run = run_in_flight.load(std::sync::atomic::Ordering::SeqCst);
         server.kill();
+        if during_a_run {
+            kills_during_a_run += 1;
+        }
         std::thread::sleep(Duration::from_millis(50));
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
         writer.join().unwrap();
@@ -176,6 +208,36 @@ fn killed_at_random_moments_the_server_loses_nothing_it_acknowledged() {
             String::from_utf8_lossy(&check.stdout),
             String::from_utf8_lossy(&check.stderr)
         );
+        if let Some(runner) = runner {
+            // The killed month runs again, to the end: it waits for the dead run's lease
+            // to lapse, bills the rest, and the check still passes.
+            let month = runner.join().unwrap();
+            let rerun = ureq::post(&format!("{url}/api/v1/invoice-runs"))
+                .set("Authorization", &finance)
+                .send_json(serde_json::json!({"period": month}));
+            assert!(
+                rerun.as_ref().is_ok_and(|r| r.status() == 201),
+                "the killed month {month} runs again: {rerun:?}"
+            );
+            let again = ureq::post(&format!("{url}/api/v1/invoice-runs"))
+                .set("Authorization", &finance)
+                .send_json(serde_json::json!({"period": month}))
+                .unwrap()
+                .into_json::<serde_json::Value>()
+                .unwrap();
+            assert_eq!(
+                again["invoices"].as_array().map(Vec::len),
+                Some(0),
+                "after the rerun of {month} nothing is left to bill: {again}"
+            );
+            let check = server.command(&["check"]).output().unwrap();
+            assert!(
+                check.status.success(),
+                "plusmarkt check failed after the rerun of {month}: {}{}",
+                String::from_utf8_lossy(&check.stdout),
+                String::from_utf8_lossy(&check.stderr)
+            );
+        }
         for id in acknowledged.lock().unwrap().iter() {
             let r = ureq::get(&format!("{url}/api/v1/trajectories/{id}"))
                 .set("Authorization", &casemanager)
@@ -188,8 +250,12 @@ fn killed_at_random_moments_the_server_loses_nothing_it_acknowledged() {
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
     eprintln!(
-        "crash test: {KILLS} kills survived, {} acknowledged orders all present",
+        "crash test: {KILLS} kills survived ({kills_during_a_run} during an invoice run), {} acknowledged orders all present",
         acknowledged.len()
+    );
+    assert!(
+        kills_during_a_run >= 3,
+        "only {kills_during_a_run} kill(s) landed during an invoice run"
     );
     assert!(
         acknowledged.len() >= KILLS * 2,

@@ -1358,3 +1358,81 @@ async fn configured_seller_keys_seed_wsds_row_and_the_invoice_shows_it() {
     assert!(ubl.contains("<cbc:EndpointID schemeID=\"0106\">17654321</cbc:EndpointID>"));
     assert!(ubl.contains("<cbc:ID>NL44RABO0123456789</cbc:ID>"));
 }
+
+/// Sets the invoice run's lease as if another run held it until `expires_at`.
+async fn hold_run_lease(app: &TestApp, holder: &str, expires_at: chrono::DateTime<chrono::Utc>) {
+    use sea_orm::ConnectionTrait;
+    let backend = app.db.get_database_backend();
+    app.db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            plusmarkt::store::db::placeholder(
+                backend,
+                "UPDATE locks SET holder = $1, expires_at = $2 WHERE name = 'invoice-run'",
+            ),
+            [holder.into(), expires_at.into()],
+        ))
+        .await
+        .unwrap();
+}
+
+async fn runs_of(app: &TestApp, period: &str) -> usize {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    plusmarkt::entities::invoice_run::Entity::find()
+        .filter(plusmarkt::entities::invoice_run::Column::Period.eq(period))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[rocket::async_test]
+async fn a_run_waits_for_the_run_that_holds_the_lease_and_takes_over_a_lapsed_one() {
+    let app = TestApp::new().await;
+    worked_example(&app).await;
+    let period = format!("{}-12", last_year());
+    let now = chrono::Utc::now();
+
+    // A run that was killed: its lease lapsed a moment ago. The next run takes it over.
+    hold_run_lease(&app, "killed-run", now - chrono::Duration::seconds(1)).await;
+    let first = run(&app, &period, false).await;
+    assert!(!first["invoices"].as_array().unwrap().is_empty(), "{first}");
+
+    // A run in progress elsewhere: the next run waits until it is done, then finds
+    // nothing new to bill.
+    hold_run_lease(&app, "running-run", now + chrono::Duration::seconds(60)).await;
+    let waiting = run(&app, &period, false);
+    let other_finishes = async {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        assert_eq!(
+            runs_of(&app, &period).await,
+            1,
+            "the second run waits for the lease"
+        );
+        use sea_orm::ConnectionTrait;
+        app.db
+            .execute_unprepared("UPDATE locks SET holder = NULL, expires_at = NULL")
+            .await
+            .unwrap();
+    };
+    let (second, ()) = futures::future::join(waiting, other_finishes).await;
+    assert!(
+        second["invoices"].as_array().unwrap().is_empty(),
+        "{second}"
+    );
+    assert_eq!(runs_of(&app, &period).await, 2);
+
+    // A finished run gives the lease back.
+    use sea_orm::ConnectionTrait;
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT holder FROM locks WHERE name = 'invoice-run'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let holder: Option<String> = row.try_get("", "holder").unwrap();
+    assert_eq!(holder, None);
+}
