@@ -9,17 +9,15 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use chrono::{Datelike, TimeZone, Utc};
+use chrono::Utc;
 use common::{arg, server, Backend};
 use plusmarkt::entities::{contract, contract_line, contract_line_price};
-use sea_orm::{ConnectionTrait, EntityTrait, Statement};
+use sea_orm::EntityTrait;
 use serde_json::json;
 
-const CASEMANAGER: &str = "bench-casemanager@boxtel.example";
-const MUNICIPALITY: &str = "GM0757";
+use common::orders::MUNICIPALITY;
 
 /// Milliseconds from wrk's "1.23ms", "456.00us", "1.02s".
 fn ms(text: &str) -> f64 {
@@ -100,129 +98,20 @@ async fn main() {
     which_wrk();
     common::ensure_generated(Backend::Sqlite, 1).await;
     let url = common::copy_of(Backend::Sqlite, 1, "http_s1").await;
+    let common::orders::OrderSetup {
+        token,
+        client_id,
+        product,
+        trajectory_id,
+        year,
+        contracted,
+        from,
+        to,
+        created,
+    } = common::orders::prepare(&url).await;
     let db = plusmarkt::store::db::connect(&url).await.expect("connect");
-    // The data is last year's; orders are placed for this year, under a contract of this year.
-    let year = chrono::Local::now().date_naive().year();
-    let from = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
-    let to = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap();
-    let created = Utc.with_ymd_and_hms(year, 1, 1, 8, 0, 0).unwrap();
-    let contract_id = uuid::Uuid::new_v4().to_string();
-    contract::Entity::insert(contract::ActiveModel::from(contract::Model {
-        id: contract_id.clone(),
-        municipality_code: MUNICIPALITY.into(),
-        name: format!("Bench {year}"),
-        valid_from: from,
-        valid_to: to,
-        status: plusmarkt::domain::contract::ContractStatus::Active,
-        budget_ceiling_cents: None,
-        version: 1,
-        lock_seq: 0,
-        created_at: created,
-        activated_at: Some(created),
-        provider_code: plusmarkt::domain::provider::WSD.to_string(),
-        settlement: plusmarkt::domain::settlement::SettlementForm::ProductPrice,
-        guaranteed_amount_cents: None,
-        budget_amount_cents: None,
-        advance_schedule: None,
-        refund_unused: false,
-    }))
-    .exec_without_returning(&db)
-    .await
-    .expect("contract");
-    let products = common::generator::products(&db, year).await;
-    for p in &products {
-        let id = uuid::Uuid::new_v4().to_string();
-        contract_line::Entity::insert(contract_line::ActiveModel::from(contract_line::Model {
-            id: id.clone(),
-            contract_id: contract_id.clone(),
-            product_code: p.code.clone(),
-            volume_cap_thousandths: None,
-            valid_from: from,
-            valid_to: to,
-            created_at: created,
-        }))
-        .exec_without_returning(&db)
-        .await
-        .expect("line");
-        contract_line_price::Entity::insert(contract_line_price::ActiveModel::from(
-            contract_line_price::Model {
-                contract_line_id: id,
-                effective_from: from,
-                price_cents: p.price_cents,
-                created_at: created,
-                created_by: "bench".into(),
-            },
-        ))
-        .exec_without_returning(&db)
-        .await
-        .expect("price");
-    }
-    marketplace(&db, &products[0].code, from, to, created).await;
-    let product = products
-        .iter()
-        .find(|p| p.unit == "traject")
-        .expect("a traject product")
-        .code
-        .clone();
-    let backend = db.get_database_backend();
-    let first = |sql: &str| {
-        let db = db.clone();
-        let sql = sql.to_string();
-        async move {
-            let row = db
-                .query_one_raw(Statement::from_string(backend, sql))
-                .await
-                .unwrap()
-                .unwrap();
-            row.try_get_by_index::<String>(0).unwrap()
-        }
-    };
-    let trajectory_id = first(&format!("SELECT id FROM trajectories WHERE municipality_code = '{MUNICIPALITY}' ORDER BY number LIMIT 1")).await;
-    let client_id = first(&format!(
-        "SELECT id FROM clients WHERE municipality_code = '{MUNICIPALITY}' ORDER BY id LIMIT 1"
-    ))
-    .await;
+    marketplace(&db, &contracted, from, to, created).await;
     db.close().await.ok();
-
-    // A casemanager of Boxtel and an API token, through the command line.
-    let mut add = server::cli(&url)
-        .args([
-            "user",
-            "add",
-            "--email",
-            CASEMANAGER,
-            "--role",
-            "casemanager",
-            "--municipality",
-            MUNICIPALITY,
-            "--name",
-            "Bench Casemanager",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("user add");
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(b"bench-password-2026-long\n")
-        .unwrap();
-    assert!(add.wait().unwrap().success(), "user add failed");
-    let out = server::cli(&url)
-        .args(["token", "add", "--email", CASEMANAGER, "--label", "bench"])
-        .output()
-        .expect("token add");
-    assert!(
-        out.status.success(),
-        "token add: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .expect("token")
-        .trim()
-        .to_string();
 
     let script = common::data_dir().join("order.lua");
     let body = json!({"client_id": client_id, "buyer_reference": "BENCH-LOAD",

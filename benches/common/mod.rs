@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod generator;
+pub mod orders;
 pub mod server;
 
 use std::path::PathBuf;
