@@ -41,6 +41,10 @@ struct RawSettings {
     seller_email: Option<String>,
     log: Option<String>,
     log_format: Option<String>,
+    oidc_issuer: Option<String>,
+    oidc_client_id: Option<String>,
+    oidc_client_secret: Option<String>,
+    password_login: Option<bool>,
 }
 
 /// WSD's legal details as configured (`PLUSMARKT_SELLER_*`). The seller on an invoice is
@@ -122,6 +126,113 @@ impl Default for LogSettings {
     }
 }
 
+/// Sign-on with an OpenID provider (`PLUSMARKT_OIDC_*`): all three settings, or none.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OidcSettings {
+    /// The issuer, e.g. `https://login.microsoftonline.com/<tenant-id>/v2.0`; its discovery
+    /// document is at `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    /// Never logged or shown (see the `Debug` below).
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for OidcSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcSettings")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .finish()
+    }
+}
+
+/// Microsoft Entra's multi-tenant issuers: templates that no ID token carries as its `iss`.
+const ENTRA_TEMPLATES: &[&str] = &["common", "organizations", "consumers"];
+const OIDC_ISSUER_EXAMPLE: &str =
+    "het adres van de uitgever van uw eigen organisatie, bij Microsoft Entra ID met uw tenant-id: \
+     bijvoorbeeld PLUSMARKT_OIDC_ISSUER=https://login.microsoftonline.com/<tenant-id>/v2.0";
+
+impl OidcSettings {
+    /// The three settings, checked: all or none, the issuer an http(s) address that is not
+    /// one of Entra's shared templates.
+    fn from_raw(raw: &RawSettings) -> Result<Option<OidcSettings>, ConfigError> {
+        let set = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let (issuer, client_id, client_secret) = (
+            set(&raw.oidc_issuer),
+            set(&raw.oidc_client_id),
+            set(&raw.oidc_client_secret),
+        );
+        let named = [
+            ("PLUSMARKT_OIDC_ISSUER", issuer.is_some()),
+            ("PLUSMARKT_OIDC_CLIENT_ID", client_id.is_some()),
+            ("PLUSMARKT_OIDC_CLIENT_SECRET", client_secret.is_some()),
+        ];
+        let (Some(issuer), Some(client_id), Some(client_secret)) =
+            (issuer, client_id, client_secret)
+        else {
+            let missing: Vec<&str> = named.iter().filter(|n| !n.1).map(|n| n.0).collect();
+            if missing.len() == named.len() {
+                return Ok(None);
+            }
+            return Err(setting_error(
+                missing.join(" en "),
+                format!(
+                    "{}: inloggen via uw organisatie (OpenID Connect) heeft alle drie nodig, \
+                     PLUSMARKT_OIDC_ISSUER, PLUSMARKT_OIDC_CLIENT_ID en \
+                     PLUSMARKT_OIDC_CLIENT_SECRET (of geen van drieën)",
+                    if missing.len() == 1 {
+                        "ontbreekt"
+                    } else {
+                        "ontbreken"
+                    }
+                ),
+                "zie README, \"Sign-on with Microsoft Entra ID or any OpenID provider\"",
+            ));
+        };
+        let issuer = issuer.trim_end_matches('/').to_string();
+        let rest = issuer
+            .strip_prefix("https://")
+            .or_else(|| issuer.strip_prefix("http://"));
+        let Some(rest) = rest.filter(|r| !r.is_empty() && !r.starts_with('/') && !r.contains(' '))
+        else {
+            return Err(invalid(
+                "oidc_issuer",
+                format!("{issuer:?} is geen adres dat begint met https:// of http://"),
+            ));
+        };
+        let mut parts = rest.split('/');
+        let host = parts.next().unwrap_or_default().to_lowercase();
+        let tenant = parts.next().unwrap_or_default().to_lowercase();
+        if host == "login.microsoftonline.com"
+            && (ENTRA_TEMPLATES.contains(&tenant.as_str()) || tenant.contains('{'))
+        {
+            return Err(invalid(
+                "oidc_issuer",
+                format!(
+                    "{issuer:?} is het gedeelde sjabloon {tenant:?} van Microsoft Entra ID, \
+                     geen uitgever: ID-tokens noemen altijd de tenant van de organisatie"
+                ),
+            ));
+        }
+        Ok(Some(OidcSettings {
+            issuer,
+            client_id,
+            client_secret,
+        }))
+    }
+
+    /// Where the provider sends the browser back: the public address + `/login/oidc/callback`.
+    pub fn redirect_uri(public_url: &str) -> String {
+        format!("{}/login/oidc/callback", public_url.trim_end_matches('/'))
+    }
+}
+
 /// How outgoing mail leaves the building.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailTransportConfig {
@@ -167,6 +278,11 @@ pub struct Config {
     pub public_url: String,
     pub seller: Seller,
     pub log: LogSettings,
+    /// Sign-on with an OpenID provider, when configured.
+    pub oidc: Option<OidcSettings>,
+    /// Whether the login page takes e-mail address and password (`PLUSMARKT_PASSWORD_LOGIN`,
+    /// default on; off only with `oidc`).
+    pub password_login: bool,
     /// Rocket's figment (address, port, limits, profile) to launch with.
     pub rocket_figment: Figment,
     /// Where "now" and "today" come from: the system clock, or a fixed one in tests.
@@ -229,6 +345,10 @@ const SETTINGS: &[(&str, &str, bool, &str)] = &[
     ("seller_email", "PLUSMARKT_SELLER_EMAIL", false, "bijvoorbeeld PLUSMARKT_SELLER_EMAIL=facturen@wsd.example"),
     ("log", "PLUSMARKT_LOG", false, "bijvoorbeeld PLUSMARKT_LOG=info of PLUSMARKT_LOG=warn,plusmarkt=debug"),
     ("log_format", "PLUSMARKT_LOG_FORMAT", false, "text of json, bijvoorbeeld PLUSMARKT_LOG_FORMAT=json"),
+    ("oidc_issuer", "PLUSMARKT_OIDC_ISSUER", false, OIDC_ISSUER_EXAMPLE),
+    ("oidc_client_id", "PLUSMARKT_OIDC_CLIENT_ID", false, "de client-id (applicatie-id) die de inlogdienst aan plusmarkt gaf, bijvoorbeeld PLUSMARKT_OIDC_CLIENT_ID=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"),
+    ("oidc_client_secret", "PLUSMARKT_OIDC_CLIENT_SECRET", true, "het clientgeheim dat de inlogdienst aan plusmarkt gaf, bijvoorbeeld PLUSMARKT_OIDC_CLIENT_SECRET=geheim"),
+    ("password_login", "PLUSMARKT_PASSWORD_LOGIN", false, "true of false, bijvoorbeeld PLUSMARKT_PASSWORD_LOGIN=false (alleen samen met PLUSMARKT_OIDC_ISSUER, PLUSMARKT_OIDC_CLIENT_ID en PLUSMARKT_OIDC_CLIENT_SECRET)"),
     // Rocket's own keys that plusmarkt relies on.
     ("secret_key", "ROCKET_SECRET_KEY", true, SECRET_KEY_EXAMPLE),
     ("port", "ROCKET_PORT", false, "een poortnummer van 0 tot en met 65535, bijvoorbeeld ROCKET_PORT=8000"),
@@ -403,6 +523,16 @@ impl Config {
             }
         }
         let seller = seller_of(&raw)?;
+        let oidc = OidcSettings::from_raw(&raw)?;
+        let password_login = raw.password_login.unwrap_or(true);
+        if !password_login && oidc.is_none() {
+            return Err(invalid(
+                "password_login",
+                "is false, maar inloggen via uw organisatie is niet ingesteld: dan kan niemand \
+                 meer inloggen; stel eerst PLUSMARKT_OIDC_ISSUER, PLUSMARKT_OIDC_CLIENT_ID en \
+                 PLUSMARKT_OIDC_CLIENT_SECRET in",
+            ));
+        }
 
         // Rocket's own default secret key is a placeholder array, so only a string counts.
         let configured_secret = figment.extract_inner::<String>("secret_key").ok();
@@ -474,6 +604,8 @@ impl Config {
             catalogue_dir: raw.catalogue_dir.clone(),
             seller,
             log,
+            oidc,
+            password_login,
             rocket_figment,
             clock: Clock::system(),
         })
@@ -499,6 +631,8 @@ impl Config {
             public_url: "http://localhost:8000".into(),
             seller: Seller::default(),
             log: LogSettings::default(),
+            oidc: None,
+            password_login: true,
             rocket_figment: figment,
             clock: Clock::system(),
         }
@@ -953,6 +1087,81 @@ mod tests {
         assert!(error_with("port", "achtduizend").contains("\"achtduizend\""));
         let database = error_with("database_url", "mysql://root:Xq7vR2@db");
         assert!(!database.contains("Xq7vR2"), "{database}");
+    }
+
+    #[test]
+    fn oidc_needs_all_three_settings_and_a_tenant_issuer() {
+        let with = |pairs: &[(&str, &str)]| {
+            let mut figment = base();
+            for (key, value) in pairs {
+                // As from the environment: "false" is a boolean.
+                figment = match value.parse::<bool>() {
+                    Ok(flag) => figment.merge(Serialized::global(*key, flag)),
+                    Err(_) => figment.merge(Serialized::global(*key, *value)),
+                };
+            }
+            Config::from_figment(figment)
+        };
+        let none = with(&[]).unwrap();
+        assert!(none.oidc.is_none() && none.password_login);
+        let issuer = (
+            "oidc_issuer",
+            "https://login.microsoftonline.com/0f1e2d3c/v2.0/",
+        );
+        let id = ("oidc_client_id", "plusmarkt");
+        let secret = ("oidc_client_secret", "Zk8vQ2mX");
+        let all = with(&[issuer, id, secret, ("password_login", "false")]).unwrap();
+        let oidc = all.oidc.clone().unwrap();
+        assert_eq!(
+            oidc.issuer,
+            "https://login.microsoftonline.com/0f1e2d3c/v2.0"
+        );
+        assert!(!all.password_login);
+        // The secret is never shown.
+        assert!(!format!("{all:?}").contains("Zk8vQ2mX"));
+        let missing = with(&[issuer]).unwrap_err().to_string();
+        assert!(
+            missing.contains("PLUSMARKT_OIDC_CLIENT_ID en PLUSMARKT_OIDC_CLIENT_SECRET ontbreken"),
+            "{missing}"
+        );
+        let missing = with(&[issuer, id]).unwrap_err().to_string();
+        assert!(
+            missing.contains("PLUSMARKT_OIDC_CLIENT_SECRET ontbreekt"),
+            "{missing}"
+        );
+        let missing = with(&[id, secret]).unwrap_err().to_string();
+        assert!(
+            missing.contains("PLUSMARKT_OIDC_ISSUER ontbreekt") && !missing.contains("Zk8vQ2mX"),
+            "{missing}"
+        );
+        for template in ["common", "organizations", "consumers", "{tenantid}"] {
+            let url = format!("https://login.microsoftonline.com/{template}/v2.0");
+            let wrong = with(&[("oidc_issuer", &url), id, secret])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                wrong.contains("PLUSMARKT_OIDC_ISSUER")
+                    && wrong.contains("sjabloon")
+                    && wrong.contains("https://login.microsoftonline.com/<tenant-id>/v2.0"),
+                "{wrong}"
+            );
+        }
+        let wrong = with(&[("oidc_issuer", "login.example.org"), id, secret])
+            .unwrap_err()
+            .to_string();
+        assert!(wrong.contains("https://"), "{wrong}");
+        // Without sign-on nobody could log in.
+        let wrong = with(&[("password_login", "false")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            wrong.contains("PLUSMARKT_PASSWORD_LOGIN") && wrong.contains("PLUSMARKT_OIDC_ISSUER"),
+            "{wrong}"
+        );
+        assert_eq!(
+            OidcSettings::redirect_uri("https://plusmarkt.wsd.example/"),
+            "https://plusmarkt.wsd.example/login/oidc/callback"
+        );
     }
 
     #[test]

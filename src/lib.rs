@@ -108,6 +108,10 @@ pub fn rocket_with(config: Config, db: DatabaseConnection) -> Rocket<Build> {
         .manage(views::catalogue_cache::CatalogueCache::default())
         .manage(crypto::bsn_vault::BsnVault::new(&config.bsn_key))
         .manage(config.clock)
+        .manage(services::sign_on::SignOn::new(
+            config.oidc.as_ref(),
+            &config.public_url,
+        ))
         .manage(config)
         .attach(security::SecurityHeaders)
         .attach(security::AccessLog)

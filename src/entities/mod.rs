@@ -30,3 +30,4 @@ pub mod target_group;
 pub mod trajectory;
 pub mod trajectory_line;
 pub mod user;
+pub mod user_identity;

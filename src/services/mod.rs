@@ -14,4 +14,5 @@ pub mod providers;
 pub mod registration;
 pub mod sessions;
 pub mod settlement;
+pub mod sign_on;
 pub mod users;

@@ -9,6 +9,7 @@ pub mod contracts;
 pub mod counters;
 pub mod db;
 pub mod idempotency;
+pub mod identities;
 pub mod invoices;
 pub mod locks;
 pub mod municipalities;

@@ -17,6 +17,7 @@ use crate::auth::CurrentUser;
 use crate::crypto::secret::random_token;
 use crate::domain::clock::Clock;
 use crate::error::{AppError, AppResult};
+use crate::config::Config;
 use crate::services::{sessions, users};
 use crate::views::tokens::TokenRow;
 
@@ -26,6 +27,10 @@ struct LoginPage {
     layout: Layout,
     error: Option<String>,
     email: String,
+    /// "Inloggen met je organisatie" (`PLUSMARKT_OIDC_*` set).
+    sign_on: bool,
+    /// The e-mail address and password form (`PLUSMARKT_PASSWORD_LOGIN`).
+    password_login: bool,
 }
 
 #[derive(Template)]
@@ -56,6 +61,7 @@ fn login_page(
     hersteld: Option<u8>,
     uitgelogd: Option<&str>,
     verlopen: Option<u8>,
+    config: &State<Config>,
 ) -> RawHtml<String> {
     let flash = if hersteld.is_some() {
         Some("Uw nieuwe wachtwoord is opgeslagen. Log ermee in.")
@@ -74,8 +80,13 @@ fn login_page(
             .with_flash(flash.map(str::to_string)),
         error: None,
         email: String::new(),
+        sign_on: config.oidc.is_some(),
+        password_login: config.password_login,
     })
 }
+
+/// What POST /login says when password login is switched off.
+pub const PASSWORD_LOGIN_OFF: &str = "Inloggen met e-mailadres en wachtwoord staat uit. Kies „Inloggen met je organisatie” en log in zoals u bij uw organisatie gewend bent.";
 
 #[allow(clippy::too_many_arguments)]
 #[rocket::post("/login", data = "<form>")]
@@ -87,14 +98,31 @@ async fn login(
     cookies: &CookieJar<'_>,
     client: Option<IpAddr>,
     csrf: CsrfToken,
+    config: &State<Config>,
 ) -> AppResult<Result<Redirect, (rocket::http::Status, RawHtml<String>)>> {
     let form = form.0;
     let email = form.email.trim().to_lowercase();
+    let page = |error: &str, email: String| {
+        render(&LoginPage {
+            layout: Layout::new("Inloggen", None, &csrf.0, "/login"),
+            error: Some(error.into()),
+            email,
+            sign_on: config.oidc.is_some(),
+            password_login: config.password_login,
+        })
+    };
+    let method = sessions::SignInMethod::Password;
+    if !config.password_login {
+        sessions::record_failure(db.inner(), Some(&email), &method, "password_login_off").await?;
+        return Ok(Err((
+            rocket::http::Status::Forbidden,
+            page(PASSWORD_LOGIN_OFF, String::new()),
+        )));
+    }
     let client = client.map(|ip| ip.to_string()).unwrap_or_default();
     if let Err(retry_after_secs) = limiter.check(&email, &client) {
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
-    let method = sessions::SignInMethod::Password;
     let Some(user) = sessions::check_password(db.inner(), &email, &form.password).await? else {
         limiter.record_failure(&email, &client);
         sessions::record_failure(
@@ -104,11 +132,7 @@ async fn login(
             "e-mailadres of wachtwoord onjuist, of gebruiker niet actief",
         )
         .await?;
-        let page = render(&LoginPage {
-            layout: Layout::new("Inloggen", None, &csrf.0, "/login"),
-            error: Some("Het e-mailadres of het wachtwoord klopt niet.".into()),
-            email,
-        });
+        let page = page("Het e-mailadres of het wachtwoord klopt niet.", email);
         return Ok(Err((rocket::http::Status::Unauthorized, page)));
     };
     limiter.record_success(&email);
