@@ -1096,8 +1096,8 @@ mod tests {
             for (key, value) in pairs {
                 // As from the environment: "false" is a boolean.
                 figment = match value.parse::<bool>() {
-                    Ok(flag) => figment.merge(Serialized::global(*key, flag)),
-                    Err(_) => figment.merge(Serialized::global(*key, *value)),
+                    Ok(flag) => figment.merge(Serialized::global(key, flag)),
+                    Err(_) => figment.merge(Serialized::global(key, *value)),
                 };
             }
             Config::from_figment(figment)
@@ -1118,7 +1118,7 @@ mod tests {
         );
         assert!(!all.password_login);
         // The secret is never shown.
-        assert!(!format!("{all:?}").contains("Zk8vQ2mX"));
+        assert!(!format!("{oidc:?}").contains("Zk8vQ2mX"));
         let missing = with(&[issuer]).unwrap_err().to_string();
         assert!(
             missing.contains("PLUSMARKT_OIDC_CLIENT_ID en PLUSMARKT_OIDC_CLIENT_SECRET ontbreken"),

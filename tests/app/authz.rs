@@ -133,6 +133,9 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("GET", "/login", Public, ANY),
     ("POST", "/login", Public, ANY),
     ("POST", "/logout", Public, ANY),
+    // Sign-on with the organisation's OpenID provider (404 when it is not configured).
+    ("GET", "/login/oidc", Public, ANY),
+    ("GET", "/login/oidc/callback", Public, ANY),
     // A password reset link works without login (an unknown link answers 410).
     ("GET", "/wachtwoord-herstellen/<token>", Public, ANY),
     ("POST", "/wachtwoord-herstellen/<token>", Public, ANY),

@@ -27,6 +27,7 @@ mod layering;
 mod mail;
 mod marketplace;
 mod offers;
+mod oidc;
 mod ordering;
 mod properties;
 mod providers;

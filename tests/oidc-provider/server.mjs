@@ -6,12 +6,14 @@
 // Issuer http://127.0.0.1:<port>. Clients: `plusmarkt` (secret `plusmarkt-geheim`, the given
 // redirect URI) and `andere-app` (secret `andere-geheim`, the same redirect URI), so a test
 // can get a code issued to another client. The development login page accepts any login
-// name with any password; the account is that name:
-//   - `email` = the login name, `email_verified` = true, except for a login name that starts
-//     with `onbevestigd+` (then false);
-//   - the ID token carries `amr: ["pwd"]`;
-//   - a login name that starts with `ander-publiek+` gets an ID token whose audience is
-//     `andere-app` (signed with the provider's own key), to show the audience check.
+// name with any password; the account (`sub`) is that name:
+//   - `email` = the login name, `email_verified` = true;
+//   - a login name that starts with `onbevestigd+` has the rest as its `email`, with
+//     `email_verified` = false;
+//   - a login name that starts with `ander-publiek+` has the rest as its `email` and gets an
+//     ID token whose audience is `andere-app` (signed with the provider's own key), to show
+//     the audience check;
+//   - the ID token carries `amr: ["pwd"]`.
 // Prints `listening <issuer>` when it is ready.
 
 import crypto from 'node:crypto';
@@ -62,7 +64,11 @@ const provider = new Provider(issuer, {
     return {
       accountId: id,
       async claims() {
-        return { sub: id, email: id, email_verified: !id.startsWith(UNVERIFIED) };
+        const email = [UNVERIFIED, WRONG_AUDIENCE].reduce(
+          (name, prefix) => (name.startsWith(prefix) ? name.slice(prefix.length) : name),
+          id,
+        );
+        return { sub: id, email, email_verified: !id.startsWith(UNVERIFIED) };
       },
     };
   },
@@ -118,6 +124,11 @@ provider.use(async (ctx, next) => {
 const server = provider.listen(port, '127.0.0.1', () => {
   console.log(`listening ${issuer}`);
 });
+// Started with a pipe as stdin (the Rust tests): stop when the parent is gone.
+if (!process.stdin.isTTY && process.env.OIDC_PROVIDER_STDIN_LIFELINE) {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
+}
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => server.close(() => process.exit(0)));
 }
