@@ -14,10 +14,10 @@ use crate::auth::csrf::{csrf_cookie, CsrfForm, CsrfToken, CSRF_COOKIE};
 use crate::auth::guards::{session_cookie, SESSION_COOKIE};
 use crate::auth::ratelimit::{note_password_attempt, password_change_keys, LoginLimiter};
 use crate::auth::CurrentUser;
+use crate::config::Config;
 use crate::crypto::secret::random_token;
 use crate::domain::clock::Clock;
 use crate::error::{AppError, AppResult};
-use crate::config::Config;
 use crate::services::{sessions, users};
 use crate::views::tokens::TokenRow;
 

@@ -257,7 +257,7 @@ async fn last_event(app: &TestApp, action: &str) -> Option<Value> {
 
 async fn failures(app: &TestApp) -> u64 {
     audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq("sign_in_failed"))
+        .filter(audit_event::Column::Action.eq("user.sign_in_failed"))
         .count(&app.db)
         .await
         .unwrap()
@@ -277,7 +277,7 @@ async fn assert_refused(app: &TestApp, answer: &Answer, status: u16, says: &str,
     assert!(answer.reply.body.contains(says), "{}", answer.reply.body);
     assert!(answer.session.is_none(), "no session cookie");
     assert!(answer.flow_removed, "the flow cookie is removed");
-    let event = last_event(app, "sign_in_failed")
+    let event = last_event(app, "user.sign_in_failed")
         .await
         .expect("a sign_in_failed event");
     assert!(
@@ -347,7 +347,9 @@ async fn a_casemanager_signs_on_and_is_linked_to_the_identity() {
         .expect("linked");
     assert_eq!(identity.issuer, issuer);
     assert_eq!(identity.subject, CASEMANAGER_BOXTEL);
-    let event = last_event(&app, "sign_in").await.expect("a sign_in event");
+    let event = last_event(&app, "user.sign_in")
+        .await
+        .expect("a sign_in event");
     assert_eq!(event["amr"], serde_json::json!(["pwd"]), "{event}");
     assert_eq!(event["issuer"], issuer, "{event}");
 
@@ -403,7 +405,7 @@ async fn unknown_and_unverified_addresses_and_inactive_users_are_refused() {
     )
     .await;
     assert_eq!(
-        last_event(&app, "sign_in_failed").await.unwrap()["email"],
+        last_event(&app, "user.sign_in_failed").await.unwrap()["email"],
         "onbekend@boxtel.example"
     );
 
@@ -474,7 +476,7 @@ async fn a_wrong_state_or_a_missing_flow_is_refused() {
         reply.body
     );
     assert_eq!(
-        last_event(&app, "sign_in_failed").await.unwrap()["reason"],
+        last_event(&app, "user.sign_in_failed").await.unwrap()["reason"],
         "flow_missing"
     );
     // The provider's error (the user cancelled).
