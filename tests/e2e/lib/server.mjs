@@ -33,7 +33,7 @@ export function buildBinary({ release = false } = {}) {
   return bin;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -49,10 +49,12 @@ function freePort() {
 // database, which the server migrates and fills with the demo data. Waits for /health.
 // With `bare`, the folder is empty and the server gets nothing but a port and
 // PLUSMARKT_DATABASE_URL=sqlite://plusmarkt.sqlite, as a new user writes it: no catalogue
-// folder, no public URL. Returns { baseUrl, stop(), log(), dir }.
-export async function startServer(bin, { bare = false } = {}) {
+// folder, no public URL. `port` (default: a free one) and `env` (more settings, e.g.
+// PLUSMARKT_OIDC_*) are for suites that must know the address before the server starts.
+// Returns { baseUrl, stop(), log(), dir }.
+export async function startServer(bin, { bare = false, port: givenPort, env: extra = {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plusmarkt-e2e-'));
-  const port = await freePort();
+  const port = givenPort || await freePort();
   const env = { ...process.env };
   // Nothing from the caller's configuration may point the server elsewhere.
   for (const key of Object.keys(env)) {
@@ -68,6 +70,7 @@ export async function startServer(bin, { bare = false } = {}) {
           PLUSMARKT_CATALOGUE_DIR: path.join(repoRoot, 'catalogue'),
           PLUSMARKT_PUBLIC_URL: `http://127.0.0.1:${port}`,
         },
+    extra,
   );
   let output = '';
   const child = spawn(bin, ['serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
