@@ -451,7 +451,7 @@ impl Provider {
                 {
                     return Ok(Err(Refusal::LinkedElsewhere));
                 }
-                store::identities::link(db, &user.id, &issuer, &subject, now).await?;
+                link(db, &user, &issuer, &subject, now).await?;
                 user
             }
         };
@@ -465,6 +465,32 @@ impl Provider {
             email: user.email.clone(),
         }))
     }
+}
+
+/// Links a user to the provider's identity and records it (`user.identity_link`).
+async fn link(
+    db: &DatabaseConnection,
+    user: &crate::entities::user::Model,
+    issuer: &str,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let actor = store::users::principal_of(user, None)
+        .unwrap_or_else(|| crate::domain::principal::Principal::system("aanmelding"));
+    let txn = store::db::begin_write(db).await?;
+    store::identities::link(&txn, &user.id, issuer, subject, now).await?;
+    store::audit::append(
+        &txn,
+        &actor,
+        "user.identity_link",
+        "user",
+        &user.id,
+        None,
+        Some(serde_json::json!({"issuer": issuer, "subject": subject, "email": user.email})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// A short code for the audit log of why the ID token failed.

@@ -120,6 +120,7 @@ pub fn action_label(action: &str) -> &str {
         "user.password_reset_sent" => "herstellink verstuurd",
         "user.sign_in" => "ingelogd",
         "user.sign_in_failed" => "inloggen geweigerd",
+        "user.identity_link" => "gekoppeld aan het account bij de organisatie",
         "user.sign_out_everywhere" => "overal uitgelogd",
         other => other,
     }
