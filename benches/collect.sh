@@ -10,11 +10,12 @@ seen, rows = set(), []
 for line in sys.stdin:
     r = json.loads(line)
     key = (r["bench"], r.get("db"), r.get("scale"), r.get("kind"), r.get("endpoint"), r.get("connections"))
+    # The newest measurement of each kind counts (logs are read oldest first).
     if key in seen:
-        continue
+        rows = [x for x in rows if (x["bench"], x.get("db"), x.get("scale"), x.get("kind"), x.get("endpoint"), x.get("connections")) != key]
     seen.add(key)
     rows.append(r)
-order = {"generate": 0, "invoice_run": 1, "http": 2, "startup": 3}
+order = {"generate": 0, "invoice_run": 1, "orders_during_run": 2, "http": 3, "startup": 4}
 kinds = {"floor": 0, "preview": 1, "run": 2, "write_floor": 3}
 rows.sort(key=lambda r: (order[r["bench"]], r.get("db") or "", r.get("scale") or 0, kinds.get(r.get("kind"), 0)))
 for r in rows:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and writes benches/RESULTS.md from their RESULT lines.
+# Runs the benchmarks and writes benches/RESULTS.md and benches/results.json from their
+# RESULT lines.
 #
 #   benches/run_all.sh                     # scales 1,10 on SQLite and PostgreSQL, HTTP, start-up
 #   SCALES=1,10,100 benches/run_all.sh     # also scale 100
@@ -30,6 +31,8 @@ for db in $DBS; do
   for s in "${scales[@]}"; do
     run invoice_run --scale "$s" --db "$db"
   done
+  # Orders during a run, at the largest scale.
+  run orders_during_run --scale "${scales[-1]}" --db "$db"
 done
 run http_load --seconds "${HTTP_SECONDS:-10}"
 run startup
