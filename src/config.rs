@@ -11,6 +11,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::clock::Clock;
+use crate::domain::second_factor::MfaPolicy;
 
 /// The default database: an embedded SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://plusmarkt.sqlite?mode=rwc";
@@ -41,6 +42,7 @@ struct RawSettings {
     seller_email: Option<String>,
     log: Option<String>,
     log_format: Option<String>,
+    mfa: Option<String>,
 }
 
 /// WSD's legal details as configured (`PLUSMARKT_SELLER_*`). The seller on an invoice is
@@ -171,6 +173,9 @@ pub struct Config {
     pub rocket_figment: Figment,
     /// Where "now" and "today" come from: the system clock, or a fixed one in tests.
     pub clock: Clock,
+    /// Whether a password login needs the second factor (`PLUSMARKT_MFA`): required,
+    /// except with the demo data, where it is optional.
+    pub mfa: MfaPolicy,
 }
 
 /// A configuration that cannot work. Each names the setting (its environment variable),
@@ -229,6 +234,7 @@ const SETTINGS: &[(&str, &str, bool, &str)] = &[
     ("seller_email", "PLUSMARKT_SELLER_EMAIL", false, "bijvoorbeeld PLUSMARKT_SELLER_EMAIL=facturen@wsd.example"),
     ("log", "PLUSMARKT_LOG", false, "bijvoorbeeld PLUSMARKT_LOG=info of PLUSMARKT_LOG=warn,plusmarkt=debug"),
     ("log_format", "PLUSMARKT_LOG_FORMAT", false, "text of json, bijvoorbeeld PLUSMARKT_LOG_FORMAT=json"),
+    ("mfa", "PLUSMARKT_MFA", false, "required of optional, bijvoorbeeld PLUSMARKT_MFA=required (standaard; optional is de standaard bij de demodatabase)"),
     // Rocket's own keys that plusmarkt relies on.
     ("secret_key", "ROCKET_SECRET_KEY", true, SECRET_KEY_EXAMPLE),
     ("port", "ROCKET_PORT", false, "een poortnummer van 0 tot en met 65535, bijvoorbeeld ROCKET_PORT=8000"),
@@ -403,6 +409,17 @@ impl Config {
             }
         }
         let seller = seller_of(&raw)?;
+        let demo = raw.demo.unwrap_or(!is_postgres);
+        let mfa = match raw.mfa.as_deref().map(str::trim) {
+            None | Some("") if demo => MfaPolicy::Optional,
+            None | Some("") => MfaPolicy::Required,
+            Some(text) => MfaPolicy::parse(text).ok_or_else(|| {
+                invalid(
+                    "mfa",
+                    format!("moet required of optional zijn, niet {text:?}"),
+                )
+            })?,
+        };
 
         // Rocket's own default secret key is a placeholder array, so only a string counts.
         let configured_secret = figment.extract_inner::<String>("secret_key").ok();
@@ -459,7 +476,8 @@ impl Config {
 
         let rocket_figment = rocket_figment.merge(Serialized::default("secret_key", &secret_key));
         Ok(Config {
-            demo: raw.demo.unwrap_or(!is_postgres),
+            demo,
+            mfa,
             demo_history: raw.demo_history.unwrap_or(true),
             public_url: raw
                 .public_url
@@ -501,6 +519,9 @@ impl Config {
             log: LogSettings::default(),
             rocket_figment: figment,
             clock: Clock::system(),
+            // The login-form tests sign in with a password alone; the tests of the second
+            // factor ask for `Required` themselves.
+            mfa: MfaPolicy::Optional,
         }
     }
 
@@ -702,6 +723,44 @@ mod tests {
         Config::from_figment(base().merge(Serialized::global(key, value)))
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn the_second_factor_is_required_except_for_the_demo() {
+        let with = |pairs: &[(&str, &str)]| {
+            let mut figment = base();
+            for (key, value) in pairs {
+                figment = figment.merge(Serialized::global(key, *value));
+            }
+            figment
+        };
+        // SQLite means the demo unless told otherwise.
+        let demo = Config::from_figment(with(&[])).unwrap();
+        assert!(demo.demo);
+        assert_eq!(demo.mfa, MfaPolicy::Optional);
+        let mut figment = base().merge(Serialized::global("demo", false));
+        assert_eq!(
+            Config::from_figment(figment.clone()).unwrap().mfa,
+            MfaPolicy::Required
+        );
+        figment = figment.merge(Serialized::global("mfa", "optional"));
+        assert_eq!(
+            Config::from_figment(figment).unwrap().mfa,
+            MfaPolicy::Optional
+        );
+        assert_eq!(
+            Config::from_figment(with(&[("mfa", "required")]))
+                .unwrap()
+                .mfa,
+            MfaPolicy::Required
+        );
+        let wrong = error_with("mfa", "altijd");
+        assert!(
+            wrong.contains("PLUSMARKT_MFA")
+                && wrong.contains("\"altijd\"")
+                && wrong.contains("PLUSMARKT_MFA=required"),
+            "{wrong}"
+        );
     }
 
     #[test]

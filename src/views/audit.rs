@@ -121,6 +121,9 @@ pub fn action_label(action: &str) -> &str {
         "user.sign_in" => "ingelogd",
         "user.sign_in_failed" => "inloggen geweigerd",
         "user.sign_out_everywhere" => "overal uitgelogd",
+        "user.totp_enrol" => "tweestapsverificatie ingesteld",
+        "user.totp_disable" => "tweestapsverificatie uitgezet",
+        "user.totp_reset" => "tweestapsverificatie opnieuw ingesteld door beheer",
         other => other,
     }
 }

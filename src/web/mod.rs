@@ -21,6 +21,7 @@ pub mod finance;
 pub mod format;
 pub mod insight;
 pub mod pricing;
+pub mod second_factor;
 pub mod trajectories;
 pub mod wsd;
 
@@ -249,6 +250,7 @@ fn stylesheet() -> (ContentType, &'static str) {
 pub fn routes() -> Vec<Route> {
     let mut routes = rocket::routes![stylesheet];
     routes.extend(account::routes());
+    routes.extend(second_factor::routes());
     routes.extend(admin::routes());
     routes.extend(pricing::routes());
     routes.extend(contracts::routes());

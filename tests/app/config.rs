@@ -260,6 +260,12 @@ fn every_wrong_setting_stops_the_start_naming_it_with_a_good_value() {
             "PLUSMARKT_LOG_FORMAT",
             "PLUSMARKT_LOG_FORMAT=json",
         ),
+        (
+            "PLUSMARKT_MFA",
+            "verplicht",
+            "PLUSMARKT_MFA",
+            "PLUSMARKT_MFA=required",
+        ),
     ] {
         let said = refused(&[(key, value)]);
         assert!(
