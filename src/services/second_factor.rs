@@ -122,29 +122,45 @@ pub struct Enrolment {
     pub uri: String,
 }
 
+/// A new password step towards setting up: the secret of an enrolment begun before (at an
+/// earlier password step, perhaps by someone else who knew the password) is forgotten, so
+/// that only this sign-in ever sees the secret it sets up.
+pub async fn password_step_for_enrolment(
+    db: &DatabaseConnection,
+    user: &user::Model,
+) -> AppResult<()> {
+    store::second_factor::discard_unfinished(db, &user.id).await?;
+    Ok(())
+}
+
 /// Starts setting up the second factor: a new secret (20 random bytes), stored sealed, or
-/// the one of an enrolment not yet finished (so a reload shows the same QR code).
+/// the one of the enrolment under way (so a reload shows the same QR code).
 pub async fn start_enrolment(
     db: &DatabaseConnection,
     vault: &BsnVault,
     user: &user::Model,
 ) -> AppResult<Enrolment> {
+    let already_on = || AppError::Conflict("tweestapsverificatie staat al aan".into());
     if is_on(user) {
-        return Err(AppError::Conflict(
-            "tweestapsverificatie staat al aan".into(),
-        ));
+        return Err(already_on());
     }
     let secret = match &user.totp_secret {
         Some(sealed) => vault.decrypt_secret(sealed)?,
         None => {
             let secret = random_bytes::<20>().to_vec();
             let sealed = vault.encrypt_secret(&secret)?;
-            if !store::second_factor::set_pending_secret(db, &user.id, &sealed).await? {
-                return Err(AppError::Conflict(
-                    "tweestapsverificatie staat al aan".into(),
-                ));
+            if store::second_factor::set_pending_secret(db, &user.id, &sealed).await? {
+                secret
+            } else {
+                // Another request (a second tab) began first: show its secret.
+                let now = store::users::find_by_id(db, &user.id)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                match (&now.totp_secret, is_on(&now)) {
+                    (Some(sealed), false) => vault.decrypt_secret(sealed)?,
+                    _ => return Err(already_on()),
+                }
             }
-            secret
         }
     };
     let totp = totp_of(secret, &user.email)?;

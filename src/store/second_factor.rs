@@ -9,8 +9,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use crate::entities::{recovery_code, user};
 use crate::error::AppResult;
 
-/// Starts (or restarts) an enrolment: stores the sealed secret of a user whose second factor
-/// is not on. Returns whether it was stored (false: it is on already).
+/// Starts an enrolment: stores the sealed secret of a user who has neither a second factor
+/// nor an enrolment under way. Returns whether it was stored (false: another request was
+/// first, or it is on).
 pub async fn set_pending_secret<C: ConnectionTrait>(
     db: &C,
     user_id: &str,
@@ -21,6 +22,23 @@ pub async fn set_pending_secret<C: ConnectionTrait>(
         .col_expr(user::Column::TotpLastStep, Expr::value(Option::<i64>::None))
         .filter(user::Column::Id.eq(user_id))
         .filter(user::Column::TotpEnabledAt.is_null())
+        .filter(user::Column::TotpSecret.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Forgets the secret of an enrolment that was not finished (the second factor stays as it
+/// is when it is on). Returns whether there was one.
+pub async fn discard_unfinished<C: ConnectionTrait>(db: &C, user_id: &str) -> AppResult<bool> {
+    let result = user::Entity::update_many()
+        .col_expr(
+            user::Column::TotpSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::TotpEnabledAt.is_null())
+        .filter(user::Column::TotpSecret.is_not_null())
         .exec(db)
         .await?;
     Ok(result.rows_affected == 1)

@@ -130,6 +130,9 @@ async fn login(
         AfterPassword::Enrol => Some("/account/2fa"),
     };
     if let Some(next) = next {
+        if next == "/account/2fa" {
+            second_factor::password_step_for_enrolment(db.inner(), &user).await?;
+        }
         cookies.add_private(PendingSignIn::new(&user.id, clock.now()).cookie());
         return Ok(Ok(Redirect::to(next)));
     }

@@ -275,6 +275,17 @@ enum Subject {
     SignedIn(Principal),
 }
 
+/// Where someone who may not set up goes: the login page, saying why when their password
+/// step is over.
+fn not_now(cookies: &CookieJar<'_>) -> Redirect {
+    if cookies.get_private(pending::PENDING_COOKIE).is_some() {
+        cookies.remove_private(pending::removal());
+        Redirect::to(START_AGAIN)
+    } else {
+        Redirect::to("/login")
+    }
+}
+
 fn subject_of(
     pending: Option<PendingSignIn>,
     user: Option<CurrentUser>,
@@ -314,10 +325,11 @@ async fn enrol_form(
     user: Option<CurrentUser>,
     db: &State<DatabaseConnection>,
     vault: &State<BsnVault>,
+    cookies: &CookieJar<'_>,
     csrf: CsrfToken,
 ) -> AppResult<Result<RawHtml<String>, Redirect>> {
     let Some((subject, user_id)) = subject_of(pending, user) else {
-        return Ok(Err(Redirect::to("/login")));
+        return Ok(Err(not_now(cookies)));
     };
     let Some(user) = second_factor::pending_user(db.inner(), &user_id).await? else {
         return Ok(Err(Redirect::to(START_AGAIN)));
@@ -354,7 +366,7 @@ async fn enrol_submit(
     csrf: CsrfToken,
 ) -> Answer {
     let Some((subject, user_id)) = subject_of(pending, user) else {
-        return Ok(Ok(Redirect::to("/login")));
+        return Ok(Ok(not_now(cookies)));
     };
     let Some(user) = second_factor::pending_user(db.inner(), &user_id).await? else {
         return Ok(Ok(Redirect::to(START_AGAIN)));

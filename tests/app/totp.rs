@@ -756,3 +756,46 @@ async fn where_required_it_cannot_be_switched_off() {
         .totp_enabled_at
         .is_some());
 }
+
+#[rocket::async_test]
+async fn each_password_step_sets_up_with_a_secret_of_its_own() {
+    let now = pinned_now();
+    let app = app_with(MfaPolicy::Required, now).await;
+    // Someone who knew the password began setting up and left it.
+    let mut first = Browser::new(&app);
+    first.password(CASEMANAGER_BOXTEL).await;
+    assert_eq!(first.get("/account/2fa").await.status, Status::Ok);
+    let earlier = secret_of(&app, CASEMANAGER_BOXTEL).await;
+    // The next password step starts with a new secret; the earlier one no longer counts.
+    let mut second = Browser::new(&app);
+    second.password(CASEMANAGER_BOXTEL).await;
+    assert_eq!(second.get("/account/2fa").await.status, Status::Ok);
+    let own = secret_of(&app, CASEMANAGER_BOXTEL).await;
+    assert_ne!(own, earlier);
+    let reply = first
+        .post("/account/2fa", &[("code", &code_at(&earlier, now))])
+        .await;
+    assert_eq!(reply.status, Status::Unauthorized);
+    let reply = second
+        .post("/account/2fa", &[("code", &code_at(&own, now))])
+        .await;
+    assert_eq!(reply.status, Status::Ok, "{}", reply.body);
+    assert_eq!(codes_on(&reply.body).len(), 10);
+
+    // A password step more than five minutes old cannot set up: the login page says why.
+    let user = user_row(&app, CASEMANAGER_VUGHT).await;
+    let stale = PendingSignIn::new(&user.id, now - Duration::minutes(6));
+    let reply = TestApp::read(
+        app.client
+            .get("/account/2fa")
+            .private_cookie(Cookie::new(PENDING_COOKIE, stale.encode()))
+            .dispatch()
+            .await,
+    )
+    .await;
+    assert_eq!(reply.header("Location"), Some("/login?opnieuw=1"));
+    assert!(user_row(&app, CASEMANAGER_VUGHT)
+        .await
+        .totp_secret
+        .is_none());
+}
