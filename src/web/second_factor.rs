@@ -139,6 +139,36 @@ async fn code_form(
     }
 }
 
+/// A code sent without a usable password step: back to the login page. When the browser
+/// did send a pending cookie (too old, or not this server's), the refused sign-in is in the
+/// audit log too, for the user when the cookie still says who it was.
+async fn gone(
+    db: &DatabaseConnection,
+    cookies: &CookieJar<'_>,
+    method: &SignInMethod,
+) -> AppResult<Redirect> {
+    if cookies.get(pending::PENDING_COOKIE).is_some() {
+        let stale = cookies
+            .get_private(pending::PENDING_COOKIE)
+            .and_then(|c| PendingSignIn::decode(c.value()));
+        let (email, reason) = match stale {
+            Some(p) => (
+                second_factor::pending_user(db, &p.user_id)
+                    .await?
+                    .map(|u| u.email),
+                "wachtwoordstap ouder dan vijf minuten",
+            ),
+            None => (
+                None,
+                "wachtwoordstap ongeldig (cookie niet van deze server)",
+            ),
+        };
+        sessions::record_failure(db, email.as_deref(), method, reason).await?;
+        cookies.remove_private(pending::removal());
+    }
+    Ok(Redirect::to(START_AGAIN))
+}
+
 /// Counts a refused code like a wrong password, records it in the audit log and answers 401
 /// with the page saying why.
 async fn refused(
@@ -166,8 +196,9 @@ async fn code_submit(
     client: Option<IpAddr>,
     csrf: CsrfToken,
 ) -> Answer {
+    let method = SignInMethod::SecondFactor;
     let Some(pending) = pending else {
-        return Ok(Ok(Redirect::to(START_AGAIN)));
+        return Ok(Ok(gone(db.inner(), cookies, &method).await?));
     };
     let Some(user) = second_factor::pending_user(db.inner(), &pending.user_id).await? else {
         cookies.remove_private(pending::removal());
@@ -177,7 +208,6 @@ async fn code_submit(
     if let Err(retry_after_secs) = limiter.check(&user.email, &client) {
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
-    let method = SignInMethod::SecondFactor;
     let now = clock.now();
     match second_factor::check_code(db.inner(), vault.inner(), now, &user, &form.0.code).await? {
         Ok(()) => {
@@ -227,8 +257,9 @@ async fn recovery_submit(
     client: Option<IpAddr>,
     csrf: CsrfToken,
 ) -> Answer {
+    let method = SignInMethod::RecoveryCode;
     let Some(pending) = pending else {
-        return Ok(Ok(Redirect::to(START_AGAIN)));
+        return Ok(Ok(gone(db.inner(), cookies, &method).await?));
     };
     let Some(user) = second_factor::pending_user(db.inner(), &pending.user_id).await? else {
         cookies.remove_private(pending::removal());
@@ -238,7 +269,6 @@ async fn recovery_submit(
     if let Err(retry_after_secs) = limiter.check(&user.email, &client) {
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
-    let method = SignInMethod::RecoveryCode;
     let now = clock.now();
     match second_factor::use_recovery_code(db.inner(), now, &user, &form.0.code).await? {
         Ok(left) => {

@@ -609,6 +609,22 @@ async fn the_pending_step_is_useless_after_five_minutes_and_when_changed() {
     .await;
     assert_eq!(changed.header("Location"), Some("/login?opnieuw=1"));
     assert_eq!(sessions_of(&app, CASEMANAGER_BOXTEL).await, 0);
+    // Each refused, in the audit log: the stale one for its user.
+    let reasons: Vec<(String, serde_json::Value)> = audited(&app, "user.sign_in_failed").await;
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert_eq!(reasons[0].0, user.id);
+    assert_eq!(
+        reasons[0].1["reason"],
+        "wachtwoordstap ouder dan vijf minuten"
+    );
+    assert_eq!(reasons[0].1["email"], CASEMANAGER_BOXTEL);
+    for (entity, details) in &reasons[1..] {
+        assert_eq!(entity, "-");
+        assert_eq!(
+            details["reason"],
+            "wachtwoordstap ongeldig (cookie niet van deze server)"
+        );
+    }
     // Within five minutes, sealed by the server: the code passes.
     let fresh = post(
         pending_at(now - Duration::minutes(4)),
