@@ -11,6 +11,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::clock::Clock;
+use crate::domain::second_factor::MfaPolicy;
 
 /// The default database: an embedded SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://plusmarkt.sqlite?mode=rwc";
@@ -45,6 +46,7 @@ struct RawSettings {
     oidc_client_id: Option<String>,
     oidc_client_secret: Option<String>,
     password_login: Option<bool>,
+    mfa: Option<String>,
 }
 
 /// WSD's legal details as configured (`PLUSMARKT_SELLER_*`). The seller on an invoice is
@@ -287,6 +289,9 @@ pub struct Config {
     pub rocket_figment: Figment,
     /// Where "now" and "today" come from: the system clock, or a fixed one in tests.
     pub clock: Clock,
+    /// Whether a password login needs the second factor (`PLUSMARKT_MFA`): required,
+    /// except with the demo data, where it is optional.
+    pub mfa: MfaPolicy,
 }
 
 /// A configuration that cannot work. Each names the setting (its environment variable),
@@ -349,6 +354,7 @@ const SETTINGS: &[(&str, &str, bool, &str)] = &[
     ("oidc_client_id", "PLUSMARKT_OIDC_CLIENT_ID", false, "de client-id (applicatie-id) die de inlogdienst aan plusmarkt gaf, bijvoorbeeld PLUSMARKT_OIDC_CLIENT_ID=0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"),
     ("oidc_client_secret", "PLUSMARKT_OIDC_CLIENT_SECRET", true, "het clientgeheim dat de inlogdienst aan plusmarkt gaf, bijvoorbeeld PLUSMARKT_OIDC_CLIENT_SECRET=geheim"),
     ("password_login", "PLUSMARKT_PASSWORD_LOGIN", false, "true of false, bijvoorbeeld PLUSMARKT_PASSWORD_LOGIN=false (alleen samen met PLUSMARKT_OIDC_ISSUER, PLUSMARKT_OIDC_CLIENT_ID en PLUSMARKT_OIDC_CLIENT_SECRET)"),
+    ("mfa", "PLUSMARKT_MFA", false, "required of optional, bijvoorbeeld PLUSMARKT_MFA=required (standaard; optional is de standaard bij de demodatabase)"),
     // Rocket's own keys that plusmarkt relies on.
     ("secret_key", "ROCKET_SECRET_KEY", true, SECRET_KEY_EXAMPLE),
     ("port", "ROCKET_PORT", false, "een poortnummer van 0 tot en met 65535, bijvoorbeeld ROCKET_PORT=8000"),
@@ -533,6 +539,17 @@ impl Config {
                  PLUSMARKT_OIDC_CLIENT_SECRET in",
             ));
         }
+        let demo = raw.demo.unwrap_or(!is_postgres);
+        let mfa = match raw.mfa.as_deref().map(str::trim) {
+            None | Some("") if demo => MfaPolicy::Optional,
+            None | Some("") => MfaPolicy::Required,
+            Some(text) => MfaPolicy::parse(text).ok_or_else(|| {
+                invalid(
+                    "mfa",
+                    format!("moet required of optional zijn, niet {text:?}"),
+                )
+            })?,
+        };
 
         // Rocket's own default secret key is a placeholder array, so only a string counts.
         let configured_secret = figment.extract_inner::<String>("secret_key").ok();
@@ -589,7 +606,8 @@ impl Config {
 
         let rocket_figment = rocket_figment.merge(Serialized::default("secret_key", &secret_key));
         Ok(Config {
-            demo: raw.demo.unwrap_or(!is_postgres),
+            demo,
+            mfa,
             demo_history: raw.demo_history.unwrap_or(true),
             public_url: raw
                 .public_url
@@ -635,6 +653,9 @@ impl Config {
             password_login: true,
             rocket_figment: figment,
             clock: Clock::system(),
+            // The login-form tests sign in with a password alone; the tests of the second
+            // factor ask for `Required` themselves.
+            mfa: MfaPolicy::Optional,
         }
     }
 
@@ -836,6 +857,44 @@ mod tests {
         Config::from_figment(base().merge(Serialized::global(key, value)))
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn the_second_factor_is_required_except_for_the_demo() {
+        let with = |pairs: &[(&str, &str)]| {
+            let mut figment = base();
+            for (key, value) in pairs {
+                figment = figment.merge(Serialized::global(key, *value));
+            }
+            figment
+        };
+        // SQLite means the demo unless told otherwise.
+        let demo = Config::from_figment(with(&[])).unwrap();
+        assert!(demo.demo);
+        assert_eq!(demo.mfa, MfaPolicy::Optional);
+        let mut figment = base().merge(Serialized::global("demo", false));
+        assert_eq!(
+            Config::from_figment(figment.clone()).unwrap().mfa,
+            MfaPolicy::Required
+        );
+        figment = figment.merge(Serialized::global("mfa", "optional"));
+        assert_eq!(
+            Config::from_figment(figment).unwrap().mfa,
+            MfaPolicy::Optional
+        );
+        assert_eq!(
+            Config::from_figment(with(&[("mfa", "required")]))
+                .unwrap()
+                .mfa,
+            MfaPolicy::Required
+        );
+        let wrong = error_with("mfa", "altijd");
+        assert!(
+            wrong.contains("PLUSMARKT_MFA")
+                && wrong.contains("\"altijd\"")
+                && wrong.contains("PLUSMARKT_MFA=required"),
+            "{wrong}"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The command line: serve (the default), migrate, user add, token add, catalogue, invoice,
-//! audit verify, check, backup.
+//! The command line: serve (the default), migrate, user add, user reset-2fa, token add,
+//! catalogue, invoice, audit verify, check, backup.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -80,6 +80,13 @@ enum UserCommand {
         provider: Option<String>,
         #[arg(long)]
         name: Option<String>,
+    },
+    /// Remove a user's second factor (a lost phone): the authenticator secret and the
+    /// recovery codes go and the user's sessions end; the next login sets it up anew.
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -275,6 +282,34 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             .await
             .map_err(describe)?;
             println!("gebruiker {} aangemaakt ({})", user.email, user.role);
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Reset2fa { email },
+        } => {
+            let (db, _) = plusmarkt::prepare_database(&config).await?;
+            let report = services::second_factor::reset(&db, &Principal::system("cli"), &email)
+                .await
+                .map_err(|e| match e {
+                    plusmarkt::error::AppError::NotFound => {
+                        format!("geen gebruiker met e-mailadres {email}")
+                    }
+                    other => describe(other),
+                })?;
+            if report.had_second_factor {
+                println!(
+                    "tweestapsverificatie van {} verwijderd: authenticator-sleutel en {} herstelcode(s) weg, {} sessie(s) beëindigd; bij de volgende keer inloggen stelt {} haar opnieuw in",
+                    report.email,
+                    report.recovery_codes_removed,
+                    report.sessions_ended,
+                    report.email
+                );
+            } else {
+                println!(
+                    "{} had geen tweestapsverificatie; {} sessie(s) beëindigd",
+                    report.email, report.sessions_ended
+                );
+            }
             Ok(())
         }
         Command::Token { command } => token(config, command).await,

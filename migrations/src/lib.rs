@@ -24,6 +24,7 @@ mod m20261209_000026_password_resets;
 mod m20261210_000001_token_lifecycle;
 mod m20261211_000001_session_activity;
 mod m20261211_000002_user_identities;
+mod m20261211_000003_second_factor;
 pub use m20261130_000001_foundation::GENESIS;
 
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000001_token_lifecycle::Migration),
             Box::new(m20261211_000001_session_activity::Migration),
             Box::new(m20261211_000002_user_identities::Migration),
+            Box::new(m20261211_000003_second_factor::Migration),
         ]
     }
 }

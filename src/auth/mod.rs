@@ -2,6 +2,7 @@
 
 pub mod csrf;
 pub mod guards;
+pub mod pending;
 pub mod ratelimit;
 
 pub use crate::domain::principal::Principal;

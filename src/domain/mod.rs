@@ -20,6 +20,7 @@ pub mod provider;
 pub mod quantity;
 pub mod reports;
 pub mod role;
+pub mod second_factor;
 pub mod settlement;
 pub mod trajectory;
 pub mod vat;

@@ -24,6 +24,7 @@ pub mod product;
 pub mod product_milestone;
 pub mod product_target_group;
 pub mod provider;
+pub mod recovery_code;
 pub mod service;
 pub mod session;
 pub mod target_group;

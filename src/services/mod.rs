@@ -12,6 +12,7 @@ pub mod invoicing;
 pub mod ordering;
 pub mod providers;
 pub mod registration;
+pub mod second_factor;
 pub mod sessions;
 pub mod settlement;
 pub mod sign_on;

@@ -18,6 +18,7 @@ pub mod password_resets;
 pub mod providers;
 pub mod reports;
 pub mod scope;
+pub mod second_factor;
 pub mod sessions;
 pub mod settlement;
 pub mod tokens;

@@ -134,6 +134,9 @@ pub async fn create<C: ConnectionTrait>(
         password_hash: new.password_hash,
         active: true,
         created_at: now(),
+        totp_secret: None,
+        totp_enabled_at: None,
+        totp_last_step: None,
     };
     user::Entity::insert(user::ActiveModel::from(model.clone()))
         .exec_without_returning(txn)

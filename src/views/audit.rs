@@ -122,6 +122,9 @@ pub fn action_label(action: &str) -> &str {
         "user.sign_in_failed" => "inloggen geweigerd",
         "user.identity_link" => "gekoppeld aan het account bij de organisatie",
         "user.sign_out_everywhere" => "overal uitgelogd",
+        "user.totp_enrol" => "tweestapsverificatie ingesteld",
+        "user.totp_disable" => "tweestapsverificatie uitgezet",
+        "user.totp_reset" => "tweestapsverificatie opnieuw ingesteld door beheer",
         other => other,
     }
 }

@@ -14,6 +14,7 @@ pub mod offers;
 pub mod products;
 pub mod providers;
 pub mod reports;
+pub mod second_factor;
 pub mod tokens;
 pub mod trajectories;
 pub mod users;

@@ -12,13 +12,15 @@ use super::confirm::{self, Confirmation};
 use super::{render, Errors, Layout};
 use crate::auth::csrf::{csrf_cookie, CsrfForm, CsrfToken, CSRF_COOKIE};
 use crate::auth::guards::{session_cookie, SESSION_COOKIE};
+use crate::auth::pending::PendingSignIn;
 use crate::auth::ratelimit::{note_password_attempt, password_change_keys, LoginLimiter};
 use crate::auth::CurrentUser;
 use crate::config::Config;
 use crate::crypto::secret::random_token;
 use crate::domain::clock::Clock;
+use crate::domain::second_factor::{AfterPassword, MfaPolicy};
 use crate::error::{AppError, AppResult};
-use crate::services::{sessions, users};
+use crate::services::{second_factor, sessions, users};
 use crate::views::tokens::TokenRow;
 
 #[derive(Template)]
@@ -55,15 +57,21 @@ pub struct LogoutForm {
     _token: String,
 }
 
-#[rocket::get("/login?<hersteld>&<uitgelogd>&<verlopen>")]
+#[rocket::get("/login?<hersteld>&<uitgelogd>&<verlopen>&<opnieuw>")]
 fn login_page(
     csrf: CsrfToken,
     hersteld: Option<u8>,
     uitgelogd: Option<&str>,
     verlopen: Option<u8>,
     config: &State<Config>,
+    opnieuw: Option<u8>,
 ) -> RawHtml<String> {
-    let flash = if hersteld.is_some() {
+    let flash = if opnieuw.is_some() {
+        Some(
+            "Het inloggen is niet afgemaakt: de code werd niet binnen vijf minuten na het \
+             wachtwoord ingevuld, of de pagina was te oud. Log opnieuw in.",
+        )
+    } else if hersteld.is_some() {
         Some("Uw nieuwe wachtwoord is opgeslagen. Log ermee in.")
     } else if uitgelogd == Some("overal") {
         Some("U bent overal uitgelogd: op deze en op elke andere computer of telefoon.")
@@ -93,12 +101,12 @@ pub const PASSWORD_LOGIN_OFF: &str = "Inloggen met e-mailadres en wachtwoord sta
 async fn login(
     form: CsrfForm<LoginForm>,
     db: &State<DatabaseConnection>,
+    config: &State<Config>,
     clock: &State<Clock>,
     limiter: &State<LoginLimiter>,
     cookies: &CookieJar<'_>,
     client: Option<IpAddr>,
     csrf: CsrfToken,
-    config: &State<Config>,
 ) -> AppResult<Result<Redirect, (rocket::http::Status, RawHtml<String>)>> {
     let form = form.0;
     let email = form.email.trim().to_lowercase();
@@ -135,6 +143,21 @@ async fn login(
         let page = page("Het e-mailadres of het wachtwoord klopt niet.", email);
         return Ok(Err((rocket::http::Status::Unauthorized, page)));
     };
+    // A second factor to go: no session yet, only the pending cookie. The limiter's count
+    // for the address stays until the code passes, so that wrong codes add up however often
+    // the password is typed again.
+    let next = match second_factor::after_password(config.mfa, &user) {
+        AfterPassword::SignIn => None,
+        AfterPassword::Code => Some("/login/code"),
+        AfterPassword::Enrol => Some("/account/2fa"),
+    };
+    if let Some(next) = next {
+        if next == "/account/2fa" {
+            second_factor::password_step_for_enrolment(db.inner(), &user).await?;
+        }
+        cookies.add_private(PendingSignIn::new(&user.id, clock.now()).cookie());
+        return Ok(Ok(Redirect::to(next)));
+    }
     limiter.record_success(&email);
     let replacing = cookies
         .get_private(SESSION_COOKIE)
@@ -217,6 +240,11 @@ struct AccountPage {
     role_label: String,
     tokens: Vec<TokenLine>,
     errors: Errors,
+    /// "aan sinds 07-12-2026 16:10" when the second factor is on.
+    second_factor_since: Option<String>,
+    recovery_codes_left: u64,
+    /// Whether the second factor is required (then it cannot be switched off here).
+    mfa_required: bool,
 }
 
 /// An API token as a row on the account page and the administrator's user page.
@@ -269,16 +297,22 @@ pub fn revoke_confirmation(token: &TokenRow, action: String, back: String) -> Co
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn account_page(
     db: &DatabaseConnection,
     clock: &Clock,
+    mfa: MfaPolicy,
     who: &crate::domain::principal::Principal,
     csrf: &str,
     errors: Vec<crate::error::FieldError>,
     flash: Option<String>,
 ) -> AppResult<RawHtml<String>> {
     let tokens = crate::views::tokens::list(db, who, Some(&who.user_id)).await?;
+    let second = crate::views::second_factor::status(db, &who.user_id).await?;
     Ok(render(&AccountPage {
+        second_factor_since: second.on_since.map(local_time),
+        recovery_codes_left: second.recovery_codes_left,
+        mfa_required: mfa == MfaPolicy::Required,
         layout: Layout::new("Mijn account", Some(who), csrf, "/account").with_flash(flash),
         name: who.name.clone(),
         email: who.email.clone(),
@@ -288,25 +322,42 @@ async fn account_page(
     }))
 }
 
-#[rocket::get("/account?<gewijzigd>&<ingetrokken>")]
+#[allow(clippy::too_many_arguments)]
+#[rocket::get("/account?<gewijzigd>&<ingetrokken>&<herstelcodes_over>&<tweestaps_uit>")]
 async fn account(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
+    config: &State<Config>,
     user: CurrentUser,
     csrf: CsrfToken,
     gewijzigd: Option<u8>,
     ingetrokken: Option<u8>,
+    herstelcodes_over: Option<u64>,
+    tweestaps_uit: Option<u8>,
 ) -> AppResult<RawHtml<String>> {
-    let flash = match (gewijzigd, ingetrokken) {
-        (Some(_), _) => Some("Uw wachtwoord is gewijzigd.".to_string()),
-        (None, Some(_)) => Some(
+    let flash = match (gewijzigd, ingetrokken, herstelcodes_over, tweestaps_uit) {
+        (Some(_), ..) => Some("Uw wachtwoord is gewijzigd.".to_string()),
+        (None, Some(_), ..) => Some(
             "Het token is ingetrokken: koppelingen die het gebruiken, werken niet meer.".into(),
         ),
-        (None, None) => None,
+        (None, None, Some(0), _) => Some(
+            "U bent ingelogd met uw laatste herstelcode. U hebt er nu geen meer over: vraag een beheerder om uw tweestapsverificatie opnieuw in te stellen als u uw telefoon kwijt bent.".into(),
+        ),
+        (None, None, Some(1), _) => Some(
+            "U bent ingelogd met een herstelcode. Die code werkt niet meer; u hebt nog 1 herstelcode over.".into(),
+        ),
+        (None, None, Some(left), _) => Some(format!(
+            "U bent ingelogd met een herstelcode. Die code werkt niet meer; u hebt nog {left} herstelcodes over."
+        )),
+        (None, None, None, Some(_)) => Some(
+            "Tweestapsverificatie staat uit. U logt weer in met alleen uw wachtwoord.".into(),
+        ),
+        (None, None, None, None) => None,
     };
     account_page(
         db.inner(),
         clock.inner(),
+        config.mfa,
         &user.0,
         &csrf.0,
         Vec::new(),
@@ -362,6 +413,7 @@ pub struct PasswordForm {
 async fn change_password(
     db: &State<DatabaseConnection>,
     clock: &State<Clock>,
+    config: &State<Config>,
     limiter: &State<LoginLimiter>,
     cookies: &CookieJar<'_>,
     client: Option<IpAddr>,
@@ -386,7 +438,16 @@ async fn change_password(
         }
         Err(AppError::Validation { errors, .. }) => Ok(Err((
             Status::UnprocessableEntity,
-            account_page(db.inner(), clock.inner(), &user.0, &csrf.0, errors, None).await?,
+            account_page(
+                db.inner(),
+                clock.inner(),
+                config.mfa,
+                &user.0,
+                &csrf.0,
+                errors,
+                None,
+            )
+            .await?,
         ))),
         Err(other) => Err(other),
     }

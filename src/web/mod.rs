@@ -21,6 +21,7 @@ pub mod finance;
 pub mod format;
 pub mod insight;
 pub mod pricing;
+pub mod second_factor;
 pub mod sign_on;
 pub mod trajectories;
 pub mod wsd;
@@ -251,6 +252,7 @@ pub fn routes() -> Vec<Route> {
     let mut routes = rocket::routes![stylesheet];
     routes.extend(account::routes());
     routes.extend(sign_on::routes());
+    routes.extend(second_factor::routes());
     routes.extend(admin::routes());
     routes.extend(pricing::routes());
     routes.extend(contracts::routes());

@@ -136,6 +136,15 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     // Sign-on with the organisation's OpenID provider (404 when it is not configured).
     ("GET", "/login/oidc", Public, ANY),
     ("GET", "/login/oidc/callback", Public, ANY),
+    // The second factor after the password: usable with only the pending cookie of the
+    // password step (no principal has one here: they get the login page again).
+    ("GET", "/login/code", Public, ANY),
+    ("POST", "/login/code", Public, ANY),
+    ("GET", "/login/herstelcode", Public, ANY),
+    ("POST", "/login/herstelcode", Public, ANY),
+    // Setting it up: after the password step (pending cookie) or from the account page.
+    ("GET", "/account/2fa", Public, ANY),
+    ("POST", "/account/2fa", Public, ANY),
     // A password reset link works without login (an unknown link answers 410).
     ("GET", "/wachtwoord-herstellen/<token>", Public, ANY),
     ("POST", "/wachtwoord-herstellen/<token>", Public, ANY),
@@ -146,6 +155,8 @@ const TABLE: &[(&str, &str, Rule, bool)] = &[
     ("GET", "/account", AnyUser, ANY),
     ("POST", "/account/wachtwoord", AnyUser, ANY),
     ("POST", "/account/overal-uitloggen", AnyUser, ANY),
+    // Switching one's own second factor off (confirmation page with the password).
+    ("POST", "/account/2fa/uitzetten", AnyUser, ANY),
     // API tokens: anyone lists their own (an administrator everyone's); a token is revoked
     // by its owner or an administrator, on the account page by its owner only.
     ("GET", "/api/v1/tokens", AnyUser, ANY),

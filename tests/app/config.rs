@@ -105,6 +105,30 @@ fn outside_the_checkout_the_built_in_catalogue_is_imported_and_the_sqlite_file_m
         );
     }
 
+    // A lost phone: the command says what it did; an unknown address is an error.
+    let reset = plusmarkt(
+        &dir,
+        &url,
+        &["user", "reset-2fa", "--email", "casemanager@boxtel.example"],
+    );
+    assert!(reset.status.success(), "{}", text(&reset));
+    assert!(
+        text(&reset).contains("casemanager@boxtel.example had geen tweestapsverificatie"),
+        "{}",
+        text(&reset)
+    );
+    let unknown = plusmarkt(
+        &dir,
+        &url,
+        &["user", "reset-2fa", "--email", "niemand@boxtel.example"],
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("geen gebruiker met e-mailadres niemand@boxtel.example"),
+        "{}",
+        text(&unknown)
+    );
+
     // Importing the built-in catalogue again changes nothing.
     let again = plusmarkt(&dir, &url, &["catalogue", "import"]);
     assert!(again.status.success(), "{}", text(&again));
@@ -259,6 +283,12 @@ fn every_wrong_setting_stops_the_start_naming_it_with_a_good_value() {
             "xml",
             "PLUSMARKT_LOG_FORMAT",
             "PLUSMARKT_LOG_FORMAT=json",
+        ),
+        (
+            "PLUSMARKT_MFA",
+            "verplicht",
+            "PLUSMARKT_MFA",
+            "PLUSMARKT_MFA=required",
         ),
     ] {
         let said = refused(&[(key, value)]);

@@ -38,6 +38,7 @@ mod server_log;
 mod sessions;
 mod settlement;
 mod staff_pages;
+mod totp;
 mod trajectory_queries;
 mod two_servers;
 mod user_admin;
