@@ -451,7 +451,9 @@ impl Provider {
                 {
                     return Ok(Err(Refusal::LinkedElsewhere));
                 }
-                link(db, &user, &issuer, &subject, now).await?;
+                if !link(db, &user, &issuer, &subject, now).await? {
+                    return Ok(Err(Refusal::LinkedElsewhere));
+                }
                 user
             }
         };
@@ -467,18 +469,24 @@ impl Provider {
     }
 }
 
-/// Links a user to the provider's identity and records it (`user.identity_link`).
+/// Links a user to the provider's identity and records it (`user.identity_link`). `false`
+/// when the identity or the user was linked otherwise meanwhile (two first sign-ons at the
+/// same moment: the one that links first wins; the same person's second one signs in too).
 async fn link(
     db: &DatabaseConnection,
     user: &crate::entities::user::Model,
     issuer: &str,
     subject: &str,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let actor = store::users::principal_of(user, None)
         .unwrap_or_else(|| crate::domain::principal::Principal::system("aanmelding"));
     let txn = store::db::begin_write(db).await?;
-    store::identities::link(&txn, &user.id, issuer, subject, now).await?;
+    if !store::identities::link(&txn, &user.id, issuer, subject, now).await? {
+        drop(txn);
+        let linked = store::identities::user_of(db, issuer, subject).await?;
+        return Ok(linked.is_some_and(|linked| linked.id == user.id));
+    }
     store::audit::append(
         &txn,
         &actor,
@@ -490,7 +498,7 @@ async fn link(
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// A short code for the audit log of why the ID token failed.

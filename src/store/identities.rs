@@ -1,7 +1,7 @@
 //! Sign-on identities: which plusmarkt user an OpenID provider's `iss` + `sub` is.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entities::{user, user_identity};
@@ -38,25 +38,29 @@ pub async fn subject_of<C: ConnectionTrait>(
         .map(|identity| identity.subject))
 }
 
-/// Links a user to an identity (the first sign-on by verified e-mail address).
+/// Links a user to an identity (the first sign-on by verified e-mail address). `false` when
+/// a link was there already (a sign-on of the same person a moment earlier, or the user
+/// linked to another `sub`): the unique indexes decide, and nothing is written.
 pub async fn link<C: ConnectionTrait>(
     db: &C,
     user_id: &str,
     issuer: &str,
     subject: &str,
     now: DateTime<Utc>,
-) -> AppResult<()> {
-    user_identity::Entity::insert(user_identity::ActiveModel::from(user_identity::Model {
-        id: uuid::Uuid::now_v7().to_string(),
-        user_id: user_id.to_string(),
-        issuer: issuer.to_string(),
-        subject: subject.to_string(),
-        created_at: now,
-        last_sign_in_at: Some(now),
-    }))
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+) -> AppResult<bool> {
+    let inserted =
+        user_identity::Entity::insert(user_identity::ActiveModel::from(user_identity::Model {
+            id: uuid::Uuid::now_v7().to_string(),
+            user_id: user_id.to_string(),
+            issuer: issuer.to_string(),
+            subject: subject.to_string(),
+            created_at: now,
+            last_sign_in_at: Some(now),
+        }))
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted == 1)
 }
 
 /// Notes a sign-on with an identity that was linked before.

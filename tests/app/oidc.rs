@@ -620,3 +620,42 @@ async fn a_provider_that_is_down_gives_a_dutch_page_not_a_failed_start() {
         .body
         .contains("Inloggen met je organisatie"));
 }
+
+#[rocket::async_test]
+async fn a_second_link_of_an_identity_writes_nothing_and_says_so() {
+    let app = TestApp::new().await;
+    let user_id = |email: &'static str| {
+        let db = app.db.clone();
+        async move {
+            plusmarkt::store::users::find_by_email(&db, email)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let (boxtel, vught) = (
+        user_id(CASEMANAGER_BOXTEL).await,
+        user_id(CASEMANAGER_VUGHT).await,
+    );
+    let now = app.clock().now();
+    let link = |user: String, subject: &'static str| {
+        let db = app.db.clone();
+        async move {
+            plusmarkt::store::identities::link(&db, &user, "https://idp.example", subject, now)
+                .await
+                .unwrap()
+        }
+    };
+    // Two first sign-ons of one person at the same moment: one link, no error.
+    assert!(link(boxtel.clone(), "sub-1").await);
+    assert!(!link(boxtel.clone(), "sub-1").await);
+    // The identity is someone else's, or the user is linked to another sub: refused.
+    assert!(!link(vught.clone(), "sub-1").await);
+    assert!(!link(boxtel.clone(), "sub-2").await);
+    let linked = plusmarkt::store::identities::user_of(&app.db, "https://idp.example", "sub-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(linked.id, boxtel);
+}
