@@ -743,9 +743,10 @@ async fn refresh_totals(
 /// (lines added to the provider's open draft of that municipality and period, if any),
 /// holding only that provider's items.
 ///
-/// Each municipality is computed and written in a transaction of its own, so the shop
-/// keeps taking orders during a long run (on SQLite a transaction holds the one write
-/// lock) and memory stays that of the largest municipality. A municipality's draft,
+/// Each municipality is computed on a reading connection and then written in a transaction
+/// of its own, so the shop keeps taking orders during a long run (on SQLite a write
+/// transaction holds the one write lock of the file) and memory stays that of the largest
+/// municipality. A municipality's draft,
 /// credit notes and ledger entries commit together or not at all; a run stopped halfway
 /// (a crash, an error) leaves complete drafts for the municipalities before it and nothing
 /// of the rest, and running the period again bills the rest. Drafts have no number yet
@@ -807,14 +808,27 @@ async fn run_holding_lease(
     let mut bills = Vec::new();
     let mut invoices = Vec::new();
     let mut lines_created = 0;
+    let mut renewed = std::time::Instant::now();
     for m in store::municipalities::list(db).await? {
-        let txn = store::db::begin_write(db).await?;
-        store::locks::renew(&*txn, store::locks::INVOICE_RUN, run_id, now()).await?;
+        // Computed before the write transaction, on a reading connection: the write lock
+        // (on SQLite the one lock of the file) is held only while the bill is written, so
+        // orders queue behind a write of milliseconds, not behind a whole computation. The
+        // lease keeps other runs out, so what was computed is still unbilled when written
+        // (and the billing claims would refuse an item billed twice regardless).
         let Some(ComputedBill { bill, items }) =
-            compute_municipality(&*txn, provider, period, &catalogue, m, false).await?
+            compute_municipality(db, provider, period, &catalogue, m, false).await?
         else {
+            if renewed.elapsed() > std::time::Duration::from_secs(5) {
+                let txn = store::db::begin_write(db).await?;
+                store::locks::renew(&*txn, store::locks::INVOICE_RUN, run_id, now()).await?;
+                txn.commit().await?;
+                renewed = std::time::Instant::now();
+            }
             continue;
         };
+        let txn = store::db::begin_write(db).await?;
+        store::locks::renew(&*txn, store::locks::INVOICE_RUN, run_id, now()).await?;
+        renewed = std::time::Instant::now();
         let mut written: Vec<(SettlementLine, String)> = Vec::new();
         let mut this_invoice = None;
         if bill.lines > 0 {
