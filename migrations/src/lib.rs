@@ -25,6 +25,7 @@ mod m20261210_000001_token_lifecycle;
 mod m20261211_000001_session_activity;
 mod m20261211_000002_user_identities;
 mod m20261211_000003_second_factor;
+mod m20261212_000001_provider_municipality_indexes;
 pub use m20261130_000001_foundation::GENESIS;
 
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000001_session_activity::Migration),
             Box::new(m20261211_000002_user_identities::Migration),
             Box::new(m20261211_000003_second_factor::Migration),
+            Box::new(m20261212_000001_provider_municipality_indexes::Migration),
         ]
     }
 }
