@@ -435,7 +435,7 @@ fn live_statuses() -> String {
 
 /// Loads what billing a municipality needs from one provider: one query per table, each
 /// joining from the municipality's trajectories of that provider
-/// and provider (idx_trajectories_provider_municipality), then down the indexes on
+/// (idx_trajectories_provider_municipality), then down the indexes on
 /// trajectory_lines.trajectory_id and the registrations' trajectory_line_id. Another
 /// provider's trajectories are filtered out in SQL, so its items are never even loaded.
 async fn load_registrations<C: ConnectionTrait>(

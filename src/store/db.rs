@@ -96,6 +96,13 @@ async fn begin_immediate(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// The writer's page cache, in KiB (SQLite's default is 2,000 KiB). A month-end run inserts
+/// each municipality's lines and claims at places spread over indexes of millions of
+/// entries (billable keys, line ids); with the default cache most of those pages were read
+/// again and dirty ones spilled to the WAL before the commit (benches/ANALYSIS.md,
+/// thirteenth session). Taken only as pages are used, and only by the one writer.
+const WRITER_CACHE_KIB: u32 = 65_536;
+
 /// The connection this pool writes through on SQLite: one, kept open for the life of the
 /// pool and used only inside a writer's turn.
 ///
@@ -129,7 +136,11 @@ async fn writer_of(db: &DatabaseConnection) -> Result<DatabaseConnection, DbErr>
         // A local file's connection does not go stale; no ping before each write.
         .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(60))
-        .connect_with((*options).clone())
+        .connect_with(
+            (*options)
+                .clone()
+                .pragma("cache_size", format!("-{WRITER_CACHE_KIB}")),
+        )
         .await
         .map_err(|e| DbErr::Conn(RuntimeErr::Internal(format!("schrijfverbinding: {e}"))))?;
     let writer = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);

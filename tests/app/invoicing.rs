@@ -1436,3 +1436,69 @@ async fn a_run_waits_for_the_run_that_holds_the_lease_and_takes_over_a_lapsed_on
     let holder: Option<String> = row.try_get("", "holder").unwrap();
     assert_eq!(holder, None);
 }
+
+/// The tables whose rows grow with the data (every order, registration and invoice line).
+const GROWING_TABLES: [&str; 8] = [
+    "trajectories",
+    "trajectory_lines",
+    "line_events",
+    "deliveries",
+    "clients",
+    "invoices",
+    "invoice_lines",
+    "billing_claims",
+];
+
+/// What SQLite plans for `sql` (parameters unbound), one line per step.
+async fn sqlite_plan(app: &TestApp, sql: &str) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = app.db.get_database_backend();
+    app.db
+        .query_all_raw(Statement::from_string(
+            backend,
+            format!("EXPLAIN QUERY PLAN {sql}"),
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("EXPLAIN QUERY PLAN {sql}: {e}"))
+        .iter()
+        .map(|row| row.try_get::<String>("", "detail").expect("detail"))
+        .collect()
+}
+
+/// A run reads, per municipality, one provider's trajectories and invoices. SQLite without
+/// statistics (a fresh installation never has any) once took the provider's own index for
+/// those reads, which at WSD holds every row: the run then grew with the square of the data
+/// (benches/ANALYSIS.md, thirteenth session). No read of a preview or a run may search a
+/// growing table by the provider alone, or scan one.
+#[rocket::async_test]
+async fn a_run_reads_each_municipality_through_an_index_of_its_own() {
+    let app = TestApp::on_sqlite_file().await;
+    worked_example(&app).await;
+    let period = format!("{}-03", last_year());
+    let (mut statements, _) = app.queries(run(&app, &period, true)).await;
+    let (written, outcome) = app.queries(run(&app, &period, false)).await;
+    assert_eq!(outcome["invoices"].as_array().unwrap().len(), 1);
+    statements.extend(written);
+    let mut read = 0;
+    for sql in statements.iter().filter(|s| {
+        let s = s.trim_start().to_ascii_uppercase();
+        s.starts_with("SELECT") || s.starts_with("WITH")
+    }) {
+        let plan = sqlite_plan(&app, sql).await;
+        for step in &plan {
+            let by_provider_alone = step.ends_with("(provider_code=?)");
+            // "SCAN t" names the table or, in a join, its alias (the run's are one letter).
+            let scanned = step
+                .strip_prefix("SCAN ")
+                .and_then(|rest| rest.split_whitespace().next());
+            let scans_growing =
+                scanned.is_some_and(|t| GROWING_TABLES.contains(&t) || t.len() <= 2);
+            assert!(
+                !by_provider_alone && !scans_growing,
+                "{step}\nin the plan of {sql}\n{plan:#?}"
+            );
+        }
+        read += 1;
+    }
+    assert!(read > 10, "only {read} reads were planned");
+}
