@@ -98,7 +98,7 @@ async fn begin_immediate(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 
 /// The writer's page cache, in KiB (SQLite's default is 2,000 KiB). A month-end run inserts
 /// each municipality's lines and claims at places spread over indexes of millions of
-/// entries (billable keys, line ids); with the default cache most of those pages were read
+/// entries (the claims' billable keys); with the default cache most of those pages were read
 /// again and dirty ones spilled to the WAL before the commit (benches/ANALYSIS.md,
 /// thirteenth session). Taken only as pages are used, and only by the one writer.
 const WRITER_CACHE_KIB: u32 = 65_536;
