@@ -607,11 +607,20 @@ async fn place_once(
         resolve_lines(&txn, &municipality, &order.lines).await?
     };
     let resolved = priced_lines(&order.lines, resolutions)?;
-    let providers: HashMap<String, crate::entities::provider::Model> = store::providers::list(&txn)
-        .await?
-        .into_iter()
-        .map(|p| (p.code.clone(), p))
+    // Only the providers of this order, read in the turn (one may have been suspended since
+    // the prices were resolved); the whole marketplace is not read with the lock held.
+    let mut codes: Vec<String> = resolved
+        .iter()
+        .map(|(_, _, r)| r.contract.provider_code.clone())
         .collect();
+    codes.sort();
+    codes.dedup();
+    let providers: HashMap<String, crate::entities::provider::Model> =
+        store::providers::with_codes(&txn, &codes)
+            .await?
+            .into_iter()
+            .map(|p| (p.code.clone(), p))
+            .collect();
     let mut answers = Vec::new();
     for (provider, resolved) in by_provider(resolved, &providers, split)? {
         let contract_id = one_contract(&resolved)?;

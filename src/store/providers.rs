@@ -1,7 +1,9 @@
 //! Providers (aanbieders). The list is public within plusmarkt (every user sees who sells
 //! on the marketplace); what a provider owns is scoped elsewhere (`store::scope`).
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use super::audit;
 use crate::domain::principal::Principal;
@@ -18,6 +20,22 @@ pub async fn get<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Option<pro
 /// Every provider, by code.
 pub async fn list<C: ConnectionTrait>(db: &C) -> AppResult<Vec<provider::Model>> {
     Ok(provider::Entity::find()
+        .order_by_asc(provider::Column::Code)
+        .all(db)
+        .await?)
+}
+
+/// The providers with these codes (those that exist), by code: what an order reads inside
+/// its write turn, where reading the whole marketplace would hold up every order queued behind.
+pub async fn with_codes<C: ConnectionTrait>(
+    db: &C,
+    codes: &[String],
+) -> AppResult<Vec<provider::Model>> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(provider::Entity::find()
+        .filter(provider::Column::Code.is_in(codes.iter().cloned()))
         .order_by_asc(provider::Column::Code)
         .all(db)
         .await?)

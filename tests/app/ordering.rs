@@ -703,6 +703,36 @@ async fn ordering_from_a_suspended_provider_is_refused_naming_it() {
     assert!(!offers.body.contains("ZW-WERKFIT"), "{}", offers.body);
 }
 
+/// An order reads its own provider in its write turn, not every provider on the market:
+/// each order waits for the turn of the order before it (on SQLite one writer at a time), so
+/// reading the whole marketplace there slowed every order as the market grew
+/// (benches/ANALYSIS.md, fourteenth session).
+#[rocket::async_test]
+async fn an_order_reads_only_its_own_provider() {
+    let app = crate::offers::app_2030().await;
+    crate::offers::two_providers(&app, None).await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let client = register(&app, &cm, BSN_A, "J. de Vries").await;
+    let body = json!({"client_id": client, "buyer_reference": "KM-ZW", "lines": [
+        {"product_code": "ZW-WERKFIT", "start_date": "2030-03-01"}]});
+    let (statements, reply) = app
+        .queries(app.post_json(&cm, "/api/v1/trajectories", &body))
+        .await;
+    assert_eq!(reply.status, Status::Created, "{}", reply.body);
+    let provider_reads: Vec<&String> = statements
+        .iter()
+        .filter(|s| s.contains("FROM \"providers\""))
+        .collect();
+    assert!(!provider_reads.is_empty(), "{statements:#?}");
+    for sql in provider_reads {
+        assert!(
+            sql.contains("WHERE \"providers\".\"code\" IN")
+                || sql.contains("WHERE \"providers\".\"code\" ="),
+            "a read of every provider: {sql}"
+        );
+    }
+}
+
 fn cart<'a>(client: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("idempotency_key", key),
