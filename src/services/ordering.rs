@@ -609,12 +609,10 @@ async fn place_once(
     let resolved = priced_lines(&order.lines, resolutions)?;
     // Only the providers of this order, read in the turn (one may have been suspended since
     // the prices were resolved); the whole marketplace is not read with the lock held.
-    let mut codes: Vec<String> = resolved
+    let codes: Vec<String> = resolved
         .iter()
         .map(|(_, _, r)| r.contract.provider_code.clone())
         .collect();
-    codes.sort();
-    codes.dedup();
     let providers: HashMap<String, crate::entities::provider::Model> =
         store::providers::with_codes(&txn, &codes)
             .await?
