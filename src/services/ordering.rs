@@ -929,9 +929,10 @@ async fn insert_trajectory(
     trajectory::Entity::insert(trajectory::ActiveModel::from(trajectory.clone()))
         .exec_without_returning(txn)
         .await?;
-    let mut lines = Vec::new();
-    for (position, (_, line, r, _, c)) in planned.iter().enumerate() {
-        let model = trajectory_line::Model {
+    let lines: Vec<trajectory_line::Model> = planned
+        .iter()
+        .enumerate()
+        .map(|(position, (_, line, r, _, c))| trajectory_line::Model {
             id: new_id(),
             trajectory_id: trajectory.id.clone(),
             position: i32::try_from(position).unwrap_or(i32::MAX),
@@ -950,12 +951,17 @@ async fn insert_trajectory(
             ended_on: None,
             outcome: None,
             end_reason: None,
-        };
-        trajectory_line::Entity::insert(trajectory_line::ActiveModel::from(model.clone()))
-            .exec_without_returning(txn)
-            .await?;
-        lines.push(model);
-    }
+        })
+        .collect();
+    // All lines in one statement: each statement in the write turn delays the next writer.
+    trajectory_line::Entity::insert_many(
+        lines
+            .iter()
+            .cloned()
+            .map(trajectory_line::ActiveModel::from),
+    )
+    .exec_without_returning(txn)
+    .await?;
     Ok(Placed { trajectory, lines })
 }
 

@@ -467,6 +467,43 @@ async fn a_deleted_audit_event_is_reported() {
         .is_empty());
 }
 
+/// An event added to the log behind the chain's back (not through `store::audit::append`,
+/// which moves the head with it) leaves the head behind, and `audit verify` reports it.
+#[rocket::async_test]
+async fn an_audit_event_added_behind_the_chains_back_is_reported() {
+    let app = TestApp::new().await;
+    let backend = app.db.get_database_backend();
+    app.db
+        .execute_raw(sea_orm::Statement::from_string(
+            backend,
+            "INSERT INTO audit_events (seq, at, actor, action, entity, entity_id, prev_hash, hash) \
+             SELECT last_seq + 1, 'nu', 'iemand', 'x', 'x', 'x', last_hash, 'vals' \
+             FROM audit_head WHERE id = 1",
+        ))
+        .await
+        .unwrap();
+    let head: String = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT last_hash FROM audit_head WHERE id = 1",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "last_hash")
+        .unwrap();
+    assert_ne!(
+        head, "vals",
+        "the head moved with an event added behind its back"
+    );
+    let findings = plusmarkt::store::audit::verify(&app.db).await.unwrap();
+    assert!(
+        findings.iter().any(|f| f.seq.is_none()),
+        "the head's mismatch: {findings:?}"
+    );
+}
+
 #[rocket::async_test]
 async fn the_openapi_document_lists_the_routes() {
     let app = TestApp::new().await;

@@ -269,6 +269,16 @@ impl TestApp {
         (statements, output)
     }
 
+    /// Runs `work` while recording its statements into `log`, which the caller can read
+    /// while the work is still going on (to wait until it has reached a point).
+    pub async fn counting<F: std::future::Future>(
+        &self,
+        log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+        work: F,
+    ) -> F::Output {
+        STATEMENTS.scope(log, work).await
+    }
+
     /// A session for a demo user, made directly in the store (the login form has tests of its own).
     pub async fn login_as(&self, email: &str) -> As {
         let user = plusmarkt::store::users::find_by_email(&self.db, email)

@@ -726,11 +726,83 @@ async fn an_order_reads_only_its_own_provider() {
     assert!(!provider_reads.is_empty(), "{statements:#?}");
     for sql in provider_reads {
         assert!(
-            sql.contains("WHERE \"providers\".\"code\" IN")
-                || sql.contains("WHERE \"providers\".\"code\" ="),
+            sql.contains("\"providers\".\"code\" IN") || sql.contains("\"providers\".\"code\" ="),
             "a read of every provider: {sql}"
         );
     }
+}
+
+/// An order reads the catalogue before its write turn and checks in the turn that the
+/// catalogue has not changed since (its generation). When it has, the order is decided on the
+/// catalogue as it then is: here the product stopped being orderable while the order waited
+/// for its turn, and the order is refused, not placed at the terms it read. SQLite only:
+/// there the test can hold the turn while the order waits for it.
+#[rocket::async_test]
+async fn an_order_is_decided_on_the_catalogue_as_it_is_when_its_turn_comes() {
+    let app = TestApp::on_sqlite_file().await;
+    boxtel_2030(&app, "100000.00").await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let client = register(&app, &cm, BSN_A, "J. de Vries").await;
+    let before = trajectories_in_db(&app).await;
+    let held = plusmarkt::store::db::begin_write(&app.db).await.unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = |needle: &str| {
+        log.lock()
+            .unwrap()
+            .iter()
+            .skip_while(|s| !s.contains("catalogue_generation"))
+            .any(|s| s.contains(needle))
+    };
+    let body = werkfit(&client);
+    let order = app.counting(
+        log.clone(),
+        app.post_json(&cm, "/api/v1/trajectories", &body),
+    );
+    let change = async {
+        // The order's last read before its turn is its municipality's name.
+        while !seen("\"municipalities\"") {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &held,
+            "UPDATE contract_lines SET valid_from = '2031-01-01', valid_to = '2031-12-31' \
+             WHERE product_code = 'REI-WERKFIT'",
+        )
+        .await
+        .unwrap();
+        held.commit().await.unwrap();
+    };
+    let (reply, ()) = tokio::join!(order, change);
+    // Before the change the order read its line as orderable (it got as far as its
+    // municipality's name); only the check in its turn can have refused it.
+    assert_eq!(reply.status, Status::UnprocessableEntity, "{}", reply.body);
+    assert_eq!(reply.json()["errors"][0]["field"], "lines[0].product_code");
+    assert_eq!(trajectories_in_db(&app).await, before);
+}
+
+/// Every statement in an order's write turn delays the orders queued behind it (SQLite has
+/// one writer): the lines of a trajectory go into the database in one statement.
+#[rocket::async_test]
+async fn an_order_inserts_its_lines_in_one_statement() {
+    let app = TestApp::new().await;
+    boxtel_2030(&app, "100000.00").await;
+    let cm = app.login_as(CASEMANAGER_BOXTEL).await;
+    let client = register(&app, &cm, BSN_A, "J. de Vries").await;
+    let body = json!({"client_id": client, "buyer_reference": "KM-3", "lines": [
+        {"product_code": "REI-WERKFIT", "start_date": "2030-03-01"},
+        {"product_code": "PLANREGIE-MAAND", "start_date": "2030-03-01"},
+        {"product_code": "DIAG-AANZET", "start_date": "2030-03-01"}]});
+    let (statements, reply) = app
+        .queries(app.post_json(&cm, "/api/v1/trajectories", &body))
+        .await;
+    assert_eq!(reply.status, Status::Created, "{}", reply.body);
+    assert_eq!(reply.json()["lines"].as_array().unwrap().len(), 3);
+    let inserts = statements
+        .iter()
+        .filter(|s| s.starts_with("INSERT INTO \"trajectory_lines\""))
+        .count();
+    assert_eq!(inserts, 1, "{statements:#?}");
 }
 
 fn cart<'a>(client: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
