@@ -439,21 +439,25 @@ async fn a_tampered_audit_event_is_reported() {
     assert_eq!(findings[0].seq, Some(3));
 }
 
-#[rocket::async_test]
-async fn a_deleted_audit_event_is_reported() {
-    let app = TestApp::new().await;
-    let backend = app.db.get_database_backend();
-    let last: i64 = app
-        .db
+/// The column `v` of the one row `sql` answers.
+async fn one_value<T: sea_orm::TryGetable>(app: &TestApp, sql: &str) -> T {
+    app.db
         .query_one_raw(sea_orm::Statement::from_string(
-            backend,
-            "SELECT MAX(seq) AS m FROM audit_events",
+            app.db.get_database_backend(),
+            sql,
         ))
         .await
         .unwrap()
         .unwrap()
-        .try_get("", "m")
-        .unwrap();
+        .try_get("", "v")
+        .unwrap()
+}
+
+#[rocket::async_test]
+async fn a_deleted_audit_event_is_reported() {
+    let app = TestApp::new().await;
+    let backend = app.db.get_database_backend();
+    let last: i64 = one_value(&app, "SELECT MAX(seq) AS v FROM audit_events").await;
     app.db
         .execute_raw(sea_orm::Statement::from_string(
             backend,
@@ -482,17 +486,7 @@ async fn an_audit_event_added_behind_the_chains_back_is_reported() {
         ))
         .await
         .unwrap();
-    let head: String = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            backend,
-            "SELECT last_hash FROM audit_head WHERE id = 1",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "last_hash")
-        .unwrap();
+    let head: String = one_value(&app, "SELECT last_hash AS v FROM audit_head WHERE id = 1").await;
     assert_ne!(
         head, "vals",
         "the head moved with an event added behind its back"

@@ -264,7 +264,7 @@ impl TestApp {
     /// `let (sql, reply) = app.queries(app.get(&who, "/api/v1/contracts")).await;`
     pub async fn queries<F: std::future::Future>(&self, work: F) -> (Vec<String>, F::Output) {
         let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let output = STATEMENTS.scope(log.clone(), work).await;
+        let output = self.counting(log.clone(), work).await;
         let statements = log.lock().map(|l| l.clone()).unwrap_or_default();
         (statements, output)
     }
